@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+
+class Campaign(TimeStampedModel):
+    """A marketing campaign, with the brief sales reads on the lead page."""
+
+    class Channel(models.TextChoices):
+        PAID_SEARCH = "paid_search", "Paid search"
+        PAID_SOCIAL = "paid_social", "Paid social"
+        EMAIL = "email", "Email"
+        WEBINAR = "webinar", "Webinar"
+        EVENT = "event", "Event"
+        CONTENT = "content", "Content / SEO"
+        PARTNER = "partner", "Partner"
+        REFERRAL = "referral", "Referral"
+        DIRECT = "direct", "Direct"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    quarter = models.ForeignKey(
+        "goals.Quarter", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    budget = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    actual_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    goal = models.TextField(blank=True, help_text="What the campaign is meant to achieve.")
+    message = models.TextField(blank=True, help_text="The message buyers heard.")
+    call_to_action = models.CharField(max_length=200, blank=True)
+    sequence = models.TextField(blank=True, help_text="The nurture sequence, one step a line.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_non_negative"),
+            models.CheckConstraint(condition=Q(actual_cost__gte=0), name="campaign_cost_non_negative"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_dates_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Asset(TimeStampedModel):
+    """A piece of content or a form, with marketing's note on what engaging with it signals."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", "Web page"
+        PRICING = "pricing", "Pricing page"
+        WHITEPAPER = "whitepaper", "Whitepaper / e-book"
+        CASE_STUDY = "case_study", "Case study"
+        VIDEO = "video", "Video"
+        WEBINAR = "webinar", "Webinar"
+        EMAIL = "email", "Email"
+        FORM = "form", "Form"
+        DEMO_REQUEST = "demo_request", "Demo request"
+        CONTACT_SALES = "contact_sales", "Contact sales"
+        AD = "ad", "Ad"
+        EVENT = "event", "Event"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    topic = models.CharField(max_length=80, blank=True, help_text="Theme, for engagement by topic.")
+    url = models.URLField(blank=True)
+    intent_note = models.TextField(
+        blank=True, help_text="What we meant by it, and what problem engaging with it signals."
+    )
+    engagement_weight = models.PositiveSmallIntegerField(
+        default=5, help_text="Points one engagement adds to the engagement score before decay."
+    )
+    hand_raiser = models.BooleanField(
+        default=False, help_text="A demo or contact-sales request: makes the lead ready at once."
+    )
+    is_public_form = models.BooleanField(
+        default=False, help_text="Serve an embeddable form for this asset at /f/<slug>/."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(engagement_weight__lte=100), name="asset_weight_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,33 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from apps.users.models import Role
+from apps.users.roles import roles_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The navigation links the user's roles open, and their unread notification count."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_of(user)
+    links: list[tuple[str, str]] = []
+    if roles & {Role.SALES, Role.SALES_MANAGER}:
+        links.append(("sales:queue", "My queue"))
+    if Role.SALES_MANAGER in roles:
+        links.append(("sales:team", "Team"))
+    if roles & {Role.MARKETING, Role.REVOPS}:
+        links.append(("marketing:home", "Marketing"))
+    if roles & {Role.SERVICE, Role.REVOPS}:
+        links.append(("service:home", "Service"))
+    links.append(("accounts:list", "Accounts"))
+    links.append(("goals:home", "Goals"))
+    from apps.notifications.selectors import unread_count
+
+    return {
+        "nav_links": links,
+        "user_roles": sorted(roles),
+        "is_revops": Role.REVOPS in roles,
+        "unread_notifications": unread_count(user=user),
+    }

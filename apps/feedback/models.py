@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+
+class DisqualificationReason(TimeStampedModel):
+    """Admin-configured reason a rep may give, with the rules for using it."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    min_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Contact attempts the rep must have logged before using this reason."
+    )
+    note_required = models.BooleanField(default=False)
+    is_junk = models.BooleanField(
+        default=False, help_text="Counts as 'sales called it junk' on marketing's scoreboard."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Disqualification(models.Model):
+    """A rep's disqualification of a lead, and marketing's review of it."""
+
+    class Review(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DISPUTED = "disputed", "Disputed"
+
+    class DisputeOutcome(models.TextChoices):
+        NONE = "", "—"
+        NURTURE = "nurture", "Back to nurture"
+        READY = "ready", "Re-routed as ready"
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="disqualifications")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disqualifications")
+    reason = models.ForeignKey(DisqualificationReason, on_delete=models.PROTECT, related_name="disqualifications")
+    note = models.TextField(blank=True, max_length=5000)
+    attempts_at_time = models.PositiveSmallIntegerField(default=0)
+    at = models.DateTimeField()
+    review_status = models.CharField(max_length=12, choices=Review.choices, default=Review.OPEN)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action_note = models.TextField(blank=True, max_length=5000)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    dispute_outcome = models.CharField(max_length=8, choices=DisputeOutcome.choices, default="", blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_status__in=["open", "acknowledged", "disputed"]), name="dq_review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_status="open") | Q(reviewer__isnull=False, reviewed_at__isnull=False),
+                name="dq_review_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_status="disputed") | ~Q(dispute_outcome=""), name="dq_dispute_has_outcome"
+            ),
+        ]
+        indexes = [
+            # Marketing's review queue: open items, oldest first.
+            models.Index(fields=["review_status", "at"], name="dq_review_queue_idx"),
+            # Reason analytics per quarter.
+            models.Index(fields=["reason", "at"], name="dq_reason_time_idx"),
+            models.Index(fields=["at"], name="dq_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.lead_id})"

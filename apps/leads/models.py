@@ -1,0 +1,334 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Trim
+
+from apps.core.models import TimeStampedModel
+from apps.plays.models import Channel
+from apps.scoring.models import BuyingRole
+from apps.leads.querysets import LeadQuerySet
+
+OPEN_STATUSES = ("ready", "working")
+
+
+class Lead(TimeStampedModel):
+    """One person, one row: the email is trimmed and lower-cased, and unique."""
+
+    class Status(models.TextChoices):
+        NURTURE = "nurture", "Nurture"
+        READY = "ready", "Ready"
+        WORKING = "working", "Working"
+        CONVERTED = "converted", "Converted"
+        DISQUALIFIED = "disqualified", "Disqualified"
+
+    class SlaState(models.TextChoices):
+        NONE = "", "No clock"
+        PENDING = "pending", "Pending"
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+
+    class Source(models.TextChoices):
+        WEB_FORM = "web_form", "Web form"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+        EVENT = "event", "Event"
+        PAID = "paid", "Paid ad"
+        REFERRAL = "referral", "Referral"
+        EXPANSION = "expansion", "Expansion (service)"
+        PARTNER = "partner", "Partner"
+        OUTBOUND = "outbound", "Outbound"
+
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    buying_role = models.CharField(max_length=20, choices=BuyingRole.choices, default=BuyingRole.UNKNOWN)
+    buying_role_set_by_hand = models.BooleanField(default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    company_name = models.CharField(max_length=200, blank=True, help_text="As the buyer typed it.")
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB_FORM)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="leads",
+        help_text="Campaign of first touch.",
+    )
+    fit_score = models.SmallIntegerField(default=0)
+    engagement_score = models.FloatField(default=0)
+    score = models.SmallIntegerField(default=0, help_text="Fit plus engagement, rounded.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NURTURE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    assignment_version = models.PositiveIntegerField(
+        default=0, help_text="Bumped on every (re)assignment; stale SLA timers compare it."
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    ready_agreement = models.ForeignKey(
+        "scoring.QualificationAgreement", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="ready_leads", help_text="The agreement version that made the lead ready.",
+    )
+    ready_reason = models.CharField(max_length=20, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_state = models.CharField(max_length=8, choices=SlaState.choices, default=SlaState.NONE, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    breached_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The rep who held the lead when its SLA was breached.",
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    last_touch_at = models.DateTimeField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    is_archived = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="lead_email_ci_unique"),
+            models.CheckConstraint(condition=Q(email=Lower(Trim("email"))), name="lead_email_normalised"),
+            models.CheckConstraint(condition=~Q(email=""), name="lead_email_not_blank"),
+            models.CheckConstraint(
+                condition=Q(status__in=["nurture", "ready", "working", "converted", "disqualified"]),
+                name="lead_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(sla_state__in=["", "pending", "met", "breached"]), name="lead_sla_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(sla_state="pending") | Q(sla_due_at__isnull=False, owner__isnull=False),
+                name="lead_pending_sla_has_due_and_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(assigned_at__isnull=False),
+                name="lead_owner_has_assigned_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="working") | Q(owner__isnull=False), name="lead_working_has_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_archived=False) | Q(archived_at__isnull=False), name="lead_archived_has_time"
+            ),
+        ]
+        indexes = [
+            # The rep's queue: open leads of one owner by SLA urgency (keyset on due, id).
+            models.Index(
+                fields=["owner", "sla_due_at", "id"], name="lead_rep_queue_idx",
+                condition=Q(status__in=OPEN_STATUSES, is_archived=False),
+            ),
+            # The team pool: ready leads nobody holds, oldest first; also the routing sweep.
+            models.Index(
+                fields=["ready_at", "id"], name="lead_pool_idx",
+                condition=Q(status="ready", owner__isnull=True),
+            ),
+            # The SLA sweep: pending clocks by due time.
+            models.Index(fields=["sla_due_at"], name="lead_sla_sweep_idx", condition=Q(sla_state="pending")),
+            # Quarter reports: sales-ready leads by ready time, per campaign.
+            models.Index(fields=["ready_at"], name="lead_ready_at_idx"),
+            models.Index(fields=["campaign", "created_at"], name="lead_campaign_created_idx"),
+            models.Index(fields=["status", "created_at"], name="lead_status_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.sla_state == self.SlaState.PENDING and self.sla_due_at is not None and self.sla_due_at <= now
+
+
+class Touchpoint(models.Model):
+    """One event of the buyer's journey. Append-only in practice: journeys are history."""
+
+    class Kind(models.TextChoices):
+        PAGE_VIEW = "page_view", "Page view"
+        DOWNLOAD = "download", "Download"
+        WEBINAR = "webinar", "Webinar"
+        EMAIL_CLICK = "email_click", "Email click"
+        FORM_SUBMIT = "form_submit", "Form submit"
+        AD_CLICK = "ad_click", "Ad click"
+        EVENT = "event", "Event"
+        MEETING = "meeting", "Meeting"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touchpoints")
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints",
+        help_text="Copied from the lead so the account timeline needs no join through leads.",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints"
+    )
+    asset = models.ForeignKey(
+        "campaigns.Asset", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints"
+    )
+    occurred_at = models.DateTimeField()
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["page_view", "download", "webinar", "email_click", "form_submit",
+                                      "ad_click", "event", "meeting"]),
+                name="touchpoint_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead", "occurred_at"], name="touch_lead_time_idx"),
+            models.Index(fields=["account", "occurred_at"], name="touch_account_time_idx"),
+            # Attribution and campaign funnel per quarter.
+            models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Activity(models.Model):
+    """A contact attempt or conversation. The first one settles the SLA."""
+
+    class Outcome(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        VOICEMAIL = "voicemail", "Left voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        BOUNCED = "bounced", "Bounced"
+        REPLIED = "replied", "Replied"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    note = models.TextField(blank=True, max_length=10000)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["call", "email", "linkedin", "meeting", "sms"]), name="activity_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["connected", "voicemail", "no_answer", "bounced", "replied",
+                                         "meeting_booked"]),
+                name="activity_outcome_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead", "occurred_at"], name="activity_lead_time_idx"),
+            models.Index(fields=["rep", "occurred_at"], name="activity_rep_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} – {self.get_outcome_display()}"
+
+
+class LeadEvent(models.Model):
+    """Append-only audit of every status, owner, score and SLA change. Also the SLA evidence.
+
+    The database refuses UPDATE of these rows (a trigger, see migration 0002), and on
+    PostgreSQL DELETE as well.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        TOUCHPOINT = "touchpoint", "Touchpoint added"
+        STATUS = "status", "Status changed"
+        OWNER = "owner", "Owner changed"
+        SCORE = "score", "Score band changed"
+        SLA = "sla", "SLA changed"
+        PLAY = "play", "Play attached"
+        ATTEMPT = "attempt", "Attempt logged"
+        FIELD = "field", "Details changed"
+        ARCHIVED = "archived", "Archived"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when the system acted.",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lead", "at"], name="event_lead_time_idx"),
+            models.Index(fields=["kind", "at"], name="event_kind_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("LeadEvent is append-only; write a new event instead.")
+        super().save(*args, **kwargs)
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("LeadEvent is append-only and cannot be deleted.")
+
+
+class IntakeSource(TimeStampedModel):
+    """A website, form or system allowed to post leads, with its API key and webhook secrets."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    key_prefix = models.CharField(max_length=12, unique=True, help_text="Shown to identify the key.")
+    key_hash = models.CharField(max_length=128, help_text="SHA-256 of the API key; the key is shown once.")
+    webhook_secret = models.CharField(max_length=128, blank=True)
+    previous_webhook_secret = models.CharField(
+        max_length=128, blank=True, help_text="Still accepted while senders rotate to the new secret."
+    )
+    default_source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.API)
+    default_campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to an Idempotency-Key, stored with the lead it created (Stripe semantics)."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight"
+        DONE = "done"
+
+    scope = models.CharField(max_length=120, help_text="Source (or user) and route the key belongs to.")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

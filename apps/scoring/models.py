@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.models import TimeStampedModel
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ScoringRule(TimeStampedModel):
+    """One fit-score rule: when the lead's attribute matches, add points (may be negative)."""
+
+    class Attribute(models.TextChoices):
+        TITLE_KEYWORD = "title_keyword", "Title contains keyword"
+        BUYING_ROLE = "buying_role", "Buying role is"
+        EMPLOYEES_AT_LEAST = "employees_at_least", "Account employees at least"
+        EMPLOYEES_BELOW = "employees_below", "Account employees below"
+        INDUSTRY = "industry", "Account industry is"
+        COUNTRY = "country", "Country is"
+        SOURCE = "source", "Source is"
+
+    name = models.CharField(max_length=120)
+    attribute = models.CharField(max_length=24, choices=Attribute.choices)
+    value = models.CharField(max_length=120, help_text="Keyword, role, number, industry or code.")
+    points = models.SmallIntegerField(help_text="Points added to the fit score (negative allowed).")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["attribute", "value"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gte=-100) & Q(points__lte=100), name="scoring_points_range"),
+            models.UniqueConstraint(fields=["attribute", "value"], name="scoring_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_attribute_display()} {self.value}: {self.points:+d}"
+
+
+class BuyingRoleRule(models.Model):
+    """Infers a lead's buying role from a keyword in the title; the lowest order wins."""
+
+    keyword = models.CharField(max_length=60, unique=True)
+    role = models.CharField(max_length=20, choices=BuyingRole.choices)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "keyword"]
+
+    def __str__(self) -> str:
+        return f"{self.keyword} → {self.get_role_display()}"
+
+
+class AgreementQuerySet(models.QuerySet["QualificationAgreement"]):
+    def signed(self) -> "AgreementQuerySet":
+        """Agreements both sides have signed."""
+        return self.filter(marketing_signed_at__isnull=False, sales_signed_at__isnull=False)
+
+    def in_force(self, at=None) -> "QualificationAgreement | None":  # type: ignore[no-untyped-def]
+        """The signed agreement with the latest effective date not after `at`."""
+        at = at or timezone.now()
+        return self.signed().filter(effective_from__lte=at).order_by("-effective_from", "-version").first()
+
+
+class QualificationAgreement(TimeStampedModel):
+    """The jointly signed definition of a conversation-ready lead."""
+
+    version = models.PositiveIntegerField(unique=True)
+    score_threshold = models.PositiveSmallIntegerField(
+        default=60, help_text="Fit + engagement score at which a lead becomes ready."
+    )
+    hand_raiser_ready = models.BooleanField(
+        default=True, help_text="A hand-raiser asset (demo, contact sales) makes a lead ready at once."
+    )
+    engagement_half_life_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Engagement points halve after this many days."
+    )
+    account_min_roles = models.PositiveSmallIntegerField(
+        default=3, help_text="K: distinct buying roles engaged for an account to be ready."
+    )
+    account_window_days = models.PositiveSmallIntegerField(
+        default=30, help_text="D: the window, in days, in which those roles engaged."
+    )
+    account_score_threshold = models.PositiveSmallIntegerField(
+        default=150, help_text="T: account engagement score the account must reach."
+    )
+    effective_from = models.DateTimeField(default=timezone.now)
+    marketing_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="A Marketing user.",
+    )
+    marketing_signed_at = models.DateTimeField(null=True, blank=True)
+    sales_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="A Sales or Sales manager user.",
+    )
+    sales_signed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(marketing_signed_at__isnull=True) | Q(marketing_signer__isnull=False),
+                name="agreement_marketing_signature_has_signer",
+            ),
+            models.CheckConstraint(
+                condition=Q(sales_signed_at__isnull=True) | Q(sales_signer__isnull=False),
+                name="agreement_sales_signature_has_signer",
+            ),
+            models.CheckConstraint(
+                condition=Q(account_min_roles__gte=1) & Q(account_window_days__gte=1)
+                & Q(engagement_half_life_days__gte=1),
+                name="agreement_positive_parameters",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement v{self.version}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.marketing_signed_at is not None and self.sales_signed_at is not None

@@ -1,0 +1,68 @@
+import zoneinfo
+from datetime import time
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    """The Django groups that carry permissions (created by a data migration)."""
+
+    SALES = "Sales"
+    SALES_MANAGER = "Sales manager"
+    MARKETING = "Marketing"
+    SERVICE = "Service"
+    REVOPS = "RevOps"
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone, e.g. Europe/Berlin.")
+
+
+def validate_work_days(value: str) -> None:
+    parts = [p for p in value.split(",") if p.strip()]
+    if not parts or any(not p.strip().isdigit() or int(p) > 6 for p in parts):
+        raise ValidationError("Work days are weekday numbers 0 (Mon) to 6 (Sun), e.g. 0,1,2,3,4.")
+
+
+class User(AbstractUser):
+    """A person who signs in. Reps carry their routing settings here."""
+
+    capacity = models.PositiveSmallIntegerField(
+        default=25,
+        validators=[MaxValueValidator(1000)],
+        help_text="Open leads (ready or working) this rep can hold before routing skips them.",
+    )
+    routing_weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Share of round-robin routing: a rep with weight 2 gets twice the leads.",
+    )
+    is_available = models.BooleanField(
+        default=True, help_text="Off while out of office: routing and reassignment skip them."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    work_start = models.TimeField(default=time(9, 0))
+    work_end = models.TimeField(default=time(17, 30))
+    work_days = models.CharField(
+        max_length=13, default="0,1,2,3,4", validators=[validate_work_days],
+        help_text="Weekday numbers, 0 = Monday.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(condition=Q(routing_weight__gte=1), name="user_weight_positive"),
+            models.CheckConstraint(condition=Q(work_end__gt=models.F("work_start")), name="user_work_hours_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
