@@ -1,0 +1,128 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis or Chromium are marked and skip with a
+reason where those are absent; .ci/run makes them present."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from apps.users.models import Role
+from tests import factories
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with Playwright
+
+
+def _redis_answers() -> bool:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    host_port = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    redis_ok = _redis_answers()
+    chromium = shutil.which("chromium")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+        if "redis" in item.keywords and not redis_ok:
+            item.add_marker(pytest.mark.skip(reason="needs a Redis server answering at REDIS_URL"))
+        if "browser" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):  # type: ignore[no-untyped-def]
+    """Test-only settings: fast hashing, outgoing mail kept in memory, tasks not published."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.fixture
+def vendor() -> str:
+    return connection.vendor
+
+
+def _user_with(role: str, username: str, **kwargs):  # type: ignore[no-untyped-def]
+    user = factories.UserFactory(username=username, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def rep(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.SALES, "sam", first_name="Sam", last_name="Rep")
+
+
+@pytest.fixture
+def other_rep(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.SALES, "sara", first_name="Sara", last_name="Rep")
+
+
+@pytest.fixture
+def manager(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.SALES_MANAGER, "max", first_name="Max", last_name="Manager")
+
+
+@pytest.fixture
+def marketer(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.MARKETING, "mia", first_name="Mia", last_name="Marketer")
+
+
+@pytest.fixture
+def service_user(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.SERVICE, "sid", first_name="Sid", last_name="Service")
+
+
+@pytest.fixture
+def revops(db):  # type: ignore[no-untyped-def]
+    return _user_with(Role.REVOPS, "rita", first_name="Rita", last_name="RevOps", is_staff=True)
+
+
+@pytest.fixture
+def sales_client(client, rep):  # type: ignore[no-untyped-def]
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):  # type: ignore[no-untyped-def]
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def marketing_client(client, marketer):  # type: ignore[no-untyped-def]
+    client.force_login(marketer)
+    return client
+
+
+@pytest.fixture
+def service_client(client, service_user):  # type: ignore[no-untyped-def]
+    client.force_login(service_user)
+    return client
+
+
+@pytest.fixture
+def revops_client(client, revops):  # type: ignore[no-untyped-def]
+    client.force_login(revops)
+    return client

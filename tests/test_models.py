@@ -1,0 +1,75 @@
+"""Constraints the database itself enforces, on SQLite and PostgreSQL alike."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.utils import DatabaseError
+
+from apps.leads.models import Lead, LeadEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_duplicate_lead_email_in_any_case_is_refused_by_the_database():
+    # given
+    factories.LeadFactory(email="pat@acme.example")
+    # when / then: the normalisation check or the case-insensitive unique index refuses it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.create(email="PAT@acme.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.bulk_create([Lead(email="pat@acme.example")])
+
+
+def test_lead_email_must_be_stored_normalised():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.create(email=" Pat@Acme.example")
+
+
+def test_account_domain_is_unique_and_lower_case():
+    factories.AccountFactory(domain="acme.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.AccountFactory(domain="acme.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.AccountFactory(domain="Other.example")
+
+
+def test_invalid_status_and_negative_amounts_are_refused():
+    lead = factories.LeadFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.filter(pk=lead.pk).update(status="lost-in-space")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.OpportunityFactory(amount=-1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.CampaignFactory(actual_cost=-5)
+
+
+def test_working_lead_needs_an_owner_and_pending_sla_a_due_time():
+    lead = factories.LeadFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.filter(pk=lead.pk).update(status="working")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.filter(pk=lead.pk).update(sla_state="pending")
+
+
+def test_goal_needs_positive_target_and_a_team():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.JointGoalFactory(target=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.JointGoalFactory(team_marketing=False, team_sales=False)
+
+
+def test_lead_events_cannot_be_rewritten(rep):
+    from django.utils import timezone
+
+    lead = factories.LeadFactory()
+    event = LeadEvent.objects.create(lead=lead, kind="status", new_value="ready", at=timezone.now())
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+    # the database refuses even a queryset update that bypasses the model
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LeadEvent.objects.filter(pk=event.pk).update(reason="rewritten")
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic():
+            LeadEvent.objects.filter(pk=event.pk)._raw_delete(connection.alias)
