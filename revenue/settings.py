@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "apps.core",
@@ -235,10 +236,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "routing.sweep_sla", "schedule": 30.0},
     "nightly-rescore": {"task": "scoring.rescore_all", "schedule": crontab(hour=2, minute=15)},
-    "nightly-goal-snapshot": {
-        "task": "goals.snapshot_goals",
-        "schedule": crontab(hour=0, minute=30),
-    },
 }
 
 # --- Django REST framework and OpenAPI ---------------------------------------------
@@ -263,6 +260,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Intake, leads, routing, feedback and goals for Revenue Desk.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the drf-spectacular-sidecar package (PyPI), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Product defaults ---------------------------------------------------------------

@@ -83,6 +83,10 @@ class Lead(TimeStampedModel):
         help_text="The rep who held the lead when its SLA was breached.",
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
+    sla_reassigned_at = models.DateTimeField(null=True, blank=True)
+    pooled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When routing last found no rep and left it in the team pool."
+    )
     attempt_count = models.PositiveSmallIntegerField(default=0)
     last_touch_at = models.DateTimeField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
@@ -132,6 +136,11 @@ class Lead(TimeStampedModel):
             ),
             # The SLA sweep: pending clocks by due time.
             models.Index(fields=["sla_due_at"], name="lead_sla_sweep_idx", condition=Q(sla_state="pending")),
+            # The sweep's second pass: breached, unanswered leads awaiting escalation/reassignment.
+            models.Index(
+                fields=["sla_due_at"], name="lead_sla_breached_open_idx",
+                condition=Q(sla_state="breached", first_response_at__isnull=True, status="ready"),
+            ),
             # Quarter reports: sales-ready leads by ready time, per campaign.
             models.Index(fields=["ready_at"], name="lead_ready_at_idx"),
             models.Index(fields=["campaign", "created_at"], name="lead_campaign_created_idx"),

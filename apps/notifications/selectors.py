@@ -3,6 +3,8 @@ from django.db.models import QuerySet
 from apps.notifications.models import Notification
 from apps.users.models import User
 
+LIST_LIMIT = 50
+
 
 def unread_count(*, user: User) -> int:
     """Unread notices for the navigation badge (partial index notif_unread_idx)."""
@@ -11,3 +13,8 @@ def unread_count(*, user: User) -> int:
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("lead").order_by("-created_at", "-pk")
+
+
+def latest_notifications(*, user: User, limit: int = LIST_LIMIT) -> list[Notification]:
+    """The user's newest notices, for the notifications page."""
+    return list(notifications_for(user=user)[:limit])

@@ -1,0 +1,33 @@
+"""Per-source API keys for intake: `X-Api-Key: <key>`; only the key's SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from apps.leads.models import IntakeSource
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class IntakeKeyAuthentication(authentication.BaseAuthentication):
+    header = "HTTP_X_API_KEY"
+
+    def authenticate(self, request: Request) -> tuple[Any, IntakeSource] | None:
+        key = request.META.get(self.header, "").strip()
+        if not key:
+            return None
+        source = IntakeSource.objects.filter(key_prefix=key[:8], is_active=True).first()
+        if source is None or not hmac.compare_digest(source.key_hash, hash_key(key)):
+            raise exceptions.AuthenticationFailed("Unknown or inactive API key.")
+        return AnonymousUser(), source
+
+    def authenticate_header(self, request: Request) -> str:
+        return "X-Api-Key"

@@ -1,0 +1,376 @@
+"""Routing of ready leads to exactly one rep, and the speed-to-lead SLA clock.
+
+Lock order everywhere: the lead row first, then rep (user) rows in pk order. Ownership is
+taken with a guarded UPDATE (`... WHERE owner IS NULL`), which means the same on SQLite,
+where SELECT FOR UPDATE is a no-op and IMMEDIATE transactions serialise writers instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from apps.core.errors import Conflict, InvalidTransition, NotAllowed
+from apps.core.queue import enqueue_on_commit
+from apps.leads import events
+from apps.leads.models import OPEN_STATUSES, Lead
+from apps.notifications.models import Notification
+from apps.notifications.services import managers, notify
+from apps.plays.services import attach_play
+from apps.routing.business_hours import add_working_minutes
+from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
+from apps.users.models import Role, User
+from apps.users.roles import has_role
+
+logger = logging.getLogger(__name__)
+
+# Timers farther out than this are left to the sweep: an ETA beyond the broker's visibility
+# timeout (1 h on Redis) would be redelivered in a loop.
+SLA_TIMER_HORIZON = timedelta(minutes=50)
+DEFAULT_FIRST_RESPONSE_MINUTES = 5
+
+
+def active_policy() -> SlaPolicy | None:
+    return SlaPolicy.objects.filter(is_active=True).prefetch_related("holidays").first()
+
+
+def _csv(value: str) -> set[str]:
+    return {part.strip().lower() for part in value.split(",") if part.strip()}
+
+
+def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
+    """Every criterion the rule sets must hold; empty criteria match anything."""
+    account = lead.account
+    country = (lead.country or (account.country if account else "")).lower()
+    if rule.countries and country not in _csv(rule.countries):
+        return False
+    if rule.industries and (account is None or account.industry.lower() not in _csv(rule.industries)):
+        return False
+    employees = account.employees if account else None
+    if rule.min_employees is not None and (employees is None or employees < rule.min_employees):
+        return False
+    if rule.max_employees is not None and (employees is None or employees > rule.max_employees):
+        return False
+    if rule.tier and (account is None or account.tier != rule.tier):
+        return False
+    return not (rule.sources and lead.source.lower() not in _csv(rule.sources))
+
+
+def first_matching_rule(lead: Lead) -> RoutingRule | None:
+    for rule in RoutingRule.objects.filter(is_active=True).order_by("order", "pk"):
+        if rule_matches(rule, lead):
+            return rule
+    return None
+
+
+def _lock_reps(rep_ids: set[int]) -> dict[int, User]:
+    """Lock candidate reps in pk order (the one lock order that cannot deadlock)."""
+    if not rep_ids:
+        return {}
+    reps = User.objects.filter(pk__in=rep_ids).order_by("pk").select_for_update()
+    return {rep.pk: rep for rep in reps}
+
+
+def _open_counts(rep_ids: set[int]) -> dict[int, int]:
+    rows = (
+        Lead.objects.filter(owner_id__in=rep_ids, status__in=OPEN_STATUSES, is_archived=False)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def _can_take(rep: User | None, counts: dict[int, int]) -> bool:
+    return bool(rep and rep.is_active and rep.is_available and counts.get(rep.pk, 0) < rep.capacity)
+
+
+def _choose_rep(*, lead: Lead, exclude: set[int] | None = None) -> tuple[User | None, str]:
+    """Account owner first, else weighted round-robin in the first matching rule's pool.
+
+    Caller holds the lead lock. Locks every candidate rep (pk order) so that capacity and the
+    round-robin counters are read and written by one routing at a time.
+    """
+    exclude = exclude or set()
+    owner_id = lead.account.owner_id if lead.account_id and lead.account else None
+    rule = first_matching_rule(lead)
+    members = list(PoolMember.objects.filter(rule=rule).order_by("rep_id")) if rule else []
+    candidate_ids = {m.rep_id for m in members} | ({owner_id} if owner_id else set())
+    candidate_ids -= exclude
+    reps = _lock_reps(candidate_ids)
+    counts = _open_counts(set(reps))
+    if owner_id in reps and _can_take(reps[owner_id], counts):
+        return reps[owner_id], "account owner"
+    if rule is None:
+        return None, "no routing rule matches"
+    eligible = [m for m in members if m.rep_id in reps and _can_take(reps[m.rep_id], counts)]
+    if not eligible:
+        return None, f"nobody in {rule.name} can take it"
+    # Weighted round-robin: the member furthest below their weighted share goes next.
+    chosen = min(eligible, key=lambda m: ((m.assigned + 1) / reps[m.rep_id].routing_weight, m.assigned, m.rep_id))
+    PoolMember.objects.filter(pk=chosen.pk).update(assigned=F("assigned") + 1)
+    return reps[chosen.rep_id], f"routing rule: {rule.name}"
+
+
+def _start_clock(*, lead: Lead, now: datetime) -> datetime:
+    policy = active_policy()
+    if policy is None:
+        return now + timedelta(minutes=DEFAULT_FIRST_RESPONSE_MINUTES)
+    return add_working_minutes(
+        start=now, minutes=policy.first_response_minutes, policy=policy,
+        holidays={h.date for h in policy.holidays.all()},
+    )
+
+
+def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: datetime) -> None:
+    """Give a pooled/unrouted ready lead to `rep` and start its SLA clock. Caller holds the lead lock."""
+    due = _start_clock(lead=lead, now=now)
+    taken = Lead.objects.filter(pk=lead.pk, owner__isnull=True, status=Lead.Status.READY).update(
+        owner=rep, assigned_at=now, sla_due_at=due, sla_state=Lead.SlaState.PENDING,
+        assignment_version=F("assignment_version") + 1, pooled_at=None, updated_at=now,
+    )
+    if taken != 1:
+        raise Conflict("Another rep took this lead a moment ago.", field="lead")
+    old_state = lead.sla_state
+    lead.refresh_from_db()
+    events.lead_assigned_event(lead=lead, old_owner=None, new_owner=rep, actor=actor, reason=reason)
+    events.sla_changed_event(
+        lead=lead, old=old_state, new=Lead.SlaState.PENDING, actor=actor, reason="clock started",
+        payload={"due_at": due.isoformat(), "owner_id": rep.pk},
+    )
+    attach_play(lead=lead, now=now, actor=actor, account_play=lead.ready_reason == "account")
+    notify(
+        recipients=[rep], kind=Notification.Kind.LEAD_ASSIGNED,
+        title=f"New lead: {lead.display_name}", lead=lead,
+        body=f"Respond by {timezone.localtime(due):%H:%M %Z} ({reason}).",
+        team=Role.SALES,
+    )
+    _schedule_settle(lead=lead, now=now)
+
+
+def _schedule_settle(*, lead: Lead, now: datetime) -> None:
+    from apps.routing import tasks
+
+    if lead.sla_due_at and lead.sla_due_at - now < SLA_TIMER_HORIZON:
+        enqueue_on_commit(tasks.settle_sla_task, lead.pk, lead.assignment_version, eta=lead.sla_due_at)
+    # Farther due times (nights, weekends) are settled by the sweep alone.
+
+
+def _leave_in_pool(*, lead: Lead, reason: str, now: datetime) -> None:
+    """Nobody can take it: it stays ready in the team pool and the managers hear once."""
+    if lead.pooled_at is not None:
+        return
+    Lead.objects.filter(pk=lead.pk).update(pooled_at=now, updated_at=now)
+    lead.pooled_at = now
+    events.lead_assigned_event(lead=lead, old_owner=None, new_owner=None, actor=None, reason=reason)
+    notify(
+        recipients=managers(), kind=Notification.Kind.POOL_ALERT,
+        title=f"No rep could take {lead.display_name}", lead=lead,
+        body=f"The lead waits in the team pool: {reason}.", team=Role.SALES_MANAGER,
+    )
+
+
+@transaction.atomic(durable=True)
+def route_lead(*, lead_id: int, actor: User | None = None, now: datetime | None = None) -> Lead:
+    """Give a ready lead to exactly one rep and start its SLA clock. Safe to call twice."""
+    now = now or timezone.now()
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    if lead.status != Lead.Status.READY or lead.owner_id is not None or lead.is_archived:
+        return lead  # routed already: a duplicate task, a retry or the sweep
+    rep, reason = _choose_rep(lead=lead)
+    if rep is None:
+        _leave_in_pool(lead=lead, reason=reason, now=now)
+        return lead
+    _assign(lead=lead, rep=rep, actor=actor, reason=reason, now=now)
+    return lead
+
+
+@transaction.atomic(durable=True)
+def claim_lead(*, lead_id: int, rep: User, now: datetime | None = None) -> Lead:
+    """A rep takes a lead from the team pool. The loser of a race gets a polite Conflict."""
+    now = now or timezone.now()
+    if not has_role(rep, Role.SALES, Role.SALES_MANAGER):
+        raise NotAllowed("Only sales reps can claim leads.")
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    if lead.owner_id == rep.pk:
+        return lead
+    if lead.owner_id is not None or lead.status != Lead.Status.READY or lead.is_archived:
+        raise Conflict("Someone else claimed this lead a moment ago.", field="lead")
+    _lock_reps({rep.pk})
+    _assign(lead=lead, rep=rep, actor=rep, reason="claimed from the pool", now=now)
+    return lead
+
+
+@transaction.atomic(durable=True)
+def reassign_lead(*, lead_id: int, to_rep: User, actor: User, reason: str = "",
+                  now: datetime | None = None) -> Lead:
+    """A manager (or RevOps) moves an open lead to another rep. A breach stays on the record."""
+    now = now or timezone.now()
+    if not has_role(actor, Role.SALES_MANAGER, Role.REVOPS):
+        raise NotAllowed("Only a sales manager or RevOps can reassign leads.")
+    if not has_role(to_rep, Role.SALES, Role.SALES_MANAGER) or not to_rep.is_active:
+        raise InvalidTransition("Leads can only go to an active sales rep.", field="to_rep")
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    if lead.status not in OPEN_STATUSES or lead.is_archived:
+        raise InvalidTransition("Only ready or working leads can be reassigned.", field="lead")
+    if lead.owner_id == to_rep.pk:
+        return lead
+    _lock_reps({to_rep.pk} | ({lead.owner_id} if lead.owner_id else set()))
+    if lead.owner_id is None:
+        _assign(lead=lead, rep=to_rep, actor=actor, reason=reason or "reassigned by manager", now=now)
+        return lead
+    _move(lead=lead, to_rep=to_rep, actor=actor, reason=reason or "reassigned by manager", now=now)
+    return lead
+
+
+def _move(*, lead: Lead, to_rep: User, actor: User | None, reason: str, now: datetime) -> None:
+    """Move an owned lead to another rep. A pending clock restarts for the new rep."""
+    old_owner = lead.owner
+    changes: dict[str, object] = {
+        "owner": to_rep, "assigned_at": now, "assignment_version": F("assignment_version") + 1,
+        "updated_at": now,
+    }
+    restart = lead.sla_state == Lead.SlaState.PENDING
+    if restart:
+        changes["sla_due_at"] = _start_clock(lead=lead, now=now)
+    moved = Lead.objects.filter(pk=lead.pk, owner_id=lead.owner_id).update(**changes)
+    if moved != 1:
+        raise Conflict("The lead changed hands a moment ago.", field="lead")
+    lead.refresh_from_db()
+    events.lead_assigned_event(lead=lead, old_owner=old_owner, new_owner=to_rep, actor=actor, reason=reason)
+    if restart:
+        events.sla_changed_event(
+            lead=lead, old=Lead.SlaState.PENDING, new=Lead.SlaState.PENDING, actor=actor,
+            reason="clock restarted for new owner", payload={"due_at": lead.sla_due_at.isoformat()},
+        )
+        _schedule_settle(lead=lead, now=now)
+    notify(
+        recipients=[to_rep], kind=Notification.Kind.LEAD_REASSIGNED,
+        title=f"Lead reassigned to you: {lead.display_name}", lead=lead, body=reason, team=Role.SALES,
+    )
+
+
+@transaction.atomic(durable=True)
+def settle_sla(*, lead_id: int, assignment_version: int | None = None, now: datetime | None = None) -> Lead | None:
+    """Record a breach at due time, then escalate and reassign per policy. Safe to call any time.
+
+    Returns early when the lead was reassigned since the timer was set (stale version), when
+    the clock is no longer running, or when the due time is still ahead (early delivery).
+    """
+    now = now or timezone.now()
+    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+    if lead is None:
+        return None
+    if assignment_version is not None and lead.assignment_version != assignment_version:
+        return lead
+    if lead.first_response_at is not None or lead.sla_due_at is None:
+        return lead
+    if lead.sla_state == Lead.SlaState.PENDING:
+        if lead.sla_due_at > now:
+            return lead
+        Lead.objects.filter(pk=lead.pk, sla_state=Lead.SlaState.PENDING).update(
+            sla_state=Lead.SlaState.BREACHED, sla_breached_at=lead.sla_due_at,
+            breached_owner_id=lead.owner_id, updated_at=now,
+        )
+        lead.refresh_from_db()
+        events.sla_changed_event(
+            lead=lead, old=Lead.SlaState.PENDING, new=Lead.SlaState.BREACHED, actor=None,
+            reason="no first response by due time",
+            payload={"due_at": lead.sla_due_at.isoformat(), "owner_id": lead.owner_id},
+        )
+    if lead.sla_state != Lead.SlaState.BREACHED or lead.status != Lead.Status.READY:
+        return lead
+    policy = active_policy()
+    if policy is None:
+        return lead
+    if lead.escalated_at is None and now >= lead.sla_due_at + timedelta(minutes=policy.escalate_after_minutes):
+        Lead.objects.filter(pk=lead.pk).update(escalated_at=now, updated_at=now)
+        lead.escalated_at = now
+        events.sla_changed_event(
+            lead=lead, old=Lead.SlaState.BREACHED, new=Lead.SlaState.BREACHED, actor=None,
+            reason="escalated to sales managers", payload={"owner_id": lead.owner_id},
+        )
+        owner = lead.owner.display_name if lead.owner else "nobody"
+        notify(
+            recipients=managers(), kind=Notification.Kind.SLA_ESCALATION,
+            title=f"SLA breached: {lead.display_name}", lead=lead,
+            body=f"Held by {owner}, due {timezone.localtime(lead.sla_due_at):%H:%M %Z}, still unanswered.",
+            team=Role.SALES_MANAGER,
+        )
+    if lead.sla_reassigned_at is None and now >= lead.sla_due_at + timedelta(minutes=policy.reassign_after_minutes):
+        rep, why = _choose_rep(lead=lead, exclude={lead.owner_id} if lead.owner_id else set())
+        if rep is not None:
+            Lead.objects.filter(pk=lead.pk).update(sla_reassigned_at=now)
+            lead.sla_reassigned_at = now
+            _move(lead=lead, to_rep=rep, actor=None, reason=f"SLA reassignment ({why})", now=now)
+    return lead
+
+
+@dataclass
+class SweepResult:
+    routed: int = 0
+    settled: int = 0
+    followed_up: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def unrouted_lead_ids(*, limit: int) -> list[int]:
+    """Ready leads nobody holds, oldest first (partial index lead_pool_idx)."""
+    return list(Lead.objects.in_pool().order_by("ready_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def overdue_lead_ids(*, now: datetime, limit: int) -> list[int]:
+    return list(Lead.objects.overdue(now).order_by("sla_due_at").values_list("pk", flat=True)[:limit])
+
+
+def breached_follow_up_ids(*, now: datetime, limit: int) -> list[int]:
+    """Breached, unanswered leads whose escalation or reassignment time has come."""
+    policy = active_policy()
+    if policy is None:
+        return []
+    due_escalation = Q(escalated_at__isnull=True, sla_due_at__lte=now - timedelta(minutes=policy.escalate_after_minutes))
+    due_reassign = Q(
+        sla_reassigned_at__isnull=True, sla_due_at__lte=now - timedelta(minutes=policy.reassign_after_minutes)
+    )
+    return list(
+        Lead.objects.filter(sla_state="breached", first_response_at__isnull=True, status="ready")
+        .filter(due_escalation | due_reassign)
+        .order_by("sla_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
+    """One pass of the relay: route what is unrouted, settle overdue clocks, escalate/reassign.
+
+    Every step is an idempotent, separately committed service call, so two sweeps running at
+    once, a task that also fires, or a crash half-way through do no harm.
+    """
+    result = SweepResult()
+    for lead_id in unrouted_lead_ids(limit=limit):
+        try:
+            lead = route_lead(lead_id=lead_id, now=now)
+            result.routed += int(lead.owner_id is not None)
+        except Exception as exc:  # one bad row must not stop the sweep
+            logger.exception("sweep could not route lead %s", lead_id)
+            result.errors.append(f"route {lead_id}: {exc}")
+    at = now or timezone.now()
+    for lead_id in overdue_lead_ids(now=at, limit=limit):
+        try:
+            settle_sla(lead_id=lead_id, now=now)
+            result.settled += 1
+        except Exception as exc:
+            logger.exception("sweep could not settle lead %s", lead_id)
+            result.errors.append(f"settle {lead_id}: {exc}")
+    for lead_id in breached_follow_up_ids(now=at, limit=limit):
+        try:
+            settle_sla(lead_id=lead_id, now=now)
+            result.followed_up += 1
+        except Exception as exc:
+            logger.exception("sweep could not follow up lead %s", lead_id)
+            result.errors.append(f"follow-up {lead_id}: {exc}")
+    return result

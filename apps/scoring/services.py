@@ -1,0 +1,143 @@
+"""Fit and engagement scoring, the account roll-up, and the conversation-ready decision."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.leads.models import Lead, Touchpoint
+from apps.scoring.models import BuyingRole, BuyingRoleRule, QualificationAgreement, ScoringRule
+
+# Engagement points for a touchpoint without an asset (the asset's weight wins when there is one).
+KIND_WEIGHTS = {
+    "page_view": 1, "ad_click": 1, "email_click": 2, "download": 5, "form_submit": 5,
+    "webinar": 8, "event": 8, "meeting": 15,
+}
+DEFAULT_HALF_LIFE_DAYS = 30
+
+
+def score_band(score: int) -> str:
+    """Cold below 30, warm below 60, hot from 60: the bands reported in lead events."""
+    if score >= 60:
+        return "hot"
+    if score >= 30:
+        return "warm"
+    return "cold"
+
+
+def infer_buying_role(title: str, rules: list[BuyingRoleRule] | None = None) -> str:
+    """The role of the first (lowest order) rule whose keyword appears in the title."""
+    lowered = f" {title.lower()} "
+    for rule in rules if rules is not None else BuyingRoleRule.objects.all():
+        keyword = rule.keyword.lower()
+        if keyword and (f" {keyword} " in lowered or (len(keyword) > 3 and keyword in lowered)):
+            return rule.role
+    return BuyingRole.UNKNOWN
+
+
+def fit_score(*, lead: Lead, account: Account | None, rules: list[ScoringRule] | None = None) -> int:
+    """Sum of the points of every active rule the lead matches, clamped to 0..100."""
+    total = 0
+    title = f" {lead.title.lower()} "
+    for rule in rules if rules is not None else ScoringRule.objects.filter(is_active=True):
+        value = rule.value.strip()
+        match rule.attribute:
+            case ScoringRule.Attribute.TITLE_KEYWORD:
+                hit = f" {value.lower()} " in title
+            case ScoringRule.Attribute.BUYING_ROLE:
+                hit = lead.buying_role == value
+            case ScoringRule.Attribute.EMPLOYEES_AT_LEAST:
+                hit = bool(account and account.employees is not None and value.isdigit()
+                           and account.employees >= int(value))
+            case ScoringRule.Attribute.EMPLOYEES_BELOW:
+                hit = bool(account and account.employees is not None and value.isdigit()
+                           and account.employees < int(value))
+            case ScoringRule.Attribute.INDUSTRY:
+                hit = bool(account and account.industry.lower() == value.lower())
+            case ScoringRule.Attribute.COUNTRY:
+                country = lead.country or (account.country if account else "")
+                hit = country.upper() == value.upper()
+            case ScoringRule.Attribute.SOURCE:
+                hit = lead.source == value
+            case _:
+                hit = False
+        if hit:
+            total += rule.points
+    return max(0, min(100, total))
+
+
+def decayed(points: float, occurred_at: datetime, now: datetime, half_life_days: int) -> float:
+    age_days = max(0.0, (now - occurred_at).total_seconds() / 86400)
+    return points * math.pow(0.5, age_days / max(1, half_life_days))
+
+
+def engagement_score(*, lead_id: int, now: datetime, half_life_days: int) -> float:
+    """Touchpoint weights with half-life decay (one query over the lead's touchpoints)."""
+    rows = Touchpoint.objects.filter(lead_id=lead_id).values_list(
+        "kind", "occurred_at", "asset__engagement_weight"
+    )
+    total = 0.0
+    for kind, occurred_at, asset_weight in rows:
+        weight = asset_weight if asset_weight is not None else KIND_WEIGHTS.get(kind, 1)
+        total += decayed(weight, occurred_at, now, half_life_days)
+    return round(total, 2)
+
+
+@dataclass
+class ScoreChange:
+    old_score: int
+    new_score: int
+
+    @property
+    def band_changed(self) -> bool:
+        return score_band(self.old_score) != score_band(self.new_score)
+
+
+def rescore_lead(*, lead: Lead, agreement: QualificationAgreement | None, now: datetime | None = None) -> ScoreChange:
+    """Recompute the lead's fit and engagement in memory and save them. Caller holds the lead lock."""
+    now = now or timezone.now()
+    half_life = agreement.engagement_half_life_days if agreement else DEFAULT_HALF_LIFE_DAYS
+    old = lead.score
+    lead.fit_score = fit_score(lead=lead, account=lead.account)
+    lead.engagement_score = engagement_score(lead_id=lead.pk, now=now, half_life_days=half_life)
+    lead.score = min(32000, lead.fit_score + round(lead.engagement_score))
+    lead.save(update_fields=["fit_score", "engagement_score", "score", "updated_at"])
+    return ScoreChange(old_score=old, new_score=lead.score)
+
+
+def roll_up_account(*, account_id: int, agreement: QualificationAgreement | None, now: datetime | None = None) -> Account:
+    """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
+
+    Reads only this account's leads and touchpoints (indexed by account), never the table.
+    """
+    now = now or timezone.now()
+    window = agreement.account_window_days if agreement else 30
+    total = Lead.objects.filter(account_id=account_id, is_archived=False).aggregate(
+        s=Sum("engagement_score")
+    )["s"] or 0.0
+    roles = sorted(
+        set(
+            Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=now - timedelta(days=window))
+            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
+            .values_list("lead__buying_role", flat=True)
+            .distinct()
+        )
+    )
+    Account.objects.filter(pk=account_id).update(engagement_score=round(total, 2), buying_roles_engaged=roles)
+    return Account.objects.get(pk=account_id)
+
+
+def ready_reason(*, lead: Lead, agreement: QualificationAgreement | None, hand_raiser: bool) -> str:
+    """Why the agreement in force makes this nurture lead ready now ('' if it does not)."""
+    if agreement is None or lead.status != Lead.Status.NURTURE:
+        return ""
+    if hand_raiser and agreement.hand_raiser_ready:
+        return "hand_raiser"
+    if lead.score >= agreement.score_threshold:
+        return "score"
+    return ""
