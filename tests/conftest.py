@@ -137,3 +137,14 @@ def service_client(client, service_user):  # type: ignore[no-untyped-def]
 def revops_client(client, revops):  # type: ignore[no-untyped-def]
     client.force_login(revops)
     return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    """Playwright drives Debian's Chromium; no browser is downloaded."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium"),
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"],
+    }

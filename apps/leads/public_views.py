@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from apps.campaigns.models import Asset
+from apps.core.errors import Conflict
 from apps.leads import services
 from apps.leads.forms import PublicLeadForm
 from apps.leads.models import Lead, Touchpoint
@@ -55,8 +56,14 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
         metadata={"message": data["message"]} if data["message"] else {},
     )
     payload = {k: v for k, v in data.items() if k != "token"}
-    outcome = services.begin_idempotency(scope=f"form:{slug}", key=data["token"][-64:],
-                                         digest=services.request_hash(payload))
+    digest = services.request_hash(payload)
+    # Same token and same answers (a double click, a refresh) store one touchpoint; changed
+    # answers after "back" are a new submission.
+    try:
+        outcome = services.begin_idempotency(scope=f"form:{slug}", key=f"{data['token'][-40:]}:{digest[:24]}",
+                                             digest=digest)
+    except Conflict:  # the first click is still being stored
+        return redirect("public:thanks", slug=slug)
     if isinstance(outcome, services.Claim):
         try:
             services.intake_lead(data=intake, idempotency=outcome)

@@ -1,0 +1,45 @@
+"""`make run`: the web app plus its background worker and beat, with no server to install.
+
+Without REDIS_URL the worker uses the brokerless filesystem transport in ./var/broker. The
+worker runs with an embedded beat (-B), which is fine for one machine; production runs one
+`celery beat` process and as many workers as it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the app on HOST:PORT with a Celery worker and beat alongside it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-worker", action="store_true", help="Serve the web app only.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+                [sys.executable, "-m", "celery", "-A", "revenue", "worker", "-B", "--pool", "threads",
+                 "--concurrency", "4", "--loglevel", "INFO"],
+                env=os.environ.copy(),
+            )
+            self.stdout.write(f"Background worker and beat started (pid {worker.pid}).")
+        try:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

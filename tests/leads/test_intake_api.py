@@ -1,0 +1,163 @@
+"""POST /api/v1/intake/: new and known emails, idempotency keys, and bad input."""
+
+import hashlib
+import json
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.leads.models import IdempotencyRecord, Lead, LeadEvent, Touchpoint
+from apps.leads.services.idempotency import begin_idempotency, request_hash
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/intake/"
+KEY = "test-intake-key-0123456789"
+
+
+@pytest.fixture
+def api(db):  # type: ignore[no-untyped-def]
+    from apps.leads.models import IntakeSource
+
+    IntakeSource.objects.create(name="Website", slug="website", key_prefix=KEY[:8],
+                                key_hash=hashlib.sha256(KEY.encode()).hexdigest())
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=KEY)
+    return client
+
+
+def _post(api, body, **headers):  # type: ignore[no-untyped-def]
+    raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return api.post(URL, data=raw, content_type="application/json", **headers)
+
+
+def test_new_email_creates_a_lead_and_a_known_email_adds_a_touchpoint(api):
+    first = _post(api, {"email": "Ana@Northwind.example", "first_name": "Ana", "title": "VP Sales"})
+    assert first.status_code == 201
+    again = _post(api, {"email": "  ana@northwind.EXAMPLE ", "title": "", "phone": "+49 30 1234"})
+    assert again.status_code == 200
+    assert again.json()["lead_id"] == first.json()["lead_id"]
+    lead = Lead.objects.get()
+    assert lead.touchpoints.count() == 2
+    assert lead.title == "VP Sales"  # a blank never overwrites a filled field
+    assert lead.phone == "+49 30 1234"  # a blank field is filled
+    assert lead.account.domain == "northwind.example"
+
+
+def test_free_mail_and_disposable_domains_never_make_an_account(api):
+    for email in ("someone@gmail.com", "x@mailinator.com", "y@proton.me"):
+        assert _post(api, {"email": email}).status_code == 201
+    assert not Lead.objects.filter(account__isnull=False).exists()
+    from apps.accounts.models import Account
+
+    assert Account.objects.count() == 0
+
+
+def test_same_idempotency_key_and_body_replays_the_first_response(api):
+    body = {"email": "kim@initech.example"}
+    first = _post(api, body, HTTP_IDEMPOTENCY_KEY="abc-1")
+    second = _post(api, body, HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert (second.status_code, second.json()) == (first.status_code, first.json())
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert Touchpoint.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_refused_with_422(api):
+    _post(api, {"email": "kim@initech.example"}, HTTP_IDEMPOTENCY_KEY="abc-2")
+    response = _post(api, {"email": "lee@initech.example"}, HTTP_IDEMPOTENCY_KEY="abc-2")
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()
+    assert Lead.objects.count() == 1
+
+
+def test_key_still_in_flight_gets_409(api):
+    from apps.leads.models import IntakeSource
+
+    body = {"email": "kim@initech.example"}
+    source = IntakeSource.objects.get()
+    begin_idempotency(scope=f"source:{source.pk}:intake", key="abc-3", digest=request_hash(body))
+    response = _post(api, body, HTTP_IDEMPOTENCY_KEY="abc-3")
+    assert response.status_code == 409
+    assert Lead.objects.count() == 0
+
+
+def test_a_failed_request_frees_its_key(api, monkeypatch):
+    from apps.leads import services
+
+    def boom(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "intake_lead", boom)
+    with pytest.raises(RuntimeError):
+        _post(api, {"email": "kim@initech.example"}, HTTP_IDEMPOTENCY_KEY="abc-4")
+    assert not IdempotencyRecord.objects.filter(key="abc-4").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "email"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": 42}, "email"),
+        ({"email": "a@b.example", "campaign": "no-such-campaign"}, "campaign"),
+        ({"email": "a@b.example", "asset": "no-such-asset"}, "asset"),
+        ({"email": "a@b.example", "kind": "telepathy"}, "kind"),
+        ({"email": "a@b.example", "country": "Germany"}, "country"),
+        ({"email": "a@b.example", "first_name": "x" * 500}, "first_name"),
+        ({"email": "a@b.example", "first_name": "Ann\u0000"}, "first_name"),
+        ({"email": "a@b.example", "metadata": {"utm\u0000": "x"}}, "metadata.utm\u0000"),
+        ({"email": "a@b.example", "metadata": "nope"}, "metadata"),
+        ({"email": "a@b.example", "occurred_at": "2999-01-01T00:00:00Z"}, "occurred_at"),
+        ([1, 2], "body"),
+        ("{not json", "body"),
+    ],
+)
+def test_bad_input_gets_a_400_naming_the_field_and_writes_nothing(api, body, field):
+    response = _post(api, body)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Lead.objects.count() == 0
+    assert LeadEvent.objects.count() == 0
+
+
+def test_body_over_64_kb_gets_413(api):
+    response = _post(api, {"email": "a@b.example", "metadata": {"x": "y" * 70_000}})
+    assert response.status_code == 413
+    assert "body" in response.json()
+    assert Lead.objects.count() == 0
+
+
+def test_bad_key_is_401_and_no_credentials_is_refused(db):
+    client = APIClient()
+    assert _post(client, {"email": "a@b.example"}).status_code in (401, 403)
+    client.credentials(HTTP_X_API_KEY="wrong-key-entirely")
+    assert _post(client, {"email": "a@b.example"}).status_code == 401
+
+
+def test_marketing_token_may_post_but_a_rep_may_not(marketer, rep):
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=marketer).key}")
+    assert _post(client, {"email": "a@b.example"}).status_code == 201
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=rep).key}")
+    assert _post(client, {"email": "c@b.example"}).status_code == 403
+
+
+def test_campaign_and_asset_are_recorded_on_the_touchpoint(api):
+    asset = factories.AssetFactory(slug="pricing-guide")
+    response = _post(api, {"email": "a@b.example", "asset": "pricing-guide", "kind": "download",
+                           "occurred_at": timezone.now().isoformat()})
+    assert response.status_code == 201
+    touch = Touchpoint.objects.get()
+    assert touch.asset == asset
+    assert touch.campaign == asset.campaign
+    assert Lead.objects.get().campaign == asset.campaign
+
+
+def test_schema_describes_intake(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/intake/" in response.content
