@@ -10,5 +10,9 @@ urlpatterns = [
     path("v1/auth/token/", login_not_required(obtain_auth_token), name="token"),
     path("v1/intake/", login_not_required(IntakeApi.as_view()), name="intake"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path(
+        "docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
 ]

@@ -37,11 +37,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     chromium = shutil.which("chromium")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+            )
         if "redis" in item.keywords and not (redis_ok and settings.REDIS_URL):
-            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL set and a Redis server answering there"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs REDIS_URL set and a Redis server answering there")
+            )
         if "browser" in item.keywords and not chromium:
-            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)")
+            )
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +60,6 @@ def _fast_and_quiet(settings):  # type: ignore[no-untyped-def]
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
 
 
 @pytest.fixture(autouse=True)
@@ -145,6 +150,12 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
     return {
         **browser_type_launch_args,
         "executable_path": shutil.which("chromium"),
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
     }

@@ -11,14 +11,22 @@ from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign
-from apps.feedback.models import DisqualificationReason
-from apps.goals.models import JointGoal, Quarter
-from apps.leads.models import Activity, Lead, Touchpoint
+from apps.feedback.models import Disqualification, DisqualificationReason
+from apps.goals.models import GoalSnapshot, JointGoal, Quarter
+from apps.leads.models import (
+    Activity,
+    IdempotencyRecord,
+    IntakeSource,
+    Lead,
+    LeadEvent,
+    Touchpoint,
+)
+from apps.notifications.models import Notification, TeamChannel
 from apps.opportunities.models import Opportunity
-from apps.plays.models import Play, PlayStep
-from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
-from apps.scoring.models import QualificationAgreement
-from apps.service.models import ChurnReason, Renewal
+from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
+from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
+from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
 from apps.users.models import User
 
 
@@ -205,3 +213,140 @@ class JointGoalFactory(DjangoModelFactory[JointGoal]):
     target = Decimal("100")
     team_marketing = True
     team_sales = True
+
+
+class HolidayFactory(DjangoModelFactory[Holiday]):
+    class Meta:
+        model = Holiday
+
+    policy = factory.SubFactory(SlaPolicyFactory)
+    date = date(2026, 12, 25)
+    name = "Christmas Day"
+
+
+class ScoringRuleFactory(DjangoModelFactory[ScoringRule]):
+    class Meta:
+        model = ScoringRule
+
+    name = factory.Sequence(lambda n: f"Title keyword {n}")
+    attribute = ScoringRule.Attribute.TITLE_KEYWORD
+    value = factory.Sequence(lambda n: f"keyword{n}")
+    points = 10
+
+
+class BuyingRoleRuleFactory(DjangoModelFactory[BuyingRoleRule]):
+    class Meta:
+        model = BuyingRoleRule
+
+    keyword = factory.Sequence(lambda n: f"chief{n}")
+    role = "decision_maker"
+
+
+class LeadEventFactory(DjangoModelFactory[LeadEvent]):
+    class Meta:
+        model = LeadEvent
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = LeadEvent.Kind.CREATED
+    reason = "intake"
+    at = factory.LazyFunction(timezone.now)
+
+
+class IntakeSourceFactory(DjangoModelFactory[IntakeSource]):
+    class Meta:
+        model = IntakeSource
+
+    name = factory.Sequence(lambda n: f"Website {n}")
+    slug = factory.Sequence(lambda n: f"website-{n}")
+    key_prefix = factory.Sequence(lambda n: f"pfx{n:05d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    webhook_secret = "current-webhook-secret"
+
+
+class IdempotencyRecordFactory(DjangoModelFactory[IdempotencyRecord]):
+    class Meta:
+        model = IdempotencyRecord
+
+    scope = "website:intake"
+    key = factory.Sequence(lambda n: f"key-{n}")
+    request_hash = "0" * 64
+    state = IdempotencyRecord.State.DONE
+    status_code = 201
+    response_body = factory.LazyFunction(lambda: {"id": 1})
+
+
+class DisqualificationFactory(DjangoModelFactory[Disqualification]):
+    class Meta:
+        model = Disqualification
+
+    lead = factory.SubFactory(LeadFactory)
+    rep = factory.SubFactory(UserFactory)
+    reason = factory.SubFactory(DisqualificationReasonFactory)
+    at = factory.LazyFunction(timezone.now)
+
+
+class HealthCheckFactory(DjangoModelFactory[HealthCheck]):
+    class Meta:
+        model = HealthCheck
+
+    account = factory.SubFactory(AccountFactory)
+    health = "green"
+    set_by = factory.SubFactory(UserFactory)
+    at = factory.LazyFunction(timezone.now)
+
+
+class VoiceNoteFactory(DjangoModelFactory[VoiceNote]):
+    class Meta:
+        model = VoiceNote
+
+    account = factory.SubFactory(AccountFactory)
+    author = factory.SubFactory(UserFactory)
+    quote = "Onboarding took us two weeks longer than promised."
+    tags = factory.LazyFunction(lambda: ["onboarding"])
+
+
+class NotificationFactory(DjangoModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = Notification.Kind.LEAD_ASSIGNED
+    title = "New lead assigned"
+
+
+class TeamChannelFactory(DjangoModelFactory[TeamChannel]):
+    class Meta:
+        model = TeamChannel
+        django_get_or_create = ("team",)
+
+    team = "Sales"
+    webhook_url = "https://hooks.example.test/sales"
+
+
+class GoalSnapshotFactory(DjangoModelFactory[GoalSnapshot]):
+    class Meta:
+        model = GoalSnapshot
+
+    goal = factory.SubFactory(JointGoalFactory)
+    on = date(2026, 10, 15)
+    actual = Decimal("42")
+
+
+class LeadPlayFactory(DjangoModelFactory[LeadPlay]):
+    class Meta:
+        model = LeadPlay
+
+    lead = factory.SubFactory(LeadFactory)
+    play = factory.SubFactory(PlayFactory)
+    attached_at = factory.LazyFunction(timezone.now)
+
+
+class LeadPlayStepFactory(DjangoModelFactory[LeadPlayStep]):
+    class Meta:
+        model = LeadPlayStep
+
+    lead_play = factory.SubFactory(LeadPlayFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    channel = "call"
+    title = "First call"
+    due_at = factory.LazyFunction(timezone.now)

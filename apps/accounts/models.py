@@ -31,14 +31,22 @@ class Account(TimeStampedModel):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_accounts",
     )
-    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT)
-    health = models.CharField(max_length=6, choices=Health.choices, default=Health.UNKNOWN, blank=True)
+    lifecycle = models.CharField(
+        max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
+    )
+    health = models.CharField(
+        max_length=6, choices=Health.choices, default=Health.UNKNOWN, blank=True
+    )
     engagement_score = models.FloatField(default=0)
     buying_roles_engaged = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Distinct buying roles with engagement inside the agreement's window.",
     )
     is_conversation_ready = models.BooleanField(default=False)
@@ -51,13 +59,20 @@ class Account(TimeStampedModel):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("domain"), name="account_domain_ci_unique"),
-            models.CheckConstraint(condition=Q(domain=Lower("domain")), name="account_domain_lowercase"),
-            models.CheckConstraint(condition=~Q(domain=""), name="account_domain_not_blank"),
-            models.CheckConstraint(condition=Q(engagement_score__gte=0), name="account_score_non_negative"),
             models.CheckConstraint(
-                condition=Q(lifecycle__in=["prospect", "customer", "churned"]), name="account_lifecycle_valid"
+                condition=Q(domain=Lower("domain")), name="account_domain_lowercase"
             ),
-            models.CheckConstraint(condition=Q(tier__in=["target", "standard"]), name="account_tier_valid"),
+            models.CheckConstraint(condition=~Q(domain=""), name="account_domain_not_blank"),
+            models.CheckConstraint(
+                condition=Q(engagement_score__gte=0), name="account_score_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(lifecycle__in=["prospect", "customer", "churned"]),
+                name="account_lifecycle_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(tier__in=["target", "standard"]), name="account_tier_valid"
+            ),
         ]
         indexes = [
             # "Target accounts by engagement" on the marketing and account list pages.

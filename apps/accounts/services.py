@@ -50,7 +50,8 @@ def match_account(*, email: str, company_name: str = "", country: str = "") -> A
     try:
         with transaction.atomic():
             return Account.objects.create(
-                domain=domain, name=(company_name.strip() or company_name_from_domain(domain))[:200],
+                domain=domain,
+                name=(company_name.strip() or company_name_from_domain(domain))[:200],
                 country=country.upper()[:2],
             )
     except IntegrityError:

@@ -40,9 +40,13 @@ class Campaign(TimeStampedModel):
         ordering = ["-starts_on", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_non_negative"),
-            models.CheckConstraint(condition=Q(actual_cost__gte=0), name="campaign_cost_non_negative"),
             models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                condition=Q(actual_cost__gte=0), name="campaign_cost_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
                 name="campaign_dates_order",
             ),
         ]
@@ -93,7 +97,9 @@ class Asset(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(engagement_weight__lte=100), name="asset_weight_max_100"),
+            models.CheckConstraint(
+                condition=Q(engagement_weight__lte=100), name="asset_weight_max_100"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -55,7 +55,11 @@ def _decode(cursor: str, count: int) -> list[Any] | None:
 
 
 def keyset_page(
-    queryset: QuerySet[Any], request: HttpRequest, *, keys: Sequence[str], page_size: int = PAGE_SIZE,
+    queryset: QuerySet[Any],
+    request: HttpRequest,
+    *,
+    keys: Sequence[str],
+    page_size: int = PAGE_SIZE,
     param: str = "after",
 ) -> KeysetPage:
     """One page after the cursor in `request.GET[param]`, ordered ascending by `keys`.
@@ -106,6 +110,10 @@ def _after(keys: Sequence[str], values: Sequence[Any]) -> Q:
         for k, v in zip(keys[:i], values[:i], strict=True):
             prefix &= Q(**{f"{k}__isnull": True}) if v is None else Q(**{k: v})
         value = values[i]
-        step = Q(pk__in=[]) if value is None else (Q(**{f"{key}__gt": value}) | Q(**{f"{key}__isnull": True}))
+        step = (
+            Q(pk__in=[])
+            if value is None
+            else (Q(**{f"{key}__gt": value}) | Q(**{f"{key}__isnull": True}))
+        )
         condition |= prefix & step
     return condition

@@ -19,7 +19,9 @@ def publish(task: Any, *args: Any, eta: datetime | None = None) -> None:
     try:
         task.apply_async(args=list(args), eta=eta)
     except Exception:  # broker down or slow: the sweep will catch up
-        logger.warning("could not publish %s%r; the sweep will re-drive it", task.name, args, exc_info=True)
+        logger.warning(
+            "could not publish %s%r; the sweep will re-drive it", task.name, args, exc_info=True
+        )
 
 
 def enqueue_on_commit(task: Any, *args: Any, eta: datetime | None = None) -> None:

@@ -1,4 +1,9 @@
 from django.urls import path
 
+from apps.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

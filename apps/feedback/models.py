@@ -40,9 +40,15 @@ class Disqualification(models.Model):
         NURTURE = "nurture", "Back to nurture"
         READY = "ready", "Re-routed as ready"
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="disqualifications")
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disqualifications")
-    reason = models.ForeignKey(DisqualificationReason, on_delete=models.PROTECT, related_name="disqualifications")
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.PROTECT, related_name="disqualifications"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disqualifications"
+    )
+    reason = models.ForeignKey(
+        DisqualificationReason, on_delete=models.PROTECT, related_name="disqualifications"
+    )
     note = models.TextField(blank=True, max_length=5000)
     attempts_at_time = models.PositiveSmallIntegerField(default=0)
     at = models.DateTimeField()
@@ -52,19 +58,24 @@ class Disqualification(models.Model):
     )
     action_note = models.TextField(blank=True, max_length=5000)
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    dispute_outcome = models.CharField(max_length=8, choices=DisputeOutcome.choices, default="", blank=True)
+    dispute_outcome = models.CharField(
+        max_length=8, choices=DisputeOutcome.choices, default="", blank=True
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(review_status__in=["open", "acknowledged", "disputed"]), name="dq_review_status_valid"
+                condition=Q(review_status__in=["open", "acknowledged", "disputed"]),
+                name="dq_review_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(review_status="open") | Q(reviewer__isnull=False, reviewed_at__isnull=False),
+                condition=Q(review_status="open")
+                | Q(reviewer__isnull=False, reviewed_at__isnull=False),
                 name="dq_review_has_reviewer",
             ),
             models.CheckConstraint(
-                condition=~Q(review_status="disputed") | ~Q(dispute_outcome=""), name="dq_dispute_has_outcome"
+                condition=~Q(review_status="disputed") | ~Q(dispute_outcome=""),
+                name="dq_dispute_has_outcome",
             ),
         ]
         indexes = [

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -11,7 +9,8 @@ class Quarter(models.Model):
     """A fiscal quarter; dates are inclusive and quarters never overlap."""
 
     name = models.CharField(
-        max_length=7, unique=True,
+        max_length=7,
+        unique=True,
         validators=[RegexValidator(r"^\d{4}-Q[1-4]$", "Use the form 2026-Q4.")],
     )
     starts_on = models.DateField()
@@ -20,7 +19,9 @@ class Quarter(models.Model):
     class Meta:
         ordering = ["starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="quarter_dates_order"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="quarter_dates_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,7 +55,9 @@ class JointGoal(TimeStampedModel):
     metric = models.CharField(max_length=32, choices=Metric.choices)
     name = models.CharField(max_length=150, blank=True, help_text="Defaults to the metric's name.")
     target = models.DecimalField(max_digits=14, decimal_places=2)
-    lower_is_better = models.BooleanField(default=False, help_text="E.g. speed to lead, cost per lead.")
+    lower_is_better = models.BooleanField(
+        default=False, help_text="E.g. speed to lead, cost per lead."
+    )
     team_marketing = models.BooleanField("Marketing", default=False)
     team_sales = models.BooleanField("Sales", default=False)
     team_service = models.BooleanField("Service", default=False)
@@ -103,7 +106,9 @@ class GoalSnapshot(models.Model):
 
     class Meta:
         ordering = ["on"]
-        constraints = [models.UniqueConstraint(fields=["goal", "on"], name="goal_snapshot_one_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "on"], name="goal_snapshot_one_per_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.goal} {self.on}: {self.actual}"

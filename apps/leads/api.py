@@ -37,7 +37,11 @@ class IntakeThrottle(SimpleRateThrottle):
     scope = "intake"
 
     def get_cache_key(self, request: Request, view: Any) -> str:
-        ident = f"source-{request.auth.pk}" if isinstance(request.auth, IntakeSource) else f"user-{request.user.pk}"
+        ident = (
+            f"source-{request.auth.pk}"
+            if isinstance(request.auth, IntakeSource)
+            else f"user-{request.user.pk}"
+        )
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
@@ -68,20 +72,34 @@ class IntakeInput(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="",
-                                     error_messages={"invalid": "Use a two-letter ISO country code."})
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid": "Use a two-letter ISO country code."},
+    )
     source = serializers.ChoiceField(choices=Lead.Source.choices, required=False)
-    campaign = serializers.SlugRelatedField(slug_field="slug", queryset=Campaign.objects.all(), required=False,
-                                            allow_null=True)
-    asset = serializers.SlugRelatedField(slug_field="slug", queryset=Asset.objects.filter(is_active=True),
-                                         required=False, allow_null=True)
-    kind = serializers.ChoiceField(choices=Touchpoint.Kind.choices, default=Touchpoint.Kind.FORM_SUBMIT)
+    campaign = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    asset = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Asset.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    kind = serializers.ChoiceField(
+        choices=Touchpoint.Kind.choices, default=Touchpoint.Kind.FORM_SUBMIT
+    )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
     metadata = serializers.DictField(required=False, default=dict)
 
     def validate_metadata(self, value: dict[str, Any]) -> dict[str, Any]:
         if len(json.dumps(value)) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(f"Keep metadata under {MAX_METADATA_BYTES // 1024} KB.")
+            raise serializers.ValidationError(
+                f"Keep metadata under {MAX_METADATA_BYTES // 1024} KB."
+            )
         return value
 
     def validate_occurred_at(self, value: Any) -> Any:
@@ -112,11 +130,17 @@ class IntakeApi(APIView):
         operation_id="intake_create",
         request=IntakeInput,
         parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                             description="Same key and body replays the first response; another body gets 422."),
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Same key and body replays the first response; another body gets 422.",
+            ),
         ],
         responses={
-            201: IntakeOutput, 200: IntakeOutput,
+            201: IntakeOutput,
+            200: IntakeOutput,
             400: OpenApiResponse(description="Invalid field (named in the body)"),
             409: OpenApiResponse(description="The first request with this key is still in flight"),
             413: OpenApiResponse(description="Body over 64 KB"),
@@ -125,8 +149,10 @@ class IntakeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Create a lead, or add a touchpoint to the lead with this email."""
-        too_big = Response({"body": [f"Keep the body under {settings.INTAKE_MAX_BODY_BYTES // 1024} KB."]},
-                           status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        too_big = Response(
+            {"body": [f"Keep the body under {settings.INTAKE_MAX_BODY_BYTES // 1024} KB."]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -139,23 +165,34 @@ class IntakeApi(APIView):
         try:
             payload = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            return Response({"body": ["Send a JSON object (Content-Type: application/json, UTF-8)."]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"body": ["Send a JSON object (Content-Type: application/json, UTF-8)."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if not isinstance(payload, dict):
             return Response({"body": ["Send a JSON object."]}, status=status.HTTP_400_BAD_REQUEST)
         nul_field = _find_nul(payload)
         if nul_field:
-            return Response({nul_field: ["NUL characters are not allowed."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {nul_field: ["NUL characters are not allowed."]}, status=status.HTTP_400_BAD_REQUEST
+            )
         serializer = IntakeInput(data=payload)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         source = request.auth if isinstance(request.auth, IntakeSource) else None
         intake = services.IntakeData(
-            email=data["email"], first_name=data["first_name"], last_name=data["last_name"], title=data["title"],
-            phone=data["phone"], company_name=data["company"], country=data["country"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            title=data["title"],
+            phone=data["phone"],
+            company_name=data["company"],
+            country=data["country"],
             source=data.get("source") or (source.default_source if source else Lead.Source.API),
             campaign=data.get("campaign") or (source.default_campaign if source else None),
-            asset=data.get("asset"), kind=data["kind"], occurred_at=data.get("occurred_at"),
+            asset=data.get("asset"),
+            kind=data["kind"],
+            occurred_at=data.get("occurred_at"),
             metadata=data["metadata"],
         )
         actor = request.user if request.user.is_authenticated else None
@@ -163,13 +200,20 @@ class IntakeApi(APIView):
         claim = None
         if key:
             if len(key) > 255:
-                return Response({"Idempotency-Key": ["Keep the key under 256 characters."]},
-                                status=status.HTTP_400_BAD_REQUEST)
+                return Response(
+                    {"Idempotency-Key": ["Keep the key under 256 characters."]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
             scope = f"source:{source.pk}" if source else f"user:{request.user.pk}"
-            outcome = services.begin_idempotency(scope=f"{scope}:intake", key=key,
-                                                 digest=services.request_hash(payload))
+            outcome = services.begin_idempotency(
+                scope=f"{scope}:intake", key=key, digest=services.request_hash(payload)
+            )
             if isinstance(outcome, services.Replay):
-                return Response(outcome.body, status=outcome.status_code, headers={"Idempotent-Replayed": "true"})
+                return Response(
+                    outcome.body,
+                    status=outcome.status_code,
+                    headers={"Idempotent-Replayed": "true"},
+                )
             claim = outcome
         try:
             result = services.intake_lead(data=intake, actor=actor, idempotency=claim)

@@ -13,41 +13,79 @@ from apps.users.models import User
 
 
 def _event(
-    *, lead: Lead, kind: str, actor: User | None, reason: str, old: Any = "", new: Any = "",
-    payload: dict[str, Any] | None = None, at: datetime | None = None,
+    *,
+    lead: Lead,
+    kind: str,
+    actor: User | None,
+    reason: str,
+    old: Any = "",
+    new: Any = "",
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> LeadEvent:
     return LeadEvent.objects.create(
-        lead=lead, kind=kind, actor=actor, reason=reason[:300],
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        reason=reason[:300],
         old_value=str(old if old is not None else "")[:200],
         new_value=str(new if new is not None else "")[:200],
-        payload=payload or {}, at=at or timezone.now(),
+        payload=payload or {},
+        at=at or timezone.now(),
     )
 
 
-def lead_created_event(*, lead: Lead, actor: User | None, reason: str, at: datetime | None = None) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, reason=reason, new=lead.email, at=at)
-
-
-def touchpoint_added_event(*, lead: Lead, touchpoint_id: int, kind: str, asset: str, actor: User | None) -> LeadEvent:
+def lead_created_event(
+    *, lead: Lead, actor: User | None, reason: str, at: datetime | None = None
+) -> LeadEvent:
     return _event(
-        lead=lead, kind=LeadEvent.Kind.TOUCHPOINT, actor=actor, reason="intake", new=kind,
+        lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, reason=reason, new=lead.email, at=at
+    )
+
+
+def touchpoint_added_event(
+    *, lead: Lead, touchpoint_id: int, kind: str, asset: str, actor: User | None
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.TOUCHPOINT,
+        actor=actor,
+        reason="intake",
+        new=kind,
         payload={"touchpoint": touchpoint_id, "asset": asset},
     )
 
 
 def status_changed_event(
-    *, lead: Lead, old: str, new: str, actor: User | None, reason: str, payload: dict[str, Any] | None = None
+    *,
+    lead: Lead,
+    old: str,
+    new: str,
+    actor: User | None,
+    reason: str,
+    payload: dict[str, Any] | None = None,
 ) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.STATUS, actor=actor, reason=reason, old=old, new=new,
-                  payload=payload)
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.STATUS,
+        actor=actor,
+        reason=reason,
+        old=old,
+        new=new,
+        payload=payload,
+    )
 
 
 def lead_assigned_event(
     *, lead: Lead, old_owner: User | None, new_owner: User | None, actor: User | None, reason: str
 ) -> LeadEvent:
     return _event(
-        lead=lead, kind=LeadEvent.Kind.OWNER, actor=actor, reason=reason,
-        old=old_owner.username if old_owner else "", new=new_owner.username if new_owner else "pool",
+        lead=lead,
+        kind=LeadEvent.Kind.OWNER,
+        actor=actor,
+        reason=reason,
+        old=old_owner.username if old_owner else "",
+        new=new_owner.username if new_owner else "pool",
         payload={
             "old_owner_id": old_owner.pk if old_owner else None,
             "new_owner_id": new_owner.pk if new_owner else None,
@@ -56,31 +94,64 @@ def lead_assigned_event(
     )
 
 
-def score_band_changed_event(*, lead: Lead, old_band: str, new_band: str, old_score: int, new_score: int) -> LeadEvent:
+def score_band_changed_event(
+    *, lead: Lead, old_band: str, new_band: str, old_score: int, new_score: int
+) -> LeadEvent:
     return _event(
-        lead=lead, kind=LeadEvent.Kind.SCORE, actor=None, reason="rescored", old=old_band, new=new_band,
+        lead=lead,
+        kind=LeadEvent.Kind.SCORE,
+        actor=None,
+        reason="rescored",
+        old=old_band,
+        new=new_band,
         payload={"old_score": old_score, "new_score": new_score},
     )
 
 
 def sla_changed_event(
-    *, lead: Lead, old: str, new: str, actor: User | None, reason: str, payload: dict[str, Any] | None = None,
+    *,
+    lead: Lead,
+    old: str,
+    new: str,
+    actor: User | None,
+    reason: str,
+    payload: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.SLA, actor=actor, reason=reason, old=old, new=new,
-                  payload=payload, at=at)
-
-
-def play_attached_event(*, lead: Lead, play_name: str, old: str, actor: User | None, reason: str) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.PLAY, actor=actor, reason=reason, old=old, new=play_name)
-
-
-def attempt_logged_event(*, lead: Lead, activity_id: int, channel: str, outcome: str, actor: User) -> LeadEvent:
     return _event(
-        lead=lead, kind=LeadEvent.Kind.ATTEMPT, actor=actor, reason="attempt logged", new=outcome,
+        lead=lead,
+        kind=LeadEvent.Kind.SLA,
+        actor=actor,
+        reason=reason,
+        old=old,
+        new=new,
+        payload=payload,
+        at=at,
+    )
+
+
+def play_attached_event(
+    *, lead: Lead, play_name: str, old: str, actor: User | None, reason: str
+) -> LeadEvent:
+    return _event(
+        lead=lead, kind=LeadEvent.Kind.PLAY, actor=actor, reason=reason, old=old, new=play_name
+    )
+
+
+def attempt_logged_event(
+    *, lead: Lead, activity_id: int, channel: str, outcome: str, actor: User
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.ATTEMPT,
+        actor=actor,
+        reason="attempt logged",
+        new=outcome,
         payload={"activity": activity_id, "channel": channel},
     )
 
 
 def lead_archived_event(*, lead: Lead, actor: User | None, reason: str) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.ARCHIVED, actor=actor, reason=reason, new="archived")
+    return _event(
+        lead=lead, kind=LeadEvent.Kind.ARCHIVED, actor=actor, reason=reason, new="archived"
+    )

@@ -6,7 +6,7 @@ from django import forms
 from django.core import signing
 from django.core.validators import RegexValidator
 
-FORM_TOKEN_SALT = "revenue.public-form"
+FORM_TOKEN_SALT = "revenue.public-form"  # noqa: S105 - a signing salt, not a secret
 FORM_TOKEN_MAX_AGE = 60 * 60 * 24
 
 
@@ -20,13 +20,22 @@ class PublicLeadForm(forms.Form):
     title = forms.CharField(label="Job title", max_length=150, required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
     country = forms.CharField(
-        label="Country code", max_length=2, required=False,
+        label="Country code",
+        max_length=2,
+        required=False,
         validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter code such as DE or US.")],
     )
-    message = forms.CharField(label="What would you like to talk about?", max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
-    website = forms.CharField(required=False, label="Website", widget=forms.TextInput(
-        attrs={"autocomplete": "off", "tabindex": "-1"}))
+    message = forms.CharField(
+        label="What would you like to talk about?",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    website = forms.CharField(
+        required=False,
+        label="Website",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, asset_slug: str, **kwargs: Any) -> None:
@@ -46,7 +55,9 @@ class PublicLeadForm(forms.Form):
         try:
             value = signing.loads(token, salt=FORM_TOKEN_SALT, max_age=FORM_TOKEN_MAX_AGE)
         except signing.BadSignature as exc:
-            raise forms.ValidationError("This form has expired; reload the page and try again.") from exc
+            raise forms.ValidationError(
+                "This form has expired; reload the page and try again."
+            ) from exc
         if value.get("asset") != self.asset_slug:
             raise forms.ValidationError("This form has expired; reload the page and try again.")
         return token
@@ -55,4 +66,6 @@ class PublicLeadForm(forms.Form):
     def new_token(asset_slug: str) -> str:
         import secrets
 
-        return signing.dumps({"asset": asset_slug, "nonce": secrets.token_urlsafe(8)}, salt=FORM_TOKEN_SALT)
+        return signing.dumps(
+            {"asset": asset_slug, "nonce": secrets.token_urlsafe(8)}, salt=FORM_TOKEN_SALT
+        )

@@ -6,9 +6,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 
 from apps.core.models import TimeStampedModel
+from apps.leads.querysets import LeadQuerySet
 from apps.plays.models import Channel
 from apps.scoring.models import BuyingRole
-from apps.leads.querysets import LeadQuerySet
 
 OPEN_STATUSES = ("ready", "working")
 
@@ -44,7 +44,9 @@ class Lead(TimeStampedModel):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=150, blank=True)
-    buying_role = models.CharField(max_length=20, choices=BuyingRole.choices, default=BuyingRole.UNKNOWN)
+    buying_role = models.CharField(
+        max_length=20, choices=BuyingRole.choices, default=BuyingRole.UNKNOWN
+    )
     buying_role_set_by_hand = models.BooleanField(default=False)
     phone = models.CharField(max_length=40, blank=True)
     country = models.CharField(max_length=2, blank=True)
@@ -54,7 +56,11 @@ class Lead(TimeStampedModel):
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB_FORM)
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="leads",
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
         help_text="Campaign of first touch.",
     )
     fit_score = models.SmallIntegerField(default=0)
@@ -62,7 +68,11 @@ class Lead(TimeStampedModel):
     score = models.SmallIntegerField(default=0, help_text="Fit plus engagement, rounded.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NURTURE)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
     )
     assignment_version = models.PositiveIntegerField(
         default=0, help_text="Bumped on every (re)assignment; stale SLA timers compare it."
@@ -70,22 +80,34 @@ class Lead(TimeStampedModel):
     assigned_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     ready_agreement = models.ForeignKey(
-        "scoring.QualificationAgreement", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="ready_leads", help_text="The agreement version that made the lead ready.",
+        "scoring.QualificationAgreement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ready_leads",
+        help_text="The agreement version that made the lead ready.",
     )
     ready_reason = models.CharField(max_length=20, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
-    sla_state = models.CharField(max_length=8, choices=SlaState.choices, default=SlaState.NONE, blank=True)
+    sla_state = models.CharField(
+        max_length=8, choices=SlaState.choices, default=SlaState.NONE, blank=True
+    )
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     breached_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The rep who held the lead when its SLA was breached.",
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     sla_reassigned_at = models.DateTimeField(null=True, blank=True)
     pooled_at = models.DateTimeField(
-        null=True, blank=True, help_text="When routing last found no rep and left it in the team pool."
+        null=True,
+        blank=True,
+        help_text="When routing last found no rep and left it in the team pool.",
     )
     attempt_count = models.PositiveSmallIntegerField(default=0)
     last_touch_at = models.DateTimeField(null=True, blank=True)
@@ -99,17 +121,23 @@ class Lead(TimeStampedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="lead_email_ci_unique"),
-            models.CheckConstraint(condition=Q(email=Lower(Trim("email"))), name="lead_email_normalised"),
+            models.CheckConstraint(
+                condition=Q(email=Lower(Trim("email"))), name="lead_email_normalised"
+            ),
             models.CheckConstraint(condition=~Q(email=""), name="lead_email_not_blank"),
             models.CheckConstraint(
-                condition=Q(status__in=["nurture", "ready", "working", "converted", "disqualified"]),
+                condition=Q(
+                    status__in=["nurture", "ready", "working", "converted", "disqualified"]
+                ),
                 name="lead_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(sla_state__in=["", "pending", "met", "breached"]), name="lead_sla_state_valid"
+                condition=Q(sla_state__in=["", "pending", "met", "breached"]),
+                name="lead_sla_state_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(sla_state="pending") | Q(sla_due_at__isnull=False, owner__isnull=False),
+                condition=~Q(sla_state="pending")
+                | Q(sla_due_at__isnull=False, owner__isnull=False),
                 name="lead_pending_sla_has_due_and_owner",
             ),
             models.CheckConstraint(
@@ -117,28 +145,35 @@ class Lead(TimeStampedModel):
                 name="lead_owner_has_assigned_at",
             ),
             models.CheckConstraint(
-                condition=~Q(status="working") | Q(owner__isnull=False), name="lead_working_has_owner"
+                condition=~Q(status="working") | Q(owner__isnull=False),
+                name="lead_working_has_owner",
             ),
             models.CheckConstraint(
-                condition=Q(is_archived=False) | Q(archived_at__isnull=False), name="lead_archived_has_time"
+                condition=Q(is_archived=False) | Q(archived_at__isnull=False),
+                name="lead_archived_has_time",
             ),
         ]
         indexes = [
             # The rep's queue: open leads of one owner by SLA urgency (keyset on due, id).
             models.Index(
-                fields=["owner", "sla_due_at", "id"], name="lead_rep_queue_idx",
+                fields=["owner", "sla_due_at", "id"],
+                name="lead_rep_queue_idx",
                 condition=Q(status__in=OPEN_STATUSES, is_archived=False),
             ),
             # The team pool: ready leads nobody holds, oldest first; also the routing sweep.
             models.Index(
-                fields=["ready_at", "id"], name="lead_pool_idx",
+                fields=["ready_at", "id"],
+                name="lead_pool_idx",
                 condition=Q(status="ready", owner__isnull=True),
             ),
             # The SLA sweep: pending clocks by due time.
-            models.Index(fields=["sla_due_at"], name="lead_sla_sweep_idx", condition=Q(sla_state="pending")),
+            models.Index(
+                fields=["sla_due_at"], name="lead_sla_sweep_idx", condition=Q(sla_state="pending")
+            ),
             # The sweep's second pass: breached, unanswered leads awaiting escalation/reassignment.
             models.Index(
-                fields=["sla_due_at"], name="lead_sla_breached_open_idx",
+                fields=["sla_due_at"],
+                name="lead_sla_breached_open_idx",
                 condition=Q(sla_state="breached", first_response_at__isnull=True, status="ready"),
             ),
             # Quarter reports: sales-ready leads by ready time, per campaign.
@@ -157,7 +192,11 @@ class Lead(TimeStampedModel):
         return full or self.email
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.sla_state == self.SlaState.PENDING and self.sla_due_at is not None and self.sla_due_at <= now
+        return (
+            self.sla_state == self.SlaState.PENDING
+            and self.sla_due_at is not None
+            and self.sla_due_at <= now
+        )
 
 
 class Touchpoint(models.Model):
@@ -175,15 +214,27 @@ class Touchpoint(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touchpoints")
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints",
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
         help_text="Copied from the lead so the account timeline needs no join through leads.",
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
     )
     asset = models.ForeignKey(
-        "campaigns.Asset", null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints"
+        "campaigns.Asset",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
     )
     occurred_at = models.DateTimeField()
     metadata = models.JSONField(default=dict, blank=True)
@@ -192,8 +243,18 @@ class Touchpoint(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["page_view", "download", "webinar", "email_click", "form_submit",
-                                      "ad_click", "event", "meeting"]),
+                condition=Q(
+                    kind__in=[
+                        "page_view",
+                        "download",
+                        "webinar",
+                        "email_click",
+                        "form_submit",
+                        "ad_click",
+                        "event",
+                        "meeting",
+                    ]
+                ),
                 name="touchpoint_kind_valid",
             ),
         ]
@@ -220,7 +281,9 @@ class Activity(models.Model):
         MEETING_BOOKED = "meeting_booked", "Meeting booked"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     note = models.TextField(blank=True, max_length=10000)
@@ -231,11 +294,20 @@ class Activity(models.Model):
         verbose_name_plural = "activities"
         constraints = [
             models.CheckConstraint(
-                condition=Q(channel__in=["call", "email", "linkedin", "meeting", "sms"]), name="activity_channel_valid"
+                condition=Q(channel__in=["call", "email", "linkedin", "meeting", "sms"]),
+                name="activity_channel_valid",
             ),
             models.CheckConstraint(
-                condition=Q(outcome__in=["connected", "voicemail", "no_answer", "bounced", "replied",
-                                         "meeting_booked"]),
+                condition=Q(
+                    outcome__in=[
+                        "connected",
+                        "voicemail",
+                        "no_answer",
+                        "bounced",
+                        "replied",
+                        "meeting_booked",
+                    ]
+                ),
                 name="activity_outcome_valid",
             ),
         ]
@@ -270,7 +342,11 @@ class LeadEvent(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Empty when the system acted.",
     )
     reason = models.CharField(max_length=300, blank=True)
@@ -304,13 +380,21 @@ class IntakeSource(TimeStampedModel):
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
-    key_prefix = models.CharField(max_length=12, unique=True, help_text="Shown to identify the key.")
-    key_hash = models.CharField(max_length=128, help_text="SHA-256 of the API key; the key is shown once.")
+    key_prefix = models.CharField(
+        max_length=12, unique=True, help_text="Shown to identify the key."
+    )
+    key_hash = models.CharField(
+        max_length=128, help_text="SHA-256 of the API key; the key is shown once."
+    )
     webhook_secret = models.CharField(max_length=128, blank=True)
     previous_webhook_secret = models.CharField(
-        max_length=128, blank=True, help_text="Still accepted while senders rotate to the new secret."
+        max_length=128,
+        blank=True,
+        help_text="Still accepted while senders rotate to the new secret.",
     )
-    default_source = models.CharField(max_length=20, choices=Lead.Source.choices, default=Lead.Source.API)
+    default_source = models.CharField(
+        max_length=20, choices=Lead.Source.choices, default=Lead.Source.API
+    )
     default_campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -327,7 +411,9 @@ class IdempotencyRecord(models.Model):
         IN_FLIGHT = "in_flight"
         DONE = "done"
 
-    scope = models.CharField(max_length=120, help_text="Source (or user) and route the key belongs to.")
+    scope = models.CharField(
+        max_length=120, help_text="Source (or user) and route the key belongs to."
+    )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
@@ -336,7 +422,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
 
     def __str__(self) -> str:

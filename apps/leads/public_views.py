@@ -26,8 +26,9 @@ from apps.leads.models import Lead, Touchpoint
 
 
 def _asset(slug: str) -> Asset:
-    return get_object_or_404(Asset.objects.select_related("campaign"), slug=slug, is_public_form=True,
-                             is_active=True)
+    return get_object_or_404(
+        Asset.objects.select_related("campaign"), slug=slug, is_public_form=True, is_active=True
+    )
 
 
 @login_not_required
@@ -39,9 +40,15 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         form = PublicLeadForm(asset_slug=slug, initial={"token": PublicLeadForm.new_token(slug)})
         return render(request, "public/form.html", {"asset": asset, "form": form})
-    if is_ratelimited(request, group="public-form", key="ip", rate=settings.PUBLIC_FORM_RATE, increment=True):
-        return render(request, "public/form.html", {"asset": asset, "form": None, "rate_limited": True},
-                      status=429)
+    if is_ratelimited(
+        request, group="public-form", key="ip", rate=settings.PUBLIC_FORM_RATE, increment=True
+    ):
+        return render(
+            request,
+            "public/form.html",
+            {"asset": asset, "form": None, "rate_limited": True},
+            status=429,
+        )
     form = PublicLeadForm(request.POST, asset_slug=slug)
     if not form.is_valid():
         return render(request, "public/form.html", {"asset": asset, "form": form}, status=400)
@@ -50,9 +57,17 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
         # A bot filled the hidden field: answer as if all went well and store nothing.
         return redirect("public:thanks", slug=slug)
     intake = services.IntakeData(
-        email=data["email"], first_name=data["first_name"], last_name=data["last_name"], title=data["title"],
-        phone=data["phone"], company_name=data["company"], country=data["country"],
-        source=Lead.Source.WEB_FORM, asset=asset, campaign=asset.campaign, kind=Touchpoint.Kind.FORM_SUBMIT,
+        email=data["email"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        title=data["title"],
+        phone=data["phone"],
+        company_name=data["company"],
+        country=data["country"],
+        source=Lead.Source.WEB_FORM,
+        asset=asset,
+        campaign=asset.campaign,
+        kind=Touchpoint.Kind.FORM_SUBMIT,
         metadata={"message": data["message"]} if data["message"] else {},
     )
     payload = {k: v for k, v in data.items() if k != "token"}
@@ -60,8 +75,9 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     # Same token and same answers (a double click, a refresh) store one touchpoint; changed
     # answers after "back" are a new submission.
     try:
-        outcome = services.begin_idempotency(scope=f"form:{slug}", key=f"{data['token'][-40:]}:{digest[:24]}",
-                                             digest=digest)
+        outcome = services.begin_idempotency(
+            scope=f"form:{slug}", key=f"{data['token'][-40:]}:{digest[:24]}", digest=digest
+        )
     except Conflict:  # the first click is still being stored
         return redirect("public:thanks", slug=slug)
     if isinstance(outcome, services.Claim):

@@ -42,7 +42,9 @@ class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
             return self
         condition = Q(pk__in=[])
         if Role.SALES in roles:
-            condition |= Q(owner=user) | Q(status="ready", owner__isnull=True) | Q(account__owner=user)
+            condition |= (
+                Q(owner=user) | Q(status="ready", owner__isnull=True) | Q(account__owner=user)
+            )
         if Role.SERVICE in roles:
             condition |= Q(account__lifecycle="customer")
         return self.filter(condition)

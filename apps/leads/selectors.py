@@ -33,9 +33,7 @@ def _list_columns(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
 def rep_queue(*, rep: User, limit: int = LIST_LIMIT) -> list[Lead]:
     """The rep's open leads, breached first, then by SLA due time and id."""
     queryset = _list_columns(Lead.objects.open().owned_by(rep)).annotate(urgency=_URGENCY)
-    return list(
-        queryset.order_by("urgency", F("sla_due_at").asc(nulls_last=True), "pk")[:limit]
-    )
+    return list(queryset.order_by("urgency", F("sla_due_at").asc(nulls_last=True), "pk")[:limit])
 
 
 def team_pool(*, limit: int = LIST_LIMIT) -> list[Lead]:
@@ -62,7 +60,9 @@ def sales_team(*, limit: int = 200) -> QuerySet[User]:
     return (
         User.objects.filter(groups__name=Role.SALES, is_active=True)
         .annotate(
-            open_count=Count("leads", filter=Q(leads__status__in=["ready", "working"], leads__is_archived=False)),
+            open_count=Count(
+                "leads", filter=Q(leads__status__in=["ready", "working"], leads__is_archived=False)
+            ),
             breached_count=Count(
                 "leads",
                 filter=Q(
@@ -97,7 +97,8 @@ def lead_for(*, user: User, lead_id: int) -> Lead:
     queryset = Lead.objects.visible_to(user).select_related(
         "account", "account__owner", "campaign", "owner", "lead_play__play"
     )
-    return get_object_or_404(queryset, pk=lead_id)
+    lead: Lead = get_object_or_404(queryset, pk=lead_id)
+    return lead
 
 
 def _reads_all_attempt_notes(user: User) -> bool:
@@ -108,9 +109,13 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
     """Everything the read-only lead page shows, in a fixed number of queries."""
     lead = lead_for(user=user, lead_id=lead_id)
     journey = list(
-        lead.touchpoints.select_related("asset", "campaign").order_by("-occurred_at", "-pk")[:JOURNEY_LIMIT]
+        lead.touchpoints.select_related("asset", "campaign").order_by("-occurred_at", "-pk")[
+            :JOURNEY_LIMIT
+        ]
     )
-    activities = list(lead.activities.select_related("rep").order_by("-occurred_at", "-pk")[:JOURNEY_LIMIT])
+    activities = list(
+        lead.activities.select_related("rep").order_by("-occurred_at", "-pk")[:JOURNEY_LIMIT]
+    )
     # Reps read only their own attempt notes; managers, marketing and RevOps read all.
     all_notes = _reads_all_attempt_notes(user)
     for activity in activities:
@@ -136,4 +141,3 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         play_steps=play_steps,
         account_people=people,
     )
-

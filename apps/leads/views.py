@@ -32,7 +32,11 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @role_required(Role.SALES_MANAGER)
 def team(request: HtmxHttpRequest) -> HttpResponse:
-    context = {"reps": selectors.sales_team(), "breached": selectors.team_breached(), "now": timezone.now()}
+    context = {
+        "reps": selectors.sales_team(),
+        "breached": selectors.team_breached(),
+        "now": timezone.now(),
+    }
     return render(request, "sales/team.html", context)
 
 

@@ -16,11 +16,15 @@ class Notification(models.Model):
         DISPUTE = "dispute", "Disqualification disputed"
         CAPACITY = "capacity", "Capacity warning"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -30,7 +34,11 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The unread badge in the navigation.
-            models.Index(fields=["recipient", "created_at"], name="notif_unread_idx", condition=Q(read_at__isnull=True)),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notif_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
             models.Index(fields=["recipient", "-created_at"], name="notif_recipient_idx"),
         ]
 
@@ -42,7 +50,9 @@ class TeamChannel(models.Model):
     """A team's Slack-compatible incoming webhook."""
 
     team = models.CharField(max_length=20, choices=Role.choices, unique=True)
-    webhook_url = models.URLField(help_text="Slack-compatible incoming webhook; receives JSON {text}.")
+    webhook_url = models.URLField(
+        help_text="Slack-compatible incoming webhook; receives JSON {text}."
+    )
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:

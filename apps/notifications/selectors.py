@@ -12,7 +12,11 @@ def unread_count(*, user: User) -> int:
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("lead").order_by("-created_at", "-pk")
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("lead")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def latest_notifications(*, user: User, limit: int = LIST_LIMIT) -> list[Notification]:

@@ -20,14 +20,22 @@ logger = logging.getLogger(__name__)
 
 
 def notify(
-    *, recipients: list[User], kind: str, title: str, body: str = "", lead: Lead | None = None,
+    *,
+    recipients: list[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    lead: Lead | None = None,
     team: str | None = None,
 ) -> list[Notification]:
     """Write in-app notices now; email each recipient and post to the team webhook after commit."""
     from apps.notifications import tasks
 
     notes = Notification.objects.bulk_create(
-        [Notification(recipient=r, kind=kind, title=title[:200], body=body, lead=lead) for r in recipients]
+        [
+            Notification(recipient=r, kind=kind, title=title[:200], body=body, lead=lead)
+            for r in recipients
+        ]
     )
     for note in notes:
         if note.recipient.email:
@@ -48,7 +56,10 @@ def email_notification(*, notification_id: int) -> bool:
     """Send the notice by email once; raises on a delivery error so the task retries."""
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
         )
         if note is None or note.emailed_at is not None or not note.recipient.email:
             return False
@@ -59,7 +70,9 @@ def email_notification(*, notification_id: int) -> bool:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[note.recipient.email],
     )
-    Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
     return True
 
 
@@ -71,8 +84,10 @@ def post_team_webhook(*, team: str, text: str) -> bool:
     if not channel.webhook_url.startswith(("http://", "https://")):
         return False
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        channel.webhook_url, data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
+        channel.webhook_url,
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
         if response.status >= 300:

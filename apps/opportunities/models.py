@@ -25,17 +25,23 @@ class Opportunity(TimeStampedModel):
         SALES = "sales", "Sales"
         SERVICE = "service", "Service"
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="opportunities")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="opportunities"
+    )
     primary_lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
     )
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+    )
     name = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.DISCOVERY)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.NEW)
     origin = models.CharField(
-        max_length=10, choices=Origin.choices, default=Origin.MARKETING,
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.MARKETING,
         help_text="Which team sourced it (service-sourced expansions are credited to Service).",
     )
     created_at = models.DateTimeField()
@@ -46,9 +52,13 @@ class Opportunity(TimeStampedModel):
     class Meta:
         verbose_name_plural = "opportunities"
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(stage__in=["discovery", "demo", "proposal", "negotiation", "won", "lost"]),
+                condition=Q(amount__gte=0), name="opportunity_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    stage__in=["discovery", "demo", "proposal", "negotiation", "won", "lost"]
+                ),
                 name="opportunity_stage_valid",
             ),
             models.CheckConstraint(

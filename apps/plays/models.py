@@ -19,7 +19,9 @@ class Play(TimeStampedModel):
 
     name = models.CharField(max_length=150)
     talk_track = models.TextField(blank=True)
-    priority = models.PositiveSmallIntegerField(default=100, help_text="Higher wins when several match.")
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Higher wins when several match."
+    )
     is_default = models.BooleanField(default=False, help_text="Used when no other play matches.")
     is_account_play = models.BooleanField(
         default=False, help_text="Handed with a lead routed because its whole account became ready."
@@ -38,7 +40,8 @@ class Play(TimeStampedModel):
         ordering = ["-priority", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True, is_active=True),
+                fields=["is_default"],
+                condition=Q(is_default=True, is_active=True),
                 name="play_one_active_default",
             ),
         ]
@@ -57,7 +60,9 @@ class PlayStep(models.Model):
 
     class Meta:
         ordering = ["play", "order"]
-        constraints = [models.UniqueConstraint(fields=["play", "order"], name="play_step_order_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["play", "order"], name="play_step_order_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"

@@ -45,8 +45,15 @@ def best_play(*, lead: Lead, account_play: bool = False) -> tuple[Play | None, s
     return default, "default play"
 
 
-def attach_play(*, lead: Lead, now: datetime, actor: User | None, account_play: bool = False,
-                play: Play | None = None, reason: str = "") -> LeadPlay | None:
+def attach_play(
+    *,
+    lead: Lead,
+    now: datetime,
+    actor: User | None,
+    account_play: bool = False,
+    play: Play | None = None,
+    reason: str = "",
+) -> LeadPlay | None:
     """Attach (or replace) the lead's play and lay out its steps from `now`. Caller holds the lead lock."""
     why = reason
     if play is None:
@@ -58,17 +65,25 @@ def attach_play(*, lead: Lead, now: datetime, actor: User | None, account_play: 
     old_name = old.play.name if old else ""
     if old is not None:
         old.delete()  # the switch is recorded in the lead's events
-    lead_play = LeadPlay.objects.create(lead=lead, play=play, attached_at=now, match_reason=why[:200])
+    lead_play = LeadPlay.objects.create(
+        lead=lead, play=play, attached_at=now, match_reason=why[:200]
+    )
     LeadPlayStep.objects.bulk_create(
         [
             LeadPlayStep(
-                lead_play=lead_play, order=s.order, channel=s.channel, title=s.title, template=s.template,
+                lead_play=lead_play,
+                order=s.order,
+                channel=s.channel,
+                title=s.title,
+                template=s.template,
                 due_at=now + timedelta(minutes=s.due_offset_minutes),
             )
             for s in steps
         ]
     )
-    events.play_attached_event(lead=lead, play_name=play.name, old=old_name, actor=actor, reason=why)
+    events.play_attached_event(
+        lead=lead, play_name=play.name, old=old_name, actor=actor, reason=why
+    )
     return lead_play
 
 

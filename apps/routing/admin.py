@@ -20,7 +20,18 @@ POOL_GROUPS = (Role.SALES, Role.SALES_MANAGER)
 class SlaPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = SlaPolicy
-        fields = "__all__"
+        fields = (
+            "name",
+            "is_active",
+            "first_response_minutes",
+            "business_hours_only",
+            "time_zone",
+            "work_days",
+            "day_start",
+            "day_end",
+            "escalate_after_minutes",
+            "reassign_after_minutes",
+        )
         help_texts = {"time_zone": "IANA name, e.g. Europe/Berlin or America/New_York."}
 
     def clean(self) -> dict[str, Any]:
@@ -34,8 +45,9 @@ class SlaPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                     f"“{other.name}” is the active SLA policy: deactivate it first "
                     "(only one policy is active at a time).",
                 )
-        escalate, reassign = cleaned.get("escalate_after_minutes"), cleaned.get(
-            "reassign_after_minutes"
+        escalate, reassign = (
+            cleaned.get("escalate_after_minutes"),
+            cleaned.get("reassign_after_minutes"),
         )
         if escalate is not None and reassign is not None and escalate > reassign:
             self.add_error(
@@ -125,10 +137,6 @@ class PoolMemberInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = RoutingRule
-        fields = "__all__"
-
     def clean_countries(self) -> str:
         return clean_country_codes(self.cleaned_data.get("countries", ""))
 

@@ -14,7 +14,9 @@ def add_working_minutes(
     if not policy.business_hours_only:
         return start + timedelta(minutes=minutes)
     tz = policy.tz
-    holidays = holidays if holidays is not None else set(policy.holidays.values_list("date", flat=True))
+    holidays = (
+        holidays if holidays is not None else set(policy.holidays.values_list("date", flat=True))
+    )
     weekdays = policy.weekdays or {0, 1, 2, 3, 4}
     local = start.astimezone(tz)
     remaining = timedelta(minutes=minutes)

@@ -15,12 +15,16 @@ class SlaPolicy(TimeStampedModel):
 
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True, help_text="Only one policy is active at a time.")
-    first_response_minutes = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    first_response_minutes = models.PositiveIntegerField(
+        default=5, validators=[MinValueValidator(1)]
+    )
     business_hours_only = models.BooleanField(
         default=False, help_text="Count only working time: a lead at night is due next morning."
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    work_days = models.CharField(max_length=13, default="0,1,2,3,4", validators=[validate_work_days])
+    work_days = models.CharField(
+        max_length=13, default="0,1,2,3,4", validators=[validate_work_days]
+    )
     day_start = models.TimeField(default=time(9, 0))
     day_end = models.TimeField(default=time(17, 0))
     escalate_after_minutes = models.PositiveIntegerField(
@@ -36,8 +40,12 @@ class SlaPolicy(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["is_active"], condition=Q(is_active=True), name="sla_one_active_policy"
             ),
-            models.CheckConstraint(condition=Q(first_response_minutes__gte=1), name="sla_first_response_positive"),
-            models.CheckConstraint(condition=Q(day_end__gt=models.F("day_start")), name="sla_day_order"),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gte=1), name="sla_first_response_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(day_end__gt=models.F("day_start")), name="sla_day_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,7 +69,9 @@ class Holiday(models.Model):
 
     class Meta:
         ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["policy", "date"], name="holiday_unique_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "date"], name="holiday_unique_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
@@ -84,7 +94,9 @@ class RoutingRule(TimeStampedModel):
     tier = models.CharField(
         max_length=10, blank=True, choices=[("target", "Target account"), ("standard", "Standard")]
     )
-    sources = models.CharField(max_length=200, blank=True, help_text="Comma-separated lead sources.")
+    sources = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated lead sources."
+    )
     reps = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="PoolMember", related_name="routing_rules"
     )
@@ -93,7 +105,8 @@ class RoutingRule(TimeStampedModel):
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(min_employees__isnull=True) | Q(max_employees__isnull=True)
+                condition=Q(min_employees__isnull=True)
+                | Q(max_employees__isnull=True)
                 | Q(max_employees__gte=models.F("min_employees")),
                 name="routing_employees_range",
             ),
@@ -107,7 +120,9 @@ class PoolMember(models.Model):
     """A rep in a rule's pool; `assigned` counts leads this rule gave them (weighted round-robin)."""
 
     rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="members")
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pool_memberships")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pool_memberships"
+    )
     assigned = models.PositiveIntegerField(default=0)
 
     class Meta:

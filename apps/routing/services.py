@@ -49,7 +49,9 @@ def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
     country = (lead.country or (account.country if account else "")).lower()
     if rule.countries and country not in _csv(rule.countries):
         return False
-    if rule.industries and (account is None or account.industry.lower() not in _csv(rule.industries)):
+    if rule.industries and (
+        account is None or account.industry.lower() not in _csv(rule.industries)
+    ):
         return False
     employees = account.employees if account else None
     if rule.min_employees is not None and (employees is None or employees < rule.min_employees):
@@ -111,7 +113,10 @@ def _choose_rep(*, lead: Lead, exclude: set[int] | None = None) -> tuple[User | 
     if not eligible:
         return None, f"nobody in {rule.name} can take it"
     # Weighted round-robin: the member furthest below their weighted share goes next.
-    chosen = min(eligible, key=lambda m: ((m.assigned + 1) / reps[m.rep_id].routing_weight, m.assigned, m.rep_id))
+    chosen = min(
+        eligible,
+        key=lambda m: ((m.assigned + 1) / reps[m.rep_id].routing_weight, m.assigned, m.rep_id),
+    )
     PoolMember.objects.filter(pk=chosen.pk).update(assigned=F("assigned") + 1)
     return reps[chosen.rep_id], f"routing rule: {rule.name}"
 
@@ -121,7 +126,9 @@ def _start_clock(*, lead: Lead, now: datetime) -> datetime:
     if policy is None:
         return now + timedelta(minutes=DEFAULT_FIRST_RESPONSE_MINUTES)
     return add_working_minutes(
-        start=now, minutes=policy.first_response_minutes, policy=policy,
+        start=now,
+        minutes=policy.first_response_minutes,
+        policy=policy,
         holidays={h.date for h in policy.holidays.all()},
     )
 
@@ -130,8 +137,13 @@ def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: date
     """Give a pooled/unrouted ready lead to `rep` and start its SLA clock. Caller holds the lead lock."""
     due = _start_clock(lead=lead, now=now)
     taken = Lead.objects.filter(pk=lead.pk, owner__isnull=True, status=Lead.Status.READY).update(
-        owner=rep, assigned_at=now, sla_due_at=due, sla_state=Lead.SlaState.PENDING,
-        assignment_version=F("assignment_version") + 1, pooled_at=None, updated_at=now,
+        owner=rep,
+        assigned_at=now,
+        sla_due_at=due,
+        sla_state=Lead.SlaState.PENDING,
+        assignment_version=F("assignment_version") + 1,
+        pooled_at=None,
+        updated_at=now,
     )
     if taken != 1:
         raise Conflict("Another rep took this lead a moment ago.", field="lead")
@@ -139,13 +151,19 @@ def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: date
     lead.refresh_from_db()
     events.lead_assigned_event(lead=lead, old_owner=None, new_owner=rep, actor=actor, reason=reason)
     events.sla_changed_event(
-        lead=lead, old=old_state, new=Lead.SlaState.PENDING, actor=actor, reason="clock started",
+        lead=lead,
+        old=old_state,
+        new=Lead.SlaState.PENDING,
+        actor=actor,
+        reason="clock started",
         payload={"due_at": due.isoformat(), "owner_id": rep.pk},
     )
     attach_play(lead=lead, now=now, actor=actor, account_play=lead.ready_reason == "account")
     notify(
-        recipients=[rep], kind=Notification.Kind.LEAD_ASSIGNED,
-        title=f"New lead: {lead.display_name}", lead=lead,
+        recipients=[rep],
+        kind=Notification.Kind.LEAD_ASSIGNED,
+        title=f"New lead: {lead.display_name}",
+        lead=lead,
         body=f"Respond by {timezone.localtime(due):%H:%M %Z} ({reason}).",
         team=Role.SALES,
     )
@@ -156,7 +174,9 @@ def _schedule_settle(*, lead: Lead, now: datetime) -> None:
     from apps.routing import tasks
 
     if lead.sla_due_at and lead.sla_due_at - now < SLA_TIMER_HORIZON:
-        enqueue_on_commit(tasks.settle_sla_task, lead.pk, lead.assignment_version, eta=lead.sla_due_at)
+        enqueue_on_commit(
+            tasks.settle_sla_task, lead.pk, lead.assignment_version, eta=lead.sla_due_at
+        )
     # Farther due times (nights, weekends) are settled by the sweep alone.
 
 
@@ -168,9 +188,12 @@ def _leave_in_pool(*, lead: Lead, reason: str, now: datetime) -> None:
     lead.pooled_at = now
     events.lead_assigned_event(lead=lead, old_owner=None, new_owner=None, actor=None, reason=reason)
     notify(
-        recipients=managers(), kind=Notification.Kind.POOL_ALERT,
-        title=f"No rep could take {lead.display_name}", lead=lead,
-        body=f"The lead waits in the team pool: {reason}.", team=Role.SALES_MANAGER,
+        recipients=managers(),
+        kind=Notification.Kind.POOL_ALERT,
+        title=f"No rep could take {lead.display_name}",
+        lead=lead,
+        body=f"The lead waits in the team pool: {reason}.",
+        team=Role.SALES_MANAGER,
     )
 
 
@@ -206,8 +229,9 @@ def claim_lead(*, lead_id: int, rep: User, now: datetime | None = None) -> Lead:
 
 
 @transaction.atomic(durable=True)
-def reassign_lead(*, lead_id: int, to_rep: User, actor: User, reason: str = "",
-                  now: datetime | None = None) -> Lead:
+def reassign_lead(
+    *, lead_id: int, to_rep: User, actor: User, reason: str = "", now: datetime | None = None
+) -> Lead:
     """A manager (or RevOps) moves an open lead to another rep. A breach stays on the record."""
     now = now or timezone.now()
     if not has_role(actor, Role.SALES_MANAGER, Role.REVOPS):
@@ -221,7 +245,9 @@ def reassign_lead(*, lead_id: int, to_rep: User, actor: User, reason: str = "",
         return lead
     _lock_reps({to_rep.pk} | ({lead.owner_id} if lead.owner_id else set()))
     if lead.owner_id is None:
-        _assign(lead=lead, rep=to_rep, actor=actor, reason=reason or "reassigned by manager", now=now)
+        _assign(
+            lead=lead, rep=to_rep, actor=actor, reason=reason or "reassigned by manager", now=now
+        )
         return lead
     _move(lead=lead, to_rep=to_rep, actor=actor, reason=reason or "reassigned by manager", now=now)
     return lead
@@ -231,7 +257,9 @@ def _move(*, lead: Lead, to_rep: User, actor: User | None, reason: str, now: dat
     """Move an owned lead to another rep. A pending clock restarts for the new rep."""
     old_owner = lead.owner
     changes: dict[str, object] = {
-        "owner": to_rep, "assigned_at": now, "assignment_version": F("assignment_version") + 1,
+        "owner": to_rep,
+        "assigned_at": now,
+        "assignment_version": F("assignment_version") + 1,
         "updated_at": now,
     }
     restart = lead.sla_state == Lead.SlaState.PENDING
@@ -241,21 +269,33 @@ def _move(*, lead: Lead, to_rep: User, actor: User | None, reason: str, now: dat
     if moved != 1:
         raise Conflict("The lead changed hands a moment ago.", field="lead")
     lead.refresh_from_db()
-    events.lead_assigned_event(lead=lead, old_owner=old_owner, new_owner=to_rep, actor=actor, reason=reason)
+    events.lead_assigned_event(
+        lead=lead, old_owner=old_owner, new_owner=to_rep, actor=actor, reason=reason
+    )
     if restart:
         events.sla_changed_event(
-            lead=lead, old=Lead.SlaState.PENDING, new=Lead.SlaState.PENDING, actor=actor,
-            reason="clock restarted for new owner", payload={"due_at": lead.sla_due_at.isoformat()},
+            lead=lead,
+            old=Lead.SlaState.PENDING,
+            new=Lead.SlaState.PENDING,
+            actor=actor,
+            reason="clock restarted for new owner",
+            payload={"due_at": lead.sla_due_at.isoformat()},
         )
         _schedule_settle(lead=lead, now=now)
     notify(
-        recipients=[to_rep], kind=Notification.Kind.LEAD_REASSIGNED,
-        title=f"Lead reassigned to you: {lead.display_name}", lead=lead, body=reason, team=Role.SALES,
+        recipients=[to_rep],
+        kind=Notification.Kind.LEAD_REASSIGNED,
+        title=f"Lead reassigned to you: {lead.display_name}",
+        lead=lead,
+        body=reason,
+        team=Role.SALES,
     )
 
 
 @transaction.atomic(durable=True)
-def settle_sla(*, lead_id: int, assignment_version: int | None = None, now: datetime | None = None) -> Lead | None:
+def settle_sla(
+    *, lead_id: int, assignment_version: int | None = None, now: datetime | None = None
+) -> Lead | None:
     """Record a breach at due time, then escalate and reassign per policy. Safe to call any time.
 
     Returns early when the lead was reassigned since the timer was set (stale version), when
@@ -273,12 +313,17 @@ def settle_sla(*, lead_id: int, assignment_version: int | None = None, now: date
         if lead.sla_due_at > now:
             return lead
         Lead.objects.filter(pk=lead.pk, sla_state=Lead.SlaState.PENDING).update(
-            sla_state=Lead.SlaState.BREACHED, sla_breached_at=lead.sla_due_at,
-            breached_owner_id=lead.owner_id, updated_at=now,
+            sla_state=Lead.SlaState.BREACHED,
+            sla_breached_at=lead.sla_due_at,
+            breached_owner_id=lead.owner_id,
+            updated_at=now,
         )
         lead.refresh_from_db()
         events.sla_changed_event(
-            lead=lead, old=Lead.SlaState.PENDING, new=Lead.SlaState.BREACHED, actor=None,
+            lead=lead,
+            old=Lead.SlaState.PENDING,
+            new=Lead.SlaState.BREACHED,
+            actor=None,
             reason="no first response by due time",
             payload={"due_at": lead.sla_due_at.isoformat(), "owner_id": lead.owner_id},
         )
@@ -287,21 +332,31 @@ def settle_sla(*, lead_id: int, assignment_version: int | None = None, now: date
     policy = active_policy()
     if policy is None:
         return lead
-    if lead.escalated_at is None and now >= lead.sla_due_at + timedelta(minutes=policy.escalate_after_minutes):
+    if lead.escalated_at is None and now >= lead.sla_due_at + timedelta(
+        minutes=policy.escalate_after_minutes
+    ):
         Lead.objects.filter(pk=lead.pk).update(escalated_at=now, updated_at=now)
         lead.escalated_at = now
         events.sla_changed_event(
-            lead=lead, old=Lead.SlaState.BREACHED, new=Lead.SlaState.BREACHED, actor=None,
-            reason="escalated to sales managers", payload={"owner_id": lead.owner_id},
+            lead=lead,
+            old=Lead.SlaState.BREACHED,
+            new=Lead.SlaState.BREACHED,
+            actor=None,
+            reason="escalated to sales managers",
+            payload={"owner_id": lead.owner_id},
         )
         owner = lead.owner.display_name if lead.owner else "nobody"
         notify(
-            recipients=managers(), kind=Notification.Kind.SLA_ESCALATION,
-            title=f"SLA breached: {lead.display_name}", lead=lead,
+            recipients=managers(),
+            kind=Notification.Kind.SLA_ESCALATION,
+            title=f"SLA breached: {lead.display_name}",
+            lead=lead,
             body=f"Held by {owner}, due {timezone.localtime(lead.sla_due_at):%H:%M %Z}, still unanswered.",
             team=Role.SALES_MANAGER,
         )
-    if lead.sla_reassigned_at is None and now >= lead.sla_due_at + timedelta(minutes=policy.reassign_after_minutes):
+    if lead.sla_reassigned_at is None and now >= lead.sla_due_at + timedelta(
+        minutes=policy.reassign_after_minutes
+    ):
         rep, why = _choose_rep(lead=lead, exclude={lead.owner_id} if lead.owner_id else set())
         if rep is not None:
             Lead.objects.filter(pk=lead.pk).update(sla_reassigned_at=now)
@@ -320,11 +375,15 @@ class SweepResult:
 
 def unrouted_lead_ids(*, limit: int) -> list[int]:
     """Ready leads nobody holds, oldest first (partial index lead_pool_idx)."""
-    return list(Lead.objects.in_pool().order_by("ready_at", "pk").values_list("pk", flat=True)[:limit])
+    return list(
+        Lead.objects.in_pool().order_by("ready_at", "pk").values_list("pk", flat=True)[:limit]
+    )
 
 
 def overdue_lead_ids(*, now: datetime, limit: int) -> list[int]:
-    return list(Lead.objects.overdue(now).order_by("sla_due_at").values_list("pk", flat=True)[:limit])
+    return list(
+        Lead.objects.overdue(now).order_by("sla_due_at").values_list("pk", flat=True)[:limit]
+    )
 
 
 def breached_follow_up_ids(*, now: datetime, limit: int) -> list[int]:
@@ -332,9 +391,13 @@ def breached_follow_up_ids(*, now: datetime, limit: int) -> list[int]:
     policy = active_policy()
     if policy is None:
         return []
-    due_escalation = Q(escalated_at__isnull=True, sla_due_at__lte=now - timedelta(minutes=policy.escalate_after_minutes))
+    due_escalation = Q(
+        escalated_at__isnull=True,
+        sla_due_at__lte=now - timedelta(minutes=policy.escalate_after_minutes),
+    )
     due_reassign = Q(
-        sla_reassigned_at__isnull=True, sla_due_at__lte=now - timedelta(minutes=policy.reassign_after_minutes)
+        sla_reassigned_at__isnull=True,
+        sla_due_at__lte=now - timedelta(minutes=policy.reassign_after_minutes),
     )
     return list(
         Lead.objects.filter(sla_state="breached", first_response_at__isnull=True, status="ready")

@@ -8,14 +8,24 @@ from django.db import OperationalError
 from apps.routing import services
 
 
-@shared_task(name="routing.route_lead", acks_late=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="routing.route_lead",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def route_lead_task(lead_id: int) -> None:
     services.route_lead(lead_id=lead_id)
 
 
-@shared_task(name="routing.settle_sla", acks_late=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="routing.settle_sla",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def settle_sla_task(lead_id: int, assignment_version: int) -> None:
     services.settle_sla(lead_id=lead_id, assignment_version=assignment_version)
 

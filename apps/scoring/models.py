@@ -35,7 +35,9 @@ class ScoringRule(TimeStampedModel):
     class Meta:
         ordering = ["attribute", "value"]
         constraints = [
-            models.CheckConstraint(condition=Q(points__gte=-100) & Q(points__lte=100), name="scoring_points_range"),
+            models.CheckConstraint(
+                condition=Q(points__gte=-100) & Q(points__lte=100), name="scoring_points_range"
+            ),
             models.UniqueConstraint(fields=["attribute", "value"], name="scoring_rule_unique"),
         ]
 
@@ -65,7 +67,12 @@ class AgreementQuerySet(models.QuerySet["QualificationAgreement"]):
     def in_force(self, at=None) -> "QualificationAgreement | None":  # type: ignore[no-untyped-def]
         """The signed agreement with the latest effective date not after `at`."""
         at = at or timezone.now()
-        return self.signed().filter(effective_from__lte=at).order_by("-effective_from", "-version").first()
+        return (
+            self.signed()
+            .filter(effective_from__lte=at)
+            .order_by("-effective_from", "-version")
+            .first()
+        )
 
 
 class QualificationAgreement(TimeStampedModel):
@@ -76,7 +83,8 @@ class QualificationAgreement(TimeStampedModel):
         default=60, help_text="Fit + engagement score at which a lead becomes ready."
     )
     hand_raiser_ready = models.BooleanField(
-        default=True, help_text="A hand-raiser asset (demo, contact sales) makes a lead ready at once."
+        default=True,
+        help_text="A hand-raiser asset (demo, contact sales) makes a lead ready at once.",
     )
     engagement_half_life_days = models.PositiveSmallIntegerField(
         default=30, help_text="Engagement points halve after this many days."
@@ -92,13 +100,21 @@ class QualificationAgreement(TimeStampedModel):
     )
     effective_from = models.DateTimeField(default=timezone.now)
     marketing_signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text="A Marketing user.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A Marketing user.",
     )
     marketing_signed_at = models.DateTimeField(null=True, blank=True)
     sales_signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text="A Sales or Sales manager user.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A Sales or Sales manager user.",
     )
     sales_signed_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -117,7 +133,8 @@ class QualificationAgreement(TimeStampedModel):
                 name="agreement_sales_signature_has_signer",
             ),
             models.CheckConstraint(
-                condition=Q(account_min_roles__gte=1) & Q(account_window_days__gte=1)
+                condition=Q(account_min_roles__gte=1)
+                & Q(account_window_days__gte=1)
                 & Q(engagement_half_life_days__gte=1),
                 name="agreement_positive_parameters",
             ),

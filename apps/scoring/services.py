@@ -15,8 +15,14 @@ from apps.scoring.models import BuyingRole, BuyingRoleRule, QualificationAgreeme
 
 # Engagement points for a touchpoint without an asset (the asset's weight wins when there is one).
 KIND_WEIGHTS = {
-    "page_view": 1, "ad_click": 1, "email_click": 2, "download": 5, "form_submit": 5,
-    "webinar": 8, "event": 8, "meeting": 15,
+    "page_view": 1,
+    "ad_click": 1,
+    "email_click": 2,
+    "download": 5,
+    "form_submit": 5,
+    "webinar": 8,
+    "event": 8,
+    "meeting": 15,
 }
 DEFAULT_HALF_LIFE_DAYS = 30
 
@@ -40,7 +46,9 @@ def infer_buying_role(title: str, rules: list[BuyingRoleRule] | None = None) -> 
     return BuyingRole.UNKNOWN
 
 
-def fit_score(*, lead: Lead, account: Account | None, rules: list[ScoringRule] | None = None) -> int:
+def fit_score(
+    *, lead: Lead, account: Account | None, rules: list[ScoringRule] | None = None
+) -> int:
     """Sum of the points of every active rule the lead matches, clamped to 0..100."""
     total = 0
     title = f" {lead.title.lower()} "
@@ -52,11 +60,19 @@ def fit_score(*, lead: Lead, account: Account | None, rules: list[ScoringRule] |
             case ScoringRule.Attribute.BUYING_ROLE:
                 hit = lead.buying_role == value
             case ScoringRule.Attribute.EMPLOYEES_AT_LEAST:
-                hit = bool(account and account.employees is not None and value.isdigit()
-                           and account.employees >= int(value))
+                hit = bool(
+                    account
+                    and account.employees is not None
+                    and value.isdigit()
+                    and account.employees >= int(value)
+                )
             case ScoringRule.Attribute.EMPLOYEES_BELOW:
-                hit = bool(account and account.employees is not None and value.isdigit()
-                           and account.employees < int(value))
+                hit = bool(
+                    account
+                    and account.employees is not None
+                    and value.isdigit()
+                    and account.employees < int(value)
+                )
             case ScoringRule.Attribute.INDUSTRY:
                 hit = bool(account and account.industry.lower() == value.lower())
             case ScoringRule.Attribute.COUNTRY:
@@ -98,7 +114,9 @@ class ScoreChange:
         return score_band(self.old_score) != score_band(self.new_score)
 
 
-def rescore_lead(*, lead: Lead, agreement: QualificationAgreement | None, now: datetime | None = None) -> ScoreChange:
+def rescore_lead(
+    *, lead: Lead, agreement: QualificationAgreement | None, now: datetime | None = None
+) -> ScoreChange:
     """Recompute the lead's fit and engagement in memory and save them. Caller holds the lead lock."""
     now = now or timezone.now()
     half_life = agreement.engagement_half_life_days if agreement else DEFAULT_HALF_LIFE_DAYS
@@ -110,25 +128,34 @@ def rescore_lead(*, lead: Lead, agreement: QualificationAgreement | None, now: d
     return ScoreChange(old_score=old, new_score=lead.score)
 
 
-def roll_up_account(*, account_id: int, agreement: QualificationAgreement | None, now: datetime | None = None) -> Account:
+def roll_up_account(
+    *, account_id: int, agreement: QualificationAgreement | None, now: datetime | None = None
+) -> Account:
     """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
 
     Reads only this account's leads and touchpoints (indexed by account), never the table.
     """
     now = now or timezone.now()
     window = agreement.account_window_days if agreement else 30
-    total = Lead.objects.filter(account_id=account_id, is_archived=False).aggregate(
-        s=Sum("engagement_score")
-    )["s"] or 0.0
+    total = (
+        Lead.objects.filter(account_id=account_id, is_archived=False).aggregate(
+            s=Sum("engagement_score")
+        )["s"]
+        or 0.0
+    )
     roles = sorted(
         set(
-            Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=now - timedelta(days=window))
+            Touchpoint.objects.filter(
+                account_id=account_id, occurred_at__gte=now - timedelta(days=window)
+            )
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)
             .values_list("lead__buying_role", flat=True)
             .distinct()
         )
     )
-    Account.objects.filter(pk=account_id).update(engagement_score=round(total, 2), buying_roles_engaged=roles)
+    Account.objects.filter(pk=account_id).update(
+        engagement_score=round(total, 2), buying_roles_engaged=roles
+    )
     return Account.objects.get(pk=account_id)
 
 

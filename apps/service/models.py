@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,12 +23,17 @@ class Renewal(TimeStampedModel):
         RENEWED = "renewed", "Renewed"
         CHURNED = "churned", "Churned"
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="renewals")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="renewals"
+    )
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
     renewed_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True,
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="What the customer renewed for (may differ from the amount due).",
     )
     churn_reason = models.ForeignKey(
@@ -51,13 +54,16 @@ class Renewal(TimeStampedModel):
                 name="renewal_renewed_amount_non_negative",
             ),
             models.CheckConstraint(
-                condition=Q(outcome__in=["pending", "renewed", "churned"]), name="renewal_outcome_valid"
+                condition=Q(outcome__in=["pending", "renewed", "churned"]),
+                name="renewal_outcome_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(outcome="churned") | Q(churn_reason__isnull=False), name="renewal_churn_has_reason"
+                condition=~Q(outcome="churned") | Q(churn_reason__isnull=False),
+                name="renewal_churn_has_reason",
             ),
             models.CheckConstraint(
-                condition=Q(outcome="pending") | Q(closed_at__isnull=False), name="renewal_closed_has_time"
+                condition=Q(outcome="pending") | Q(closed_at__isnull=False),
+                name="renewal_closed_has_time",
             ),
         ]
         indexes = [models.Index(fields=["due_on", "outcome"], name="renewal_due_idx")]
@@ -69,8 +75,12 @@ class Renewal(TimeStampedModel):
 class HealthCheck(models.Model):
     """History of an account's health as Service set it."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="health_checks")
-    health = models.CharField(max_length=6, choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")])
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="health_checks"
+    )
+    health = models.CharField(
+        max_length=6, choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
+    )
     note = models.TextField(blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
@@ -85,11 +95,17 @@ class HealthCheck(models.Model):
 class VoiceNote(TimeStampedModel):
     """A customer's own words, tagged and shared with marketing."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="voice_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voice_notes")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="voice_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voice_notes"
+    )
     quote = models.TextField(max_length=5000)
     tags = models.JSONField(default=list, blank=True)
-    context = models.CharField(max_length=200, blank=True, help_text="Where it was said: QBR, ticket, call.")
+    context = models.CharField(
+        max_length=200, blank=True, help_text="Where it was said: QBR, ticket, call."
+    )
 
     class Meta:
         ordering = ["-created_at"]

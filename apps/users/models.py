@@ -49,7 +49,9 @@ class User(AbstractUser):
     work_start = models.TimeField(default=time(9, 0))
     work_end = models.TimeField(default=time(17, 30))
     work_days = models.CharField(
-        max_length=13, default="0,1,2,3,4", validators=[validate_work_days],
+        max_length=13,
+        default="0,1,2,3,4",
+        validators=[validate_work_days],
         help_text="Weekday numbers, 0 = Monday.",
     )
 
@@ -57,7 +59,9 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         constraints = [
             models.CheckConstraint(condition=Q(routing_weight__gte=1), name="user_weight_positive"),
-            models.CheckConstraint(condition=Q(work_end__gt=models.F("work_start")), name="user_work_hours_order"),
+            models.CheckConstraint(
+                condition=Q(work_end__gt=models.F("work_start")), name="user_work_hours_order"
+            ),
         ]
 
     def __str__(self) -> str:

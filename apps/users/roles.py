@@ -32,7 +32,9 @@ def has_role(user: User | AnonymousUser, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """View decorator: 403 unless the signed-in user holds one of `roles`."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -21,8 +21,12 @@ KEY = "test-intake-key-0123456789"
 def api(db):  # type: ignore[no-untyped-def]
     from apps.leads.models import IntakeSource
 
-    IntakeSource.objects.create(name="Website", slug="website", key_prefix=KEY[:8],
-                                key_hash=hashlib.sha256(KEY.encode()).hexdigest())
+    IntakeSource.objects.create(
+        name="Website",
+        slug="website",
+        key_prefix=KEY[:8],
+        key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
+    )
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=KEY)
     return client
@@ -148,8 +152,15 @@ def test_marketing_token_may_post_but_a_rep_may_not(marketer, rep):
 
 def test_campaign_and_asset_are_recorded_on_the_touchpoint(api):
     asset = factories.AssetFactory(slug="pricing-guide")
-    response = _post(api, {"email": "a@b.example", "asset": "pricing-guide", "kind": "download",
-                           "occurred_at": timezone.now().isoformat()})
+    response = _post(
+        api,
+        {
+            "email": "a@b.example",
+            "asset": "pricing-guide",
+            "kind": "download",
+            "occurred_at": timezone.now().isoformat(),
+        },
+    )
     assert response.status_code == 201
     touch = Touchpoint.objects.get()
     assert touch.asset == asset

@@ -14,15 +14,22 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.fixture
 def berlin_policy(db):  # type: ignore[no-untyped-def]
-    return SlaPolicy.objects.create(name="Berlin office", first_response_minutes=30, business_hours_only=True,
-                                    time_zone="Europe/Berlin", work_days="0,1,2,3,4", day_start=time(9),
-                                    day_end=time(17))
+    return SlaPolicy.objects.create(
+        name="Berlin office",
+        first_response_minutes=30,
+        business_hours_only=True,
+        time_zone="Europe/Berlin",
+        work_days="0,1,2,3,4",
+        day_start=time(9),
+        day_end=time(17),
+    )
 
 
 def test_inside_working_hours_it_is_plain_minutes(berlin_policy):
     start = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)  # Tuesday
-    assert add_working_minutes(start=start, minutes=30, policy=berlin_policy) == datetime(2026, 11, 24, 10, 30,
-                                                                                         tzinfo=BERLIN)
+    assert add_working_minutes(start=start, minutes=30, policy=berlin_policy) == datetime(
+        2026, 11, 24, 10, 30, tzinfo=BERLIN
+    )
 
 
 def test_a_lead_at_night_is_due_next_working_morning(berlin_policy):
@@ -68,4 +75,6 @@ def test_working_minutes_between_skips_the_weekend(berlin_policy):
 def test_without_business_hours_it_is_wall_clock(db):
     policy = SlaPolicy.objects.create(name="24/7", first_response_minutes=5)
     start = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-    assert add_working_minutes(start=start, minutes=5, policy=policy) == datetime(2026, 11, 28, 3, 5, tzinfo=UTC)
+    assert add_working_minutes(start=start, minutes=5, policy=policy) == datetime(
+        2026, 11, 28, 3, 5, tzinfo=UTC
+    )

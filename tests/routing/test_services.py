@@ -74,7 +74,9 @@ def test_route_lead_skips_rep_at_capacity_and_out_of_office(pool, policy, rep, o
     assert lead.pooled_at == NOW
 
 
-def test_nobody_free_leaves_the_lead_in_the_pool_and_alerts_managers_once(pool, policy, rep, other_rep, manager):
+def test_nobody_free_leaves_the_lead_in_the_pool_and_alerts_managers_once(
+    pool, policy, rep, other_rep, manager
+):
     for r in (rep, other_rep):
         r.is_available = False
         r.save()
@@ -128,7 +130,13 @@ def test_first_attempt_in_time_settles_the_sla_met(pool, policy, rep):
     services.route_lead(lead_id=lead.pk, now=NOW)
     lead.refresh_from_db()
     owner = lead.owner
-    log_attempt(lead_id=lead.pk, rep=owner, channel="call", outcome="connected", at=NOW + timedelta(minutes=4))
+    log_attempt(
+        lead_id=lead.pk,
+        rep=owner,
+        channel="call",
+        outcome="connected",
+        at=NOW + timedelta(minutes=4),
+    )
     lead.refresh_from_db()
     assert lead.sla_state == Lead.SlaState.MET
     assert lead.status == Lead.Status.WORKING
@@ -153,7 +161,12 @@ def test_sweep_breaches_escalates_then_reassigns(pool, policy, rep, other_rep, m
     assert lead.escalated_at is None
     # a second sweep at the same moment records nothing twice
     services.sweep_sla(now=NOW + timedelta(minutes=5, seconds=2))
-    assert LeadEvent.objects.filter(lead=lead, kind="sla", new_value="breached", old_value="pending").count() == 1
+    assert (
+        LeadEvent.objects.filter(
+            lead=lead, kind="sla", new_value="breached", old_value="pending"
+        ).count()
+        == 1
+    )
     # escalation after 10 more minutes
     services.sweep_sla(now=NOW + timedelta(minutes=15))
     lead.refresh_from_db()
@@ -176,8 +189,12 @@ def test_stale_timer_after_reassignment_is_ignored(pool, policy, rep, other_rep,
     lead.refresh_from_db()
     version = lead.assignment_version
     target = other_rep if lead.owner_id == rep.pk else rep
-    services.reassign_lead(lead_id=lead.pk, to_rep=target, actor=manager, now=NOW + timedelta(minutes=1))
-    services.settle_sla(lead_id=lead.pk, assignment_version=version, now=NOW + timedelta(minutes=5, seconds=1))
+    services.reassign_lead(
+        lead_id=lead.pk, to_rep=target, actor=manager, now=NOW + timedelta(minutes=1)
+    )
+    services.settle_sla(
+        lead_id=lead.pk, assignment_version=version, now=NOW + timedelta(minutes=5, seconds=1)
+    )
     lead.refresh_from_db()
     assert lead.sla_state == Lead.SlaState.PENDING
     assert lead.sla_due_at == NOW + timedelta(minutes=6)
@@ -187,7 +204,9 @@ def test_early_timer_delivery_does_nothing(pool, policy):
     lead = _ready_lead()
     services.route_lead(lead_id=lead.pk, now=NOW)
     lead.refresh_from_db()
-    services.settle_sla(lead_id=lead.pk, assignment_version=lead.assignment_version, now=NOW + timedelta(minutes=4))
+    services.settle_sla(
+        lead_id=lead.pk, assignment_version=lead.assignment_version, now=NOW + timedelta(minutes=4)
+    )
     lead.refresh_from_db()
     assert lead.sla_state == Lead.SlaState.PENDING
 
@@ -197,8 +216,14 @@ def test_hand_raiser_intake_routes_after_commit_and_notifies_the_rep(
 ):
     # given a signed agreement, a pool and a demo-request asset
     with django_capture_on_commit_callbacks(execute=True):
-        result = intake_lead(data=IntakeData(email=" Buyer@Acme-Robotics.example ", first_name="Bo",
-                                             asset=demo_asset, kind="form_submit"))
+        result = intake_lead(
+            data=IntakeData(
+                email=" Buyer@Acme-Robotics.example ",
+                first_name="Bo",
+                asset=demo_asset,
+                kind="form_submit",
+            )
+        )
     lead = Lead.objects.get(pk=result.lead.pk)
     assert lead.email == "buyer@acme-robotics.example"
     assert lead.status == Lead.Status.READY

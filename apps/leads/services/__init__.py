@@ -1,10 +1,26 @@
 """Lead use cases: intake (with idempotency), qualification, attempts, rescoring."""
 
-from apps.leads.services.idempotency import Claim, Replay, abandon_idempotency, begin_idempotency, request_hash
+from apps.leads.services.idempotency import (
+    Claim,
+    Replay,
+    abandon_idempotency,
+    begin_idempotency,
+    request_hash,
+)
 from apps.leads.services.intake import IntakeData, IntakeResult, intake_lead, normalise_email
 from apps.leads.services.work import log_attempt, mark_ready, rescore_open_leads
 
 __all__ = [
-    "Claim", "IntakeData", "IntakeResult", "Replay", "abandon_idempotency", "begin_idempotency",
-    "intake_lead", "log_attempt", "mark_ready", "normalise_email", "request_hash", "rescore_open_leads",
+    "Claim",
+    "IntakeData",
+    "IntakeResult",
+    "Replay",
+    "abandon_idempotency",
+    "begin_idempotency",
+    "intake_lead",
+    "log_attempt",
+    "mark_ready",
+    "normalise_email",
+    "request_hash",
+    "rescore_open_leads",
 ]

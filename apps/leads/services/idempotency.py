@@ -56,13 +56,16 @@ def begin_idempotency(*, scope: str, key: str, digest: str) -> Claim | Replay:
     record = IdempotencyRecord.objects.select_for_update().get(scope=scope, key=key)
     if record.request_hash != digest:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body.", field="Idempotency-Key"
+            "This Idempotency-Key was already used with a different request body.",
+            field="Idempotency-Key",
         )
     if record.state == IdempotencyRecord.State.DONE:
         return Replay(status_code=record.status_code or 200, body=record.response_body)
     if timezone.now() - record.created_at < STALE_AFTER:
-        raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",
-                       field="Idempotency-Key")
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            field="Idempotency-Key",
+        )
     IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now())  # take over
     return Claim(record_id=record.pk)
 
@@ -70,7 +73,9 @@ def begin_idempotency(*, scope: str, key: str, digest: str) -> Claim | Replay:
 def abandon_idempotency(claim: Claim | None) -> None:
     """The request failed before completing: free the key so the client may retry."""
     if claim is not None:
-        IdempotencyRecord.objects.filter(pk=claim.record_id, state=IdempotencyRecord.State.IN_FLIGHT).delete()
+        IdempotencyRecord.objects.filter(
+            pk=claim.record_id, state=IdempotencyRecord.State.IN_FLIGHT
+        ).delete()
 
 
 def complete_idempotency(*, claim: Claim, status_code: int, body: Any) -> None:
@@ -81,5 +86,7 @@ def complete_idempotency(*, claim: Claim, status_code: int, body: Any) -> None:
 
 
 def prune_idempotency_records() -> int:
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    deleted, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - RETENTION
+    ).delete()
     return deleted

@@ -75,9 +75,16 @@ def _get_or_create_lead(*, email: str, data: IntakeData, now: datetime) -> tuple
     try:
         with transaction.atomic():
             lead = Lead.objects.create(
-                email=email, first_name=data.first_name, last_name=data.last_name, title=data.title,
-                phone=data.phone, country=data.country.upper(), company_name=data.company_name,
-                source=data.source, campaign=campaign, last_touch_at=data.occurred_at or now,
+                email=email,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                title=data.title,
+                phone=data.phone,
+                country=data.country.upper(),
+                company_name=data.company_name,
+                source=data.source,
+                campaign=campaign,
+                last_touch_at=data.occurred_at or now,
             )
             return lead, True
     except IntegrityError:
@@ -99,7 +106,11 @@ def _fill_blanks(lead: Lead, data: IntakeData) -> list[str]:
 
 @transaction.atomic(durable=True)
 def intake_lead(
-    *, data: IntakeData, actor: User | None = None, idempotency: Claim | None = None, now: datetime | None = None
+    *,
+    data: IntakeData,
+    actor: User | None = None,
+    idempotency: Claim | None = None,
+    now: datetime | None = None,
 ) -> IntakeResult:
     """Create the lead or add a touchpoint to the known one; score and qualify it. Safe to repeat
     with an Idempotency-Key (the response is stored in this same transaction)."""
@@ -108,7 +119,9 @@ def intake_lead(
     lead, created = _get_or_create_lead(email=email, data=data, now=now)
     changed = [] if created else _fill_blanks(lead, data)
     if lead.account_id is None:
-        lead.account = match_account(email=email, company_name=data.company_name, country=data.country)
+        lead.account = match_account(
+            email=email, company_name=data.company_name, country=data.country
+        )
         if lead.account is not None:
             changed.append("account")
     if not lead.buying_role_set_by_hand and lead.buying_role == BuyingRole.UNKNOWN and lead.title:
@@ -123,31 +136,47 @@ def intake_lead(
     if changed:
         lead.save(update_fields=[*set(changed), "updated_at"])
     touchpoint = Touchpoint.objects.create(
-        lead=lead, account=lead.account, kind=data.kind, asset=data.asset,
+        lead=lead,
+        account=lead.account,
+        kind=data.kind,
+        asset=data.asset,
         campaign=data.campaign or (data.asset.campaign if data.asset else None),
-        occurred_at=occurred_at, metadata=data.metadata,
+        occurred_at=occurred_at,
+        metadata=data.metadata,
     )
     if created:
-        events.lead_created_event(lead=lead, actor=actor, reason=f"intake via {data.source}", at=now)
+        events.lead_created_event(
+            lead=lead, actor=actor, reason=f"intake via {data.source}", at=now
+        )
     events.touchpoint_added_event(
-        lead=lead, touchpoint_id=touchpoint.pk, kind=data.kind, asset=data.asset.slug if data.asset else "",
+        lead=lead,
+        touchpoint_id=touchpoint.pk,
+        kind=data.kind,
+        asset=data.asset.slug if data.asset else "",
         actor=actor,
     )
     agreement = QualificationAgreement.objects.in_force(now)
     change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
     if change.band_changed or created:
         events.score_band_changed_event(
-            lead=lead, old_band="" if created else scoring.score_band(change.old_score),
-            new_band=scoring.score_band(change.new_score), old_score=change.old_score, new_score=change.new_score,
+            lead=lead,
+            old_band="" if created else scoring.score_band(change.old_score),
+            new_band=scoring.score_band(change.new_score),
+            old_score=change.old_score,
+            new_score=change.new_score,
         )
     if lead.account_id:
         scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
-    reason = scoring.ready_reason(lead=lead, agreement=agreement, hand_raiser=bool(data.asset and data.asset.hand_raiser))
+    reason = scoring.ready_reason(
+        lead=lead, agreement=agreement, hand_raiser=bool(data.asset and data.asset.hand_raiser)
+    )
     became_ready = False
     if reason and agreement is not None:
         mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
         became_ready = True
-    result = IntakeResult(lead=lead, created=created, touchpoint=touchpoint, became_ready=became_ready)
+    result = IntakeResult(
+        lead=lead, created=created, touchpoint=touchpoint, became_ready=became_ready
+    )
     if idempotency is not None:
         complete_idempotency(claim=idempotency, status_code=result.status_code, body=result.body())
     return result

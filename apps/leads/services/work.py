@@ -17,8 +17,9 @@ from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 
-def mark_ready(*, lead: Lead, agreement: QualificationAgreement, reason: str, actor: User | None,
-               now: datetime) -> None:
+def mark_ready(
+    *, lead: Lead, agreement: QualificationAgreement, reason: str, actor: User | None, now: datetime
+) -> None:
     """Nurture → ready under `agreement`; routing follows after commit. Caller holds the lead lock."""
     from apps.routing import tasks as routing_tasks
 
@@ -28,11 +29,27 @@ def mark_ready(*, lead: Lead, agreement: QualificationAgreement, reason: str, ac
     lead.ready_agreement = agreement
     lead.ready_reason = reason
     lead.pooled_at = None
-    lead.save(update_fields=["status", "ready_at", "ready_agreement", "ready_reason", "pooled_at", "updated_at"])
+    lead.save(
+        update_fields=[
+            "status",
+            "ready_at",
+            "ready_agreement",
+            "ready_reason",
+            "pooled_at",
+            "updated_at",
+        ]
+    )
     events.status_changed_event(
-        lead=lead, old=old, new=Lead.Status.READY, actor=actor,
+        lead=lead,
+        old=old,
+        new=Lead.Status.READY,
+        actor=actor,
         reason=f"conversation-ready ({reason}) under agreement v{agreement.version}",
-        payload={"agreement_version": agreement.version, "agreement_id": agreement.pk, "score": lead.score},
+        payload={
+            "agreement_version": agreement.version,
+            "agreement_id": agreement.pk,
+            "score": lead.score,
+        },
     )
     enqueue_on_commit(routing_tasks.route_lead_task, lead.pk)
 
@@ -45,7 +62,13 @@ def _may_work(user: User, lead: Lead) -> bool:
 
 @transaction.atomic(durable=True)
 def log_attempt(
-    *, lead_id: int, rep: User, channel: str, outcome: str, note: str = "", at: datetime | None = None,
+    *,
+    lead_id: int,
+    rep: User,
+    channel: str,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
 ) -> Activity:
     """Record a contact attempt. The first one sets first_response_at and settles the SLA."""
     now = timezone.now()
@@ -56,13 +79,17 @@ def log_attempt(
     if not _may_work(rep, lead):
         raise NotAllowed("You can only log attempts on your own leads.")
     if lead.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"This lead is {lead.get_status_display().lower()}; attempts are closed.",
-                                field="lead")
-    activity = Activity.objects.create(lead=lead, rep=rep, channel=channel, outcome=outcome, note=note,
-                                       occurred_at=at)
+        raise InvalidTransition(
+            f"This lead is {lead.get_status_display().lower()}; attempts are closed.", field="lead"
+        )
+    activity = Activity.objects.create(
+        lead=lead, rep=rep, channel=channel, outcome=outcome, note=note, occurred_at=at
+    )
     lead.attempt_count += 1
     fields = ["attempt_count", "updated_at"]
-    events.attempt_logged_event(lead=lead, activity_id=activity.pk, channel=channel, outcome=outcome, actor=rep)
+    events.attempt_logged_event(
+        lead=lead, activity_id=activity.pk, channel=channel, outcome=outcome, actor=rep
+    )
     if lead.first_response_at is None:
         lead.first_response_at = at
         fields.append("first_response_at")
@@ -75,16 +102,25 @@ def log_attempt(
                 lead.breached_owner_id = lead.owner_id
                 fields += ["sla_breached_at", "breached_owner"]
             events.sla_changed_event(
-                lead=lead, old=Lead.SlaState.PENDING, new=lead.sla_state, actor=rep,
-                reason="first response logged", payload={"first_response_at": at.isoformat()},
+                lead=lead,
+                old=Lead.SlaState.PENDING,
+                new=lead.sla_state,
+                actor=rep,
+                reason="first response logged",
+                payload={"first_response_at": at.isoformat()},
             )
     if lead.status == Lead.Status.READY:
         if lead.owner_id is None:
             raise InvalidTransition("Claim the lead from the pool before working it.", field="lead")
         lead.status = Lead.Status.WORKING
         fields.append("status")
-        events.status_changed_event(lead=lead, old=Lead.Status.READY, new=Lead.Status.WORKING, actor=rep,
-                                    reason="first attempt logged")
+        events.status_changed_event(
+            lead=lead,
+            old=Lead.Status.READY,
+            new=Lead.Status.WORKING,
+            actor=rep,
+            reason="first attempt logged",
+        )
     lead.save(update_fields=fields)
     return activity
 
@@ -92,7 +128,11 @@ def log_attempt(
 def rescore_open_leads(*, batch: int = 500) -> int:
     """Nightly: re-decay engagement of every nurture lead and qualify any that crossed the line."""
     count = 0
-    ids = list(Lead.objects.filter(status=Lead.Status.NURTURE, is_archived=False).values_list("pk", flat=True))
+    ids = list(
+        Lead.objects.filter(status=Lead.Status.NURTURE, is_archived=False).values_list(
+            "pk", flat=True
+        )
+    )
     for start in range(0, len(ids), batch):
         for lead_id in ids[start : start + batch]:
             _rescore_one(lead_id=lead_id)
@@ -108,8 +148,11 @@ def _rescore_one(*, lead_id: int) -> None:
     change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
     if change.band_changed:
         events.score_band_changed_event(
-            lead=lead, old_band=scoring.score_band(change.old_score), new_band=scoring.score_band(change.new_score),
-            old_score=change.old_score, new_score=change.new_score,
+            lead=lead,
+            old_band=scoring.score_band(change.old_score),
+            new_band=scoring.score_band(change.new_score),
+            old_score=change.old_score,
+            new_score=change.new_score,
         )
     reason = scoring.ready_reason(lead=lead, agreement=agreement, hand_raiser=False)
     if reason and agreement is not None:

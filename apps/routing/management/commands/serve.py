@@ -29,8 +29,21 @@ class Command(BaseCommand):
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-                [sys.executable, "-m", "celery", "-A", "revenue", "worker", "-B", "--pool", "threads",
-                 "--concurrency", "4", "--loglevel", "INFO"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "revenue",
+                    "worker",
+                    "-B",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    "4",
+                    "--loglevel",
+                    "INFO",
+                ],
                 env=os.environ.copy(),
             )
             self.stdout.write(f"Background worker and beat started (pid {worker.pid}).")

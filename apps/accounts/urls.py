@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("<int:account_id>/", views.account_detail, name="detail"),
+]

@@ -1,0 +1,248 @@
+"""Quarters, the joint goal sheet, and the daily goal snapshots (read-only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from apps.core.admin import ReadOnlyMixin, clean_country_code
+from apps.goals.models import GoalSnapshot, JointGoal, Quarter
+
+# What makes two goals of one quarter the same line of the scoreboard.
+GOAL_TWIN_FIELDS = (
+    "metric",
+    "segment_campaign_id",
+    "segment_source",
+    "segment_country",
+    "segment_tier",
+)
+GOAL_COPIED_FIELDS = (
+    "metric",
+    "name",
+    "target",
+    "lower_is_better",
+    "team_marketing",
+    "team_sales",
+    "team_service",
+    "segment_campaign_id",
+    "segment_source",
+    "segment_country",
+    "segment_tier",
+)
+
+
+def next_quarter(quarter: Quarter) -> Quarter | None:
+    """The quarter that starts right after this one ends."""
+    return Quarter.objects.filter(starts_on__gt=quarter.ends_on).order_by("starts_on").first()
+
+
+def previous_quarter(quarter: Quarter) -> Quarter | None:
+    """The quarter that ends right before this one starts."""
+    return Quarter.objects.filter(ends_on__lt=quarter.starts_on).order_by("-ends_on").first()
+
+
+def _twin_key(goal: JointGoal) -> tuple[Any, ...]:
+    return tuple(getattr(goal, f) for f in GOAL_TWIN_FIELDS)
+
+
+def copy_goals(*, goals: Iterable[JointGoal], to_quarter: Quarter) -> tuple[int, int]:
+    """Copy goals into `to_quarter`, skipping any whose twin is there. Returns (copied, skipped).
+
+    Safe to call twice: the second call finds every twin and copies nothing. Caller must
+    hold a transaction; the target quarter's row is locked so two admins copying into it at
+    once queue instead of both copying.
+    """
+    list(Quarter.objects.select_for_update().filter(pk=to_quarter.pk))
+    existing = {_twin_key(g) for g in JointGoal.objects.filter(quarter=to_quarter)}
+    copies: list[JointGoal] = []
+    skipped = 0
+    for goal in goals:
+        key = _twin_key(goal)
+        if key in existing:
+            skipped += 1
+            continue
+        existing.add(key)
+        copies.append(
+            JointGoal(quarter=to_quarter, **{f: getattr(goal, f) for f in GOAL_COPIED_FIELDS})
+        )
+    JointGoal.objects.bulk_create(copies)
+    return len(copies), skipped
+
+
+class QuarterForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Quarter
+        fields = ("name", "starts_on", "ends_on")
+        help_texts = {"name": "Like 2026-Q4. Dates are inclusive; quarters may not overlap."}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on is None or ends_on is None:
+            return cleaned
+        if ends_on <= starts_on:
+            self.add_error("ends_on", "The quarter must end after it starts.")
+            return cleaned
+        overlapping = (
+            Quarter.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+            .exclude(pk=self.instance.pk)
+            .order_by("starts_on")
+        )
+        for other in overlapping:
+            self.add_error(
+                None,
+                f"These dates overlap quarter {other.name} "
+                f"({other.starts_on:%Y-%m-%d} to {other.ends_on:%Y-%m-%d}).",
+            )
+        return cleaned
+
+
+@admin.register(Quarter)
+class QuarterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = QuarterForm
+    list_display = ("name", "starts_on", "ends_on", "goal_count")
+    search_fields = ("name",)
+    date_hierarchy = "starts_on"
+    actions = ("copy_last_quarters_goals",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Quarter]:
+        return super().get_queryset(request).annotate(goal_count=Count("goals"))
+
+    @admin.display(description="Goals", ordering="goal_count")
+    def goal_count(self, obj: Quarter) -> int:
+        return obj.goal_count  # type: ignore[attr-defined, no-any-return]
+
+    @admin.action(
+        description="Copy last quarter's goals into this quarter", permissions=["add_goals"]
+    )
+    def copy_last_quarters_goals(self, request: HttpRequest, queryset: QuerySet[Quarter]) -> None:
+        for quarter in queryset.order_by("starts_on"):
+            source = previous_quarter(quarter)
+            if source is None:
+                self.message_user(
+                    request, f"{quarter.name}: no earlier quarter to copy from.", messages.WARNING
+                )
+                continue
+            with transaction.atomic():
+                copied, skipped = copy_goals(goals=source.goals.all(), to_quarter=quarter)
+            self.message_user(
+                request,
+                f"{quarter.name}: copied {copied} goal(s) from {source.name}; "
+                f"skipped {skipped} already there.",
+                messages.SUCCESS,
+            )
+
+    def has_add_goals_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("goals.add_jointgoal")
+
+
+class JointGoalForm(forms.ModelForm):  # type: ignore[type-arg]
+    def clean_target(self) -> Any:
+        target = self.cleaned_data.get("target")
+        if target is not None and target <= 0:
+            raise forms.ValidationError("The target must be greater than zero.")
+        return target
+
+    def clean_segment_country(self) -> str:
+        return clean_country_code(self.cleaned_data.get("segment_country", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not any(cleaned.get(f) for f in ("team_marketing", "team_sales", "team_service")):
+            # On the first team field, which shares its row with the others.
+            self.add_error(
+                "team_marketing", "Pick at least one owning team: Marketing, Sales or Service."
+            )
+        return cleaned
+
+
+@admin.register(JointGoal)
+class JointGoalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = JointGoalForm
+    list_display = (
+        "__str__",
+        "quarter",
+        "metric",
+        "target",
+        "lower_is_better",
+        "owning_teams",
+        "segment",
+    )
+    list_filter = ("quarter", "metric", "team_marketing", "team_sales", "team_service")
+    list_select_related = ("quarter", "segment_campaign")
+    search_fields = ("name", "metric", "quarter__name")
+    autocomplete_fields = ("segment_campaign",)
+    fieldsets = (
+        (None, {"fields": ("quarter", "metric", "name", ("target", "lower_is_better"))}),
+        (
+            "Owning teams",
+            {
+                "fields": (("team_marketing", "team_sales", "team_service"),),
+                "description": "At least one team owns every goal.",
+            },
+        ),
+        (
+            "Segment (optional)",
+            {
+                "fields": (
+                    "segment_campaign",
+                    "segment_source",
+                    "segment_country",
+                    "segment_tier",
+                ),
+            },
+        ),
+    )
+    actions = ("copy_to_next_quarter",)
+
+    @admin.display(description="Teams")
+    def owning_teams(self, obj: JointGoal) -> str:
+        return ", ".join(obj.teams)
+
+    @admin.display(description="Segment")
+    def segment(self, obj: JointGoal) -> str:
+        parts = [
+            str(obj.segment_campaign) if obj.segment_campaign_id else "",
+            obj.segment_source,
+            obj.segment_country,
+            obj.get_segment_tier_display() if obj.segment_tier else "",
+        ]
+        return " / ".join(p for p in parts if p) or "all"
+
+    @admin.action(description="Copy these goals to the next quarter", permissions=["add"])
+    def copy_to_next_quarter(self, request: HttpRequest, queryset: QuerySet[JointGoal]) -> None:
+        by_quarter: dict[Quarter, list[JointGoal]] = {}
+        for goal in queryset.select_related("quarter").order_by("quarter__starts_on", "pk"):
+            by_quarter.setdefault(goal.quarter, []).append(goal)
+        for quarter, goals in by_quarter.items():
+            target = next_quarter(quarter)
+            if target is None:
+                self.message_user(
+                    request,
+                    f"No quarter starts after {quarter.name}: add it first, then copy.",
+                    messages.WARNING,
+                )
+                continue
+            with transaction.atomic():
+                copied, skipped = copy_goals(goals=goals, to_quarter=target)
+            self.message_user(
+                request,
+                f"Copied {copied} goal(s) from {quarter.name} to {target.name}; "
+                f"skipped {skipped} already there.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(GoalSnapshot)
+class GoalSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("goal", "on", "actual", "taken_at")
+    list_filter = ("goal__quarter", "goal__metric")
+    list_select_related = ("goal", "goal__quarter")
+    date_hierarchy = "on"
+    search_fields = ("goal__name", "goal__metric")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.goals import views
+
+app_name = "goals"
+urlpatterns = [
+    path("", views.home, name="home"),
+]
