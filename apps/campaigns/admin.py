@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import admin
 
 from apps.campaigns.models import Asset, Campaign
+from apps.core.admin import HTTPS_URL_FIELDS
 
 
 class CampaignForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The campaign cannot end before it starts.")
@@ -43,6 +45,7 @@ class AssetInline(admin.StackedInline):  # type: ignore[type-arg]
     )
     prepopulated_fields = {"slug": ("name",)}
     show_change_link = True
+    formfield_overrides = HTTPS_URL_FIELDS
 
 
 @admin.register(Campaign)
@@ -92,3 +95,4 @@ class AssetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "slug", "topic", "intent_note")
     autocomplete_fields = ("campaign",)
     prepopulated_fields = {"slug": ("name",)}
+    formfield_overrides = HTTPS_URL_FIELDS

@@ -12,12 +12,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import BaseModelAdmin
+from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
 
 from apps.users.models import User
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+# Links typed without a scheme are web addresses: assume https (Django 6's default).
+HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class NoDeleteMixin(BaseModelAdmin):  # type: ignore[type-arg]
@@ -27,7 +32,7 @@ class NoDeleteMixin(BaseModelAdmin):  # type: ignore[type-arg]
         return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)  # type: ignore[misc]
+        actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
 

@@ -77,9 +77,9 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("rita", "Rita", "Okafor", (Role.REVOPS,), is_staff=True),
     DemoUser("max", "Max", "Brandt", (Role.SALES_MANAGER,)),
-    DemoUser("sam", "Sam", "Novak", (Role.SALES,), capacity=40, routing_weight=1),
+    DemoUser("sam", "Sam", "Novak", (Role.SALES,), capacity=60, routing_weight=2),
     DemoUser(
-        "sara", "Sara", "Lindqvist", (Role.SALES,), capacity=60, routing_weight=2,
+        "sara", "Sara", "Lindqvist", (Role.SALES,), capacity=45, routing_weight=1,
         time_zone="America/New_York", work_start=time(8, 30), work_end=time(17, 0),
     ),
     DemoUser("mia", "Mia", "Torres", (Role.MARKETING,)),
@@ -87,7 +87,7 @@ DEMO_USERS = (
 )
 DEMO_USERNAMES = tuple(u.username for u in DEMO_USERS)
 REPS = ("sam", "sara")
-REP_WEIGHTS = {"sam": 1, "sara": 2}
+REP_WEIGHTS = {u.username: u.routing_weight for u in DEMO_USERS if u.username in REPS}
 
 EMEA = ("DE", "GB", "FR", "NL", "SE", "ES", "IT", "PL", "AT", "CH", "NO", "DK", "IE", "BE")
 NORTH_AMERICA = ("US", "CA")
@@ -669,7 +669,7 @@ def plan_accounts(*, seed: int, anchor: datetime) -> tuple[AccountPlan, ...]:
         tier = "target" if i in targets else "standard"
         owner: str | None = None
         if tier == "target" or rng.random() < 0.15:
-            owner = "sara" if country in NORTH_AMERICA else "sam"
+            owner = "sara" if country in NORTH_AMERICA or rng.random() < 0.4 else "sam"
         lifecycle, became, health = "prospect", None, ""
         if i in customers or i in churned:
             lifecycle = "customer" if i in customers else "churned"
@@ -703,7 +703,7 @@ SHOWCASE = (
     ("disqualified", "disputed"), ("disqualified", "open"), ("working", "met"), ("working", "breached"),
     ("ready", "pending"), ("ready", "pool"), ("nurture", ""),
 )
-ACCOUNT_STATUS_WEIGHTS = {"nurture": 42, "ready": 6, "working": 10, "converted": 16, "disqualified": 26}
+ACCOUNT_STATUS_WEIGHTS = {"nurture": 46, "ready": 5, "working": 8, "converted": 13, "disqualified": 28}
 FREEMAIL_STATUS_WEIGHTS = {"nurture": 60, "ready": 4, "working": 6, "disqualified": 30}
 
 
@@ -870,8 +870,8 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     elif status == "disqualified":
         ready_at = cal.business_moment(rng, rng.randint(12, 60) if variant else rng.randint(3, 115))
     if ready_at is not None:
-        oldest = anchor - timedelta(days=LEAD_WINDOW_DAYS)
-        created_at = max(oldest, ready_at - _seconds(rng, 2 * HOUR, 35 * DAY))
+        room = (ready_at - (anchor - timedelta(days=LEAD_WINDOW_DAYS))).total_seconds()
+        created_at = ready_at - _seconds(rng, min(2 * HOUR, room), min(35 * DAY, room))
         journey_end = ready_at
     else:
         created_at = anchor - _seconds(rng, 2 * HOUR, LEAD_WINDOW_DAYS * DAY)
@@ -909,8 +909,6 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     first_campaign = touches[0].campaign
     channel = next((c.channel for c in CAMPAIGNS if c.slug == first_campaign), "")
     source = CHANNEL_SOURCE.get(channel, "web_form")
-    if touches[0].asset == "summit-booth":
-        source = "import"
     fit = _fit(title, account, country, source)
 
     # Routing: the account owner first, else the first matching rule's weighted pool.
@@ -953,7 +951,7 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     opp: OpportunityPlan | None = None
     if status == "converted" and activities and account and owner:
         converted_at = activities[-1].occurred_at + _seconds(rng, 10 * 60, 2 * HOUR)
-        opp = _plan_opportunity(rng, variant, account, owner, title, converted_at, anchor)
+        opp = _plan_opportunity(rng, variant, account, owner, converted_at, anchor)
     if status == "disqualified" and owner:
         reason = _weighted(rng, FREEMAIL_DQ_WEIGHTS if account is None else DQ_WEIGHTS)
         minimum = next(r[2] for r in DQ_REASONS if r[0] == reason)
@@ -1066,21 +1064,21 @@ def _plan_activities(rng: random.Random, status: str, first: datetime, anchor: d
     return plans
 
 
-def _plan_opportunity(rng: random.Random, variant: str, account: AccountPlan, owner: str, title: str,
+def _plan_opportunity(rng: random.Random, variant: str, account: AccountPlan, owner: str,
                       created: datetime, anchor: datetime) -> OpportunityPlan:
     size = 1 + min(account.employees, 12000) / 1500
     amount = Decimal(round(rng.uniform(8000, 30000) * size, -2)).quantize(Decimal("0.01"))
-    closed_at = created + _seconds(rng, 14 * DAY, 55 * DAY)
+    planned_close = created + _seconds(rng, 14 * DAY, 55 * DAY)
     stage = variant
     if not stage:
-        if closed_at and closed_at < anchor - timedelta(hours=1) and rng.random() < 0.8:
-            stage = "won" if rng.random() < 0.45 else "lost"
+        if planned_close < anchor - timedelta(hours=1) and rng.random() < 0.8:
+            stage = "won" if rng.random() < 0.4 else "lost"
         else:
             age = (anchor - created).days
             ladder = ("discovery", "demo", "proposal", "negotiation")
             stage = ladder[min(3, age // 12 + rng.randint(0, 1))]
-    closed_at = min(closed_at, anchor - timedelta(hours=1)) if stage in ("won", "lost") else None
-    expected = (closed or created + timedelta(days=45)).date()
+    closed_at = min(planned_close, anchor - timedelta(hours=1)) if stage in ("won", "lost") else None
+    expected = (closed_at or created + timedelta(days=45)).date()
     return OpportunityPlan(
         account=account.domain, owner=owner, name=f"{account.name}: {rng.choice(DEAL_PRODUCTS)}",
         amount=amount, stage=stage, type="new", origin="marketing", created_at=created,
@@ -1097,9 +1095,12 @@ def _plan_disqualification(rng: random.Random, variant: str, reason: str, attemp
     if not review:
         old = (anchor - at).days > 7
         review = rng.choices(("open", "acknowledged", "disputed"), weights=(25, 60, 15) if old else (85, 15, 0))[0]
-    reviewed_at = at + _seconds(rng, 2 * HOUR, 5 * DAY) if review != "open" else None
-    if reviewed_at and reviewed_at >= anchor:
-        reviewed_at = anchor - timedelta(minutes=2)
+    reviewed_at = None
+    if review != "open":
+        reviewed_at = at + _seconds(rng, 2 * HOUR, 5 * DAY)
+        if reviewed_at >= anchor:
+            # Marketing reviews within days; one disqualified last night is still open.
+            review, reviewed_at = variant or "open", (anchor - timedelta(minutes=1) if variant else None)
     action = {
         "acknowledged": rng.choice(("Excluded students from the paid search audience.",
                                     "Tightened the form: company email required.",
@@ -1155,13 +1156,8 @@ def plan_service(*, seed: int, anchor: datetime, accounts: Sequence[AccountPlan]
             for quarter in (previous, current, upcoming):
                 due = _date_in(rng, quarter)
                 if due < today and rng.random() < 0.85:
-                    churned = quarter is current and rng.random() < 0.25
-                    outcome = "churned" if churned else "renewed"
-                    renewed = None if churned else (amount * Decimal(rng.choice(("1.00", "1.05", "1.12", "0.90")))
-                                                    ).quantize(Decimal("0.01"))
-                    renewals.append(RenewalPlan(acc.domain, due, amount, outcome, renewed,
-                                                rng.choice(churn_codes) if churned else None,
-                                                "Consolidated vendors." if churned else "",
+                    renewed = (amount * Decimal(rng.choice(("1.00", "1.05", "1.12", "0.90")))).quantize(Decimal("0.01"))
+                    renewals.append(RenewalPlan(acc.domain, due, amount, "renewed", renewed, None, "",
                                                 _closed(rng, due, anchor)))
                 else:
                     renewals.append(RenewalPlan(acc.domain, due, amount, "pending", None, None, "", None))

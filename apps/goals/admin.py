@@ -82,7 +82,8 @@ class QuarterForm(forms.ModelForm):  # type: ignore[type-arg]
         help_texts = {"name": "Like 2026-Q4. Dates are inclusive; quarters may not overlap."}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on is None or ends_on is None:
             return cleaned
@@ -112,7 +113,10 @@ class QuarterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ("copy_last_quarters_goals",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Quarter]:
-        return super().get_queryset(request).annotate(goal_count=Count("goals"))
+        queryset: QuerySet[Quarter] = (
+            super().get_queryset(request).annotate(goal_count=Count("goals"))
+        )
+        return queryset
 
     @admin.display(description="Goals", ordering="goal_count")
     def goal_count(self, obj: Quarter) -> int:
@@ -153,7 +157,8 @@ class JointGoalForm(forms.ModelForm):  # type: ignore[type-arg]
         return clean_country_code(self.cleaned_data.get("segment_country", ""))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not any(cleaned.get(f) for f in ("team_marketing", "team_sales", "team_service")):
             # On the first team field, which shares its row with the others.
             self.add_error(

@@ -292,7 +292,13 @@ class IntakeSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Rotate webhook secret", permissions=["change"])
     def rotate_webhook_secret(self, request: HttpRequest, queryset: QuerySet[IntakeSource]) -> None:
         with transaction.atomic():
-            sources = list(queryset.select_for_update().order_by("pk"))
+            # A fresh queryset: the changelist's one joins the campaign, and PostgreSQL
+            # refuses FOR UPDATE on the nullable side of that outer join.
+            sources = list(
+                IntakeSource.objects.select_for_update()
+                .filter(pk__in=list(queryset.values_list("pk", flat=True)))
+                .order_by("pk")
+            )
             for source in sources:
                 source.previous_webhook_secret = source.webhook_secret
                 source.webhook_secret = new_webhook_secret()

@@ -155,3 +155,7 @@ def lead_archived_event(*, lead: Lead, actor: User | None, reason: str) -> LeadE
     return _event(
         lead=lead, kind=LeadEvent.Kind.ARCHIVED, actor=actor, reason=reason, new="archived"
     )
+
+
+def play_step_completed_event(*, lead: Lead, step_title: str, actor: User) -> LeadEvent:
+    return _event(lead=lead, kind=LeadEvent.Kind.PLAY, actor=actor, reason="play step completed", new=step_title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyMixin
+from apps.core.admin import HTTPS_URL_FIELDS, ReadOnlyMixin
 from apps.notifications.models import Notification, TeamChannel
 
 
@@ -14,6 +14,7 @@ class TeamChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_editable = ("is_active",)
     list_filter = ("is_active",)
     search_fields = ("team", "webhook_url")
+    formfield_overrides = HTTPS_URL_FIELDS
 
 
 @admin.register(Notification)

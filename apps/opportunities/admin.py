@@ -15,7 +15,8 @@ CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
 
 class OpportunityForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         stage, closed_at = cleaned.get("stage"), cleaned.get("closed_at")
         amount = cleaned.get("amount")
         if amount is not None and amount < 0:

@@ -25,7 +25,8 @@ class PlayForm(forms.ModelForm):  # type: ignore[type-arg]
         return source
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("is_default") and cleaned.get("is_active"):
             other = (
                 Play.objects.filter(is_default=True, is_active=True)
@@ -90,7 +91,8 @@ class PlayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Play]:
-        return super().get_queryset(request).annotate(step_count=Count("steps"))
+        queryset: QuerySet[Play] = super().get_queryset(request).annotate(step_count=Count("steps"))
+        return queryset
 
     @admin.display(description="Steps", ordering="step_count")
     def step_count(self, obj: Play) -> int:

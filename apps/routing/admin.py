@@ -35,7 +35,8 @@ class SlaPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         help_texts = {"time_zone": "IANA name, e.g. Europe/Berlin or America/New_York."}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("is_active"):
             others = SlaPolicy.objects.filter(is_active=True).exclude(pk=self.instance.pk)
             other = others.order_by("pk").first()
@@ -150,7 +151,8 @@ class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         low, high = cleaned.get("min_employees"), cleaned.get("max_employees")
         if low is not None and high is not None and low > high:
             self.add_error("max_employees", "The maximum must be at least the minimum.")
@@ -192,7 +194,10 @@ class RoutingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingRule]:
-        return super().get_queryset(request).annotate(pool_size=Count("members"))
+        queryset: QuerySet[RoutingRule] = (
+            super().get_queryset(request).annotate(pool_size=Count("members"))
+        )
+        return queryset
 
     @admin.display(description="Reps", ordering="pool_size")
     def pool_size(self, obj: RoutingRule) -> int:

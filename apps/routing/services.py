@@ -437,3 +437,16 @@ def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
             logger.exception("sweep could not follow up lead %s", lead_id)
             result.errors.append(f"follow-up {lead_id}: {exc}")
     return result
+
+
+@transaction.atomic(durable=True)
+def set_rep_availability(*, rep_id: int, actor: User, available: bool) -> User:
+    """A sales manager marks a rep in or out of office; routing skips reps who are out."""
+    if not has_role(actor, Role.SALES_MANAGER):
+        raise NotAllowed("Only a sales manager can change a rep's availability.")
+    rep = User.objects.select_for_update().get(pk=rep_id)
+    if not has_role(rep, Role.SALES, Role.SALES_MANAGER):
+        raise InvalidTransition("Only sales reps have an availability.", field="rep")
+    User.objects.filter(pk=rep.pk).update(is_available=available)
+    rep.is_available = available
+    return rep

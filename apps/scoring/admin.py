@@ -44,7 +44,8 @@ class ScoringRuleForm(forms.ModelForm):  # type: ignore[type-arg]
         return points
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         attribute, value = cleaned.get("attribute"), cleaned.get("value")
         if not attribute or value is None:
             return cleaned
@@ -94,24 +95,18 @@ class ScoringRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(BuyingRoleRule)
 class BuyingRoleRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A keyword found in the lead's title (any case) sets its buying role; lowest order wins."""
+
     list_display = ("keyword", "role", "order")
     list_editable = ("order",)
     list_filter = ("role",)
     search_fields = ("keyword",)
 
-    def get_form(
-        self, request: HttpRequest, obj: BuyingRoleRule | None = None, **kwargs: Any
-    ) -> type[forms.ModelForm]:  # type: ignore[type-arg]
-        form = super().get_form(request, obj, **kwargs)
-        form.base_fields[
-            "keyword"
-        ].help_text = "Matched case-insensitively inside the lead's title; the lowest order wins."
-        return form
-
 
 class AgreementForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         marketing, sales = cleaned.get("marketing_signer"), cleaned.get("sales_signer")
         if marketing is not None and not in_any_group(marketing, MARKETING_SIGNER_GROUPS):
             self.add_error(
@@ -196,8 +191,9 @@ class QualificationAgreementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QualificationAgreement]:
+        # One query for the agreement in force, then a flag per row: no query per row.
         in_force = QualificationAgreement.objects.in_force()
-        return (
+        queryset: QuerySet[QualificationAgreement] = (
             super()
             .get_queryset(request)
             .annotate(
@@ -208,6 +204,7 @@ class QualificationAgreementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
             )
         )
+        return queryset
 
     @admin.display(description="In force", boolean=True, ordering="is_in_force")
     def in_force(self, obj: QualificationAgreement) -> bool:
@@ -238,7 +235,7 @@ class QualificationAgreementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return SIGNED_AT_FIELDS
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
         latest = QualificationAgreement.objects.order_by("-version").first()
         initial.setdefault("version", (latest.version + 1) if latest else 1)
         if latest is not None:

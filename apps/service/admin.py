@@ -24,7 +24,8 @@ class ChurnReasonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 class RenewalForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         outcome = cleaned.get("outcome")
         if outcome == Renewal.Outcome.CHURNED and cleaned.get("churn_reason") is None:
             self.add_error("churn_reason", "A churned renewal needs a churn reason.")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -37,23 +37,25 @@ class RepChangeForm(UserChangeForm):  # type: ignore[type-arg]
         model = User
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _check_work_hours(self)
         return cleaned
 
 
-class RepCreationForm(UserCreationForm):  # type: ignore[type-arg]
-    class Meta(UserCreationForm.Meta):
+class RepCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
+    class Meta(AdminUserCreationForm.Meta):
         model = User
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _check_work_hours(self)
         return cleaned
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     form = RepChangeForm
     add_form = RepCreationForm
     fieldsets = (
@@ -81,7 +83,7 @@ class UserAdmin(DjangoUserAdmin):
         "is_available",
         "capacity",
         "routing_weight",
-        "time_zone",
+        "working_hours",
         "is_staff",
         "is_active",
     )
@@ -101,6 +103,10 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Roles")
     def group_names(self, obj: User) -> str:
         return ", ".join(sorted(g.name for g in obj.groups.all())) or "—"
+
+    @admin.display(description="Working hours")
+    def working_hours(self, obj: User) -> str:
+        return f"{obj.work_start:%H:%M}–{obj.work_end:%H:%M} {obj.time_zone} (days {obj.work_days})"
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
         readonly = tuple(super().get_readonly_fields(request, obj))

@@ -83,8 +83,9 @@ def grant_revops_permissions(
     codenames = revops_codenames(app_label, model_names)
     if not codenames:
         return 0
-    # The group normally comes from users.0002_roles; a flushed test database has none.
-    group, _ = group_model.objects.using(using).get_or_create(name=Role.REVOPS.value)
+    group = group_model.objects.using(using).filter(name=Role.REVOPS.value).first()
+    if group is None:
+        return 0  # users.0002_roles creates it; a flushed test database has no groups at all
     wanted = set(
         permission_model.objects.using(using)
         .filter(content_type__app_label=app_label, codename__in=codenames)

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.db.models import Model
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.goals.models import JointGoal, Quarter
@@ -112,8 +114,7 @@ def agreement_data(**overrides: str) -> dict[str, str]:
     return {**data, **overrides}
 
 
-@pytest.fixture
-def populated(db: None, rep: User, marketer: User) -> None:
+def populate(*, rep: User, marketer: User) -> Lead:
     """One row of every record, so list columns and change pages render real data."""
     account = factories.AccountFactory(owner=rep)
     lead = factories.LeadFactory(account=account)
@@ -128,17 +129,23 @@ def populated(db: None, rep: User, marketer: User) -> None:
     factories.VoiceNoteFactory(account=account, author=marketer)
     factories.NotificationFactory(recipient=rep, lead=lead)
     factories.TeamChannelFactory()
-    factories.GoalSnapshotFactory()
+    factories.GoalSnapshotFactory(goal__segment_campaign=factories.CampaignFactory())
     factories.AssetFactory()
     factories.PlayStepFactory()
     factories.LeadPlayStepFactory(lead_play=factories.LeadPlayFactory(lead=lead))
-    factories.HolidayFactory()
+    factories.HolidayFactory(policy__is_active=False)
     factories.PoolMemberFactory(rep=rep)
     factories.ScoringRuleFactory()
     factories.BuyingRoleRuleFactory()
-    factories.AgreementFactory()
-    factories.IntakeSourceFactory()
+    factories.AgreementFactory(marketing_signer=marketer, marketing_signed_at=account.created_at)
+    factories.IntakeSourceFactory(default_campaign=factories.CampaignFactory())
     factories.IdempotencyRecordFactory()
+    return lead
+
+
+@pytest.fixture
+def populated(db: None, rep: User, marketer: User) -> Lead:
+    return populate(rep=rep, marketer=marketer)
 
 
 # --- every page renders -----------------------------------------------------------------
@@ -167,6 +174,33 @@ def test_admin_pages_render_for_superuser(
     assert add.status_code == (200 if can_add else 403)
     if change is not None:
         assert change.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), REGISTERED, ids=[m._meta.label for m, _ in REGISTERED]
+)
+def test_admin_changelist_queries_do_not_grow_with_rows(
+    admin_client: Client,
+    rep: User,
+    marketer: User,
+    model: type[Model],
+    model_admin: admin.ModelAdmin[Any],
+) -> None:
+    # given
+    changelist = url(model._meta.label_lower, "changelist")
+    populate(rep=rep, marketer=marketer)
+    admin_client.get(changelist)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as one_row:
+        assert admin_client.get(changelist).status_code == 200
+
+    # when
+    for _ in range(3):
+        populate(rep=rep, marketer=marketer)
+    with CaptureQueriesContext(connection) as four_rows:
+        assert admin_client.get(changelist).status_code == 200
+
+    # then
+    assert len(four_rows) == len(one_row), [q["sql"] for q in four_rows.captured_queries]
 
 
 # --- RevOps permissions ----------------------------------------------------------------
@@ -255,7 +289,9 @@ def test_revops_user_cannot_make_anyone_superuser(revops_client: Client, rep: Us
 
 def test_quarter_overlapping_another_is_refused_naming_it(revops_client: Client) -> None:
     # given
-    factories.QuarterFactory(name="2026-Q4", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31))
+    factories.QuarterFactory(
+        name="2026-Q4", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31)
+    )
 
     # when
     response = revops_client.post(
@@ -405,8 +441,9 @@ def test_agreement_sales_signer_must_be_in_sales(revops_client: Client, marketer
     )
 
     # then
-    assert "not in the Sales or Sales manager group" in (
-        response.context["adminform"].form.errors["sales_signer"][0]
+    assert (
+        "not in the Sales or Sales manager group"
+        in (response.context["adminform"].form.errors["sales_signer"][0])
     )
 
 
@@ -494,8 +531,9 @@ def test_second_active_sla_policy_is_refused(revops_client: Client) -> None:
 
     # then
     assert response.status_code == 200
-    assert "“Default” is the active SLA policy" in (
-        response.context["adminform"].form.errors["is_active"][0]
+    assert (
+        "“Default” is the active SLA policy"
+        in (response.context["adminform"].form.errors["is_active"][0])
     )
     assert SlaPolicy.objects.count() == 1
 
@@ -668,8 +706,9 @@ def test_second_active_default_play_is_refused(revops_client: Client) -> None:
 
     # then
     assert response.status_code == 200
-    assert "“Default play” is already the active default play" in (
-        response.context["adminform"].form.errors["is_default"][0]
+    assert (
+        "“Default play” is already the active default play"
+        in (response.context["adminform"].form.errors["is_default"][0])
     )
 
 
@@ -789,6 +828,22 @@ def test_archive_action_archives_leads_and_writes_one_event_each(
     ]
     assert "Archived 2 lead(s)." in messages_of(response)
     assert "Archived 0 lead(s). 2 already archived." in messages_of(again)
+
+
+def test_lead_page_links_to_its_own_events(admin_client: Client, populated: Lead) -> None:
+    # given
+    other = factories.LeadEventFactory()
+    page = admin_client.get(url("leads.lead", "change", populated.pk))
+    events_url = url("leads.leadevent", "changelist") + f"?lead__id__exact={populated.pk}"
+
+    # when
+    response = admin_client.get(events_url)
+
+    # then
+    assert events_url in page.content.decode().replace("&amp;", "&")
+    shown = list(response.context["cl"].result_list)
+    assert [event.lead_id for event in shown] == [populated.pk]
+    assert other not in shown
 
 
 def test_lead_details_are_editable_and_status_is_not(revops_client: Client) -> None:

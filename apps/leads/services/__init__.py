@@ -8,7 +8,16 @@ from apps.leads.services.idempotency import (
     request_hash,
 )
 from apps.leads.services.intake import IntakeData, IntakeResult, intake_lead, normalise_email
-from apps.leads.services.work import log_attempt, mark_ready, rescore_open_leads
+from apps.leads.services.work import (
+    complete_play_step,
+    convert_lead,
+    disqualify_lead,
+    log_attempt,
+    mark_ready,
+    recycle_lead,
+    rescore_open_leads,
+    switch_play,
+)
 
 __all__ = [
     "Claim",
@@ -17,7 +26,12 @@ __all__ = [
     "Replay",
     "abandon_idempotency",
     "begin_idempotency",
+    "complete_play_step",
+    "convert_lead",
+    "disqualify_lead",
     "intake_lead",
+    "recycle_lead",
+    "switch_play",
     "log_attempt",
     "mark_ready",
     "normalise_email",

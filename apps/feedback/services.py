@@ -1,0 +1,118 @@
+"""Marketing's review of each disqualification: acknowledge with an action, or dispute."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.errors import Conflict, InvalidTransition, NotAllowed
+from apps.feedback.models import Disqualification
+from apps.leads import events
+from apps.leads.models import Lead
+from apps.leads.services import mark_ready
+from apps.notifications.models import Notification
+from apps.notifications.services import managers, notify
+from apps.scoring.models import QualificationAgreement
+from apps.users.models import Role, User
+from apps.users.roles import has_role
+
+
+@transaction.atomic(durable=True)
+def review_disqualification(
+    *, disqualification_id: int, actor: User, decision: str, note: str, dispute_outcome: str = ""
+) -> Disqualification:
+    """Acknowledge (with the action marketing took) or dispute (the lead goes back to nurture, or
+    is re-routed as ready). Each item is reviewed once; the loser of a race gets a Conflict."""
+    if not has_role(actor, Role.MARKETING, Role.REVOPS):
+        raise NotAllowed("Only Marketing or RevOps review disqualifications.")
+    if decision not in ("acknowledge", "dispute"):
+        raise InvalidTransition("Choose acknowledge or dispute.", field="decision")
+    if not note.strip():
+        field = "action_note"
+        raise InvalidTransition(
+            "Say what marketing will change."
+            if decision == "acknowledge"
+            else "Say why you dispute it.",
+            field=field,
+        )
+    if decision == "dispute" and dispute_outcome not in ("nurture", "ready"):
+        raise InvalidTransition(
+            "Send the lead back to nurture or re-route it as ready.", field="dispute_outcome"
+        )
+    dq = (
+        Disqualification.objects.select_for_update()
+        .select_related("lead", "reason", "rep")
+        .get(pk=disqualification_id)
+    )
+    if dq.review_status != Disqualification.Review.OPEN:
+        raise Conflict(
+            f"This disqualification was already {dq.get_review_status_display().lower()}.",
+            field="decision",
+        )
+    now = timezone.now()
+    dq.reviewer = actor
+    dq.reviewed_at = now
+    dq.action_note = note.strip()
+    if decision == "acknowledge":
+        dq.review_status = Disqualification.Review.ACKNOWLEDGED
+        dq.save(update_fields=["reviewer", "reviewed_at", "action_note", "review_status"])
+        return dq
+    dq.review_status = Disqualification.Review.DISPUTED
+    dq.dispute_outcome = dispute_outcome
+    dq.save(
+        update_fields=["reviewer", "reviewed_at", "action_note", "review_status", "dispute_outcome"]
+    )
+    _send_back(lead_id=dq.lead_id, outcome=dispute_outcome, actor=actor, now=now)
+    notify(
+        recipients=managers(),
+        kind=Notification.Kind.DISPUTE,
+        lead=dq.lead,
+        title=f"Marketing disputes the disqualification of {dq.lead.display_name}",
+        body=f"Rep {dq.rep.display_name}: {dq.reason.label} — {dq.note or 'no note'}\n"
+        f"Marketing ({actor.display_name}): {dq.action_note}",
+        team=Role.SALES_MANAGER,
+    )
+    return dq
+
+
+def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    if lead.status != Lead.Status.DISQUALIFIED:
+        return  # the lead moved on since (e.g. re-qualified by a new touchpoint)
+    old_owner = lead.owner
+    lead.owner = None
+    lead.assigned_at = None
+    lead.sla_state = Lead.SlaState.NONE
+    lead.sla_due_at = None
+    lead.first_response_at = None
+    lead.escalated_at = None
+    lead.sla_reassigned_at = None
+    lead.disqualified_at = None
+    lead.save()
+    events.lead_assigned_event(
+        lead=lead,
+        old_owner=old_owner,
+        new_owner=None,
+        actor=actor,
+        reason="disqualification disputed",
+    )
+    agreement = QualificationAgreement.objects.in_force()
+    if outcome == "ready" and agreement is not None:
+        lead.status = Lead.Status.NURTURE  # mark_ready records the disqualified → ready step
+        events.status_changed_event(
+            lead=lead,
+            old=Lead.Status.DISQUALIFIED,
+            new=Lead.Status.NURTURE,
+            actor=actor,
+            reason="disqualification disputed",
+        )
+        mark_ready(lead=lead, agreement=agreement, reason="dispute", actor=actor, now=now)  # type: ignore[arg-type]
+        return
+    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.NURTURE)
+    events.status_changed_event(
+        lead=lead,
+        old=Lead.Status.DISQUALIFIED,
+        new=Lead.Status.NURTURE,
+        actor=actor,
+        reason="disqualification disputed: back to nurture",
+    )
