@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Min, Sum
 from django.utils.text import slugify
 
@@ -1488,21 +1488,62 @@ def _write_service(plan: ServicePlan, refs: _Refs, result: SeedResult) -> None:
     notes = [VoiceNote(account_id=acc[v.account], author_id=sid, quote=v.quote, tags=list(v.tags),
                        context=v.context, created_at=v.created_at, updated_at=v.created_at)
              for v in plan.voice_notes if acc[v.account] not in has_notes]
-    opps = [_opportunity(o, refs, None) for o in plan.expansions if acc[o.account] not in has_expansion]
-    with _historic_timestamps(Renewal, VoiceNote, Opportunity):
-        for model_class, rows in ((Renewal, renewals), (HealthCheck, checks), (VoiceNote, notes),
-                                  (Opportunity, opps)):
+    with _historic_timestamps(Renewal, VoiceNote):
+        for model_class, rows in ((Renewal, renewals), (HealthCheck, checks), (VoiceNote, notes)):
             model_class._default_manager.bulk_create(rows)
             result.created[model_class._meta.label] += len(rows)
-
-
-def _opportunity(o: OpportunityPlan, refs: _Refs, lead_id: int | None) -> Opportunity:
-    return Opportunity(
-        account_id=refs.accounts[o.account], primary_lead_id=lead_id, owner_id=refs.users[o.owner], name=o.name,
-        amount=o.amount, stage=o.stage, type=o.type, origin=o.origin, created_at=o.created_at,
-        expected_close=o.expected_close, closed_at=o.closed_at, lost_reason=o.lost_reason,
-        updated_at=o.closed_at or o.created_at,
+    result.created["opportunities.Opportunity"] += _insert_rows(
+        Opportunity, OPPORTUNITY_COLUMNS,
+        [_opportunity_row(o, refs, None) for o in plan.expansions if acc[o.account] not in has_expansion],
     )
+
+
+OPPORTUNITY_COLUMNS = (
+    "account_id", "primary_lead_id", "owner_id", "name", "amount", "stage", "type", "origin", "created_at",
+    "updated_at", "expected_close", "closed_at", "lost_reason",
+)
+
+
+def _opportunity_row(o: OpportunityPlan, refs: _Refs, lead_id: int | None) -> tuple[Any, ...]:
+    return (refs.accounts[o.account], lead_id, refs.users[o.owner], o.name, o.amount, o.stage, o.type, o.origin,
+            o.created_at, o.closed_at or o.created_at, o.expected_close, o.closed_at, o.lost_reason)
+
+
+def _insert_rows(model_class: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
+    """Bulk-insert rows whose primary keys nobody needs back; returns the number inserted.
+
+    On PostgreSQL this is COPY: for a million touchpoints, bulk_create spends most of its
+    time preparing and quoting each value in Python (Django 5.2's UNNEST arrays under
+    psycopg's client-side binding), and COPY, PostgreSQL's documented bulk-load path, makes
+    `--leads 100000` about twice as fast. Elsewhere it is bulk_create. Either way no
+    signals are sent and auto_now fields take the planned values.
+    """
+    if not rows:
+        return 0
+    fields = {f.attname: f for f in model_class._meta.concrete_fields}
+    if connection.vendor == "postgresql":
+        from psycopg import sql
+        from psycopg.types.json import Jsonb
+
+        json_at = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(model_class._meta.db_table),
+            sql.SQL(", ").join(sql.Identifier(fields[c].column) for c in columns),
+        )
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                if json_at:
+                    values = list(row)
+                    for i in json_at:
+                        values[i] = Jsonb(values[i])
+                    row = tuple(values)
+                copy.write_row(row)
+        return len(rows)
+    with _historic_timestamps(model_class):
+        model_class._default_manager.bulk_create(
+            [model_class(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH_SIZE
+        )
+    return len(rows)
 
 
 def _write_leads(plans: Sequence[LeadPlan], refs: _Refs, result: SeedResult) -> None:
@@ -1530,61 +1571,69 @@ def _write_leads(plans: Sequence[LeadPlan], refs: _Refs, result: SeedResult) -> 
         )
         for p in plans
     ]
-    with _historic_timestamps(Lead, Touchpoint, Activity, Opportunity):
+    with _historic_timestamps(Lead):
         Lead.objects.bulk_create(leads, batch_size=BATCH_SIZE)
-        pairs = list(zip(leads, plans, strict=True))
-        touches = [
-            Touchpoint(lead_id=lead.pk, account_id=lead.account_id, kind=t.kind,
-                       campaign_id=campaigns[t.campaign] if t.campaign else None,
-                       asset_id=assets[t.asset] if t.asset else None, occurred_at=t.occurred_at,
-                       metadata=t.metadata, created_at=t.occurred_at)
+    pairs = list(zip(leads, plans, strict=True))
+    count = result.created
+    count["leads.Lead"] += len(leads)
+    count["leads.Touchpoint"] += _insert_rows(
+        Touchpoint,
+        ("lead_id", "account_id", "kind", "campaign_id", "asset_id", "occurred_at", "metadata", "created_at"),
+        [
+            (lead.pk, lead.account_id, t.kind, campaigns[t.campaign] if t.campaign else None,
+             assets[t.asset] if t.asset else None, t.occurred_at, t.metadata, t.occurred_at)
             for lead, p in pairs for t in p.touchpoints
-        ]
-        Touchpoint.objects.bulk_create(touches, batch_size=BATCH_SIZE)
-        activities = [
-            Activity(lead_id=lead.pk, rep_id=uid(p.activity_rep), channel=a.channel, outcome=a.outcome,
-                     note=a.note, occurred_at=a.occurred_at, created_at=a.occurred_at)
+        ],
+    )
+    count["leads.Activity"] += _insert_rows(
+        Activity,
+        ("lead_id", "rep_id", "channel", "outcome", "note", "occurred_at", "created_at"),
+        [
+            (lead.pk, uid(p.activity_rep), a.channel, a.outcome, a.note, a.occurred_at, a.occurred_at)
             for lead, p in pairs for a in p.activities
-        ]
-        Activity.objects.bulk_create(activities, batch_size=BATCH_SIZE)
-        opportunities = [_opportunity(p.opportunity, refs, lead.pk) for lead, p in pairs if p.opportunity]
-        Opportunity.objects.bulk_create(opportunities, batch_size=BATCH_SIZE)
-    events = []
-    for lead, p in pairs:
-        for e in p.events:
-            payload = e.payload
-            if e.kind == "owner":
-                payload = {**payload, "old_owner_id": users.get(e.old_value), "new_owner_id": users.get(e.new_value)}
-            events.append(LeadEvent(lead_id=lead.pk, kind=e.kind, actor_id=uid(e.actor), reason=e.reason,
-                                    old_value=e.old_value, new_value=e.new_value, payload=payload, at=e.at))
-    LeadEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    disqualifications = [
-        Disqualification(lead_id=lead.pk, rep_id=uid(p.activity_rep), reason_id=refs.reasons[d.reason], note=d.note,
-                         attempts_at_time=d.attempts, at=d.at, review_status=d.review_status,
-                         reviewer_id=uid(d.reviewer), action_note=d.action_note, reviewed_at=d.reviewed_at,
-                         dispute_outcome=d.dispute_outcome)
-        for lead, p in pairs if (d := p.disqualification)
-    ]
-    Disqualification.objects.bulk_create(disqualifications, batch_size=BATCH_SIZE)
-    with_play = [(lead, p) for lead, p in pairs if p.play]
+        ],
+    )
+    count["opportunities.Opportunity"] += _insert_rows(
+        Opportunity, OPPORTUNITY_COLUMNS,
+        [_opportunity_row(p.opportunity, refs, lead.pk) for lead, p in pairs if p.opportunity],
+    )
+    count["leads.LeadEvent"] += _insert_rows(
+        LeadEvent,
+        ("lead_id", "kind", "actor_id", "reason", "old_value", "new_value", "payload", "at"),
+        [
+            (lead.pk, e.kind, uid(e.actor), e.reason, e.old_value, e.new_value,
+             {**e.payload, "old_owner_id": users.get(e.old_value), "new_owner_id": users.get(e.new_value)}
+             if e.kind == "owner" else e.payload, e.at)
+            for lead, p in pairs for e in p.events
+        ],
+    )
+    count["feedback.Disqualification"] += _insert_rows(
+        Disqualification,
+        ("lead_id", "rep_id", "reason_id", "note", "attempts_at_time", "at", "review_status", "reviewer_id",
+         "action_note", "reviewed_at", "dispute_outcome"),
+        [
+            (lead.pk, uid(p.activity_rep), refs.reasons[d.reason], d.note, d.attempts, d.at, d.review_status,
+             uid(d.reviewer), d.action_note, d.reviewed_at, d.dispute_outcome)
+            for lead, p in pairs if (d := p.disqualification)
+        ],
+    )
+    with_play = [(lead, p, p.play) for lead, p in pairs if p.play]
     lead_plays = [
-        LeadPlay(lead_id=lead.pk, play_id=refs.plays[p.play.play], attached_at=p.play.attached_at,
-                 match_reason=p.play.match_reason)
-        for lead, p in with_play if p.play
+        LeadPlay(lead_id=lead.pk, play_id=refs.plays[play.play], attached_at=play.attached_at,
+                 match_reason=play.match_reason)
+        for lead, _, play in with_play
     ]
     LeadPlay.objects.bulk_create(lead_plays, batch_size=BATCH_SIZE)
-    steps = [
-        LeadPlayStep(lead_play_id=lp.pk, order=s.order, channel=s.channel, title=s.title, template=s.template,
-                     due_at=s.due_at, completed_at=s.completed_at,
-                     completed_by_id=uid(p.activity_rep) if s.completed_at else None)
-        for lp, (_, p) in zip(lead_plays, with_play, strict=True) if p.play for s in p.play.steps
-    ]
-    LeadPlayStep.objects.bulk_create(steps, batch_size=BATCH_SIZE)
-    for model_class, rows in ((Lead, leads), (Touchpoint, touches), (Activity, activities),
-                              (Opportunity, opportunities), (LeadEvent, events),
-                              (Disqualification, disqualifications), (LeadPlay, lead_plays),
-                              (LeadPlayStep, steps)):
-        result.created[model_class._meta.label] += len(rows)
+    count["plays.LeadPlay"] += len(lead_plays)
+    count["plays.LeadPlayStep"] += _insert_rows(
+        LeadPlayStep,
+        ("lead_play_id", "order", "channel", "title", "template", "due_at", "completed_at", "completed_by_id"),
+        [
+            (lead_play.pk, s.order, s.channel, s.title, s.template, s.due_at, s.completed_at,
+             uid(p.activity_rep) if s.completed_at else None)
+            for lead_play, (_, p, play) in zip(lead_plays, with_play, strict=True) for s in play.steps
+        ],
+    )
 
 
 def _finish(*, refs: _Refs, anchor: datetime, pool_counts: Counter[tuple[str, str]], result: SeedResult) -> None:

@@ -58,7 +58,7 @@ def copy_goals(*, goals: Iterable[JointGoal], to_quarter: Quarter) -> tuple[int,
     hold a transaction; the target quarter's row is locked so two admins copying into it at
     once queue instead of both copying.
     """
-    list(Quarter.objects.select_for_update().filter(pk=to_quarter.pk))
+    list(Quarter.objects.select_for_update().filter(pk=to_quarter.pk))  # take the lock
     existing = {_twin_key(g) for g in JointGoal.objects.filter(quarter=to_quarter)}
     copies: list[JointGoal] = []
     skipped = 0

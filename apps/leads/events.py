@@ -158,4 +158,10 @@ def lead_archived_event(*, lead: Lead, actor: User | None, reason: str) -> LeadE
 
 
 def play_step_completed_event(*, lead: Lead, step_title: str, actor: User) -> LeadEvent:
-    return _event(lead=lead, kind=LeadEvent.Kind.PLAY, actor=actor, reason="play step completed", new=step_title)
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.PLAY,
+        actor=actor,
+        reason="play step completed",
+        new=step_title,
+    )

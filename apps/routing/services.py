@@ -307,7 +307,7 @@ def settle_sla(
         return None
     if assignment_version is not None and lead.assignment_version != assignment_version:
         return lead
-    if lead.first_response_at is not None or lead.sla_due_at is None:
+    if lead.first_response_at is not None or lead.sla_due_at is None or lead.is_archived:
         return lead
     if lead.sla_state == Lead.SlaState.PENDING:
         if lead.sla_due_at > now:

@@ -153,10 +153,27 @@ def roll_up_account(
             .distinct()
         )
     )
-    Account.objects.filter(pk=account_id).update(
-        engagement_score=round(total, 2), buying_roles_engaged=roles
+    changes: dict[str, object] = {"engagement_score": round(total, 2), "buying_roles_engaged": roles}
+    account = Account.objects.get(pk=account_id)
+    account.engagement_score, account.buying_roles_engaged = round(total, 2), roles
+    if (
+        account.is_conversation_ready
+        and agreement
+        and not account_meets_rule(account=account, agreement=agreement)
+    ):
+        # The readiness episode is over; a later surge of engagement may fire again.
+        changes.update(is_conversation_ready=False, ready_since=None)
+        account.is_conversation_ready, account.ready_since = False, None
+    Account.objects.filter(pk=account_id).update(**changes)
+    return account
+
+
+def account_meets_rule(*, account: Account, agreement: QualificationAgreement) -> bool:
+    """At least K distinct buying roles engaged within D days, and the account score at least T."""
+    return (
+        len(account.buying_roles_engaged or []) >= agreement.account_min_roles
+        and account.engagement_score >= agreement.account_score_threshold
     )
-    return Account.objects.get(pk=account_id)
 
 
 def ready_reason(*, lead: Lead, agreement: QualificationAgreement | None, hand_raiser: bool) -> str:

@@ -106,6 +106,16 @@ def _post_in_background(url: str, handoff: Handoff, numbers: range, tag: str) ->
     return thread, answers
 
 
+def _broker_backlog() -> tuple[int, int]:
+    """Messages waiting in the default queue, and delivered but unacknowledged (Redis transport)."""
+    import redis
+
+    from revenue.celery import app
+
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    return int(broker.llen("celery")), int(broker.hlen("unacked"))
+
+
 def _wait_for_idle(workers: list[Worker], lead_ids: list[int], timeout: float = 20) -> None:
     """Routed, queue drained and no task running: a late duplicate could no longer sneak in."""
     import redis
@@ -136,8 +146,10 @@ def test_worker_sigkilled_mid_routing_loses_no_lead_and_routes_none_twice(live_s
     thread.join(timeout=60)
     lead_ids = _created_ids(answers[0])
     stored = Lead.objects.filter(pk__in=lead_ids).count()
+    queued, unacked = _broker_backlog()
     # and a fresh worker drains the queue while the sweep relays what the dead one held
     fresh = start_worker()
+    print("[dbg] after fresh start", _broker_backlog(), Lead.objects.filter(owner__isnull=False).count())
     swept = services.sweep_sla()
     # then every lead is routed exactly once
     _wait_for_idle([fresh], lead_ids)
@@ -145,7 +157,7 @@ def test_worker_sigkilled_mid_routing_loses_no_lead_and_routes_none_twice(live_s
     assert_routed_exactly_once(lead_ids)
     assert max(_open_per_rep(handoff).values()) <= handoff.capacity
     _report("worker SIGKILL", posted=30, stored=stored, routed_before_kill=routed_at_kill,
-            routed_by_sweep=swept.routed, routed=30, double_routed=0,
+            queued_after_kill=queued, unacked_after_kill=unacked, routed_by_sweep=swept.routed, routed=30, double_routed=0,
             max_seconds_to_assign=round(max(_seconds_to_assign(answers[0])), 2))
 
 

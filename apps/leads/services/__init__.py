@@ -1,5 +1,6 @@
 """Lead use cases: intake (with idempotency), qualification, attempts, rescoring."""
 
+from apps.leads.services.accounts import qualify_account
 from apps.leads.services.idempotency import (
     Claim,
     Replay,
@@ -30,6 +31,7 @@ __all__ = [
     "convert_lead",
     "disqualify_lead",
     "intake_lead",
+    "qualify_account",
     "recycle_lead",
     "switch_play",
     "log_attempt",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
+from apps.core.queue import enqueue_on_commit
 from apps.leads import events
 from apps.leads.models import Lead, Touchpoint
 from apps.leads.services.idempotency import Claim, complete_idempotency
@@ -165,8 +166,6 @@ def intake_lead(
             old_score=change.old_score,
             new_score=change.new_score,
         )
-    if lead.account_id:
-        scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
     reason = scoring.ready_reason(
         lead=lead, agreement=agreement, hand_raiser=bool(data.asset and data.asset.hand_raiser)
     )
@@ -174,6 +173,18 @@ def intake_lead(
     if reason and agreement is not None:
         mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
         became_ready = True
+    if lead.account_id:
+        account = scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
+        if (
+            agreement
+            and not became_ready
+            and not account.is_conversation_ready
+            and scoring.account_meets_rule(account=account, agreement=agreement)
+        ):
+            # Decided in its own transaction after this one commits (lock order lead → account).
+            from apps.leads import tasks
+
+            enqueue_on_commit(tasks.qualify_account_task, account.pk)
     result = IntakeResult(
         lead=lead, created=created, touchpoint=touchpoint, became_ready=became_ready
     )

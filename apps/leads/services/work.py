@@ -18,7 +18,13 @@ from apps.users.roles import has_role
 
 
 def mark_ready(
-    *, lead: Lead, agreement: QualificationAgreement, reason: str, actor: User | None, now: datetime
+    *,
+    lead: Lead,
+    agreement: QualificationAgreement,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    details: dict[str, object] | None = None,
 ) -> None:
     """Nurture → ready under `agreement`; routing follows after commit. Caller holds the lead lock."""
     from apps.routing import tasks as routing_tasks
@@ -49,6 +55,7 @@ def mark_ready(
             "agreement_version": agreement.version,
             "agreement_id": agreement.pk,
             "score": lead.score,
+            **(details or {}),
         },
     )
     enqueue_on_commit(routing_tasks.route_lead_task, lead.pk)
@@ -299,6 +306,8 @@ def convert_lead(
         Lead.Source.EXPANSION: Opportunity.Origin.SERVICE,
         Lead.Source.OUTBOUND: Opportunity.Origin.SALES,
     }.get(lead.source, Opportunity.Origin.MARKETING)
+    if lead.ready_reason == "service_handoff":
+        origin = Opportunity.Origin.SERVICE
     opportunity = Opportunity.objects.create(
         account_id=lead.account_id,
         primary_lead=lead,

@@ -1,0 +1,235 @@
+"""Shared vocabulary of the metrics: the quarter window, the segment, the result and rounding."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Literal
+
+from django.db.models import Q, QuerySet
+
+from apps.leads.models import Lead, LeadEvent
+
+if TYPE_CHECKING:
+    from apps.goals.models import JointGoal, Quarter
+    from apps.routing.models import SlaPolicy
+
+Unit = Literal["count", "percent", "minutes", "days", "money"]
+
+HUNDRED = Decimal(100)
+PLACES: dict[str, Decimal] = {
+    "count": Decimal(1),
+    "percent": Decimal("0.1"),
+    "minutes": Decimal("0.1"),
+    "days": Decimal("0.1"),
+    "money": Decimal("0.01"),
+}
+# Averages of whole numbers (attempts before disqualification) keep one decimal.
+AVERAGE_PLACES = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An optional slice of a metric. Empty fields (None or "") do not filter."""
+
+    campaign_id: int | None = None
+    source: str | None = None
+    country: str | None = None
+    tier: str | None = None
+
+    @classmethod
+    def from_goal(cls, goal: JointGoal) -> Segment | None:
+        """The goal's segment_* fields as a Segment, or None when the goal has no segment."""
+        segment = cls(
+            campaign_id=goal.segment_campaign_id,
+            source=goal.segment_source or None,
+            country=goal.segment_country or None,
+            tier=goal.segment_tier or None,
+        )
+        return None if segment.is_empty else segment
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.campaign_id or self.source or self.country or self.tier)
+
+    def campaign_only(self) -> Segment | None:
+        """The part cost metrics honour: campaign spend cannot be split by source or country."""
+        return Segment(campaign_id=self.campaign_id) if self.campaign_id else None
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One computed figure. `value` is None when there is nothing to divide by or no data."""
+
+    metric: str
+    label: str
+    unit: Unit
+    value: Decimal | None
+
+
+def quarter_window(quarter: Quarter) -> tuple[datetime, datetime]:
+    """[starts_on 00:00 UTC, ends_on + 1 day 00:00 UTC): the half-open window of a quarter."""
+    start = datetime.combine(quarter.starts_on, time.min, tzinfo=UTC)
+    end = datetime.combine(quarter.ends_on + timedelta(days=1), time.min, tzinfo=UTC)
+    return start, end
+
+
+def quantize(value: Decimal | float | int | None, places: Decimal) -> Decimal | None:
+    """Round half up to `places`; floats go through str() so 0.1 stays 0.1."""
+    if value is None:
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def rounded(value: Decimal | float | int | None, unit: Unit) -> Decimal | None:
+    return quantize(value, PLACES[unit])
+
+
+def percent(numerator: Decimal | int | None, denominator: Decimal | int | None) -> Decimal | None:
+    """numerator / denominator * 100 to one decimal; None when the denominator is 0 or missing."""
+    if numerator is None or not denominator:
+        return None
+    return rounded(Decimal(numerator) * HUNDRED / Decimal(denominator), "percent")
+
+
+def divide(
+    numerator: Decimal | int | None, denominator: Decimal | int | None, unit: Unit
+) -> Decimal | None:
+    """numerator / denominator rounded for `unit`; None when the denominator is 0 or missing."""
+    if numerator is None or not denominator:
+        return None
+    return rounded(Decimal(numerator) / Decimal(denominator), unit)
+
+
+def median(values: Sequence[float]) -> float | None:
+    """statistics.median, None for no values."""
+    return statistics.median(values) if values else None
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """Nearest-rank 90th percentile: sorted(values)[ceil(0.9 * n) - 1]; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+# --- Segment filters, one per record the metrics count ---
+
+
+def _country_q(prefix: str, country: str) -> Q:
+    """The lead's country, or its account's when the lead's is blank (case-insensitive)."""
+    return Q(**{f"{prefix}country__iexact": country}) | (
+        Q(**{f"{prefix}country": ""}) & Q(**{f"{prefix}account__country__iexact": country})
+    )
+
+
+def lead_segment_q(segment: Segment | None, *, prefix: str = "") -> Q:
+    """Filter leads (or records reaching a lead through `prefix`, e.g. "lead__") by segment."""
+    q = Q()
+    if segment is None:
+        return q
+    if segment.campaign_id:
+        q &= Q(**{f"{prefix}campaign_id": segment.campaign_id})
+    if segment.source:
+        q &= Q(**{f"{prefix}source": segment.source})
+    if segment.country:
+        q &= _country_q(prefix, segment.country)
+    if segment.tier:
+        q &= Q(**{f"{prefix}account__tier": segment.tier})
+    return q
+
+
+def opportunity_segment_q(segment: Segment | None) -> Q:
+    """Filter opportunities: campaign and source of the primary lead, country and tier of the
+    opportunity's account."""
+    q = Q()
+    if segment is None:
+        return q
+    if segment.campaign_id:
+        q &= Q(primary_lead__campaign_id=segment.campaign_id)
+    if segment.source:
+        q &= Q(primary_lead__source=segment.source)
+    if segment.country:
+        q &= Q(account__country__iexact=segment.country)
+    if segment.tier:
+        q &= Q(account__tier=segment.tier)
+    return q
+
+
+def renewal_segment_q(segment: Segment | None) -> Q:
+    """Filter renewals by their account's country and tier; a renewal has no campaign or source,
+    so those segment fields are ignored for retention."""
+    q = Q()
+    if segment is None:
+        return q
+    if segment.country:
+        q &= Q(account__country__iexact=segment.country)
+    if segment.tier:
+        q &= Q(account__tier=segment.tier)
+    return q
+
+
+def became_ready_in(start: datetime, end: datetime) -> QuerySet[LeadEvent]:
+    """Status events that made a lead ready inside [start, end)."""
+    return LeadEvent.objects.filter(
+        kind=LeadEvent.Kind.STATUS, new_value=Lead.Status.READY, at__gte=start, at__lt=end
+    )
+
+
+def cohort(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
+    """The quarter's sales-ready leads: distinct leads with a LeadEvent(kind="status",
+    new_value="ready") whose `at` is in the quarter window, filtered by segment. Archived leads
+    count: they were ready, and history does not change when a lead is archived."""
+    start, end = quarter_window(quarter)
+    ready_ids = became_ready_in(start, end).values("lead_id")
+    return Lead.objects.filter(Q(pk__in=ready_ids) & lead_segment_q(segment))
+
+
+# --- Working time without a query per lead ---
+
+
+def policy_holidays(policy: SlaPolicy | None) -> set[date]:
+    """The policy's holidays from its prefetched rows (active_policy() prefetches them)."""
+    if policy is None or not policy.business_hours_only:
+        return set()
+    return {holiday.date for holiday in policy.holidays.all()}
+
+
+def working_minutes(
+    *, start: datetime, end: datetime, policy: SlaPolicy | None, holidays: Iterable[date]
+) -> float:
+    """Working minutes from start to end under the policy, plain minutes without business hours.
+
+    The same arithmetic as apps.routing.business_hours.working_minutes_between (a test pins the
+    two together), but with the holidays passed in: that function reads them from the database
+    on every call, which would be a query per lead here.
+    """
+    if end <= start:
+        return 0.0
+    if policy is None or not policy.business_hours_only:
+        return (end - start).total_seconds() / 60
+    days_off = set(holidays)
+    tz = policy.tz
+    weekdays = policy.weekdays or {0, 1, 2, 3, 4}
+    total = 0.0
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    while day <= last:
+        if day.weekday() in weekdays and day not in days_off:
+            opens = datetime.combine(day, policy.day_start, tzinfo=tz)
+            closes = datetime.combine(day, policy.day_end, tzinfo=tz)
+            begin, finish = max(opens, start), min(closes, end)
+            if finish > begin:
+                total += (finish - begin).total_seconds() / 60
+        day += timedelta(days=1)
+    return total

@@ -1,0 +1,277 @@
+"""Lead-side metrics: the sales-ready cohort, speed to lead, SLA, follow-up, disqualifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Case, F, When
+
+from apps.campaigns.models import Asset
+from apps.feedback.models import Disqualification
+from apps.goals.metrics.base import (
+    AVERAGE_PLACES,
+    MetricValue,
+    Segment,
+    cohort,
+    lead_segment_q,
+    median,
+    p90,
+    percent,
+    policy_holidays,
+    quantize,
+    quarter_window,
+    rounded,
+    working_minutes,
+)
+from apps.goals.models import Metric
+from apps.leads.models import Lead, Touchpoint
+from apps.opportunities.models import Opportunity
+from apps.routing.services import active_policy
+
+if TYPE_CHECKING:
+    from apps.goals.models import Quarter
+
+JUNK_SHARE = "junk_share"  # marketing's scoreboard figure; not a goal metric
+JUNK_SHARE_LABEL = "Junk share (%)"
+BreakdownBy = Literal["reason", "campaign", "asset", "source", "rep"]
+BREAKDOWNS: tuple[BreakdownBy, ...] = ("reason", "campaign", "asset", "source", "rep")
+
+
+def _value(metric: str, unit: Any, value: Decimal | None) -> MetricValue:
+    label = JUNK_SHARE_LABEL if metric == JUNK_SHARE else Metric(metric).label
+    return MetricValue(metric=metric, label=label, unit=unit, value=value)
+
+
+def rep_key() -> Case:
+    """The rep a cohort lead counts for: the breached owner when the SLA was breached (the
+    rep who let it slip keeps the breach after a reassignment), otherwise the owner."""
+    return Case(
+        When(sla_state=Lead.SlaState.BREACHED, breached_owner__isnull=False, then=F("breached_owner")),
+        default=F("owner"),
+    )
+
+
+# --- Sales-ready leads ---
+
+
+def sales_ready_leads(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Sales-ready leads (count): DISTINCT leads with a LeadEvent(kind="status",
+    new_value="ready") whose `at` falls in [starts_on 00:00 UTC, ends_on + 1 day 00:00 UTC).
+    A lead ready twice in the quarter counts once. Segment: lead campaign, source, country
+    (the account's when the lead's is blank) and account tier. Drill-down: those leads."""
+    count = cohort(quarter, segment).count()
+    return _value(Metric.SALES_READY_LEADS, "count", Decimal(count))
+
+
+# --- Speed to lead ---
+
+
+def speed_minutes(quarter: Quarter, segment: Segment | None = None) -> list[float]:
+    """Working minutes from ready_at to first_response_at of each cohort lead that has both."""
+    policy = active_policy()
+    holidays = policy_holidays(policy)
+    rows = speed_drilldown(quarter, segment).values_list("ready_at", "first_response_at")
+    return [
+        working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
+        for ready, responded in rows
+    ]
+
+
+def speed_drilldown(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
+    return cohort(quarter, segment).filter(
+        ready_at__isnull=False, first_response_at__isnull=False
+    )
+
+
+def speed_to_lead_median(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Speed to lead, median (minutes): statistics.median over cohort leads with
+    first_response_at set of the minutes from ready_at to first_response_at, counted in working
+    minutes of the active SLA policy (plain minutes when there is no policy or it has no
+    business hours); 1 decimal. None when no cohort lead has been answered."""
+    value = median(speed_minutes(quarter, segment))
+    return _value(Metric.SPEED_TO_LEAD_MEDIAN, "minutes", rounded(value, "minutes"))
+
+
+def speed_to_lead_p90(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Speed to lead, p90 (minutes): nearest-rank 90th percentile, sorted(values)[ceil(0.9 n)
+    - 1], of the same working minutes as the median; 1 decimal. None when no data."""
+    value = p90(speed_minutes(quarter, segment))
+    return _value(Metric.SPEED_TO_LEAD_P90, "minutes", rounded(value, "minutes"))
+
+
+# --- SLA compliance, follow-up, ready to opportunity (one aggregate over the cohort) ---
+
+
+def _met_breached() -> dict[str, Count]:
+    return {
+        "met": Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
+        "breached": Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+    }
+
+
+def sla_compliance(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """SLA first-response compliance (%): cohort leads with sla_state "met" / (met + breached)
+    * 100. Pending and clock-less leads are not settled and do not count. None when no cohort
+    lead is settled."""
+    row = cohort(quarter, segment).aggregate(**_met_breached())
+    value = percent(row["met"], row["met"] + row["breached"])
+    return _value(Metric.SLA_COMPLIANCE, "percent", value)
+
+
+def sla_drilldown(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
+    return cohort(quarter, segment).filter(
+        sla_state__in=[Lead.SlaState.MET, Lead.SlaState.BREACHED]
+    )
+
+
+def follow_up_rate(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Follow-up rate (%): cohort leads with attempt_count > 0 / cohort size * 100. None for an
+    empty cohort."""
+    row = cohort(quarter, segment).aggregate(
+        total=Count("pk"), followed=Count("pk", filter=Q(attempt_count__gt=0))
+    )
+    return _value(Metric.FOLLOW_UP_RATE, "percent", percent(row["followed"], row["total"]))
+
+
+def ready_to_opportunity(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Conversion ready -> opportunity (%): cohort leads that are the primary_lead of at least
+    one opportunity (created at any time) / cohort size * 100. None for an empty cohort."""
+    has_opportunity = Exists(Opportunity.objects.filter(primary_lead=OuterRef("pk")))
+    row = cohort(quarter, segment).aggregate(
+        total=Count("pk"), converted=Count("pk", filter=Q(has_opportunity))
+    )
+    return _value(Metric.READY_TO_OPPORTUNITY, "percent", percent(row["converted"], row["total"]))
+
+
+# --- Disqualifications ---
+
+
+def disqualifications(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Disqualification]:
+    """Disqualifications with `at` in the quarter window, segment applied through their lead."""
+    start, end = quarter_window(quarter)
+    return Disqualification.objects.filter(
+        Q(at__gte=start, at__lt=end) & lead_segment_q(segment, prefix="lead__")
+    )
+
+
+def attempts_before_dq(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Attempts before disqualification (count, 1 decimal): mean of attempts_at_time over the
+    disqualifications with `at` in the quarter. None when there were none."""
+    average = disqualifications(quarter, segment).aggregate(mean=Avg("attempts_at_time"))["mean"]
+    return _value(Metric.ATTEMPTS_BEFORE_DQ, "count", quantize(average, AVERAGE_PLACES))
+
+
+def disqualification_rate(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Disqualification rate (%): disqualifications with `at` in the quarter / sales-ready leads
+    of the quarter * 100 (both with the segment). The numerator is not limited to the cohort:
+    a lead ready last quarter and disqualified in this one counts here, so the rate may exceed
+    100. None when there are no sales-ready leads."""
+    count = disqualifications(quarter, segment).count()
+    ready = cohort(quarter, segment).count()
+    return _value(Metric.DISQUALIFICATION_RATE, "percent", percent(count, ready))
+
+
+def junk_share(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Junk share (%), marketing's "share of leads sales called junk": disqualifications in the
+    quarter whose reason.is_junk / sales-ready leads of the quarter * 100. None when there are
+    no sales-ready leads."""
+    count = disqualifications(quarter, segment).filter(reason__is_junk=True).count()
+    ready = cohort(quarter, segment).count()
+    return _value(JUNK_SHARE, "percent", percent(count, ready))
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One group of a disqualification breakdown.
+
+    count: disqualifications in the quarter in this group. share: count / all of the quarter's
+    disqualifications * 100. rate: the group's disqualification rate, count / the group's
+    sales-ready leads * 100 (for "reason", whose groups do not split leads, / all sales-ready
+    leads, so the reason rates add up to the disqualification rate). None on a zero denominator.
+    """
+
+    key: Any
+    label: str
+    count: int
+    share: Decimal | None
+    rate: Decimal | None
+
+
+def _first_asset(lead_ref: str) -> Subquery:
+    """The lead's first-touch asset: its earliest touchpoint that has an asset."""
+    return Subquery(
+        Touchpoint.objects.filter(lead=OuterRef(lead_ref), asset__isnull=False)
+        .order_by("occurred_at", "pk")
+        .values("asset_id")[:1]
+    )
+
+
+def _rep_label(first: str | None, last: str | None, username: str | None) -> str:
+    return f"{first or ''} {last or ''}".strip() or (username or "")
+
+
+def disqualification_breakdown(
+    quarter: Quarter, by: BreakdownBy = "reason", segment: Segment | None = None
+) -> list[BreakdownRow]:
+    """The quarter's disqualifications grouped by reason, campaign (the lead's), asset (the
+    lead's first-touch asset: its earliest touchpoint with an asset), source (the lead's) or
+    rep (who disqualified), with counts, shares and rates (see BreakdownRow), most first.
+    Leads without a campaign or first-touch asset form a group keyed None. Three queries: the
+    grouped disqualifications, the grouped cohort, and labels where the group is an asset."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"Unknown breakdown {by!r}; use one of {', '.join(BREAKDOWNS)}.")
+    dqs = disqualifications(quarter, segment)
+    leads = cohort(quarter, segment)
+    labels: dict[Any, str] = {}
+    if by == "reason":
+        grouped = dqs.values(key=F("reason_id"), name=F("reason__label"))
+        group_sizes: dict[Any, int] | None = None
+    elif by == "campaign":
+        grouped = dqs.values(key=F("lead__campaign_id"), name=F("lead__campaign__name"))
+        group_sizes = _sizes(leads.values(key=F("campaign_id")))
+    elif by == "source":
+        grouped = dqs.values(key=F("lead__source"))
+        labels = {str(value): str(label) for value, label in Lead.Source.choices}
+        group_sizes = _sizes(leads.values(key=F("source")))
+    elif by == "asset":
+        grouped = dqs.annotate(key=_first_asset("lead_id")).values("key")
+        group_sizes = _sizes(leads.annotate(key=_first_asset("pk")).values("key"))
+    else:
+        grouped = dqs.values(
+            key=F("rep_id"),
+            first=F("rep__first_name"),
+            last=F("rep__last_name"),
+            username=F("rep__username"),
+        )
+        group_sizes = _sizes(leads.annotate(key=rep_key()).values("key"))
+    rows = list(grouped.annotate(n=Count("pk")).order_by("-n", "key"))
+    total = sum(row["n"] for row in rows)
+    if by == "asset":
+        ids = [row["key"] for row in rows if row["key"] is not None]
+        labels = dict(Asset.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    ready_total = sum(group_sizes.values()) if group_sizes is not None else leads.count()
+    result = []
+    for row in rows:
+        key = row["key"]
+        if by == "rep":
+            label = _rep_label(row["first"], row["last"], row["username"])
+        else:
+            label = row.get("name") or labels.get(key) or (str(key) if key is not None else "—")
+        denominator = group_sizes.get(key, 0) if group_sizes is not None else ready_total
+        result.append(
+            BreakdownRow(
+                key=key,
+                label=label,
+                count=row["n"],
+                share=percent(row["n"], total),
+                rate=percent(row["n"], denominator),
+            )
+        )
+    return result
+
+
+def _sizes(values: QuerySet[Any, dict[str, Any]]) -> dict[Any, int]:
+    return {row["key"]: row["n"] for row in values.annotate(n=Count("pk")).order_by()}

@@ -1,0 +1,177 @@
+"""Deal-side metrics: opportunities, campaign cost per result, renewals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.expressions import Case, When
+from django.db.models.functions import Coalesce, Least
+
+from apps.campaigns.models import Campaign
+from apps.goals.metrics.base import (
+    MetricValue,
+    Segment,
+    cohort,
+    divide,
+    mean,
+    opportunity_segment_q,
+    percent,
+    quarter_window,
+    renewal_segment_q,
+    rounded,
+)
+from apps.goals.models import Metric
+from apps.opportunities.models import Opportunity
+from apps.service.models import Renewal
+
+if TYPE_CHECKING:
+    from apps.goals.models import Quarter
+
+WON = Opportunity.Stage.WON
+LOST = Opportunity.Stage.LOST
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+def _value(metric: str, unit: Any, value: Decimal | None) -> MetricValue:
+    return MetricValue(metric=metric, label=Metric(metric).label, unit=unit, value=value)
+
+
+def created_in(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Opportunity]:
+    """Opportunities with created_at in the quarter window."""
+    start, end = quarter_window(quarter)
+    return Opportunity.objects.filter(
+        Q(created_at__gte=start, created_at__lt=end) & opportunity_segment_q(segment)
+    )
+
+
+def closed_in(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Opportunity]:
+    """Opportunities won or lost with closed_at in the quarter window."""
+    start, end = quarter_window(quarter)
+    return Opportunity.objects.filter(
+        Q(stage__in=[WON, LOST], closed_at__gte=start, closed_at__lt=end)
+        & opportunity_segment_q(segment)
+    )
+
+
+def won_in(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Opportunity]:
+    """Opportunities won with closed_at in the quarter window."""
+    return closed_in(quarter, segment).filter(stage=WON)
+
+
+def opportunity_to_won(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Conversion opportunity -> won (%): opportunities created in the quarter that are won (at
+    any time so far, also after the quarter) / opportunities created in the quarter * 100.
+    Segment: the primary lead's campaign and source, the account's country and tier."""
+    row = created_in(quarter, segment).aggregate(
+        total=Count("pk"), won=Count("pk", filter=Q(stage=WON))
+    )
+    return _value(Metric.OPPORTUNITY_TO_WON, "percent", percent(row["won"], row["total"]))
+
+
+def win_rate(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Win rate (%): of the opportunities closed in the quarter, won / (won + lost) * 100."""
+    row = closed_in(quarter, segment).aggregate(
+        total=Count("pk"), won=Count("pk", filter=Q(stage=WON))
+    )
+    return _value(Metric.WIN_RATE, "percent", percent(row["won"], row["total"]))
+
+
+def pipeline_created(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Pipeline created (money): sum of amount of the opportunities created in the quarter,
+    whatever their stage now; 0.00 when there were none."""
+    total = created_in(quarter, segment).aggregate(total=Sum("amount"))["total"]
+    return _value(Metric.PIPELINE_CREATED, "money", rounded(total or ZERO, "money"))
+
+
+def revenue_won(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Revenue won (money): sum of amount of opportunities won with closed_at in the quarter,
+    whenever they were created; 0.00 when there were none."""
+    total = won_in(quarter, segment).aggregate(total=Sum("amount"))["total"]
+    return _value(Metric.REVENUE_WON, "money", rounded(total or ZERO, "money"))
+
+
+def expansion_revenue(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Expansion revenue (money): sum of amount of won opportunities of type "expansion" closed
+    in the quarter; 0.00 when there were none."""
+    total = (
+        won_in(quarter, segment)
+        .filter(type=Opportunity.Type.EXPANSION)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return _value(Metric.EXPANSION_REVENUE, "money", rounded(total or ZERO, "money"))
+
+
+def sales_cycle_days(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Average sales cycle (days, 1 decimal): mean of (closed_at - created_at) in fractional
+    days over opportunities won in the quarter. Durations are computed in Python from the two
+    fetched columns, so SQLite and PostgreSQL agree. None when nothing was won."""
+    rows = won_in(quarter, segment).values_list("created_at", "closed_at")
+    days = [(closed - created).total_seconds() / 86400 for created, closed in rows]
+    return _value(Metric.SALES_CYCLE_DAYS, "days", rounded(mean(days), "days"))
+
+
+def campaign_cost(quarter: Quarter, segment: Segment | None = None) -> Decimal:
+    """Sum of actual_cost of the campaigns whose quarter is this quarter (only the segment's
+    campaign when it names one)."""
+    total = campaigns_of(quarter, segment).aggregate(total=Sum("actual_cost"))["total"]
+    return total or ZERO
+
+
+def campaigns_of(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Campaign]:
+    """The campaigns whose quarter is this quarter (the segment's campaign only, if it names one)."""
+    campaigns = Campaign.objects.filter(quarter=quarter)
+    if segment is not None and segment.campaign_id:
+        campaigns = campaigns.filter(pk=segment.campaign_id)
+    return campaigns
+
+
+def cost_per_ready_lead(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Cost per sales-ready lead (money): sum(actual_cost) of the campaigns whose quarter is this
+    quarter / sales-ready leads of the quarter. Cost cannot be split by source, country or tier,
+    so only the segment's campaign is honoured, on both sides of the division. None when there
+    are no sales-ready leads."""
+    segment = segment.campaign_only() if segment else None
+    cost = campaign_cost(quarter, segment)
+    ready = cohort(quarter, segment).count()
+    return _value(Metric.COST_PER_READY_LEAD, "money", divide(cost, ready, "money"))
+
+
+def cost_per_won_deal(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Cost per won deal (money): the same campaign cost / opportunities won with closed_at in
+    the quarter (only the segment's campaign honoured, through the primary lead). None when
+    nothing was won."""
+    segment = segment.campaign_only() if segment else None
+    cost = campaign_cost(quarter, segment)
+    won = won_in(quarter, segment).count()
+    return _value(Metric.COST_PER_WON_DEAL, "money", divide(cost, won, "money"))
+
+
+def renewals_due(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Renewal]:
+    """Renewals with due_on between starts_on and ends_on (inclusive dates)."""
+    return Renewal.objects.filter(
+        Q(due_on__gte=quarter.starts_on, due_on__lte=quarter.ends_on) & renewal_segment_q(segment)
+    )
+
+
+def gross_revenue_retention(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+    """Gross revenue retention (%): over the renewals due in the quarter, the sum over renewed
+    ones of min(renewed_amount or amount, amount) (expansion above the amount due does not
+    count) / the sum of amount over ALL of them * 100. Pending renewals count as not yet
+    retained, so a quarter in progress reads low until its renewals close; churned ones retain
+    nothing. Segment: the account's country and tier. None when nothing is due."""
+    retained = Case(
+        When(
+            outcome=Renewal.Outcome.RENEWED,
+            then=Least(Coalesce("renewed_amount", "amount"), "amount", output_field=MONEY),
+        ),
+        default=Value(ZERO, output_field=MONEY),
+        output_field=MONEY,
+    )
+    row = renewals_due(quarter, segment).aggregate(
+        retained=Sum(retained, output_field=MONEY), due=Sum("amount")
+    )
+    value = percent(row["retained"], row["due"])
+    return _value(Metric.GROSS_REVENUE_RETENTION, "percent", value)

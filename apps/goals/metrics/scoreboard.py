@@ -1,0 +1,274 @@
+"""The SLA scoreboard: both sides of the handoff, for the team and per rep, beside last quarter."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, Sum
+
+from apps.goals.metrics import funnel, revenue
+from apps.goals.metrics.base import (
+    AVERAGE_PLACES,
+    Unit,
+    cohort,
+    median,
+    p90,
+    percent,
+    policy_holidays,
+    quantize,
+    rounded,
+    working_minutes,
+)
+from apps.goals.models import JointGoal, Metric, Quarter
+from apps.leads.models import Lead
+from apps.routing.services import active_policy
+from apps.users.models import User
+
+if TYPE_CHECKING:
+    from apps.routing.models import SlaPolicy
+
+RepId = int | None  # None: cohort leads nobody held
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One scoreboard cell: this quarter's value, the previous quarter's, and a goal target."""
+
+    metric: str
+    label: str
+    unit: Unit
+    value: Decimal | None
+    previous: Decimal | None
+    target: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RepFigures:
+    """Sales' side for one rep; `leads` is the size of the rep's cohort this quarter."""
+
+    rep_id: int
+    name: str
+    leads: int
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    quarter: Quarter
+    previous_quarter: Quarter | None
+    marketing: tuple[Figure, ...]
+    sales: tuple[Figure, ...]
+    reps: tuple[RepFigures, ...]
+
+
+@dataclass
+class _Tally:
+    """Raw counts from which every figure of one rep (or the team) is derived."""
+
+    ready: int = 0
+    met: int = 0
+    breached: int = 0
+    followed: int = 0
+    speeds: list[float] = field(default_factory=list)
+    dqs: int = 0
+    junk_dqs: int = 0
+    dq_attempts: int = 0
+    closed: int = 0
+    won: int = 0
+
+    def add(self, other: _Tally) -> None:
+        self.ready += other.ready
+        self.met += other.met
+        self.breached += other.breached
+        self.followed += other.followed
+        self.speeds.extend(other.speeds)
+        self.dqs += other.dqs
+        self.junk_dqs += other.junk_dqs
+        self.dq_attempts += other.dq_attempts
+        self.closed += other.closed
+        self.won += other.won
+
+    def sales(self) -> dict[str, Decimal | None]:
+        """The same definitions as the metric functions, from pre-grouped counts."""
+        attempts = Decimal(self.dq_attempts) / self.dqs if self.dqs else None
+        return {
+            Metric.SPEED_TO_LEAD_MEDIAN: rounded(median(self.speeds), "minutes"),
+            Metric.SPEED_TO_LEAD_P90: rounded(p90(self.speeds), "minutes"),
+            Metric.SLA_COMPLIANCE: percent(self.met, self.met + self.breached),
+            Metric.FOLLOW_UP_RATE: percent(self.followed, self.ready),
+            Metric.ATTEMPTS_BEFORE_DQ: quantize(attempts, AVERAGE_PLACES),
+            Metric.WIN_RATE: percent(self.won, self.closed),
+        }
+
+    def marketing(self) -> dict[str, Decimal | None]:
+        return {
+            Metric.SALES_READY_LEADS: Decimal(self.ready),
+            Metric.DISQUALIFICATION_RATE: percent(self.dqs, self.ready),
+            funnel.JUNK_SHARE: percent(self.junk_dqs, self.ready),
+        }
+
+
+SALES_UNITS: dict[str, Unit] = {
+    Metric.SPEED_TO_LEAD_MEDIAN: "minutes",
+    Metric.SPEED_TO_LEAD_P90: "minutes",
+    Metric.SLA_COMPLIANCE: "percent",
+    Metric.FOLLOW_UP_RATE: "percent",
+    Metric.ATTEMPTS_BEFORE_DQ: "count",
+    Metric.WIN_RATE: "percent",
+}
+MARKETING_UNITS: dict[str, Unit] = {
+    Metric.SALES_READY_LEADS: "count",
+    Metric.DISQUALIFICATION_RATE: "percent",
+    funnel.JUNK_SHARE: "percent",
+}
+
+
+def _label(metric: str) -> str:
+    return funnel.JUNK_SHARE_LABEL if metric == funnel.JUNK_SHARE else Metric(metric).label
+
+
+def _tallies(
+    quarter: Quarter, policy: SlaPolicy | None, holidays: set[date]
+) -> dict[RepId, _Tally]:
+    """Four GROUP BY queries: cohort leads and their speed by rep (owner, or breached owner when
+    breached), disqualifications by the rep who made them, closed opportunities by owner."""
+    tallies: dict[RepId, _Tally] = defaultdict(_Tally)
+    leads = cohort(quarter).annotate(rep=funnel.rep_key())
+    for row in (
+        leads.values("rep")
+        .annotate(
+            ready=Count("pk"),
+            met=Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
+            breached=Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+            followed=Count("pk", filter=Q(attempt_count__gt=0)),
+        )
+        .order_by()
+    ):
+        tally = tallies[row["rep"]]
+        tally.ready, tally.met = row["ready"], row["met"]
+        tally.breached, tally.followed = row["breached"], row["followed"]
+    answered = leads.filter(ready_at__isnull=False, first_response_at__isnull=False)
+    for rep, ready, responded in answered.values_list("rep", "ready_at", "first_response_at"):
+        tallies[rep].speeds.append(
+            working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
+        )
+    for row in (
+        funnel.disqualifications(quarter)
+        .values("rep_id")
+        .annotate(
+            n=Count("pk"),
+            junk=Count("pk", filter=Q(reason__is_junk=True)),
+            attempts=Sum("attempts_at_time"),
+        )
+        .order_by()
+    ):
+        tally = tallies[row["rep_id"]]
+        tally.dqs, tally.junk_dqs, tally.dq_attempts = row["n"], row["junk"], row["attempts"] or 0
+    for row in (
+        revenue.closed_in(quarter)
+        .values("owner_id")
+        .annotate(n=Count("pk"), won=Count("pk", filter=Q(stage=revenue.WON)))
+        .order_by()
+    ):
+        tallies[row["owner_id"]].closed, tallies[row["owner_id"]].won = row["n"], row["won"]
+    return dict(tallies)
+
+
+def _team(tallies: dict[RepId, _Tally]) -> _Tally:
+    team = _Tally()
+    for tally in tallies.values():
+        team.add(tally)
+    return team
+
+
+def _figures(
+    units: dict[str, Unit],
+    now: dict[str, Decimal | None],
+    before: dict[str, Decimal | None] | None,
+    targets: dict[str, Decimal] | None = None,
+) -> tuple[Figure, ...]:
+    return tuple(
+        Figure(
+            metric=metric,
+            label=_label(metric),
+            unit=unit,
+            value=now[metric],
+            previous=before[metric] if before is not None else None,
+            target=(targets or {}).get(metric),
+        )
+        for metric, unit in units.items()
+    )
+
+
+def previous_quarter(quarter: Quarter) -> Quarter | None:
+    """The latest quarter ending before this one starts (fiscal calendars may leave gaps)."""
+    return (
+        Quarter.objects.filter(ends_on__lt=quarter.starts_on).order_by("-ends_on", "-pk").first()
+    )
+
+
+def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
+    """Both sides of the handoff for the quarter, with the previous quarter beside each figure.
+
+    Marketing: sales-ready leads (with the target of the quarter's unsegmented
+    sales_ready_leads goal, if any), disqualification rate and junk share. Sales, for the team
+    and per rep: speed to lead median and p90, SLA compliance, follow-up rate, attempts before
+    disqualification and win rate, with the metric functions' definitions. A rep's cohort is the
+    cohort leads whose owner is the rep, or whose breached_owner is when the SLA was breached;
+    attempts are those of the disqualifications the rep made; win rate is per opportunity
+    owner. Team figures include cohort leads nobody held. Reps are listed when they have any
+    figure this quarter, by name. A constant number of queries (GROUP BY, never per rep).
+    """
+    policy = active_policy()
+    holidays = policy_holidays(policy)
+    before_quarter = previous_quarter(quarter) if previous else None
+    current = _tallies(quarter, policy, holidays)
+    earlier = _tallies(before_quarter, policy, holidays) if before_quarter else None
+    team, team_before = _team(current), (_team(earlier) if earlier is not None else None)
+    target = (
+        JointGoal.objects.filter(
+            quarter=quarter,
+            metric=Metric.SALES_READY_LEADS,
+            segment_campaign__isnull=True,
+            segment_source="",
+            segment_country="",
+            segment_tier="",
+        )
+        .order_by("pk")
+        .values_list("target", flat=True)
+        .first()
+    )
+    marketing = _figures(
+        MARKETING_UNITS,
+        team.marketing(),
+        team_before.marketing() if team_before else None,
+        {Metric.SALES_READY_LEADS: target} if target is not None else None,
+    )
+    sales = _figures(SALES_UNITS, team.sales(), team_before.sales() if team_before else None)
+    rep_ids = [rep_id for rep_id in current if rep_id is not None]
+    users = User.objects.filter(pk__in=rep_ids).only("username", "first_name", "last_name")
+    reps = [
+        RepFigures(
+            rep_id=user.pk,
+            name=user.get_full_name() or user.username,
+            leads=current[user.pk].ready,
+            figures=_figures(
+                SALES_UNITS,
+                current[user.pk].sales(),
+                (earlier.get(user.pk) or _Tally()).sales() if earlier is not None else None,
+            ),
+        )
+        for user in (users if rep_ids else [])
+    ]
+    reps.sort(key=lambda row: (row.name.lower(), row.rep_id))
+    return Scoreboard(
+        quarter=quarter,
+        previous_quarter=before_quarter,
+        marketing=marketing,
+        sales=sales,
+        reps=tuple(reps),
+    )

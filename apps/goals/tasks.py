@@ -1,0 +1,18 @@
+"""One-line task wrappers for the goals app (beat runs goals.snapshot_goals nightly)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from apps.goals import services
+
+
+@shared_task(
+    name="goals.snapshot_goals",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def snapshot_goals_task() -> int:
+    """Idempotent per day: a redelivery or a second run updates the same snapshot rows."""
+    return services.snapshot_goals()

@@ -1,0 +1,126 @@
+"""Account-level readiness: K roles within D days and account score T, once per episode."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.accounts.models import Account
+from apps.leads.models import Lead, LeadEvent
+from apps.leads.services import IntakeData, intake_lead
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def account_agreement(marketer, manager):  # type: ignore[no-untyped-def]
+    # K=3 roles within D=14 days, account score T=30; individual leads never reach 1000
+    return factories.AgreementFactory(
+        version=1,
+        score_threshold=1000,
+        account_min_roles=3,
+        account_window_days=14,
+        account_score_threshold=30,
+        marketing_signer=marketer,
+        marketing_signed_at=NOW - timedelta(days=1),
+        sales_signer=manager,
+        sales_signed_at=NOW - timedelta(days=1),
+        effective_from=NOW - timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def account_setup(account_agreement, policy, pool, other_rep):  # type: ignore[no-untyped-def]
+    from apps.scoring.models import BuyingRoleRule
+
+    for order, (keyword, role) in enumerate(
+        [
+            ("ceo", "decision_maker"),
+            ("chief", "decision_maker"),
+            ("director", "champion"),
+            ("head", "champion"),
+            ("analyst", "user"),
+        ]
+    ):
+        BuyingRoleRule.objects.create(keyword=keyword, role=role, order=order)
+    account = factories.AccountFactory(domain="initech.example", owner=other_rep)
+    factories.PlayFactory(name="Account play", is_account_play=True)
+    factories.PlayFactory(name="Default", is_default=True)
+    return account
+
+
+def _touch(django_capture_on_commit_callbacks, email, title, weight, at=NOW):  # type: ignore[no-untyped-def]
+    asset = factories.AssetFactory(engagement_weight=weight)
+    with django_capture_on_commit_callbacks(execute=True):
+        return intake_lead(
+            data=IntakeData(email=email, title=title, asset=asset, kind="download", occurred_at=at),
+            now=NOW,
+        ).lead
+
+
+def test_three_roles_and_the_score_hand_the_decision_maker_to_the_account_owner(
+    account_setup, other_rep, django_capture_on_commit_callbacks
+):
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 10)  # user
+    _touch(cb, "ben@initech.example", "Chief Financial Officer", 10)  # decision maker
+    assert not Account.objects.get(pk=account_setup.pk).is_conversation_ready  # K-1 roles
+    _touch(
+        cb, "cy@initech.example", "Director of IT", 10
+    )  # champion: 3 roles, score exactly 30 = T
+    account = Account.objects.get(pk=account_setup.pk)
+    assert account.is_conversation_ready
+    ben = Lead.objects.get(email="ben@initech.example")
+    assert (ben.status, ben.ready_reason, ben.owner) == ("ready", "account", other_rep)
+    assert ben.lead_play.play.name == "Account play"
+    event = LeadEvent.objects.get(lead=ben, kind="status", new_value="ready")
+    assert {p["name"] for p in event.payload["engaged"]} == {
+        lead.display_name for lead in Lead.objects.filter(account=account)
+    }
+    assert set(event.payload["roles_engaged"]) == {"champion", "decision_maker", "user"}
+    assert Lead.objects.filter(status="ready").count() == 1
+
+
+def test_readiness_fires_once_per_episode(account_setup, django_capture_on_commit_callbacks):
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 10)
+    _touch(cb, "ben@initech.example", "CEO", 10)
+    _touch(cb, "cy@initech.example", "Director of IT", 10)
+    _touch(cb, "dee@initech.example", "Head of Data", 10)  # another champion, account still ready
+    _touch(cb, "ana@initech.example", "Data Analyst", 10)
+    assert Lead.objects.filter(status="ready").count() == 1
+    assert LeadEvent.objects.filter(kind="status", new_value="ready").count() == 1
+
+
+def test_score_just_below_threshold_does_not_fire(
+    account_setup, django_capture_on_commit_callbacks
+):
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 10)
+    _touch(cb, "ben@initech.example", "CEO", 10)
+    _touch(cb, "cy@initech.example", "Director of IT", 9)  # 29 < T
+    assert not Account.objects.get(pk=account_setup.pk).is_conversation_ready
+    assert not Lead.objects.filter(status="ready").exists()
+
+
+def test_touchpoint_just_outside_the_window_does_not_count_a_role(
+    account_setup, django_capture_on_commit_callbacks
+):
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 20, at=NOW - timedelta(days=14, seconds=1))
+    _touch(cb, "ben@initech.example", "CEO", 20)
+    _touch(cb, "cy@initech.example", "Director of IT", 20)
+    account = Account.objects.get(pk=account_setup.pk)
+    assert sorted(account.buying_roles_engaged) == ["champion", "decision_maker"]
+    assert not account.is_conversation_ready
+
+
+def test_touchpoint_exactly_at_the_window_edge_counts(
+    account_setup, django_capture_on_commit_callbacks
+):
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 20, at=NOW - timedelta(days=14))
+    _touch(cb, "ben@initech.example", "CEO", 20)
+    _touch(cb, "cy@initech.example", "Director of IT", 20)
+    assert Account.objects.get(pk=account_setup.pk).is_conversation_ready
