@@ -7,6 +7,7 @@ import hmac
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -31,3 +32,13 @@ class IntakeKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return "X-Api-Key"
+
+
+class IntakeKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+    """Describes the per-source API key in the OpenAPI schema."""
+
+    target_class = "apps.leads.authentication.IntakeKeyAuthentication"
+    name = "IntakeApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
