@@ -15,6 +15,7 @@ from apps.goals.metrics.base import (
     AVERAGE_PLACES,
     MetricValue,
     Segment,
+    Unit,
     cohort,
     lead_segment_q,
     median,
@@ -40,7 +41,7 @@ BreakdownBy = Literal["reason", "campaign", "asset", "source", "rep"]
 BREAKDOWNS: tuple[BreakdownBy, ...] = ("reason", "campaign", "asset", "source", "rep")
 
 
-def _value(metric: str, unit: Any, value: Decimal | None) -> MetricValue:
+def _value(metric: str, unit: Unit, value: Decimal | None) -> MetricValue:
     label = JUNK_SHARE_LABEL if metric == JUNK_SHARE else Metric(metric).label
     return MetricValue(metric=metric, label=label, unit=unit, value=value)
 
@@ -49,7 +50,9 @@ def rep_key() -> Case:
     """The rep a cohort lead counts for: the breached owner when the SLA was breached (the
     rep who let it slip keeps the breach after a reassignment), otherwise the owner."""
     return Case(
-        When(sla_state=Lead.SlaState.BREACHED, breached_owner__isnull=False, then=F("breached_owner")),
+        When(
+            sla_state=Lead.SlaState.BREACHED, breached_owner__isnull=False, then=F("breached_owner")
+        ),
         default=F("owner"),
     )
 
@@ -77,13 +80,12 @@ def speed_minutes(quarter: Quarter, segment: Segment | None = None) -> list[floa
     return [
         working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
         for ready, responded in rows
+        if ready is not None and responded is not None  # filtered in SQL; narrows the type
     ]
 
 
 def speed_drilldown(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
-    return cohort(quarter, segment).filter(
-        ready_at__isnull=False, first_response_at__isnull=False
-    )
+    return cohort(quarter, segment).filter(ready_at__isnull=False, first_response_at__isnull=False)
 
 
 def speed_to_lead_median(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
@@ -149,7 +151,9 @@ def ready_to_opportunity(quarter: Quarter, segment: Segment | None = None) -> Me
 # --- Disqualifications ---
 
 
-def disqualifications(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Disqualification]:
+def disqualifications(
+    quarter: Quarter, segment: Segment | None = None
+) -> QuerySet[Disqualification]:
     """Disqualifications with `at` in the quarter window, segment applied through their lead."""
     start, end = quarter_window(quarter)
     return Disqualification.objects.filter(
@@ -226,9 +230,11 @@ def disqualification_breakdown(
     dqs = disqualifications(quarter, segment)
     leads = cohort(quarter, segment)
     labels: dict[Any, str] = {}
+    grouped: QuerySet[Any, Any]
+    group_sizes: dict[Any, int] | None
     if by == "reason":
         grouped = dqs.values(key=F("reason_id"), name=F("reason__label"))
-        group_sizes: dict[Any, int] | None = None
+        group_sizes = None
     elif by == "campaign":
         grouped = dqs.values(key=F("lead__campaign_id"), name=F("lead__campaign__name"))
         group_sizes = _sizes(leads.values(key=F("campaign_id")))
@@ -247,7 +253,7 @@ def disqualification_breakdown(
             username=F("rep__username"),
         )
         group_sizes = _sizes(leads.annotate(key=rep_key()).values("key"))
-    rows = list(grouped.annotate(n=Count("pk")).order_by("-n", "key"))
+    rows: list[Any] = list(grouped.annotate(n=Count("pk")).order_by("-n", "key"))
     total = sum(row["n"] for row in rows)
     if by == "asset":
         ids = [row["key"] for row in rows if row["key"] is not None]
@@ -273,5 +279,5 @@ def disqualification_breakdown(
     return result
 
 
-def _sizes(values: QuerySet[Any, dict[str, Any]]) -> dict[Any, int]:
+def _sizes(values: QuerySet[Any, Any]) -> dict[Any, int]:
     return {row["key"]: row["n"] for row in values.annotate(n=Count("pk")).order_by()}

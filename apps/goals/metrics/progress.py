@@ -49,7 +49,7 @@ def quarter_days(quarter: Quarter, today: date) -> tuple[int, int]:
 
 
 def pace_status(actual: Decimal, pace: Decimal, *, lower_is_better: bool) -> Status:
-    """"on_track" within 10% of the pace either way; otherwise "ahead" above it (below it when
+    """ "on_track" within 10% of the pace either way; otherwise "ahead" above it (below it when
     lower is better) and "behind" on the other side."""
     if pace == 0:
         if actual == 0:
@@ -107,6 +107,3 @@ def goal_progress(goal: JointGoal, today: date) -> GoalProgress:
         elapsed_days=elapsed,
         total_days=total,
     )
-
-
-

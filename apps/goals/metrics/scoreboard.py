@@ -138,7 +138,7 @@ def _tallies(
     breached), disqualifications by the rep who made them, closed opportunities by owner."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
     leads = cohort(quarter).annotate(rep=funnel.rep_key())
-    for row in (
+    for lead_row in (
         leads.values("rep")
         .annotate(
             ready=Count("pk"),
@@ -148,15 +148,17 @@ def _tallies(
         )
         .order_by()
     ):
-        tally = tallies[row["rep"]]
-        tally.ready, tally.met = row["ready"], row["met"]
-        tally.breached, tally.followed = row["breached"], row["followed"]
+        tally = tallies[lead_row["rep"]]
+        tally.ready, tally.met = lead_row["ready"], lead_row["met"]
+        tally.breached, tally.followed = lead_row["breached"], lead_row["followed"]
     answered = leads.filter(ready_at__isnull=False, first_response_at__isnull=False)
     for rep, ready, responded in answered.values_list("rep", "ready_at", "first_response_at"):
+        if ready is None or responded is None:  # filtered in SQL; narrows the type
+            continue
         tallies[rep].speeds.append(
             working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
         )
-    for row in (
+    for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")
         .annotate(
@@ -166,15 +168,22 @@ def _tallies(
         )
         .order_by()
     ):
-        tally = tallies[row["rep_id"]]
-        tally.dqs, tally.junk_dqs, tally.dq_attempts = row["n"], row["junk"], row["attempts"] or 0
-    for row in (
+        tally = tallies[dq_row["rep_id"]]
+        tally.dqs, tally.junk_dqs, tally.dq_attempts = (
+            dq_row["n"],
+            dq_row["junk"],
+            dq_row["attempts"] or 0,
+        )
+    for opp_row in (
         revenue.closed_in(quarter)
         .values("owner_id")
         .annotate(n=Count("pk"), won=Count("pk", filter=Q(stage=revenue.WON)))
         .order_by()
     ):
-        tallies[row["owner_id"]].closed, tallies[row["owner_id"]].won = row["n"], row["won"]
+        tallies[opp_row["owner_id"]].closed, tallies[opp_row["owner_id"]].won = (
+            opp_row["n"],
+            opp_row["won"],
+        )
     return dict(tallies)
 
 
@@ -206,9 +215,7 @@ def _figures(
 
 def previous_quarter(quarter: Quarter) -> Quarter | None:
     """The latest quarter ending before this one starts (fiscal calendars may leave gaps)."""
-    return (
-        Quarter.objects.filter(ends_on__lt=quarter.starts_on).order_by("-ends_on", "-pk").first()
-    )
+    return Quarter.objects.filter(ends_on__lt=quarter.starts_on).order_by("-ends_on", "-pk").first()
 
 
 def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
