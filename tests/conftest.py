@@ -80,7 +80,8 @@ def vendor() -> str:
 
 def _user_with(role: str, username: str, **kwargs):  # type: ignore[no-untyped-def]
     user = factories.UserFactory(username=username, **kwargs)
-    user.groups.add(Group.objects.get(name=role))
+    # get_or_create: transactional tests flush the tables, including the migrated groups
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

@@ -79,8 +79,15 @@ DEMO_USERS = (
     DemoUser("max", "Max", "Brandt", (Role.SALES_MANAGER,)),
     DemoUser("sam", "Sam", "Novak", (Role.SALES,), capacity=60, routing_weight=2),
     DemoUser(
-        "sara", "Sara", "Lindqvist", (Role.SALES,), capacity=45, routing_weight=1,
-        time_zone="America/New_York", work_start=time(8, 30), work_end=time(17, 0),
+        "sara",
+        "Sara",
+        "Lindqvist",
+        (Role.SALES,),
+        capacity=45,
+        routing_weight=1,
+        time_zone="America/New_York",
+        work_start=time(8, 30),
+        work_end=time(17, 0),
     ),
     DemoUser("mia", "Mia", "Torres", (Role.MARKETING,)),
     DemoUser("sid", "Sid", "Mehta", (Role.SERVICE,), time_zone="Europe/London"),
@@ -95,56 +102,171 @@ NORTH_AMERICA = ("US", "CA")
 # --- Companies, people ------------------------------------------------------------------
 
 COMPANIES = (
-    ("Northwind Logistics", "Logistics", "DE"), ("Bluefin Freight", "Logistics", "NL"),
-    ("Harbor & Rail", "Logistics", "GB"), ("Alpine Cold Chain", "Logistics", "AT"),
-    ("Meridian Foods", "Food & beverage", "FR"), ("Kestrel Manufacturing", "Manufacturing", "DE"),
-    ("Granite Tools", "Manufacturing", "US"), ("Lumen Retail Group", "Retail", "GB"),
-    ("Oakridge Outfitters", "Retail", "US"), ("Polaris Software", "Software", "SE"),
-    ("Brightpath Analytics", "Software", "US"), ("Crescent Health", "Healthcare", "GB"),
-    ("Evergreen Pharma", "Healthcare", "CH"), ("Summit Bank", "Financial services", "US"),
-    ("Fjord Capital", "Financial services", "NO"), ("Tidewater Energy", "Energy", "US"),
-    ("Solaris Grid", "Energy", "ES"), ("Redwood Packaging", "Manufacturing", "CA"),
-    ("Copperline Electronics", "Manufacturing", "PL"), ("Vantage Wholesale", "Retail", "DE"),
-    ("Silverleaf Grocers", "Food & beverage", "IE"), ("Ironclad Security", "Software", "IL"),
-    ("Pioneer Parcel", "Logistics", "US"), ("Maple Transit", "Logistics", "CA"),
-    ("Aurora Biotech", "Healthcare", "DK"), ("Cobalt Insurance", "Financial services", "GB"),
-    ("Helix Robotics", "Manufacturing", "JP"), ("Lighthouse Media", "Software", "IE"),
-    ("Riverbend Dairy", "Food & beverage", "NL"), ("Stonebridge Builders", "Construction", "GB"),
-    ("Quartz Components", "Manufacturing", "IT"), ("Nimbus Cloudworks", "Software", "DE"),
-    ("Sequoia Medical", "Healthcare", "US"), ("Westwind Airlines Cargo", "Logistics", "FR"),
-    ("Beacon Pharmacy", "Retail", "BE"), ("Orchid Hotels", "Hospitality", "SG"),
-    ("Falcon Fleet Services", "Logistics", "AU"), ("Trident Marine", "Logistics", "NO"),
-    ("Juniper Apparel", "Retail", "ES"), ("Atlas Steelworks", "Manufacturing", "SE"),
+    ("Northwind Logistics", "Logistics", "DE"),
+    ("Bluefin Freight", "Logistics", "NL"),
+    ("Harbor & Rail", "Logistics", "GB"),
+    ("Alpine Cold Chain", "Logistics", "AT"),
+    ("Meridian Foods", "Food & beverage", "FR"),
+    ("Kestrel Manufacturing", "Manufacturing", "DE"),
+    ("Granite Tools", "Manufacturing", "US"),
+    ("Lumen Retail Group", "Retail", "GB"),
+    ("Oakridge Outfitters", "Retail", "US"),
+    ("Polaris Software", "Software", "SE"),
+    ("Brightpath Analytics", "Software", "US"),
+    ("Crescent Health", "Healthcare", "GB"),
+    ("Evergreen Pharma", "Healthcare", "CH"),
+    ("Summit Bank", "Financial services", "US"),
+    ("Fjord Capital", "Financial services", "NO"),
+    ("Tidewater Energy", "Energy", "US"),
+    ("Solaris Grid", "Energy", "ES"),
+    ("Redwood Packaging", "Manufacturing", "CA"),
+    ("Copperline Electronics", "Manufacturing", "PL"),
+    ("Vantage Wholesale", "Retail", "DE"),
+    ("Silverleaf Grocers", "Food & beverage", "IE"),
+    ("Ironclad Security", "Software", "IL"),
+    ("Pioneer Parcel", "Logistics", "US"),
+    ("Maple Transit", "Logistics", "CA"),
+    ("Aurora Biotech", "Healthcare", "DK"),
+    ("Cobalt Insurance", "Financial services", "GB"),
+    ("Helix Robotics", "Manufacturing", "JP"),
+    ("Lighthouse Media", "Software", "IE"),
+    ("Riverbend Dairy", "Food & beverage", "NL"),
+    ("Stonebridge Builders", "Construction", "GB"),
+    ("Quartz Components", "Manufacturing", "IT"),
+    ("Nimbus Cloudworks", "Software", "DE"),
+    ("Sequoia Medical", "Healthcare", "US"),
+    ("Westwind Airlines Cargo", "Logistics", "FR"),
+    ("Beacon Pharmacy", "Retail", "BE"),
+    ("Orchid Hotels", "Hospitality", "SG"),
+    ("Falcon Fleet Services", "Logistics", "AU"),
+    ("Trident Marine", "Logistics", "NO"),
+    ("Juniper Apparel", "Retail", "ES"),
+    ("Atlas Steelworks", "Manufacturing", "SE"),
 )
 FIRST_NAMES = (
-    "Anna", "Ben", "Clara", "David", "Elena", "Felix", "Grace", "Hugo", "Ines", "Jonas",
-    "Karin", "Lukas", "Maya", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Simon", "Tara",
-    "Umar", "Vera", "Will", "Yusuf", "Zoe", "Amelia", "Daniel", "Emma", "Finn", "Hannah",
-    "Isaac", "Julia", "Leon", "Mila", "Oscar", "Priya", "Raj", "Sofia", "Tom", "Lena",
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Karin",
+    "Lukas",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Simon",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Will",
+    "Yusuf",
+    "Zoe",
+    "Amelia",
+    "Daniel",
+    "Emma",
+    "Finn",
+    "Hannah",
+    "Isaac",
+    "Julia",
+    "Leon",
+    "Mila",
+    "Oscar",
+    "Priya",
+    "Raj",
+    "Sofia",
+    "Tom",
+    "Lena",
 )
 LAST_NAMES = (
-    "Schmidt", "Fischer", "Weber", "Becker", "Hoffmann", "Smith", "Johnson", "Brown",
-    "Taylor", "Wilson", "Martin", "Bernard", "Dubois", "Rossi", "Bianchi", "Garcia", "Lopez",
-    "Jansen", "de Vries", "Nilsson", "Larsen", "Kowalski", "Novak", "Murphy", "Kelly", "Patel",
-    "Khan", "Chen", "Nakamura", "Okafor", "Mensah", "Silva", "Costa", "Andersson", "Berg",
-    "Moreau", "Ricci", "Hughes", "Clarke", "O'Brien",
+    "Schmidt",
+    "Fischer",
+    "Weber",
+    "Becker",
+    "Hoffmann",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Rossi",
+    "Bianchi",
+    "Garcia",
+    "Lopez",
+    "Jansen",
+    "de Vries",
+    "Nilsson",
+    "Larsen",
+    "Kowalski",
+    "Novak",
+    "Murphy",
+    "Kelly",
+    "Patel",
+    "Khan",
+    "Chen",
+    "Nakamura",
+    "Okafor",
+    "Mensah",
+    "Silva",
+    "Costa",
+    "Andersson",
+    "Berg",
+    "Moreau",
+    "Ricci",
+    "Hughes",
+    "Clarke",
+    "O'Brien",
 )
 # (title, relative frequency); the keywords line up with BUYING_ROLE_RULES and SCORING_RULES.
 TITLES = (
-    ("CEO", 2), ("CFO", 2), ("Chief Operating Officer", 2), ("VP of Operations", 4),
-    ("VP Supply Chain", 3), ("Director of Logistics", 6), ("IT Director", 4),
-    ("Head of Procurement", 5), ("Head of Transport", 5), ("Operations Manager", 10),
-    ("Fleet Manager", 7), ("Procurement Manager", 6), ("Supply Chain Analyst", 8),
-    ("Data Analyst", 5), ("Software Engineer", 5), ("Logistics Coordinator", 7),
+    ("CEO", 2),
+    ("CFO", 2),
+    ("Chief Operating Officer", 2),
+    ("VP of Operations", 4),
+    ("VP Supply Chain", 3),
+    ("Director of Logistics", 6),
+    ("IT Director", 4),
+    ("Head of Procurement", 5),
+    ("Head of Transport", 5),
+    ("Operations Manager", 10),
+    ("Fleet Manager", 7),
+    ("Procurement Manager", 6),
+    ("Supply Chain Analyst", 8),
+    ("Data Analyst", 5),
+    ("Software Engineer", 5),
+    ("Logistics Coordinator", 7),
 )
 FREEMAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "gmx.de", "icloud.com", "proton.me")
 FREEMAIL_TITLES = ("Student", "Consultant", "Freelance Dispatcher", "Operations Manager", "Founder")
 FREEMAIL_COMPANIES = ("", "Self-employed", "University of Leeds", "TU Munich", "Freelance")
 FREEMAIL_COUNTRIES = ("DE", "GB", "US", "IN", "BR", "FR", "NL")
 PHONE_PREFIX = {
-    "DE": "+49 30", "GB": "+44 20", "US": "+1 212", "CA": "+1 416", "FR": "+33 1", "NL": "+31 20",
-    "SE": "+46 8", "AT": "+43 1", "CH": "+41 44", "NO": "+47 22", "ES": "+34 91", "PL": "+48 22",
-    "IE": "+353 1", "DK": "+45 33", "IT": "+39 02", "BE": "+32 2",
+    "DE": "+49 30",
+    "GB": "+44 20",
+    "US": "+1 212",
+    "CA": "+1 416",
+    "FR": "+33 1",
+    "NL": "+31 20",
+    "SE": "+46 8",
+    "AT": "+43 1",
+    "CH": "+41 44",
+    "NO": "+47 22",
+    "ES": "+34 91",
+    "PL": "+48 22",
+    "IE": "+353 1",
+    "DK": "+45 33",
+    "IT": "+39 02",
+    "BE": "+32 2",
 }
 EMPLOYEE_BUCKETS = (18, 45, 90, 180, 320, 650, 1200, 2400, 5200, 12000)
 
@@ -173,23 +295,71 @@ SCORING_RULES = (
 )
 # (keyword, role, order): the lowest order wins.
 BUYING_ROLE_RULES = (
-    ("CEO", "decision_maker", 10), ("CFO", "decision_maker", 10), ("Chief", "decision_maker", 10),
-    ("VP", "decision_maker", 20), ("Director", "champion", 30), ("Head", "champion", 30),
-    ("Manager", "influencer", 40), ("Analyst", "user", 50), ("Engineer", "user", 50),
+    ("CEO", "decision_maker", 10),
+    ("CFO", "decision_maker", 10),
+    ("Chief", "decision_maker", 10),
+    ("VP", "decision_maker", 20),
+    ("Director", "champion", 30),
+    ("Head", "champion", 30),
+    ("Manager", "influencer", 40),
+    ("Analyst", "user", 50),
+    ("Engineer", "user", 50),
     ("Coordinator", "user", 50),
 )
 # (code, label, min_attempts, note_required, is_junk, description)
 DQ_REASONS = (
-    ("student", "Student or job seeker", 0, False, True, "Not a buyer: studying or looking for work."),
+    (
+        "student",
+        "Student or job seeker",
+        0,
+        False,
+        True,
+        "Not a buyer: studying or looking for work.",
+    ),
     ("competitor", "Competitor", 0, True, True, "Works for a competitor; say which one."),
-    ("no-budget", "No budget this year", 1, True, False, "Real need, no money before next fiscal year."),
-    ("bad-data", "Bad or fake contact data", 1, False, True, "Email bounces or the phone number is fake."),
-    ("unreachable", "Unreachable after 6 attempts", 6, False, False, "Six attempts, no answer (MIT/InsideSales)."),
+    (
+        "no-budget",
+        "No budget this year",
+        1,
+        True,
+        False,
+        "Real need, no money before next fiscal year.",
+    ),
+    (
+        "bad-data",
+        "Bad or fake contact data",
+        1,
+        False,
+        True,
+        "Email bounces or the phone number is fake.",
+    ),
+    (
+        "unreachable",
+        "Unreachable after 6 attempts",
+        6,
+        False,
+        False,
+        "Six attempts, no answer (MIT/InsideSales).",
+    ),
     ("not-a-fit", "Not a fit for the product", 1, True, False, "Needs something we do not build."),
-    ("existing-vendor", "Locked into a vendor contract", 1, True, False, "Contract runs for another year."),
+    (
+        "existing-vendor",
+        "Locked into a vendor contract",
+        1,
+        True,
+        False,
+        "Contract runs for another year.",
+    ),
 )
-DQ_WEIGHTS = {"student": 8, "competitor": 3, "no-budget": 20, "bad-data": 10, "unreachable": 25,
-              "not-a-fit": 22, "existing-vendor": 12}
+DQ_WEIGHTS = {
+    "student": 8,
+    "competitor": 3,
+    "no-budget": 20,
+    "bad-data": 10,
+    "unreachable": 25,
+    "not-a-fit": 22,
+    "existing-vendor": 12,
+}
 FREEMAIL_DQ_WEIGHTS = {"student": 50, "bad-data": 30, "not-a-fit": 20}
 DQ_NOTES = {
     "competitor": "Works at a competitor, downloading our whitepapers for research.",
@@ -198,8 +368,10 @@ DQ_NOTES = {
     "existing-vendor": "Signed a three-year deal with their TMS vendor last spring.",
 }
 CHURN_REASONS = (
-    ("price", "Price"), ("switched-competitor", "Switched to a competitor"),
-    ("no-adoption", "Low adoption"), ("business-closed", "Company closed or acquired"),
+    ("price", "Price"),
+    ("switched-competitor", "Switched to a competitor"),
+    ("no-adoption", "Low adoption"),
+    ("business-closed", "Company closed or acquired"),
 )
 
 
@@ -219,49 +391,84 @@ class DemoCampaign:
 
 CAMPAIGNS = (
     DemoCampaign(
-        "freight-visibility-webinars", "Freight visibility webinar series", "webinar", -125, -15, 18000,
+        "freight-visibility-webinars",
+        "Freight visibility webinar series",
+        "webinar",
+        -125,
+        -15,
+        18000,
         "Fill the pipeline with operations leaders who feel the pain of late shipments.",
         "Know where every shipment is before your customer asks.",
         "Register for the live session",
         "Invite\nReminder 1 day before\nRecording + case study\nSDR call for attendees who asked a question",
     ),
     DemoCampaign(
-        "search-route-planning", "Paid search: route planning", "paid_search", -120, 30, 24000,
+        "search-route-planning",
+        "Paid search: route planning",
+        "paid_search",
+        -120,
+        30,
+        24000,
         "Capture buyers actively searching for route planning software.",
         "Plan tomorrow's routes in minutes, not hours.",
         "Start a free trial or book a demo",
         "Ad click\nLanding page\nRetargeting for 14 days",
     ),
     DemoCampaign(
-        "abm-target-accounts", "LinkedIn ABM: target accounts", "paid_social", -60, 40, 30000,
+        "abm-target-accounts",
+        "LinkedIn ABM: target accounts",
+        "paid_social",
+        -60,
+        40,
+        30000,
         "Engage whole buying groups at our 12 target accounts.",
         "Your competitors already track their fleet in real time.",
         "Talk to an expert",
         "Sponsored post to ops leaders\nSponsored post to finance\nInMail from the account owner",
     ),
     DemoCampaign(
-        "logistics-summit", "Logistics Summit Berlin booth", "event", -95, -88, 22000,
+        "logistics-summit",
+        "Logistics Summit Berlin booth",
+        "event",
+        -95,
+        -88,
+        22000,
         "Meet 300 logistics decision makers and book 40 meetings.",
         "Live demo: from order to proof of delivery on one screen.",
         "Book a meeting at booth B12",
         "Pre-event invite\nBooth scan\nThank-you email with deck\nSDR call within 2 days",
     ),
     DemoCampaign(
-        "nurture-ops-leaders", "Nurture: operations leaders", "email", -120, 60, 6000,
+        "nurture-ops-leaders",
+        "Nurture: operations leaders",
+        "email",
+        -120,
+        60,
+        6000,
         "Keep early-stage leads warm until they raise a hand.",
         "Practical playbooks for leaner logistics operations.",
         "Read the playbook",
         "Welcome\nPlaybook download\nCase study\nPricing explainer\nDemo invitation",
     ),
     DemoCampaign(
-        "partner-referrals", "Partner referrals: TMS integrators", "partner", -45, 45, 8000,
+        "partner-referrals",
+        "Partner referrals: TMS integrators",
+        "partner",
+        -45,
+        45,
+        8000,
         "Turn integration partners into a steady source of qualified intros.",
         "Certified integrations with the TMS you already run.",
         "Request an intro through your partner",
         "Partner enablement\nCo-branded one-pager\nIntro request form",
     ),
     DemoCampaign(
-        "analytics-launch", "Launch: delivery analytics add-on", "content", None, None, 15000,
+        "analytics-launch",
+        "Launch: delivery analytics add-on",
+        "content",
+        None,
+        None,
+        15000,
         "Launch the analytics add-on to customers and late-stage prospects.",
         "See which lanes and carriers cost you margin.",
         "Join the launch webinar",
@@ -269,8 +476,13 @@ CAMPAIGNS = (
     ),
 )
 CAMPAIGN_COST_RATIO = {
-    "freight-visibility-webinars": 0.92, "search-route-planning": 1.05, "abm-target-accounts": 0.85,
-    "logistics-summit": 1.1, "nurture-ops-leaders": 0.7, "partner-referrals": 0.6, "analytics-launch": 0.0,
+    "freight-visibility-webinars": 0.92,
+    "search-route-planning": 1.05,
+    "abm-target-accounts": 0.85,
+    "logistics-summit": 1.1,
+    "nurture-ops-leaders": 0.7,
+    "partner-referrals": 0.6,
+    "analytics-launch": 0.0,
 }
 
 
@@ -289,101 +501,355 @@ class DemoAsset:
 
 
 ASSETS = (
-    DemoAsset("pricing", "Pricing page", None, "pricing", "pricing", 15, 6,
-              "Built to answer 'what will this cost us?'. A visit signals budgeting has started: "
-              "the buyer is comparing vendors, not learning about the problem."),
-    DemoAsset("product-tour", "Product tour video", None, "video", "visibility", 8, 6,
-              "A 4-minute tour of live tracking. Watching it signals they want to see the product, "
-              "usually after a late-shipment escalation."),
-    DemoAsset("case-study-nordic-freight", "Customer story: Nordic Freight", None, "case_study",
-              "customer proof", 10, 5,
-              "Proof that a mid-size carrier cut 'where is my order' calls by 60%. Reading it signals "
-              "they need a story to sell internally."),
-    DemoAsset("blog-late-deliveries", "Blog: 7 causes of late deliveries", None, "page", "visibility", 2, 14,
-              "Top-of-funnel SEO article. Signals curiosity about delivery delays, not buying intent."),
-    DemoAsset("blog-route-costs", "Blog: what a bad route really costs", None, "page", "route planning", 2, 12,
-              "SEO article for planners. Signals fuel or overtime cost pressure."),
-    DemoAsset("newsletter", "Newsletter sign-up", None, "form", "visibility", 3, 5,
-              "Opt-in for the monthly ops newsletter. Signals interest, not a project."),
-    DemoAsset("demo-request", "Demo request", None, "demo_request", "visibility", 40, 0,
-              "The buyer asked for a demo: call within 5 minutes. Signals an active evaluation.",
-              hand_raiser=True, is_public_form=True),
-    DemoAsset("contact-sales", "Contact sales", None, "contact_sales", "pricing", 40, 0,
-              "A direct request to talk to sales, often about pricing or a deadline. Call now.",
-              hand_raiser=True),
-    DemoAsset("webinar-live-tracking", "Webinar: live tracking without the chaos", "freight-visibility-webinars",
-              "webinar", "visibility", 12, 6,
-              "We meant: show how dispatchers see exceptions before customers call. Attending signals "
-              "a visibility problem big enough to spend an hour on."),
-    DemoAsset("whitepaper-visibility", "Whitepaper: the state of freight visibility",
-              "freight-visibility-webinars", "whitepaper", "visibility", 10, 6,
-              "Benchmark report. Downloading it signals they are building a business case."),
-    DemoAsset("ad-route-planning", "Search ad: route planning software", "search-route-planning", "ad",
-              "route planning", 3, 10,
-              "Captures 'route planning software' searches. Signals an active search for a tool."),
-    DemoAsset("landing-route-planner", "Landing page: route planner", "search-route-planning", "page",
-              "route planning", 6, 7,
-              "Where the search ads land. Staying signals a planner comparing tools this month."),
-    DemoAsset("abm-ops-post", "Sponsored post: ops leaders", "abm-target-accounts", "ad", "visibility", 3, 8,
-              "For the operations buyer at target accounts. Signals the account is paying attention."),
-    DemoAsset("abm-finance-post", "Sponsored post: cost of delays for finance", "abm-target-accounts", "ad",
-              "pricing", 4, 5,
-              "For finance at target accounts. A click signals the economic buyer is looking."),
-    DemoAsset("summit-booth", "Logistics Summit booth scan", "logistics-summit", "event", "visibility", 8, 40,
-              "Badge scanned at booth B12 after a live demo. Signals a conversation already happened."),
-    DemoAsset("playbook-lean-ops", "Playbook: leaner logistics operations", "nurture-ops-leaders", "email",
-              "route planning", 4, 7,
-              "Nurture email with the playbook. A click signals the lead is still reading."),
-    DemoAsset("email-pricing-explainer", "Email: how our pricing works", "nurture-ops-leaders", "email",
-              "pricing", 6, 4,
-              "Late nurture step. A click signals they are close to asking for a quote."),
-    DemoAsset("partner-intro", "Partner intro request", "partner-referrals", "form", "integrations", 30, 0,
-              "A TMS partner asked us to call their client. Treat like a demo request.", hand_raiser=True),
+    DemoAsset(
+        "pricing",
+        "Pricing page",
+        None,
+        "pricing",
+        "pricing",
+        15,
+        6,
+        "Built to answer 'what will this cost us?'. A visit signals budgeting has started: "
+        "the buyer is comparing vendors, not learning about the problem.",
+    ),
+    DemoAsset(
+        "product-tour",
+        "Product tour video",
+        None,
+        "video",
+        "visibility",
+        8,
+        6,
+        "A 4-minute tour of live tracking. Watching it signals they want to see the product, "
+        "usually after a late-shipment escalation.",
+    ),
+    DemoAsset(
+        "case-study-nordic-freight",
+        "Customer story: Nordic Freight",
+        None,
+        "case_study",
+        "customer proof",
+        10,
+        5,
+        "Proof that a mid-size carrier cut 'where is my order' calls by 60%. Reading it signals "
+        "they need a story to sell internally.",
+    ),
+    DemoAsset(
+        "blog-late-deliveries",
+        "Blog: 7 causes of late deliveries",
+        None,
+        "page",
+        "visibility",
+        2,
+        14,
+        "Top-of-funnel SEO article. Signals curiosity about delivery delays, not buying intent.",
+    ),
+    DemoAsset(
+        "blog-route-costs",
+        "Blog: what a bad route really costs",
+        None,
+        "page",
+        "route planning",
+        2,
+        12,
+        "SEO article for planners. Signals fuel or overtime cost pressure.",
+    ),
+    DemoAsset(
+        "newsletter",
+        "Newsletter sign-up",
+        None,
+        "form",
+        "visibility",
+        3,
+        5,
+        "Opt-in for the monthly ops newsletter. Signals interest, not a project.",
+    ),
+    DemoAsset(
+        "demo-request",
+        "Demo request",
+        None,
+        "demo_request",
+        "visibility",
+        40,
+        0,
+        "The buyer asked for a demo: call within 5 minutes. Signals an active evaluation.",
+        hand_raiser=True,
+        is_public_form=True,
+    ),
+    DemoAsset(
+        "contact-sales",
+        "Contact sales",
+        None,
+        "contact_sales",
+        "pricing",
+        40,
+        0,
+        "A direct request to talk to sales, often about pricing or a deadline. Call now.",
+        hand_raiser=True,
+    ),
+    DemoAsset(
+        "webinar-live-tracking",
+        "Webinar: live tracking without the chaos",
+        "freight-visibility-webinars",
+        "webinar",
+        "visibility",
+        12,
+        6,
+        "We meant: show how dispatchers see exceptions before customers call. Attending signals "
+        "a visibility problem big enough to spend an hour on.",
+    ),
+    DemoAsset(
+        "whitepaper-visibility",
+        "Whitepaper: the state of freight visibility",
+        "freight-visibility-webinars",
+        "whitepaper",
+        "visibility",
+        10,
+        6,
+        "Benchmark report. Downloading it signals they are building a business case.",
+    ),
+    DemoAsset(
+        "ad-route-planning",
+        "Search ad: route planning software",
+        "search-route-planning",
+        "ad",
+        "route planning",
+        3,
+        10,
+        "Captures 'route planning software' searches. Signals an active search for a tool.",
+    ),
+    DemoAsset(
+        "landing-route-planner",
+        "Landing page: route planner",
+        "search-route-planning",
+        "page",
+        "route planning",
+        6,
+        7,
+        "Where the search ads land. Staying signals a planner comparing tools this month.",
+    ),
+    DemoAsset(
+        "abm-ops-post",
+        "Sponsored post: ops leaders",
+        "abm-target-accounts",
+        "ad",
+        "visibility",
+        3,
+        8,
+        "For the operations buyer at target accounts. Signals the account is paying attention.",
+    ),
+    DemoAsset(
+        "abm-finance-post",
+        "Sponsored post: cost of delays for finance",
+        "abm-target-accounts",
+        "ad",
+        "pricing",
+        4,
+        5,
+        "For finance at target accounts. A click signals the economic buyer is looking.",
+    ),
+    DemoAsset(
+        "summit-booth",
+        "Logistics Summit booth scan",
+        "logistics-summit",
+        "event",
+        "visibility",
+        8,
+        40,
+        "Badge scanned at booth B12 after a live demo. Signals a conversation already happened.",
+    ),
+    DemoAsset(
+        "playbook-lean-ops",
+        "Playbook: leaner logistics operations",
+        "nurture-ops-leaders",
+        "email",
+        "route planning",
+        4,
+        7,
+        "Nurture email with the playbook. A click signals the lead is still reading.",
+    ),
+    DemoAsset(
+        "email-pricing-explainer",
+        "Email: how our pricing works",
+        "nurture-ops-leaders",
+        "email",
+        "pricing",
+        6,
+        4,
+        "Late nurture step. A click signals they are close to asking for a quote.",
+    ),
+    DemoAsset(
+        "partner-intro",
+        "Partner intro request",
+        "partner-referrals",
+        "form",
+        "integrations",
+        30,
+        0,
+        "A TMS partner asked us to call their client. Treat like a demo request.",
+        hand_raiser=True,
+    ),
 )
 ASSET_TOUCH_KIND = {
-    "page": "page_view", "pricing": "page_view", "case_study": "page_view", "video": "page_view",
-    "whitepaper": "download", "webinar": "webinar", "email": "email_click", "form": "form_submit",
-    "demo_request": "form_submit", "contact_sales": "form_submit", "ad": "ad_click", "event": "event",
+    "page": "page_view",
+    "pricing": "page_view",
+    "case_study": "page_view",
+    "video": "page_view",
+    "whitepaper": "download",
+    "webinar": "webinar",
+    "email": "email_click",
+    "form": "form_submit",
+    "demo_request": "form_submit",
+    "contact_sales": "form_submit",
+    "ad": "ad_click",
+    "event": "event",
 }
 HAND_RAISERS = ("demo-request", "contact-sales")
 CHANNEL_SOURCE = {
-    "paid_search": "paid", "paid_social": "paid", "event": "event", "partner": "partner",
+    "paid_search": "paid",
+    "paid_social": "paid",
+    "event": "event",
+    "partner": "partner",
     "referral": "referral",
 }
 
 # (name, priority, is_default, is_account_play, tier, role, min_score, assets, campaigns, talk track, steps)
-PlayConfig = tuple[str, int, bool, bool, str, str, int | None, tuple[str, ...], tuple[str, ...], str,
-                   tuple[tuple[str, int, str, str], ...]]
+PlayConfig = tuple[
+    str,
+    int,
+    bool,
+    bool,
+    str,
+    str,
+    int | None,
+    tuple[str, ...],
+    tuple[str, ...],
+    str,
+    tuple[tuple[str, int, str, str], ...],
+]
 PLAYS: tuple[PlayConfig, ...] = (
-    ("Hand-raiser: demo request", 200, False, False, "", "", None,
-     ("demo-request", "contact-sales", "partner-intro"), (),
-     "They asked for us. Confirm the trigger (deadline, incident, contract end), then book the demo.",
-     (("call", 5, "Call now", "Hi {first_name}, you asked for a demo a few minutes ago..."),
-      ("email", 15, "Email a calendar link", "Here are three slots for a 30-minute demo."),
-      ("call", 1440, "Second call", "Following up on your demo request."),
-      ("linkedin", 2880, "Connect on LinkedIn", "Thanks for your interest in live tracking."))),
-    ("Target account: buying group", 150, False, True, "target", "", None, (), ("abm-target-accounts",),
-     "Several people at this account are engaging. Map the buying group before pitching.",
-     (("call", 5, "Call the most engaged contact", "Your team has been looking at visibility..."),
-      ("linkedin", 60, "Connect with the economic buyer", "I work with your operations team..."),
-      ("email", 1440, "Send the account brief", "A one-page view of what your peers achieved."),
-      ("meeting", 7200, "Propose a group workshop", "A 45-minute session with ops and finance."))),
-    ("Webinar follow-up", 120, False, False, "", "", None, ("webinar-live-tracking",),
-     ("freight-visibility-webinars",),
-     "Open with the webinar: which exception story matched theirs?",
-     (("call", 5, "Call about the webinar", "What made you join the live tracking session?"),
-      ("email", 30, "Send recording and case study", "Here is the recording and the Nordic Freight story."),
-      ("call", 2880, "Follow-up call", "Did the case study match your situation?"))),
-    ("Executive outreach", 110, False, False, "", "decision_maker", 40, (), (),
-     "Short and about money: cost of late deliveries, payback period, peers' results.",
-     (("call", 5, "Call the executive", "I will keep this to two minutes."),
-      ("email", 60, "Send the ROI one-pager", "Payback in under six months for carriers your size."),
-      ("linkedin", 4320, "LinkedIn follow-up", "Sharing a benchmark your peers found useful."))),
-    ("Qualify the need", 10, True, False, "", "", None, (), (),
-     "Default play: find the trigger, the owner of the problem and the timeline.",
-     (("call", 5, "Discovery call", "What prompted you to look at us now?"),
-      ("email", 120, "Recap email", "Thanks for the chat; here is what we discussed."),
-      ("call", 2880, "Second attempt", "Trying you again about your shipment visibility."))),
+    (
+        "Hand-raiser: demo request",
+        200,
+        False,
+        False,
+        "",
+        "",
+        None,
+        ("demo-request", "contact-sales", "partner-intro"),
+        (),
+        "They asked for us. Confirm the trigger (deadline, incident, contract end), then book the demo.",
+        (
+            ("call", 5, "Call now", "Hi {first_name}, you asked for a demo a few minutes ago..."),
+            ("email", 15, "Email a calendar link", "Here are three slots for a 30-minute demo."),
+            ("call", 1440, "Second call", "Following up on your demo request."),
+            ("linkedin", 2880, "Connect on LinkedIn", "Thanks for your interest in live tracking."),
+        ),
+    ),
+    (
+        "Target account: buying group",
+        150,
+        False,
+        True,
+        "target",
+        "",
+        None,
+        (),
+        ("abm-target-accounts",),
+        "Several people at this account are engaging. Map the buying group before pitching.",
+        (
+            (
+                "call",
+                5,
+                "Call the most engaged contact",
+                "Your team has been looking at visibility...",
+            ),
+            (
+                "linkedin",
+                60,
+                "Connect with the economic buyer",
+                "I work with your operations team...",
+            ),
+            (
+                "email",
+                1440,
+                "Send the account brief",
+                "A one-page view of what your peers achieved.",
+            ),
+            (
+                "meeting",
+                7200,
+                "Propose a group workshop",
+                "A 45-minute session with ops and finance.",
+            ),
+        ),
+    ),
+    (
+        "Webinar follow-up",
+        120,
+        False,
+        False,
+        "",
+        "",
+        None,
+        ("webinar-live-tracking",),
+        ("freight-visibility-webinars",),
+        "Open with the webinar: which exception story matched theirs?",
+        (
+            ("call", 5, "Call about the webinar", "What made you join the live tracking session?"),
+            (
+                "email",
+                30,
+                "Send recording and case study",
+                "Here is the recording and the Nordic Freight story.",
+            ),
+            ("call", 2880, "Follow-up call", "Did the case study match your situation?"),
+        ),
+    ),
+    (
+        "Executive outreach",
+        110,
+        False,
+        False,
+        "",
+        "decision_maker",
+        40,
+        (),
+        (),
+        "Short and about money: cost of late deliveries, payback period, peers' results.",
+        (
+            ("call", 5, "Call the executive", "I will keep this to two minutes."),
+            (
+                "email",
+                60,
+                "Send the ROI one-pager",
+                "Payback in under six months for carriers your size.",
+            ),
+            (
+                "linkedin",
+                4320,
+                "LinkedIn follow-up",
+                "Sharing a benchmark your peers found useful.",
+            ),
+        ),
+    ),
+    (
+        "Qualify the need",
+        10,
+        True,
+        False,
+        "",
+        "",
+        None,
+        (),
+        (),
+        "Default play: find the trigger, the owner of the problem and the timeline.",
+        (
+            ("call", 5, "Discovery call", "What prompted you to look at us now?"),
+            ("email", 120, "Recap email", "Thanks for the chat; here is what we discussed."),
+            ("call", 2880, "Second attempt", "Trying you again about your shipment visibility."),
+        ),
+    ),
 )
 PLAY_HAND_RAISER, PLAY_ACCOUNT, PLAY_WEBINAR, PLAY_EXECUTIVE, PLAY_DEFAULT = (p[0] for p in PLAYS)
 PLAY_STEPS = {p[0]: p[10] for p in PLAYS}
@@ -392,14 +858,42 @@ PLAY_STEPS = {p[0]: p[10] for p in PLAYS}
 GoalConfig = tuple[str, str, float, bool, bool, tuple[bool, bool, bool]]
 GOALS: tuple[GoalConfig, ...] = (
     (Metric.SALES_READY_LEADS, "Sales-ready leads", 160, True, False, (True, True, False)),
-    (Metric.SPEED_TO_LEAD_MEDIAN, "Speed to lead (median minutes)", 5, False, True, (False, True, False)),
-    (Metric.SLA_COMPLIANCE, "First responses inside the SLA", 85, False, False, (False, True, False)),
+    (
+        Metric.SPEED_TO_LEAD_MEDIAN,
+        "Speed to lead (median minutes)",
+        5,
+        False,
+        True,
+        (False, True, False),
+    ),
+    (
+        Metric.SLA_COMPLIANCE,
+        "First responses inside the SLA",
+        85,
+        False,
+        False,
+        (False, True, False),
+    ),
     (Metric.FOLLOW_UP_RATE, "Ready leads followed up", 98, False, False, (True, True, False)),
     (Metric.PIPELINE_CREATED, "Pipeline created", 2_400_000, True, False, (True, True, False)),
     (Metric.REVENUE_WON, "Revenue won", 800_000, True, False, (True, True, True)),
     (Metric.WIN_RATE, "Win rate", 35, False, False, (False, True, False)),
-    (Metric.COST_PER_READY_LEAD, "Cost per sales-ready lead", 250, False, True, (True, False, False)),
-    (Metric.GROSS_REVENUE_RETENTION, "Gross revenue retention", 90, False, False, (False, False, True)),
+    (
+        Metric.COST_PER_READY_LEAD,
+        "Cost per sales-ready lead",
+        250,
+        False,
+        True,
+        (True, False, False),
+    ),
+    (
+        Metric.GROSS_REVENUE_RETENTION,
+        "Gross revenue retention",
+        90,
+        False,
+        False,
+        (False, False, True),
+    ),
     (Metric.EXPANSION_REVENUE, "Expansion revenue", 120_000, True, False, (False, True, True)),
     (Metric.DISQUALIFICATION_RATE, "Disqualification rate", 30, False, True, (True, True, False)),
 )
@@ -408,31 +902,70 @@ QUARTER_GOALS = ((0, 1, 2, 4, 5, 8), (0, 1, 2, 3, 4, 5, 6, 7), (0, 2, 4, 5, 9))
 
 VOICE_QUOTES = (
     ("Dispatch finally stopped calling drivers for ETAs.", ("visibility", "time saved"), "QBR"),
-    ("We need the carrier scorecard in the monthly report, not a separate export.",
-     ("reporting", "feature request"), "support ticket"),
-    ("Onboarding took two weeks longer than promised.", ("onboarding", "complaint"), "renewal call"),
-    ("Route plans are 20 minutes instead of two hours every evening.", ("route planning", "time saved"), "QBR"),
-    ("Finance asked why we pay per vehicle when half the fleet is parked in winter.",
-     ("pricing", "risk"), "renewal call"),
-    ("Customers love the live tracking link in the SMS.", ("visibility", "customer experience"), "NPS comment"),
-    ("Your TMS integration broke after their update; we lost a day.", ("integrations", "complaint"),
-     "support ticket"),
-    ("We'd buy the analytics add-on if it covered cold-chain temperatures.", ("analytics", "expansion"), "QBR"),
+    (
+        "We need the carrier scorecard in the monthly report, not a separate export.",
+        ("reporting", "feature request"),
+        "support ticket",
+    ),
+    (
+        "Onboarding took two weeks longer than promised.",
+        ("onboarding", "complaint"),
+        "renewal call",
+    ),
+    (
+        "Route plans are 20 minutes instead of two hours every evening.",
+        ("route planning", "time saved"),
+        "QBR",
+    ),
+    (
+        "Finance asked why we pay per vehicle when half the fleet is parked in winter.",
+        ("pricing", "risk"),
+        "renewal call",
+    ),
+    (
+        "Customers love the live tracking link in the SMS.",
+        ("visibility", "customer experience"),
+        "NPS comment",
+    ),
+    (
+        "Your TMS integration broke after their update; we lost a day.",
+        ("integrations", "complaint"),
+        "support ticket",
+    ),
+    (
+        "We'd buy the analytics add-on if it covered cold-chain temperatures.",
+        ("analytics", "expansion"),
+        "QBR",
+    ),
 )
 ACTIVITY_NOTES = {
-    "connected": ("Spoke for 10 minutes; evaluating vendors this quarter.", "Connected; asked for pricing.",
-                  "Good call, they want a technical deep-dive."),
+    "connected": (
+        "Spoke for 10 minutes; evaluating vendors this quarter.",
+        "Connected; asked for pricing.",
+        "Good call, they want a technical deep-dive.",
+    ),
     "voicemail": ("Left voicemail referencing the webinar.", "Voicemail, will try email next."),
     "no_answer": ("No answer.", "No answer, rang out.", ""),
     "bounced": ("Email bounced.",),
     "replied": ("Replied: 'send me something to read first'.", "Replied, busy until next week."),
-    "meeting_booked": ("Demo booked with ops lead and IT.", "Discovery meeting booked for Thursday."),
+    "meeting_booked": (
+        "Demo booked with ops lead and IT.",
+        "Discovery meeting booked for Thursday.",
+    ),
 }
 DEAL_PRODUCTS = ("Live tracking", "Route planning", "Visibility platform", "Fleet analytics")
-LOST_REASONS = ("Chose a competitor", "No decision", "Budget cut", "Timing: revisit next year",
-                "Missing TMS integration")
-HEALTH_NOTES = {"green": "Adoption up, champion engaged.", "yellow": "Usage dipped after reorg.",
-                "red": "Exec sponsor left; renewal at risk."}
+LOST_REASONS = (
+    "Chose a competitor",
+    "No decision",
+    "Budget cut",
+    "Timing: revisit next year",
+    "Missing TMS integration",
+)
+HEALTH_NOTES = {
+    "green": "Adoption up, champion engaged.",
+    "yellow": "Usage dipped after reorg.",
+    "red": "Exec sponsor left; renewal at risk.",
+}
 
 
 # --- Plan types ---------------------------------------------------------------------------
@@ -675,11 +1208,21 @@ def plan_accounts(*, seed: int, anchor: datetime) -> tuple[AccountPlan, ...]:
             lifecycle = "customer" if i in customers else "churned"
             became = anchor - timedelta(days=rng.randint(200, 900), seconds=rng.randint(0, 86399))
             health = rng.choice(("green", "green", "yellow", "red")) if i in customers else "red"
-        plans.append(AccountPlan(
-            name=name, domain=_domain(name), industry=industry, employees=employees, country=country,
-            tier=tier, owner=owner, lifecycle=lifecycle, became_customer_at=became, health=health,
-            created_at=anchor - timedelta(days=rng.randint(130, 1000)),
-        ))
+        plans.append(
+            AccountPlan(
+                name=name,
+                domain=_domain(name),
+                industry=industry,
+                employees=employees,
+                country=country,
+                tier=tier,
+                owner=owner,
+                lifecycle=lifecycle,
+                became_customer_at=became,
+                health=health,
+                created_at=anchor - timedelta(days=rng.randint(130, 1000)),
+            )
+        )
     return tuple(plans)
 
 
@@ -698,12 +1241,28 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 # Lead statuses the first leads always take, so every status, SLA state, review state and
 # opportunity stage appears however few leads are asked for.
 SHOWCASE = (
-    ("converted", "won"), ("converted", "lost"), ("converted", "discovery"), ("converted", "demo"),
-    ("converted", "proposal"), ("converted", "negotiation"), ("disqualified", "acknowledged"),
-    ("disqualified", "disputed"), ("disqualified", "open"), ("working", "met"), ("working", "breached"),
-    ("ready", "pending"), ("ready", "pool"), ("nurture", ""),
+    ("converted", "won"),
+    ("converted", "lost"),
+    ("converted", "discovery"),
+    ("converted", "demo"),
+    ("converted", "proposal"),
+    ("converted", "negotiation"),
+    ("disqualified", "acknowledged"),
+    ("disqualified", "disputed"),
+    ("disqualified", "open"),
+    ("working", "met"),
+    ("working", "breached"),
+    ("ready", "pending"),
+    ("ready", "pool"),
+    ("nurture", ""),
 )
-ACCOUNT_STATUS_WEIGHTS = {"nurture": 46, "ready": 5, "working": 8, "converted": 13, "disqualified": 28}
+ACCOUNT_STATUS_WEIGHTS = {
+    "nurture": 46,
+    "ready": 5,
+    "working": 8,
+    "converted": 13,
+    "disqualified": 28,
+}
 FREEMAIL_STATUS_WEIGHTS = {"nurture": 60, "ready": 4, "working": 6, "disqualified": 30}
 
 
@@ -725,7 +1284,9 @@ def _identity(seed: int, index: int, accounts: Sequence[AccountPlan]) -> _Identi
         domain = rng.choice(FREEMAIL_DOMAINS)
     else:
         # Target accounts attract more people: the buying groups the ABM views show.
-        account = rng.choices(accounts, weights=[3 if a.tier == "target" else 1 for a in accounts])[0]
+        account = rng.choices(accounts, weights=[3 if a.tier == "target" else 1 for a in accounts])[
+            0
+        ]
         domain = account.domain
     return _Identity(rng, f"{_local_part(first, last, index)}@{domain}", first, last, account)
 
@@ -741,7 +1302,9 @@ class _Calendar:
 
     anchor: datetime
     assets: dict[str, DemoAsset]
-    day_assets: list[tuple[list[DemoAsset], list[int]]]  # per day back: eligible assets, cum weights
+    day_assets: list[
+        tuple[list[DemoAsset], list[int]]
+    ]  # per day back: eligible assets, cum weights
     next_business_start: datetime
 
     @classmethod
@@ -751,8 +1314,10 @@ class _Calendar:
         for back in range(LEAD_WINDOW_DAYS + 40):
             day = anchor.date() - timedelta(days=back)
             eligible = [
-                a for a in ASSETS
-                if not a.hand_raiser and a.popularity
+                a
+                for a in ASSETS
+                if not a.hand_raiser
+                and a.popularity
                 and (a.campaign is None or windows[a.campaign][0] <= day <= windows[a.campaign][1])
             ]
             cum, total = [], 0
@@ -776,12 +1341,21 @@ class _Calendar:
         day = self.anchor.date() - timedelta(days=days_back)
         while day.weekday() >= 5:
             day -= timedelta(days=1)
-        local = datetime.combine(day, time(9, 0), tzinfo=BERLIN) + timedelta(seconds=rng.randint(0, 27000))
+        local = datetime.combine(day, time(9, 0), tzinfo=BERLIN) + timedelta(
+            seconds=rng.randint(0, 27000)
+        )
         return local.astimezone(UTC)
 
 
-def plan_leads(*, seed: int, anchor: datetime, start: int, stop: int,
-               accounts: Sequence[AccountPlan], calendar: _Calendar | None = None) -> list[LeadPlan]:
+def plan_leads(
+    *,
+    seed: int,
+    anchor: datetime,
+    start: int,
+    stop: int,
+    accounts: Sequence[AccountPlan],
+    calendar: _Calendar | None = None,
+) -> list[LeadPlan]:
     """Plans for leads start..stop-1: each lead with its journey, work and outcome."""
     calendar = calendar or _Calendar.build(anchor)
     return [_plan_lead(_identity(seed, i, accounts), i, calendar) for i in range(start, stop)]
@@ -817,7 +1391,9 @@ def _buying_role(title: str) -> str:
     return "unknown"
 
 
-def _engagement(touches: Sequence[TouchPlan], assets: dict[str, DemoAsset], anchor: datetime) -> float:
+def _engagement(
+    touches: Sequence[TouchPlan], assets: dict[str, DemoAsset], anchor: datetime
+) -> float:
     kind_weights = {"meeting": 15, "page_view": 1}
     total = 0.0
     for t in touches:
@@ -853,7 +1429,9 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     if index < len(SHOWCASE):
         status, variant = SHOWCASE[index]
     else:
-        status = _weighted(rng, FREEMAIL_STATUS_WEIGHTS if account is None else ACCOUNT_STATUS_WEIGHTS)
+        status = _weighted(
+            rng, FREEMAIL_STATUS_WEIGHTS if account is None else ACCOUNT_STATUS_WEIGHTS
+        )
         variant = ""
     routed = status != "nurture"
 
@@ -890,8 +1468,10 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     # The journey: about ten touches from the first one to the ready moment.
     count = rng.randint(6, 14)
     span = max(1, int((journey_end - created_at).total_seconds()))
-    moments = sorted([created_at] + [created_at + timedelta(seconds=rng.randint(0, span))
-                                     for _ in range(count - 1)])
+    moments = sorted(
+        [created_at]
+        + [created_at + timedelta(seconds=rng.randint(0, span)) for _ in range(count - 1)]
+    )
     touches: list[TouchPlan] = []
     for j, at in enumerate(moments):
         if j == len(moments) - 1 and ready_reason == "hand_raiser":
@@ -902,9 +1482,13 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
             asset = cal.asset_at(rng, at)
         meta: dict[str, Any] = {}
         if asset.kind == "ad":
-            meta = {"utm_source": "linkedin" if asset.campaign == "abm-target-accounts" else "google",
-                    "utm_campaign": asset.campaign}
-        touches.append(TouchPlan(ASSET_TOUCH_KIND[asset.kind], asset.campaign, asset.slug, at, meta))
+            meta = {
+                "utm_source": "linkedin" if asset.campaign == "abm-target-accounts" else "google",
+                "utm_campaign": asset.campaign,
+            }
+        touches.append(
+            TouchPlan(ASSET_TOUCH_KIND[asset.kind], asset.campaign, asset.slug, at, meta)
+        )
 
     first_campaign = touches[0].campaign
     channel = next((c.channel for c in CAMPAIGNS if c.slug == first_campaign), "")
@@ -914,8 +1498,11 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     # Routing: the account owner first, else the first matching rule's weighted pool.
     owner: str | None = None
     rule: str | None = None
-    pool = status == "ready" and variant == "pool" or (
-        status == "ready" and not variant and rng.random() < 0.2)
+    pool = (
+        status == "ready"
+        and variant == "pool"
+        or (status == "ready" and not variant and rng.random() < 0.2)
+    )
     if routed and not pool:
         if account and account.owner:
             owner = account.owner
@@ -957,12 +1544,21 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
         minimum = next(r[2] for r in DQ_REASONS if r[0] == reason)
         while len(activities) < minimum:
             last = activities[-1].occurred_at
-            activities.append(ActivityPlan("call", "no_answer", "No answer.",
-                                           min(last + _seconds(rng, 4 * HOUR, 2 * DAY),
-                                               anchor - timedelta(minutes=30 - len(activities)))))
+            activities.append(
+                ActivityPlan(
+                    "call",
+                    "no_answer",
+                    "No answer.",
+                    min(
+                        last + _seconds(rng, 4 * HOUR, 2 * DAY),
+                        anchor - timedelta(minutes=30 - len(activities)),
+                    ),
+                )
+            )
         activities.sort(key=lambda a: a.occurred_at)
-        disqualified_at = min(activities[-1].occurred_at + _seconds(rng, 5 * 60, DAY),
-                              anchor - timedelta(minutes=1))
+        disqualified_at = min(
+            activities[-1].occurred_at + _seconds(rng, 5 * 60, DAY), anchor - timedelta(minutes=1)
+        )
         dq = _plan_disqualification(rng, variant, reason, len(activities), disqualified_at, anchor)
 
     # The play handed over with the lead.
@@ -987,59 +1583,155 @@ def _plan_lead(ident: _Identity, index: int, cal: _Calendar) -> LeadPlan:
     final_status = status
     final_owner = owner
     if routed and ready_at is not None:
-        events.append(EventPlan("status", None, "seed", "nurture", "ready", ready_at,
-                                {"ready_reason": ready_reason, "agreement": 1}))
-        events.append(EventPlan("owner", None, "seed", "", owner or "pool", ready_at,
-                                {"assignment_version": 1 if owner else 0}))
+        events.append(
+            EventPlan(
+                "status",
+                None,
+                "seed",
+                "nurture",
+                "ready",
+                ready_at,
+                {"ready_reason": ready_reason, "agreement": 1},
+            )
+        )
+        events.append(
+            EventPlan(
+                "owner",
+                None,
+                "seed",
+                "",
+                owner or "pool",
+                ready_at,
+                {"assignment_version": 1 if owner else 0},
+            )
+        )
         if play:
             events.append(EventPlan("play", None, "seed", "", play.play, ready_at))
         if sla_due_at:
-            events.append(EventPlan("sla", None, "seed", "", "pending", ready_at,
-                                    {"due_at": sla_due_at.isoformat()}))
+            events.append(
+                EventPlan(
+                    "sla", None, "seed", "", "pending", ready_at, {"due_at": sla_due_at.isoformat()}
+                )
+            )
         for k, act in enumerate(activities):
-            events.append(EventPlan("attempt", owner, "attempt logged", "", act.outcome, act.occurred_at,
-                                    {"channel": act.channel}))
+            events.append(
+                EventPlan(
+                    "attempt",
+                    owner,
+                    "attempt logged",
+                    "",
+                    act.outcome,
+                    act.occurred_at,
+                    {"channel": act.channel},
+                )
+            )
             if k == 0:
                 if breached_at:
-                    events.append(EventPlan("sla", None, "seed", "pending", "breached", breached_at,
-                                            {"owner": owner}))
+                    events.append(
+                        EventPlan(
+                            "sla",
+                            None,
+                            "seed",
+                            "pending",
+                            "breached",
+                            breached_at,
+                            {"owner": owner},
+                        )
+                    )
                 else:
-                    events.append(EventPlan("sla", owner, "first attempt", "pending", "met", act.occurred_at))
-                events.append(EventPlan("status", owner, "first attempt", "ready", "working", act.occurred_at))
+                    events.append(
+                        EventPlan("sla", owner, "first attempt", "pending", "met", act.occurred_at)
+                    )
+                events.append(
+                    EventPlan("status", owner, "first attempt", "ready", "working", act.occurred_at)
+                )
         if converted_at:
-            events.append(EventPlan("status", owner, "converted", "working", "converted", converted_at))
+            events.append(
+                EventPlan("status", owner, "converted", "working", "converted", converted_at)
+            )
         if disqualified_at and dq:
-            events.append(EventPlan("status", owner, dq.reason, "working", "disqualified", disqualified_at))
+            events.append(
+                EventPlan("status", owner, dq.reason, "working", "disqualified", disqualified_at)
+            )
             if dq.review_status == "disputed" and dq.reviewed_at:
-                events.append(EventPlan("status", "mia", "disqualification disputed", "disqualified", "nurture",
-                                        dq.reviewed_at))
-                events.append(EventPlan("owner", "mia", "disqualification disputed", owner or "", "",
-                                        dq.reviewed_at, {"assignment_version": 1}))
+                events.append(
+                    EventPlan(
+                        "status",
+                        "mia",
+                        "disqualification disputed",
+                        "disqualified",
+                        "nurture",
+                        dq.reviewed_at,
+                    )
+                )
+                events.append(
+                    EventPlan(
+                        "owner",
+                        "mia",
+                        "disqualification disputed",
+                        owner or "",
+                        "",
+                        dq.reviewed_at,
+                        {"assignment_version": 1},
+                    )
+                )
                 final_status, final_owner = "nurture", None
     events.sort(key=lambda e: e.at)  # stable: same-moment events keep their causal order
 
     score = fit + round(engagement)
     last_event = events[-1].at
     return LeadPlan(
-        index=index, email=ident.email, first_name=ident.first_name, last_name=ident.last_name, title=title,
-        buying_role=role, phone=phone, country=country, company_name=company,
-        account=account.domain if account else None, source=source, campaign=first_campaign,
-        fit_score=fit, engagement_score=engagement, score=score, status=final_status, owner=final_owner,
-        assignment_version=1 if owner else 0, assigned_at=assigned_at, ready_at=ready_at,
-        ready_reason=ready_reason, routing_rule=rule, pooled_at=ready_at if pool else None,
-        first_response_at=first_response, sla_due_at=sla_due_at,
-        sla_state="" if final_status == "nurture" else sla_state, sla_breached_at=breached_at,
-        breached_owner=owner if breached_at else None, escalated_at=escalated_at,
-        attempt_count=len(activities), last_touch_at=touched_until, converted_at=converted_at,
-        disqualified_at=disqualified_at, created_at=created_at, updated_at=max(last_event, touched_until),
-        touchpoints=tuple(sorted(touches, key=lambda t: t.occurred_at)), activities=tuple(activities),
-        activity_rep=owner if activities else None, events=tuple(events), play=play,
-        disqualification=dq, opportunity=opp,
+        index=index,
+        email=ident.email,
+        first_name=ident.first_name,
+        last_name=ident.last_name,
+        title=title,
+        buying_role=role,
+        phone=phone,
+        country=country,
+        company_name=company,
+        account=account.domain if account else None,
+        source=source,
+        campaign=first_campaign,
+        fit_score=fit,
+        engagement_score=engagement,
+        score=score,
+        status=final_status,
+        owner=final_owner,
+        assignment_version=1 if owner else 0,
+        assigned_at=assigned_at,
+        ready_at=ready_at,
+        ready_reason=ready_reason,
+        routing_rule=rule,
+        pooled_at=ready_at if pool else None,
+        first_response_at=first_response,
+        sla_due_at=sla_due_at,
+        sla_state="" if final_status == "nurture" else sla_state,
+        sla_breached_at=breached_at,
+        breached_owner=owner if breached_at else None,
+        escalated_at=escalated_at,
+        attempt_count=len(activities),
+        last_touch_at=touched_until,
+        converted_at=converted_at,
+        disqualified_at=disqualified_at,
+        created_at=created_at,
+        updated_at=max(last_event, touched_until),
+        touchpoints=tuple(sorted(touches, key=lambda t: t.occurred_at)),
+        activities=tuple(activities),
+        activity_rep=owner if activities else None,
+        events=tuple(events),
+        play=play,
+        disqualification=dq,
+        opportunity=opp,
     )
 
 
-def _plan_activities(rng: random.Random, status: str, first: datetime, anchor: datetime) -> list[ActivityPlan]:
-    count = {"working": rng.randint(1, 4), "converted": rng.randint(2, 5)}.get(status, rng.randint(1, 6))
+def _plan_activities(
+    rng: random.Random, status: str, first: datetime, anchor: datetime
+) -> list[ActivityPlan]:
+    count = {"working": rng.randint(1, 4), "converted": rng.randint(2, 5)}.get(
+        status, rng.randint(1, 6)
+    )
     latest = anchor - timedelta(minutes=30)
     moments = [first]
     for k in range(1, count):
@@ -1054,18 +1746,27 @@ def _plan_activities(rng: random.Random, status: str, first: datetime, anchor: d
         elif status == "converted" and k == count - 2:
             outcome = "connected"
         else:
-            outcome = rng.choices(("no_answer", "voicemail", "connected", "replied", "bounced"),
-                                  weights=(40, 25, 15, 15, 5))[0]
+            outcome = rng.choices(
+                ("no_answer", "voicemail", "connected", "replied", "bounced"),
+                weights=(40, 25, 15, 15, 5),
+            )[0]
         channel = {"replied": "email", "bounced": "email"}.get(outcome) or rng.choice(
-            ("call", "call", "call", "email", "linkedin", "sms"))
+            ("call", "call", "call", "email", "linkedin", "sms")
+        )
         if outcome == "meeting_booked":
             channel = "call"
         plans.append(ActivityPlan(channel, outcome, rng.choice(ACTIVITY_NOTES[outcome]), at))
     return plans
 
 
-def _plan_opportunity(rng: random.Random, variant: str, account: AccountPlan, owner: str,
-                      created: datetime, anchor: datetime) -> OpportunityPlan:
+def _plan_opportunity(
+    rng: random.Random,
+    variant: str,
+    account: AccountPlan,
+    owner: str,
+    created: datetime,
+    anchor: datetime,
+) -> OpportunityPlan:
     size = 1 + min(account.employees, 12000) / 1500
     amount = Decimal(round(rng.uniform(8000, 30000) * size, -2)).quantize(Decimal("0.01"))
     planned_close = created + _seconds(rng, 14 * DAY, 55 * DAY)
@@ -1077,45 +1778,78 @@ def _plan_opportunity(rng: random.Random, variant: str, account: AccountPlan, ow
             age = (anchor - created).days
             ladder = ("discovery", "demo", "proposal", "negotiation")
             stage = ladder[min(3, age // 12 + rng.randint(0, 1))]
-    closed_at = min(planned_close, anchor - timedelta(hours=1)) if stage in ("won", "lost") else None
+    closed_at = (
+        min(planned_close, anchor - timedelta(hours=1)) if stage in ("won", "lost") else None
+    )
     expected = (closed_at or created + timedelta(days=45)).date()
     return OpportunityPlan(
-        account=account.domain, owner=owner, name=f"{account.name}: {rng.choice(DEAL_PRODUCTS)}",
-        amount=amount, stage=stage, type="new", origin="marketing", created_at=created,
-        expected_close=expected, closed_at=closed_at,
+        account=account.domain,
+        owner=owner,
+        name=f"{account.name}: {rng.choice(DEAL_PRODUCTS)}",
+        amount=amount,
+        stage=stage,
+        type="new",
+        origin="marketing",
+        created_at=created,
+        expected_close=expected,
+        closed_at=closed_at,
         lost_reason=rng.choice(LOST_REASONS) if stage == "lost" else "",
     )
 
 
-def _plan_disqualification(rng: random.Random, variant: str, reason: str, attempts: int, at: datetime,
-                           anchor: datetime) -> DisqualificationPlan:
+def _plan_disqualification(
+    rng: random.Random, variant: str, reason: str, attempts: int, at: datetime, anchor: datetime
+) -> DisqualificationPlan:
     note_required = next(r[3] for r in DQ_REASONS if r[0] == reason)
     note = DQ_NOTES.get(reason, "") if note_required else rng.choice(("", "", "Checked twice."))
     review = variant
     if not review:
         old = (anchor - at).days > 7
-        review = rng.choices(("open", "acknowledged", "disputed"), weights=(25, 60, 15) if old else (85, 15, 0))[0]
+        review = rng.choices(
+            ("open", "acknowledged", "disputed"), weights=(25, 60, 15) if old else (85, 15, 0)
+        )[0]
     reviewed_at = None
     if review != "open":
         reviewed_at = at + _seconds(rng, 2 * HOUR, 5 * DAY)
         if reviewed_at >= anchor:
             # Marketing reviews within days; one disqualified last night is still open.
-            review, reviewed_at = variant or "open", (anchor - timedelta(minutes=1) if variant else None)
+            review, reviewed_at = (
+                variant or "open",
+                (anchor - timedelta(minutes=1) if variant else None),
+            )
     action = {
-        "acknowledged": rng.choice(("Excluded students from the paid search audience.",
-                                    "Tightened the form: company email required.",
-                                    "Noted; moving budget away from this keyword.")),
+        "acknowledged": rng.choice(
+            (
+                "Excluded students from the paid search audience.",
+                "Tightened the form: company email required.",
+                "Noted; moving budget away from this keyword.",
+            )
+        ),
         "disputed": "Opened pricing twice this week and matches our ICP; back to nurture.",
     }.get(review, "")
     return DisqualificationPlan(
-        reason=reason, note=note, attempts=attempts, at=at, review_status=review,
-        reviewer="mia" if review != "open" else None, action_note=action, reviewed_at=reviewed_at,
+        reason=reason,
+        note=note,
+        attempts=attempts,
+        at=at,
+        review_status=review,
+        reviewer="mia" if review != "open" else None,
+        action_note=action,
+        reviewed_at=reviewed_at,
         dispute_outcome="nurture" if review == "disputed" else "",
     )
 
 
-def _plan_play(rng: random.Random, ready_reason: str, touches: Sequence[TouchPlan], role: str, fit: int,
-               assigned_at: datetime, activities: Sequence[ActivityPlan], anchor: datetime) -> LeadPlayPlan:
+def _plan_play(
+    rng: random.Random,
+    ready_reason: str,
+    touches: Sequence[TouchPlan],
+    role: str,
+    fit: int,
+    assigned_at: datetime,
+    activities: Sequence[ActivityPlan],
+    anchor: datetime,
+) -> LeadPlayPlan:
     if ready_reason == "account":
         name, why = PLAY_ACCOUNT, "account became conversation-ready"
     elif ready_reason == "hand_raiser":
@@ -1147,43 +1881,86 @@ def plan_service(*, seed: int, anchor: datetime, accounts: Sequence[AccountPlan]
     for acc in accounts:
         if acc.lifecycle == "prospect":
             continue
-        amount = Decimal(round(rng.uniform(15000, 90000) * (1 + acc.employees / 5000), -2)).quantize(Decimal("0.01"))
+        amount = Decimal(
+            round(rng.uniform(15000, 90000) * (1 + acc.employees / 5000), -2)
+        ).quantize(Decimal("0.01"))
         if acc.lifecycle == "churned":
             due = _date_in(rng, previous)
-            renewals.append(RenewalPlan(acc.domain, due, amount, "churned", None, rng.choice(churn_codes),
-                                        "Told us at the renewal call.", _closed(rng, due, anchor)))
+            renewals.append(
+                RenewalPlan(
+                    acc.domain,
+                    due,
+                    amount,
+                    "churned",
+                    None,
+                    rng.choice(churn_codes),
+                    "Told us at the renewal call.",
+                    _closed(rng, due, anchor),
+                )
+            )
         else:
             for quarter in (previous, current, upcoming):
                 due = _date_in(rng, quarter)
                 if due < today and rng.random() < 0.85:
-                    renewed = (amount * Decimal(rng.choice(("1.00", "1.05", "1.12", "0.90")))).quantize(Decimal("0.01"))
-                    renewals.append(RenewalPlan(acc.domain, due, amount, "renewed", renewed, None, "",
-                                                _closed(rng, due, anchor)))
+                    renewed = (
+                        amount * Decimal(rng.choice(("1.00", "1.05", "1.12", "0.90")))
+                    ).quantize(Decimal("0.01"))
+                    renewals.append(
+                        RenewalPlan(
+                            acc.domain,
+                            due,
+                            amount,
+                            "renewed",
+                            renewed,
+                            None,
+                            "",
+                            _closed(rng, due, anchor),
+                        )
+                    )
                 else:
-                    renewals.append(RenewalPlan(acc.domain, due, amount, "pending", None, None, "", None))
+                    renewals.append(
+                        RenewalPlan(acc.domain, due, amount, "pending", None, None, "", None)
+                    )
         for k in range(rng.randint(2, 4)):
             health = acc.health if k == 0 else rng.choice(("green", "yellow", "red"))
-            checks.append(HealthPlan(acc.domain, health, HEALTH_NOTES[health],
-                                     anchor - timedelta(days=5 + 30 * k, seconds=rng.randint(0, DAY))))
+            checks.append(
+                HealthPlan(
+                    acc.domain,
+                    health,
+                    HEALTH_NOTES[health],
+                    anchor - timedelta(days=5 + 30 * k, seconds=rng.randint(0, DAY)),
+                )
+            )
         for quote, tags, context in rng.sample(VOICE_QUOTES, 2):
-            notes.append(VoicePlan(acc.domain, quote, tags, context,
-                                   anchor - _seconds(rng, DAY, 100 * DAY)))
+            notes.append(
+                VoicePlan(acc.domain, quote, tags, context, anchor - _seconds(rng, DAY, 100 * DAY))
+            )
     customers = [a for a in accounts if a.lifecycle == "customer"]
     for acc, stage in zip(customers, ("won", "proposal", "discovery", "lost"), strict=False):
         created = anchor - timedelta(days=rng.randint(20, 70))
         closed = created + timedelta(days=15) if stage in ("won", "lost") else None
-        expansions.append(OpportunityPlan(
-            account=acc.domain, owner=acc.owner or "sam", name=f"{acc.name}: analytics add-on (expansion)",
-            amount=Decimal(rng.randrange(10000, 60000, 500)).quantize(Decimal("0.01")), stage=stage,
-            type="expansion", origin="service", created_at=created,
-            expected_close=(closed or created + timedelta(days=60)).date(), closed_at=closed,
-            lost_reason="Budget moved to next year" if stage == "lost" else "",
-        ))
+        expansions.append(
+            OpportunityPlan(
+                account=acc.domain,
+                owner=acc.owner or "sam",
+                name=f"{acc.name}: analytics add-on (expansion)",
+                amount=Decimal(rng.randrange(10000, 60000, 500)).quantize(Decimal("0.01")),
+                stage=stage,
+                type="expansion",
+                origin="service",
+                created_at=created,
+                expected_close=(closed or created + timedelta(days=60)).date(),
+                closed_at=closed,
+                lost_reason="Budget moved to next year" if stage == "lost" else "",
+            )
+        )
     return ServicePlan(tuple(renewals), tuple(checks), tuple(notes), tuple(expansions))
 
 
 def _date_in(rng: random.Random, quarter: QuarterPlan) -> date:
-    return quarter.starts_on + timedelta(days=rng.randint(0, (quarter.ends_on - quarter.starts_on).days))
+    return quarter.starts_on + timedelta(
+        days=rng.randint(0, (quarter.ends_on - quarter.starts_on).days)
+    )
 
 
 def _closed(rng: random.Random, due: date, anchor: datetime) -> datetime:
@@ -1195,7 +1972,8 @@ def plan_demo(*, seed: int, leads: int, anchor: datetime) -> DemoPlan:
     """The whole plan in memory (tests and small runs); the writer plans leads chunk by chunk."""
     accounts = plan_accounts(seed=seed, anchor=anchor)
     return DemoPlan(
-        quarters=plan_quarters(anchor), accounts=accounts,
+        quarters=plan_quarters(anchor),
+        accounts=accounts,
         leads=tuple(plan_leads(seed=seed, anchor=anchor, start=0, stop=leads, accounts=accounts)),
         service=plan_service(seed=seed, anchor=anchor, accounts=accounts),
     )
@@ -1229,8 +2007,14 @@ def demo_users_exist() -> bool:
     return User.objects.filter(username__in=DEMO_USERNAMES).count() == len(DEMO_USERNAMES)
 
 
-def seed_demo(*, seed: int = DEFAULT_SEED, leads: int = DEFAULT_LEADS, today: date,
-              chunk_size: int = CHUNK_SIZE, progress: Callable[[str], None] | None = None) -> SeedResult:
+def seed_demo(
+    *,
+    seed: int = DEFAULT_SEED,
+    leads: int = DEFAULT_LEADS,
+    today: date,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[str], None] | None = None,
+) -> SeedResult:
     """Create the demo users, configuration and `leads` leads with their history. Safe to run twice."""
     say = progress or (lambda _msg: None)
     anchor = anchor_for(today)
@@ -1249,8 +2033,18 @@ def seed_demo(*, seed: int = DEFAULT_SEED, leads: int = DEFAULT_LEADS, today: da
         result.skipped_leads += len(existing)
         if len(existing) == len(emails):
             continue
-        plans = [p for p in plan_leads(seed=seed, anchor=anchor, start=start, stop=stop, accounts=accounts,
-                                       calendar=calendar) if p.email not in existing]
+        plans = [
+            p
+            for p in plan_leads(
+                seed=seed,
+                anchor=anchor,
+                start=start,
+                stop=stop,
+                accounts=accounts,
+                calendar=calendar,
+            )
+            if p.email not in existing
+        ]
         with transaction.atomic():
             _write_leads(plans, refs, result)
         pool_counts.update((p.routing_rule, p.owner) for p in plans if p.routing_rule and p.owner)
@@ -1259,17 +2053,44 @@ def seed_demo(*, seed: int = DEFAULT_SEED, leads: int = DEFAULT_LEADS, today: da
         with transaction.atomic():
             _finish(refs=refs, anchor=anchor, pool_counts=pool_counts, result=result)
     if result.skipped_leads:
-        result.messages.append(f"{result.skipped_leads} demo leads already existed; left them as they are.")
+        result.messages.append(
+            f"{result.skipped_leads} demo leads already existed; left them as they are."
+        )
     return result
 
 
 def demo_counts() -> dict[str, int]:
     """Rows per model, for the command's summary."""
     tracked: tuple[type[models.Model], ...] = (
-        User, Quarter, JointGoal, SlaPolicy, RoutingRule, PoolMember, QualificationAgreement, ScoringRule,
-        BuyingRoleRule, DisqualificationReason, ChurnReason, Campaign, Asset, Play, PlayStep, IntakeSource,
-        Account, Lead, Touchpoint, Activity, LeadEvent, LeadPlay, LeadPlayStep, Disqualification,
-        Opportunity, Renewal, HealthCheck, VoiceNote, Notification,
+        User,
+        Quarter,
+        JointGoal,
+        SlaPolicy,
+        RoutingRule,
+        PoolMember,
+        QualificationAgreement,
+        ScoringRule,
+        BuyingRoleRule,
+        DisqualificationReason,
+        ChurnReason,
+        Campaign,
+        Asset,
+        Play,
+        PlayStep,
+        IntakeSource,
+        Account,
+        Lead,
+        Touchpoint,
+        Activity,
+        LeadEvent,
+        LeadPlay,
+        LeadPlayStep,
+        Disqualification,
+        Opportunity,
+        Renewal,
+        HealthCheck,
+        VoiceNote,
+        Notification,
     )
     return {m._meta.label: m._default_manager.count() for m in tracked}
 
@@ -1306,10 +2127,15 @@ def _write_configuration(*, anchor: datetime, leads: int, result: SeedResult) ->
         user, created = User.objects.get_or_create(
             username=spec.username,
             defaults={
-                "first_name": spec.first_name, "last_name": spec.last_name,
-                "email": f"{spec.username}@revenue-desk.example", "is_staff": spec.is_staff,
-                "capacity": spec.capacity, "routing_weight": spec.routing_weight, "time_zone": spec.time_zone,
-                "work_start": spec.work_start, "work_end": spec.work_end,
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@revenue-desk.example",
+                "is_staff": spec.is_staff,
+                "capacity": spec.capacity,
+                "routing_weight": spec.routing_weight,
+                "time_zone": spec.time_zone,
+                "work_start": spec.work_start,
+                "work_end": spec.work_end,
             },
         )
         if created:
@@ -1322,141 +2148,258 @@ def _write_configuration(*, anchor: datetime, leads: int, result: SeedResult) ->
     quarters = {}
     for q in plan_quarters(anchor):
         quarters[q.name], created = Quarter.objects.get_or_create(
-            name=q.name, defaults={"starts_on": q.starts_on, "ends_on": q.ends_on})
+            name=q.name, defaults={"starts_on": q.starts_on, "ends_on": q.ends_on}
+        )
         _note(result, "goals.Quarter", created)
 
     campaigns: dict[str, Campaign] = {}
     quarter_plans = plan_quarters(anchor)
     for c in CAMPAIGNS:
         starts, ends = campaign_window(c, anchor)
-        quarter = next((quarters[q.name] for q in quarter_plans if q.starts_on <= starts <= q.ends_on), None)
+        quarter = next(
+            (quarters[q.name] for q in quarter_plans if q.starts_on <= starts <= q.ends_on), None
+        )
         elapsed = min(1.0, max(0.0, (anchor.date() - starts).days / max(1, (ends - starts).days)))
         cost = Decimal(c.budget * CAMPAIGN_COST_RATIO[c.slug] * elapsed).quantize(Decimal("0.01"))
-        campaigns[c.slug], created = Campaign.objects.get_or_create(slug=c.slug, defaults={
-            "name": c.name, "channel": c.channel, "quarter": quarter, "budget": Decimal(c.budget),
-            "actual_cost": cost, "starts_on": starts, "ends_on": ends, "goal": c.goal, "message": c.message,
-            "call_to_action": c.call_to_action, "sequence": c.sequence,
-            "is_active": ends >= anchor.date(),
-        })
+        campaigns[c.slug], created = Campaign.objects.get_or_create(
+            slug=c.slug,
+            defaults={
+                "name": c.name,
+                "channel": c.channel,
+                "quarter": quarter,
+                "budget": Decimal(c.budget),
+                "actual_cost": cost,
+                "starts_on": starts,
+                "ends_on": ends,
+                "goal": c.goal,
+                "message": c.message,
+                "call_to_action": c.call_to_action,
+                "sequence": c.sequence,
+                "is_active": ends >= anchor.date(),
+            },
+        )
         _note(result, "campaigns.Campaign", created)
 
     for i, (metric, name, target, scales, lower, teams) in enumerate(GOALS):
         for q_index, q in enumerate(quarter_plans):
             if i not in QUARTER_GOALS[q_index]:
                 continue
-            value = target * leads / DEFAULT_LEADS if scales else target
-            _, created = JointGoal.objects.get_or_create(quarter=quarters[q.name], metric=metric, defaults={
-                "name": name, "target": Decimal(max(1, round(value))), "lower_is_better": lower,
-                "team_marketing": teams[0], "team_sales": teams[1], "team_service": teams[2],
-            })
+            goal_target = target * leads / DEFAULT_LEADS if scales else target
+            _, created = JointGoal.objects.get_or_create(
+                quarter=quarters[q.name],
+                metric=metric,
+                defaults={
+                    "name": name,
+                    "target": Decimal(max(1, round(goal_target))),
+                    "lower_is_better": lower,
+                    "team_marketing": teams[0],
+                    "team_sales": teams[1],
+                    "team_service": teams[2],
+                },
+            )
             _note(result, "goals.JointGoal", created)
     # One segmented goal: the ABM campaign's sales-ready leads at target accounts this quarter.
     _, created = JointGoal.objects.get_or_create(
-        quarter=quarters[quarter_plans[1].name], metric=Metric.READY_TO_OPPORTUNITY,
+        quarter=quarters[quarter_plans[1].name],
+        metric=Metric.READY_TO_OPPORTUNITY,
         segment_campaign=campaigns["abm-target-accounts"],
-        defaults={"name": "ABM: ready → opportunity at target accounts", "target": Decimal(30),
-                  "team_marketing": True, "team_sales": True, "segment_tier": "target"},
+        defaults={
+            "name": "ABM: ready → opportunity at target accounts",
+            "target": Decimal(30),
+            "team_marketing": True,
+            "team_sales": True,
+            "segment_tier": "target",
+        },
     )
     _note(result, "goals.JointGoal", created)
 
-    _, created = SlaPolicy.objects.get_or_create(name="Inbound: 5 minutes in business hours", defaults={
-        "is_active": not SlaPolicy.objects.filter(is_active=True).exists(), "first_response_minutes": 5,
-        "business_hours_only": True, "time_zone": "Europe/Berlin", "work_days": "0,1,2,3,4",
-        "day_start": time(9, 0), "day_end": time(17, 0), "escalate_after_minutes": 10,
-        "reassign_after_minutes": 30,
-    })
+    _, created = SlaPolicy.objects.get_or_create(
+        name="Inbound: 5 minutes in business hours",
+        defaults={
+            "is_active": not SlaPolicy.objects.filter(is_active=True).exists(),
+            "first_response_minutes": 5,
+            "business_hours_only": True,
+            "time_zone": "Europe/Berlin",
+            "work_days": "0,1,2,3,4",
+            "day_start": time(9, 0),
+            "day_end": time(17, 0),
+            "escalate_after_minutes": 10,
+            "reassign_after_minutes": 30,
+        },
+    )
     _note(result, "routing.SlaPolicy", created)
     for order, name, countries, reps in (
         (10, "EMEA", ",".join(EMEA), ("sam",)),
         (20, "North America", ",".join(NORTH_AMERICA), ("sara",)),
         (100, "Everywhere else", "", REPS),
     ):
-        rule, created = RoutingRule.objects.get_or_create(name=name, defaults={"order": order, "countries": countries})
+        rule, created = RoutingRule.objects.get_or_create(
+            name=name, defaults={"order": order, "countries": countries}
+        )
         _note(result, "routing.RoutingRule", created)
         for rep in reps:
             _, created = PoolMember.objects.get_or_create(rule=rule, rep=users[rep])
             _note(result, "routing.PoolMember", created)
 
-    agreement, created = QualificationAgreement.objects.get_or_create(version=1, defaults={
-        "score_threshold": SCORE_THRESHOLD, "hand_raiser_ready": True, "engagement_half_life_days": HALF_LIFE_DAYS,
-        "account_min_roles": 3, "account_window_days": 30, "account_score_threshold": 150,
-        "effective_from": anchor - timedelta(days=150),
-        "marketing_signer": users["mia"], "marketing_signed_at": anchor - timedelta(days=152, hours=-10),
-        "sales_signer": users["max"], "sales_signed_at": anchor - timedelta(days=151, hours=-15),
-        "notes": "Ready = demo or contact-sales request, or fit + engagement of 60, or 3 buying roles "
-                 "engaged at one account within 30 days with an account score of 150.",
-    })
+    agreement, created = QualificationAgreement.objects.get_or_create(
+        version=1,
+        defaults={
+            "score_threshold": SCORE_THRESHOLD,
+            "hand_raiser_ready": True,
+            "engagement_half_life_days": HALF_LIFE_DAYS,
+            "account_min_roles": 3,
+            "account_window_days": 30,
+            "account_score_threshold": 150,
+            "effective_from": anchor - timedelta(days=150),
+            "marketing_signer": users["mia"],
+            "marketing_signed_at": anchor - timedelta(days=152, hours=-10),
+            "sales_signer": users["max"],
+            "sales_signed_at": anchor - timedelta(days=151, hours=-15),
+            "notes": "Ready = demo or contact-sales request, or fit + engagement of 60, or 3 buying roles "
+            "engaged at one account within 30 days with an account score of 150.",
+        },
+    )
     _note(result, "scoring.QualificationAgreement", created)
     for name, attribute, value, points in SCORING_RULES:
-        _, created = ScoringRule.objects.get_or_create(attribute=attribute, value=value,
-                                                       defaults={"name": name, "points": points})
+        _, created = ScoringRule.objects.get_or_create(
+            attribute=attribute, value=value, defaults={"name": name, "points": points}
+        )
         _note(result, "scoring.ScoringRule", created)
     for keyword, role, order in BUYING_ROLE_RULES:
-        _, created = BuyingRoleRule.objects.get_or_create(keyword=keyword, defaults={"role": role, "order": order})
+        _, created = BuyingRoleRule.objects.get_or_create(
+            keyword=keyword, defaults={"role": role, "order": order}
+        )
         _note(result, "scoring.BuyingRoleRule", created)
 
     reasons = {}
     for code, label, min_attempts, note_required, junk, description in DQ_REASONS:
-        reasons[code], created = DisqualificationReason.objects.get_or_create(code=code, defaults={
-            "label": label, "min_attempts": min_attempts, "note_required": note_required, "is_junk": junk,
-            "description": description,
-        })
+        reasons[code], created = DisqualificationReason.objects.get_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "min_attempts": min_attempts,
+                "note_required": note_required,
+                "is_junk": junk,
+                "description": description,
+            },
+        )
         _note(result, "feedback.DisqualificationReason", created)
     churn = {}
     for code, label in CHURN_REASONS:
-        churn[code], created = ChurnReason.objects.get_or_create(code=code, defaults={"label": label})
+        churn[code], created = ChurnReason.objects.get_or_create(
+            code=code, defaults={"label": label}
+        )
         _note(result, "service.ChurnReason", created)
 
     assets = {}
     for a in ASSETS:
-        assets[a.slug], created = Asset.objects.get_or_create(slug=a.slug, defaults={
-            "name": a.name, "campaign": campaigns[a.campaign] if a.campaign else None, "kind": a.kind,
-            "topic": a.topic, "url": f"https://www.revenue-desk.example/{a.slug}/", "intent_note": a.intent_note,
-            "engagement_weight": a.weight, "hand_raiser": a.hand_raiser, "is_public_form": a.is_public_form,
-        })
+        assets[a.slug], created = Asset.objects.get_or_create(
+            slug=a.slug,
+            defaults={
+                "name": a.name,
+                "campaign": campaigns[a.campaign] if a.campaign else None,
+                "kind": a.kind,
+                "topic": a.topic,
+                "url": f"https://www.revenue-desk.example/{a.slug}/",
+                "intent_note": a.intent_note,
+                "engagement_weight": a.weight,
+                "hand_raiser": a.hand_raiser,
+                "is_public_form": a.is_public_form,
+            },
+        )
         _note(result, "campaigns.Asset", created)
 
     plays = {}
     default_taken = Play.objects.filter(is_default=True, is_active=True).exists()
-    for name, priority, is_default, account_play, tier, role, min_score, match_assets, match_campaigns, talk, steps in PLAYS:
-        play, created = Play.objects.get_or_create(name=name, defaults={
-            "priority": priority, "is_default": is_default and not default_taken,
-            "is_account_play": account_play, "account_tier": tier, "buying_role": role,
-            "min_score": min_score, "talk_track": talk,
-        })
+    for (
+        name,
+        priority,
+        is_default,
+        account_play,
+        tier,
+        role,
+        min_score,
+        match_assets,
+        match_campaigns,
+        talk,
+        steps,
+    ) in PLAYS:
+        play, created = Play.objects.get_or_create(
+            name=name,
+            defaults={
+                "priority": priority,
+                "is_default": is_default and not default_taken,
+                "is_account_play": account_play,
+                "account_tier": tier,
+                "buying_role": role,
+                "min_score": min_score,
+                "talk_track": talk,
+            },
+        )
         _note(result, "plays.Play", created)
         if created:
             play.match_assets.set([assets[s] for s in match_assets])
             play.match_campaigns.set([campaigns[s] for s in match_campaigns])
         for order, (channel, offset, title, template) in enumerate(steps, start=1):
-            _, created = PlayStep.objects.get_or_create(play=play, order=order, defaults={
-                "channel": channel, "due_offset_minutes": offset, "title": title, "template": template})
+            _, created = PlayStep.objects.get_or_create(
+                play=play,
+                order=order,
+                defaults={
+                    "channel": channel,
+                    "due_offset_minutes": offset,
+                    "title": title,
+                    "template": template,
+                },
+            )
             _note(result, "plays.PlayStep", created)
         plays[name] = play.pk
 
     key = DEMO_INTAKE_KEY
-    _, created = IntakeSource.objects.get_or_create(slug="website", defaults={
-        "name": "Website", "key_prefix": key[:8], "key_hash": hashlib.sha256(key.encode()).hexdigest(),
-        "default_source": Lead.Source.WEB_FORM,
-    })
+    _, created = IntakeSource.objects.get_or_create(
+        slug="website",
+        defaults={
+            "name": "Website",
+            "key_prefix": key[:8],
+            "key_hash": hashlib.sha256(key.encode()).hexdigest(),
+            "default_source": Lead.Source.WEB_FORM,
+        },
+    )
     _note(result, "leads.IntakeSource", created)
 
     return _Refs(
-        users={u: users[u].pk for u in users}, accounts={}, campaigns={s: c.pk for s, c in campaigns.items()},
-        assets={s: a.pk for s, a in assets.items()}, plays=plays, reasons={c: r.pk for c, r in reasons.items()},
-        churn_reasons={c: r.pk for c, r in churn.items()}, agreement=agreement.pk,
+        users={u: users[u].pk for u in users},
+        accounts={},
+        campaigns={s: c.pk for s, c in campaigns.items()},
+        assets={s: a.pk for s, a in assets.items()},
+        plays=plays,
+        reasons={c: r.pk for c, r in reasons.items()},
+        churn_reasons={c: r.pk for c, r in churn.items()},
+        agreement=agreement.pk,
     )
 
 
 def _write_accounts(plans: Sequence[AccountPlan], result: SeedResult) -> dict[str, int]:
-    ids = dict(Account.objects.filter(domain__in=[p.domain for p in plans]).values_list("domain", "pk"))
+    ids = dict(
+        Account.objects.filter(domain__in=[p.domain for p in plans]).values_list("domain", "pk")
+    )
     users = dict(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", "pk"))
     new = [
-        Account(name=p.name, domain=p.domain, industry=p.industry, employees=p.employees, country=p.country,
-                tier=p.tier, owner_id=users.get(p.owner) if p.owner else None, lifecycle=p.lifecycle,
-                health=p.health, became_customer_at=p.became_customer_at, created_at=p.created_at,
-                updated_at=p.became_customer_at or p.created_at)
-        for p in plans if p.domain not in ids
+        Account(
+            name=p.name,
+            domain=p.domain,
+            industry=p.industry,
+            employees=p.employees,
+            country=p.country,
+            tier=p.tier,
+            owner_id=users.get(p.owner) if p.owner else None,
+            lifecycle=p.lifecycle,
+            health=p.health,
+            became_customer_at=p.became_customer_at,
+            created_at=p.created_at,
+            updated_at=p.became_customer_at or p.created_at,
+        )
+        for p in plans
+        if p.domain not in ids
     ]
     with _historic_timestamps(Account):
         Account.objects.bulk_create(new)
@@ -1468,48 +2411,113 @@ def _write_accounts(plans: Sequence[AccountPlan], result: SeedResult) -> dict[st
 def _write_service(plan: ServicePlan, refs: _Refs, result: SeedResult) -> None:
     """Per account, each kind of service record is seeded only if the account has none yet."""
     acc = refs.accounts
-    has_renewals = set(Renewal.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True))
-    has_checks = set(HealthCheck.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True))
-    has_notes = set(VoiceNote.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True))
-    has_expansion = set(Opportunity.objects.filter(account_id__in=acc.values(), origin="service")
-                        .values_list("account_id", flat=True))
+    has_renewals = set(
+        Renewal.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True)
+    )
+    has_checks = set(
+        HealthCheck.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True)
+    )
+    has_notes = set(
+        VoiceNote.objects.filter(account_id__in=acc.values()).values_list("account_id", flat=True)
+    )
+    has_expansion = set(
+        Opportunity.objects.filter(account_id__in=acc.values(), origin="service").values_list(
+            "account_id", flat=True
+        )
+    )
     sid = refs.users["sid"]
     renewals = [
-        Renewal(account_id=acc[r.account], due_on=r.due_on, amount=r.amount, outcome=r.outcome,
-                renewed_amount=r.renewed_amount,
-                churn_reason_id=refs.churn_reasons[r.churn_reason] if r.churn_reason else None,
-                churn_note=r.churn_note, closed_at=r.closed_at, closed_by_id=sid if r.closed_at else None,
-                created_at=datetime.combine(r.due_on, time(8), tzinfo=UTC) - timedelta(days=90),
-                updated_at=r.closed_at or datetime.combine(r.due_on, time(8), tzinfo=UTC) - timedelta(days=90))
-        for r in plan.renewals if acc[r.account] not in has_renewals
+        Renewal(
+            account_id=acc[r.account],
+            due_on=r.due_on,
+            amount=r.amount,
+            outcome=r.outcome,
+            renewed_amount=r.renewed_amount,
+            churn_reason_id=refs.churn_reasons[r.churn_reason] if r.churn_reason else None,
+            churn_note=r.churn_note,
+            closed_at=r.closed_at,
+            closed_by_id=sid if r.closed_at else None,
+            created_at=datetime.combine(r.due_on, time(8), tzinfo=UTC) - timedelta(days=90),
+            updated_at=r.closed_at
+            or datetime.combine(r.due_on, time(8), tzinfo=UTC) - timedelta(days=90),
+        )
+        for r in plan.renewals
+        if acc[r.account] not in has_renewals
     ]
-    checks = [HealthCheck(account_id=acc[h.account], health=h.health, note=h.note, set_by_id=sid, at=h.at)
-              for h in plan.health_checks if acc[h.account] not in has_checks]
-    notes = [VoiceNote(account_id=acc[v.account], author_id=sid, quote=v.quote, tags=list(v.tags),
-                       context=v.context, created_at=v.created_at, updated_at=v.created_at)
-             for v in plan.voice_notes if acc[v.account] not in has_notes]
+    checks = [
+        HealthCheck(account_id=acc[h.account], health=h.health, note=h.note, set_by_id=sid, at=h.at)
+        for h in plan.health_checks
+        if acc[h.account] not in has_checks
+    ]
+    notes = [
+        VoiceNote(
+            account_id=acc[v.account],
+            author_id=sid,
+            quote=v.quote,
+            tags=list(v.tags),
+            context=v.context,
+            created_at=v.created_at,
+            updated_at=v.created_at,
+        )
+        for v in plan.voice_notes
+        if acc[v.account] not in has_notes
+    ]
     with _historic_timestamps(Renewal, VoiceNote):
-        for model_class, rows in ((Renewal, renewals), (HealthCheck, checks), (VoiceNote, notes)):
-            model_class._default_manager.bulk_create(rows)
-            result.created[model_class._meta.label] += len(rows)
+        Renewal.objects.bulk_create(renewals)
+        HealthCheck.objects.bulk_create(checks)
+        VoiceNote.objects.bulk_create(notes)
+    result.created["service.Renewal"] += len(renewals)
+    result.created["service.HealthCheck"] += len(checks)
+    result.created["service.VoiceNote"] += len(notes)
     result.created["opportunities.Opportunity"] += _insert_rows(
-        Opportunity, OPPORTUNITY_COLUMNS,
-        [_opportunity_row(o, refs, None) for o in plan.expansions if acc[o.account] not in has_expansion],
+        Opportunity,
+        OPPORTUNITY_COLUMNS,
+        [
+            _opportunity_row(o, refs, None)
+            for o in plan.expansions
+            if acc[o.account] not in has_expansion
+        ],
     )
 
 
 OPPORTUNITY_COLUMNS = (
-    "account_id", "primary_lead_id", "owner_id", "name", "amount", "stage", "type", "origin", "created_at",
-    "updated_at", "expected_close", "closed_at", "lost_reason",
+    "account_id",
+    "primary_lead_id",
+    "owner_id",
+    "name",
+    "amount",
+    "stage",
+    "type",
+    "origin",
+    "created_at",
+    "updated_at",
+    "expected_close",
+    "closed_at",
+    "lost_reason",
 )
 
 
 def _opportunity_row(o: OpportunityPlan, refs: _Refs, lead_id: int | None) -> tuple[Any, ...]:
-    return (refs.accounts[o.account], lead_id, refs.users[o.owner], o.name, o.amount, o.stage, o.type, o.origin,
-            o.created_at, o.closed_at or o.created_at, o.expected_close, o.closed_at, o.lost_reason)
+    return (
+        refs.accounts[o.account],
+        lead_id,
+        refs.users[o.owner],
+        o.name,
+        o.amount,
+        o.stage,
+        o.type,
+        o.origin,
+        o.created_at,
+        o.closed_at or o.created_at,
+        o.expected_close,
+        o.closed_at,
+        o.lost_reason,
+    )
 
 
-def _insert_rows(model_class: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
+def _insert_rows(
+    model_class: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> int:
     """Bulk-insert rows whose primary keys nobody needs back; returns the number inserted.
 
     On PostgreSQL this is COPY: for a million touchpoints, bulk_create spends most of its
@@ -1522,14 +2530,12 @@ def _insert_rows(model_class: type[models.Model], columns: Sequence[str], rows: 
         return 0
     fields = {f.attname: f for f in model_class._meta.concrete_fields}
     if connection.vendor == "postgresql":
-        from psycopg import sql
         from psycopg.types.json import Jsonb
 
         json_at = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(model_class._meta.db_table),
-            sql.SQL(", ").join(sql.Identifier(fields[c].column) for c in columns),
-        )
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(fields[c].get_attname_column()[1] or c) for c in columns)
+        statement = f"COPY {quote(model_class._meta.db_table)} ({names}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 if json_at:
@@ -1541,7 +2547,8 @@ def _insert_rows(model_class: type[models.Model], columns: Sequence[str], rows: 
         return len(rows)
     with _historic_timestamps(model_class):
         model_class._default_manager.bulk_create(
-            [model_class(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH_SIZE
+            [model_class(**dict(zip(columns, row, strict=True))) for row in rows],
+            batch_size=BATCH_SIZE,
         )
     return len(rows)
 
@@ -1556,17 +2563,39 @@ def _write_leads(plans: Sequence[LeadPlan], refs: _Refs, result: SeedResult) -> 
 
     leads = [
         Lead(
-            email=p.email, first_name=p.first_name, last_name=p.last_name, title=p.title,
-            buying_role=p.buying_role, phone=p.phone, country=p.country, company_name=p.company_name,
-            account_id=accounts[p.account] if p.account else None, source=p.source,
-            campaign_id=campaigns[p.campaign] if p.campaign else None, fit_score=p.fit_score,
-            engagement_score=p.engagement_score, score=p.score, status=p.status, owner_id=uid(p.owner),
-            assignment_version=p.assignment_version, assigned_at=p.assigned_at, ready_at=p.ready_at,
-            ready_agreement_id=refs.agreement if p.ready_at else None, ready_reason=p.ready_reason,
-            pooled_at=p.pooled_at, first_response_at=p.first_response_at, sla_due_at=p.sla_due_at,
-            sla_state=p.sla_state, sla_breached_at=p.sla_breached_at, breached_owner_id=uid(p.breached_owner),
-            escalated_at=p.escalated_at, attempt_count=p.attempt_count, last_touch_at=p.last_touch_at,
-            converted_at=p.converted_at, disqualified_at=p.disqualified_at, created_at=p.created_at,
+            email=p.email,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            title=p.title,
+            buying_role=p.buying_role,
+            phone=p.phone,
+            country=p.country,
+            company_name=p.company_name,
+            account_id=accounts[p.account] if p.account else None,
+            source=p.source,
+            campaign_id=campaigns[p.campaign] if p.campaign else None,
+            fit_score=p.fit_score,
+            engagement_score=p.engagement_score,
+            score=p.score,
+            status=p.status,
+            owner_id=uid(p.owner),
+            assignment_version=p.assignment_version,
+            assigned_at=p.assigned_at,
+            ready_at=p.ready_at,
+            ready_agreement_id=refs.agreement if p.ready_at else None,
+            ready_reason=p.ready_reason,
+            pooled_at=p.pooled_at,
+            first_response_at=p.first_response_at,
+            sla_due_at=p.sla_due_at,
+            sla_state=p.sla_state,
+            sla_breached_at=p.sla_breached_at,
+            breached_owner_id=uid(p.breached_owner),
+            escalated_at=p.escalated_at,
+            attempt_count=p.attempt_count,
+            last_touch_at=p.last_touch_at,
+            converted_at=p.converted_at,
+            disqualified_at=p.disqualified_at,
+            created_at=p.created_at,
             updated_at=p.updated_at,
         )
         for p in plans
@@ -1578,76 +2607,178 @@ def _write_leads(plans: Sequence[LeadPlan], refs: _Refs, result: SeedResult) -> 
     count["leads.Lead"] += len(leads)
     count["leads.Touchpoint"] += _insert_rows(
         Touchpoint,
-        ("lead_id", "account_id", "kind", "campaign_id", "asset_id", "occurred_at", "metadata", "created_at"),
+        (
+            "lead_id",
+            "account_id",
+            "kind",
+            "campaign_id",
+            "asset_id",
+            "occurred_at",
+            "metadata",
+            "created_at",
+        ),
         [
-            (lead.pk, lead.account_id, t.kind, campaigns[t.campaign] if t.campaign else None,
-             assets[t.asset] if t.asset else None, t.occurred_at, t.metadata, t.occurred_at)
-            for lead, p in pairs for t in p.touchpoints
+            (
+                lead.pk,
+                lead.account_id,
+                t.kind,
+                campaigns[t.campaign] if t.campaign else None,
+                assets[t.asset] if t.asset else None,
+                t.occurred_at,
+                t.metadata,
+                t.occurred_at,
+            )
+            for lead, p in pairs
+            for t in p.touchpoints
         ],
     )
     count["leads.Activity"] += _insert_rows(
         Activity,
         ("lead_id", "rep_id", "channel", "outcome", "note", "occurred_at", "created_at"),
         [
-            (lead.pk, uid(p.activity_rep), a.channel, a.outcome, a.note, a.occurred_at, a.occurred_at)
-            for lead, p in pairs for a in p.activities
+            (
+                lead.pk,
+                uid(p.activity_rep),
+                a.channel,
+                a.outcome,
+                a.note,
+                a.occurred_at,
+                a.occurred_at,
+            )
+            for lead, p in pairs
+            for a in p.activities
         ],
     )
     count["opportunities.Opportunity"] += _insert_rows(
-        Opportunity, OPPORTUNITY_COLUMNS,
+        Opportunity,
+        OPPORTUNITY_COLUMNS,
         [_opportunity_row(p.opportunity, refs, lead.pk) for lead, p in pairs if p.opportunity],
     )
     count["leads.LeadEvent"] += _insert_rows(
         LeadEvent,
         ("lead_id", "kind", "actor_id", "reason", "old_value", "new_value", "payload", "at"),
         [
-            (lead.pk, e.kind, uid(e.actor), e.reason, e.old_value, e.new_value,
-             {**e.payload, "old_owner_id": users.get(e.old_value), "new_owner_id": users.get(e.new_value)}
-             if e.kind == "owner" else e.payload, e.at)
-            for lead, p in pairs for e in p.events
+            (
+                lead.pk,
+                e.kind,
+                uid(e.actor),
+                e.reason,
+                e.old_value,
+                e.new_value,
+                {
+                    **e.payload,
+                    "old_owner_id": users.get(e.old_value),
+                    "new_owner_id": users.get(e.new_value),
+                }
+                if e.kind == "owner"
+                else e.payload,
+                e.at,
+            )
+            for lead, p in pairs
+            for e in p.events
         ],
     )
     count["feedback.Disqualification"] += _insert_rows(
         Disqualification,
-        ("lead_id", "rep_id", "reason_id", "note", "attempts_at_time", "at", "review_status", "reviewer_id",
-         "action_note", "reviewed_at", "dispute_outcome"),
+        (
+            "lead_id",
+            "rep_id",
+            "reason_id",
+            "note",
+            "attempts_at_time",
+            "at",
+            "review_status",
+            "reviewer_id",
+            "action_note",
+            "reviewed_at",
+            "dispute_outcome",
+        ),
         [
-            (lead.pk, uid(p.activity_rep), refs.reasons[d.reason], d.note, d.attempts, d.at, d.review_status,
-             uid(d.reviewer), d.action_note, d.reviewed_at, d.dispute_outcome)
-            for lead, p in pairs if (d := p.disqualification)
+            (
+                lead.pk,
+                uid(p.activity_rep),
+                refs.reasons[d.reason],
+                d.note,
+                d.attempts,
+                d.at,
+                d.review_status,
+                uid(d.reviewer),
+                d.action_note,
+                d.reviewed_at,
+                d.dispute_outcome,
+            )
+            for lead, p in pairs
+            if (d := p.disqualification)
         ],
     )
     with_play = [(lead, p, p.play) for lead, p in pairs if p.play]
     lead_plays = [
-        LeadPlay(lead_id=lead.pk, play_id=refs.plays[play.play], attached_at=play.attached_at,
-                 match_reason=play.match_reason)
+        LeadPlay(
+            lead_id=lead.pk,
+            play_id=refs.plays[play.play],
+            attached_at=play.attached_at,
+            match_reason=play.match_reason,
+        )
         for lead, _, play in with_play
     ]
     LeadPlay.objects.bulk_create(lead_plays, batch_size=BATCH_SIZE)
     count["plays.LeadPlay"] += len(lead_plays)
     count["plays.LeadPlayStep"] += _insert_rows(
         LeadPlayStep,
-        ("lead_play_id", "order", "channel", "title", "template", "due_at", "completed_at", "completed_by_id"),
+        (
+            "lead_play_id",
+            "order",
+            "channel",
+            "title",
+            "template",
+            "due_at",
+            "completed_at",
+            "completed_by_id",
+        ),
         [
-            (lead_play.pk, s.order, s.channel, s.title, s.template, s.due_at, s.completed_at,
-             uid(p.activity_rep) if s.completed_at else None)
-            for lead_play, (_, p, play) in zip(lead_plays, with_play, strict=True) for s in play.steps
+            (
+                lead_play.pk,
+                s.order,
+                s.channel,
+                s.title,
+                s.template,
+                s.due_at,
+                s.completed_at,
+                uid(p.activity_rep) if s.completed_at else None,
+            )
+            for lead_play, (_, p, play) in zip(lead_plays, with_play, strict=True)
+            for s in play.steps
         ],
     )
 
 
-def _finish(*, refs: _Refs, anchor: datetime, pool_counts: Counter[tuple[str, str]], result: SeedResult) -> None:
+def _finish(
+    *, refs: _Refs, anchor: datetime, pool_counts: Counter[tuple[str, str]], result: SeedResult
+) -> None:
     """Roll-ups that depend on all leads: account scores, new customers, pool counters, notifications."""
     account_ids = list(refs.accounts.values())
-    totals = dict(Lead.objects.filter(account_id__in=account_ids).values("account_id")
-                  .annotate(s=Sum("engagement_score")).values_list("account_id", "s"))
+    totals = dict(
+        Lead.objects.filter(account_id__in=account_ids)
+        .values("account_id")
+        .annotate(s=Sum("engagement_score"))
+        .values_list("account_id", "s")
+    )
     roles: dict[int, set[str]] = {}
-    for account_id, role in (Lead.objects.filter(account_id__in=account_ids,
-                                                 last_touch_at__gte=anchor - timedelta(days=30))
-                             .exclude(buying_role="unknown").values_list("account_id", "buying_role").distinct()):
+    for account_id, role in (
+        Lead.objects.filter(
+            account_id__in=account_ids, last_touch_at__gte=anchor - timedelta(days=30)
+        )
+        .exclude(buying_role="unknown")
+        .values_list("account_id", "buying_role")
+        .distinct()
+    ):
         roles.setdefault(account_id, set()).add(role)
-    won = dict(Opportunity.objects.filter(account_id__in=account_ids, stage="won", type="new")
-               .values("account_id").annotate(first=Min("closed_at")).values_list("account_id", "first"))
+    won = dict(
+        Opportunity.objects.filter(account_id__in=account_ids, stage="won", type="new")
+        .values("account_id")
+        .annotate(first=Min("closed_at"))
+        .values_list("account_id", "first")
+    )
     changed = []
     for account in Account.objects.filter(pk__in=account_ids):
         account.engagement_score = round(totals.get(account.pk) or 0.0, 2)
@@ -1660,36 +2791,76 @@ def _finish(*, refs: _Refs, anchor: datetime, pool_counts: Counter[tuple[str, st
             account.became_customer_at = won[account.pk]
             account.health = account.health or "green"
         changed.append(account)
-    Account.objects.bulk_update(changed, ["engagement_score", "buying_roles_engaged", "is_conversation_ready",
-                                          "ready_since", "lifecycle", "became_customer_at", "health"])
+    Account.objects.bulk_update(
+        changed,
+        [
+            "engagement_score",
+            "buying_roles_engaged",
+            "is_conversation_ready",
+            "ready_since",
+            "lifecycle",
+            "became_customer_at",
+            "health",
+        ],
+    )
 
     rules = dict(RoutingRule.objects.values_list("name", "pk"))
     for (rule, rep), count in pool_counts.items():
         PoolMember.objects.filter(rule_id=rules.get(rule), rep_id=refs.users[rep]).update(
-            assigned=models.F("assigned") + count)
+            assigned=models.F("assigned") + count
+        )
 
     sam, max_ = refs.users["sam"], refs.users["max"]
     if Notification.objects.filter(recipient_id__in=[sam, max_]).exists():
         return
-    pending = list(Lead.objects.filter(owner_id=sam, sla_state="pending").order_by("-ready_at", "pk")[:2])
-    breached = Lead.objects.filter(owner_id=sam, sla_state="breached").order_by("-ready_at", "pk").first()
+    pending = list(
+        Lead.objects.filter(owner_id=sam, sla_state="pending").order_by("-ready_at", "pk")[:2]
+    )
+    breached = (
+        Lead.objects.filter(owner_id=sam, sla_state="breached").order_by("-ready_at", "pk").first()
+    )
     notes = [
-        Notification(recipient_id=sam, kind=Notification.Kind.LEAD_ASSIGNED, lead=lead,
-                     title=f"New lead: {lead.display_name}", body=f"{lead.title} at {lead.company_name}.",
-                     created_at=lead.assigned_at)
+        Notification(
+            recipient_id=sam,
+            kind=Notification.Kind.LEAD_ASSIGNED,
+            lead=lead,
+            title=f"New lead: {lead.display_name}",
+            body=f"{lead.title} at {lead.company_name}.",
+            created_at=lead.assigned_at,
+        )
         for lead in pending
     ]
     if breached:
-        notes.append(Notification(recipient_id=max_, kind=Notification.Kind.SLA_ESCALATION, lead=breached,
-                                  title=f"SLA breached: {breached.display_name} (Sam Novak)",
-                                  body="No first response within 5 minutes.", created_at=breached.sla_due_at))
-        notes.append(Notification(recipient_id=sam, kind=Notification.Kind.SLA_ESCALATION, lead=breached,
-                                  title=f"Overdue: {breached.display_name}", body="Your manager was notified.",
-                                  created_at=breached.sla_due_at, read_at=breached.first_response_at))
-    notes.append(Notification(recipient_id=sam, kind=Notification.Kind.CAPACITY,
-                              title="You are close to your capacity",
-                              body="Routing skips reps at capacity; close or hand back leads you cannot work.",
-                              created_at=anchor - timedelta(hours=3)))
+        notes.append(
+            Notification(
+                recipient_id=max_,
+                kind=Notification.Kind.SLA_ESCALATION,
+                lead=breached,
+                title=f"SLA breached: {breached.display_name} (Sam Novak)",
+                body="No first response within 5 minutes.",
+                created_at=breached.sla_due_at,
+            )
+        )
+        notes.append(
+            Notification(
+                recipient_id=sam,
+                kind=Notification.Kind.SLA_ESCALATION,
+                lead=breached,
+                title=f"Overdue: {breached.display_name}",
+                body="Your manager was notified.",
+                created_at=breached.sla_due_at,
+                read_at=breached.first_response_at,
+            )
+        )
+    notes.append(
+        Notification(
+            recipient_id=sam,
+            kind=Notification.Kind.CAPACITY,
+            title="You are close to your capacity",
+            body="Routing skips reps at capacity; close or hand back leads you cannot work.",
+            created_at=anchor - timedelta(hours=3),
+        )
+    )
     with _historic_timestamps(Notification):
         Notification.objects.bulk_create(notes)
     result.created["notifications.Notification"] += len(notes)

@@ -19,9 +19,14 @@ class Command(BaseCommand):
     help = "Create demo users (password 'demo'), configuration and leads with their history. Safe to rerun."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed (default 42).")
         parser.add_argument(
-            "--leads", type=int, default=demo.DEFAULT_LEADS, help="Number of demo leads (default 400)."
+            "--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed (default 42)."
+        )
+        parser.add_argument(
+            "--leads",
+            type=int,
+            default=demo.DEFAULT_LEADS,
+            help="Number of demo leads (default 400).",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the demo users already exist."
@@ -48,8 +53,12 @@ class Command(BaseCommand):
         self.stdout.write("Now in the database:")
         for label, count in demo.demo_counts().items():
             self.stdout.write(f"  {label:<34} {count:>9}")
-        self.stdout.write(self.style.SUCCESS(f"seed_demo done in {elapsed:.1f}s. Sign in as rita, max, "
-                                             "sam, sara, mia or sid with password 'demo'."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"seed_demo done in {elapsed:.1f}s. Sign in as rita, max, "
+                "sam, sara, mia or sid with password 'demo'."
+            )
+        )
 
     def _progress(self, message: str) -> None:
         self.stdout.write(message)
