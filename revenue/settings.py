@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.service",
     "apps.goals",
     "apps.notifications",
+    "apps.imports",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,8 @@ SPECTACULAR_SETTINGS = {
 INTAKE_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 PUBLIC_FORM_RATE = env.str("PUBLIC_FORM_RATE", default="20/m")
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")
+LOGIN_RATE_PER_USER = env.str("LOGIN_RATE_PER_USER", default="5/m")
 RATELIMIT_USE_CACHE = "default"
 
 LOGGING = {
