@@ -19,8 +19,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         links.append(("sales:team", "Team"))
     if roles & {Role.MARKETING, Role.REVOPS}:
         links.append(("marketing:home", "Marketing"))
-    if roles & {Role.SERVICE, Role.REVOPS}:
+    if roles & {Role.SERVICE, Role.REVOPS, Role.SALES, Role.SALES_MANAGER}:
         links.append(("service:home", "Service"))
+    if Role.MARKETING in roles:
+        links.append(("service:voice", "Voice of customer"))
+        links.append(("service:churn", "Churn reasons"))
     links.append(("accounts:list", "Accounts"))
     links.append(("goals:home", "Goals"))
     from apps.notifications.selectors import unread_count
