@@ -5,4 +5,5 @@ from apps.goals import views
 app_name = "goals"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("<int:goal_id>/records/", views.records, name="records"),
 ]

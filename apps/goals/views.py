@@ -1,4 +1,4 @@
-"""The shared goal sheet every role reads."""
+"""The shared goal sheet every role reads, and the records behind each goal's number."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from apps.core.views import HtmxHttpRequest
 from apps.goals import selectors
@@ -14,15 +15,20 @@ from apps.users.roles import role_required
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @role_required(*Role.values)
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    options = selectors.quarters()
-    quarter = selectors.pick_quarter(
-        options, name=request.GET.get("quarter"), today=timezone.localdate()
+    sheet = selectors.goal_sheet(
+        quarter_name=request.GET.get("quarter"), today=timezone.localdate()
     )
-    context = {
-        "quarters": options,
-        "quarter": quarter,
-        "goals": selectors.quarter_goals(quarter=quarter) if quarter else [],
-    }
-    return render(request, "goals/home.html", context)
+    template = "goals/home.html#goal-sheet" if request.htmx else "goals/home.html"
+    return render(request, template, {"sheet": sheet, "quarter": sheet.quarter})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@role_required(*Role.values)
+def records(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
+    drill = selectors.goal_records(user=request.user, goal_id=goal_id, request=request)
+    template = "goals/records.html#record-page" if request.htmx else "goals/records.html"
+    return render(request, template, {"drill": drill, "goal": drill.goal})

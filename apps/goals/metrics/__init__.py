@@ -82,3 +82,36 @@ __all__ = [
     "speed_to_lead_p90",
     "win_rate",
 ]
+
+# Marketing's grouped figures (campaign table, attribution, reasons over time).
+from apps.goals.metrics.marketing import (  # noqa: E402
+    ATTRIBUTION_MODELS,
+    Attribution,
+    Performance,
+    PerformanceRow,
+    ReasonsOverTime,
+    attribution,
+    campaign_performance,
+    disqualification_records,
+    funnel_steps,
+    parse_breakdown_key,
+    reasons_over_time,
+    split_cents,
+    touch_weights,
+)
+
+__all__ += [
+    "ATTRIBUTION_MODELS",
+    "Attribution",
+    "Performance",
+    "PerformanceRow",
+    "ReasonsOverTime",
+    "attribution",
+    "campaign_performance",
+    "disqualification_records",
+    "funnel_steps",
+    "parse_breakdown_key",
+    "reasons_over_time",
+    "split_cents",
+    "touch_weights",
+]
