@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from apps.campaigns.models import Campaign
+from apps.campaigns.models import Asset, Campaign
 from apps.feedback.models import Disqualification
 from apps.goals.models import Quarter
 
@@ -32,3 +33,27 @@ def open_disqualifications(*, limit: int = 20) -> QuerySet[Disqualification]:
         .select_related("lead", "lead__campaign", "lead__account", "reason", "rep")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def campaigns_with_assets(*, limit: int = 200) -> QuerySet[Campaign]:
+    """Every campaign (active first, newest start first) with its assets, in two queries."""
+    return (
+        Campaign.objects.select_related("quarter")
+        .prefetch_related(Prefetch("assets", queryset=Asset.objects.order_by("name", "pk")))
+        .order_by("-is_active", "-starts_on", "name", "pk")[:limit]
+    )
+
+
+def standalone_assets(*, limit: int = 200) -> QuerySet[Asset]:
+    """Assets that belong to no campaign (site pages, evergreen forms)."""
+    return Asset.objects.filter(campaign__isnull=True).order_by("name", "pk")[:limit]
+
+
+def campaign_for(*, campaign_id: int) -> Campaign:
+    """One campaign, or 404."""
+    return get_object_or_404(Campaign.objects.select_related("quarter"), pk=campaign_id)
+
+
+def asset_for(*, asset_id: int) -> Asset:
+    """One asset with its campaign, or 404."""
+    return get_object_or_404(Asset.objects.select_related("campaign"), pk=asset_id)

@@ -1,0 +1,22 @@
+"""django-filter FilterSet for the disqualifications API."""
+
+from __future__ import annotations
+
+import django_filters
+
+from apps.feedback.models import Disqualification
+from apps.leads.api_filters import IdFilter
+
+
+class DisqualificationApiFilter(django_filters.FilterSet):
+    review_status = django_filters.ChoiceFilter(choices=Disqualification.Review.choices)
+    reason = django_filters.CharFilter(field_name="reason__code", max_length=40)
+    rep = IdFilter(field_name="rep_id", label="Rep (user id)")
+    lead = IdFilter(field_name="lead_id", label="Lead (id)")
+    campaign = IdFilter(field_name="lead__campaign_id", label="Lead's campaign (id)")
+    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = Disqualification
+        fields: list[str] = []

@@ -1,0 +1,284 @@
+"""The marketing figures computed by hand for the world of conftest.py, and the grouped table
+pinned to the metrics module's one-campaign-at-a-time definitions."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from apps.goals import metrics
+from apps.goals.metrics import Segment, compute
+from apps.goals.metrics.marketing import Touch
+from apps.goals.models import Metric
+from tests.marketing.conftest import World, at
+
+D = Decimal
+
+
+def _row(rows, label):  # type: ignore[no-untyped-def]
+    return next(row for row in rows if row.label == label)
+
+
+def test_campaign_table_is_computed_by_hand(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    # when
+    with django_assert_max_num_queries(8):
+        table = metrics.campaign_performance(world.q4)
+
+    # then: rows for the Q4 campaigns and the Q3 one that still has Q4 figures, by name
+    assert [row.label for row in table.campaigns] == ["Old ebook", "Search", "Webinar"]
+    webinar = _row(table.campaigns, "Webinar")
+    # leads created in Q4: a1, a2, a3 (31 Dec 23:59:59); a4 (1 Jan) is out -> 3
+    # ready in Q4: a1, a2 -> 2; both attempted -> follow-up 100.0; speeds 4 and 10 -> median 7.0
+    # opportunities created in Q4: o1 10,000 + o2 5,000 -> 2, pipeline 15,000.00
+    # closed in Q4: o1 won, o2 lost -> won 1, revenue 10,000.00, win rate 50.0
+    # cost 1,000.00 -> per ready 1,000 / 2 = 500.00, per won 1,000 / 1 = 1,000.00
+    # ROI (10,000 - 1,000) / 1,000 = 900.0 %
+    assert (webinar.leads, webinar.ready, webinar.follow_up_rate) == (3, 2, D("100.0"))
+    assert webinar.speed_to_lead_median == D("7.0")
+    assert (webinar.opportunities, webinar.pipeline) == (2, D("15000.00"))
+    assert (webinar.won_deals, webinar.won_revenue, webinar.win_rate) == (
+        1,
+        D("10000.00"),
+        D("50.0"),
+    )
+    assert (webinar.cost, webinar.cost_per_ready_lead, webinar.cost_per_won_deal) == (
+        D("1000.00"),
+        D("500.00"),
+        D("1000.00"),
+    )
+    assert webinar.roi == D("900.0")
+    search = _row(table.campaigns, "Search")
+    # leads created: b2, b3 (b1 was created 30 Sep 23:59) -> 2; ready: b1 (1 Oct 00:00), b2 -> 2
+    # follow-up 1 / 2 = 50.0; speed [6] -> 6.0; opportunities created: o4 7,000 (o3 in Sep)
+    # closed: o3 won 1 Oct 00:00 -> 1 won, 2,000.00, win rate 100.0
+    # cost 3,000 -> 1,500.00 per ready, 3,000.00 per won; ROI (2,000 - 3,000) / 3,000 = -33.3
+    assert (search.leads, search.ready, search.follow_up_rate) == (2, 2, D("50.0"))
+    assert search.speed_to_lead_median == D("6.0")
+    assert (search.opportunities, search.pipeline) == (1, D("7000.00"))
+    assert (search.won_deals, search.won_revenue, search.win_rate) == (1, D("2000.00"), D("100.0"))
+    assert (search.cost_per_ready_lead, search.cost_per_won_deal, search.roi) == (
+        D("1500.00"),
+        D("3000.00"),
+        D("-33.3"),
+    )
+    ebook = _row(table.campaigns, "Old ebook")
+    # a Q3 campaign: its cost is not a Q4 cost (0.00); c1 created and ready in Q4, speed 20
+    # o5 created in Q4 (3,333.33) but won on 1 Jan 2027: no Q4 win, no win rate
+    assert (ebook.leads, ebook.ready, ebook.speed_to_lead_median) == (1, 1, D("20.0"))
+    assert (ebook.opportunities, ebook.pipeline, ebook.won_deals) == (1, D("3333.33"), 0)
+    assert (ebook.win_rate, ebook.cost, ebook.cost_per_ready_lead) == (None, D("0.00"), D("0.00"))
+    assert (ebook.cost_per_won_deal, ebook.roi) == (None, None)
+    total = table.total
+    # 7 leads (3 + 2 + 1 + n1), 6 ready, 5 followed -> 83.3; speeds 4, 10, 6, 20, 8 -> 8.0
+    # 4 opportunities, 25,333.33 pipeline; 3 closed, 2 won -> 66.7; 12,000.00 won
+    # cost 4,000 -> 666.67 per ready, 2,000.00 per won; ROI (12,000 - 4,000) / 4,000 = 200.0
+    assert (total.leads, total.ready, total.follow_up_rate, total.speed_to_lead_median) == (
+        7,
+        6,
+        D("83.3"),
+        D("8.0"),
+    )
+    assert (total.opportunities, total.pipeline, total.won_deals, total.win_rate) == (
+        4,
+        D("25333.33"),
+        2,
+        D("66.7"),
+    )
+    assert (total.won_revenue, total.cost, total.cost_per_ready_lead) == (
+        D("12000.00"),
+        D("4000.00"),
+        D("666.67"),
+    )
+    assert (total.cost_per_won_deal, total.roi) == (D("2000.00"), D("200.0"))
+    # channels: one campaign each, plus the lead without a campaign last
+    assert [(row.label, row.leads, row.ready) for row in table.channels] == [
+        ("Content / SEO", 1, 1),
+        ("Paid search", 2, 2),
+        ("Webinar", 3, 2),
+        ("No campaign", 1, 1),
+    ]
+    assert _row(table.channels, "Paid search").roi == D("-33.3")
+
+
+def test_grouped_rows_equal_the_metrics_module_for_each_campaign(world: World) -> None:
+    # given
+    table = metrics.campaign_performance(world.q4)
+    fields = {
+        Metric.SALES_READY_LEADS: "ready",
+        Metric.FOLLOW_UP_RATE: "follow_up_rate",
+        Metric.SPEED_TO_LEAD_MEDIAN: "speed_to_lead_median",
+        Metric.PIPELINE_CREATED: "pipeline",
+        Metric.REVENUE_WON: "won_revenue",
+        Metric.WIN_RATE: "win_rate",
+        Metric.COST_PER_READY_LEAD: "cost_per_ready_lead",
+        Metric.COST_PER_WON_DEAL: "cost_per_won_deal",
+    }
+    for row in table.campaigns:
+        for metric, name in fields.items():
+            # then
+            expected = compute(metric, world.q4, Segment(campaign_id=row.key)).value
+            assert getattr(row, name) == expected, (row.label, metric)
+        assert (
+            row.opportunities
+            == metrics.drilldown(
+                Metric.PIPELINE_CREATED, world.q4, Segment(campaign_id=row.key)
+            ).count()
+        )
+    for metric, name in fields.items():
+        assert getattr(table.total, name) == compute(metric, world.q4).value, metric
+
+
+def test_q3_table_uses_its_own_window(world: World) -> None:
+    # when: Q3 (1 Jul - 30 Sep): b1 created 30 Sep 23:59, x2 1 Sep, z2 1 Aug; nothing ready
+    table = metrics.campaign_performance(world.q3)
+    # then: the ebook's 500 is a Q3 cost with no ready lead and no win
+    ebook = _row(table.campaigns, "Old ebook")
+    assert (ebook.cost, ebook.cost_per_ready_lead, ebook.roi) == (D("500.00"), None, D("-100.0"))
+    assert (_row(table.campaigns, "Search").leads, table.total.leads) == (1, 3)
+    assert table.total.ready == 0
+
+
+# --- Attribution -------------------------------------------------------------------------
+
+
+def _credits(result) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    return {row.name: row.credit for row in result.campaigns}
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        # o1 (10,000; Xeno; touches t1 Old ebook, t2 Webinar, t3 Search, t4 Search, t5 Webinar)
+        # o3 (2,000; Zephyr; touches t8 Search, t9 Webinar, t10 Old ebook)
+        # first touch: o1 -> t1 Old ebook 10,000; o3 -> t8 Search 2,000
+        ("first_touch", {"Old ebook": D("10000.00"), "Search": D("2000.00")}),
+        # last touch: o1 -> t5 Webinar 10,000; o3 -> t10 Old ebook 2,000
+        ("last_touch", {"Webinar": D("10000.00"), "Old ebook": D("2000.00")}),
+        # linear: o1 2,000 a touch -> Old ebook 2,000, Webinar 4,000, Search 4,000;
+        # o3 2,000 / 3 = 666.666...: 199,998 cents floored, 2 cents left go to the first two
+        # campaigns in touch order (Search, Webinar) -> 666.67, 666.67, 666.66
+        # -> Webinar 4,666.67, Search 4,666.67, Old ebook 2,666.66 (sum 12,000.00)
+        (
+            "linear",
+            {"Webinar": D("4666.67"), "Search": D("4666.67"), "Old ebook": D("2666.66")},
+        ),
+        # W-shaped: o1: first t1 30% Old ebook 3,000; lead creation t2 (a1's first) 30% and
+        # opportunity creation t5 30% Webinar 6,000; the rest t3, t4 5% each Search 1,000.
+        # o3: first t8 30% + lead creation t8 (b1's first) 30% Search 1,200; opportunity
+        # creation t10 30% Old ebook 600; the rest t9 10% Webinar 200.
+        # -> Webinar 6,200, Old ebook 3,600, Search 2,200 (sum 12,000.00)
+        (
+            "w_shaped",
+            {"Webinar": D("6200.00"), "Old ebook": D("3600.00"), "Search": D("2200.00")},
+        ),
+    ],
+)
+def test_attribution_models_by_hand(
+    world: World, model: str, expected: dict[str, Decimal], django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # when
+    with django_assert_num_queries(2):
+        result = metrics.attribution(world.q4, model)
+    # then
+    assert _credits(result) == expected
+    assert result.won_revenue == D("12000.00") == compute(Metric.REVENUE_WON, world.q4).value
+    assert result.attributed == D("12000.00")
+    assert result.unattributed == D("0.00")
+    # both are credited: the owning rep with the whole deal, the campaigns with its shares
+    assert [(deal.name, deal.owner_name, deal.amount) for deal in result.deals] == [
+        ("Zephyr rollout", "Sam Rep", D("2000.00")),  # closed 1 Oct 00:00, in the quarter
+        ("Xeno platform", "Sam Rep", D("10000.00")),
+    ]
+    for deal in result.deals:
+        assert sum(share.amount for share in deal.shares) == deal.amount
+    assert [deal.touches for deal in result.deals] == [3, 5]
+    assert all(row.reps == ("Sam Rep",) for row in result.campaigns)
+
+
+def test_a_deal_without_campaign_touches_is_unattributed(world: World) -> None:
+    # given: a Q4 win whose account has no campaign touchpoint
+    from tests import factories
+
+    account = factories.AccountFactory(name="Quiet")
+    factories.OpportunityFactory(
+        account=account,
+        owner=world.sara,
+        amount=D("999.99"),
+        created_at=at(10, 2),
+        stage="won",
+        closed_at=at(12, 31, 23, 59, 59),
+    )
+    # when
+    result = metrics.attribution(world.q4, "linear")
+    # then
+    assert result.won_revenue == D("12999.99")
+    assert result.unattributed == D("999.99")
+    assert result.attributed == D("12000.00")
+
+
+def test_w_shaped_weights_with_coinciding_roles() -> None:
+    def t(pk: int, lead: int) -> Touch:
+        return Touch(pk, lead, pk, f"c{pk}", at(10, pk))
+
+    # one touch holds every role: it gets everything
+    assert metrics.touch_weights([t(1, 1)], "w_shaped", 1) == {0: Fraction(1)}
+    # two touches, the first is also the lead-creation touch, no other touches: 30 + 30 to the
+    # first, 30 to the last, the 10 spread over both -> 65 / 35
+    assert metrics.touch_weights([t(1, 1), t(2, 1)], "w_shaped", 1) == {
+        0: Fraction(65, 100),
+        1: Fraction(35, 100),
+    }
+    # a primary lead without touches: lead creation falls back to the first touch
+    assert metrics.touch_weights([t(1, 7), t(2, 7), t(3, 7)], "w_shaped", 9) == {
+        0: Fraction(6, 10),
+        1: Fraction(1, 10),
+        2: Fraction(3, 10),
+    }
+
+
+def test_split_cents_adds_up_exactly() -> None:
+    # 100.00 in thirds: 3,333.33... cents each, one cent left over goes to the first
+    third = Fraction(1, 3)
+    assert metrics.split_cents(D("100.00"), [("a", third), ("b", third), ("c", third)]) == {
+        "a": D("33.34"),
+        "b": D("33.33"),
+        "c": D("33.33"),
+    }
+
+
+# --- Reasons ---------------------------------------------------------------------------
+
+
+def test_reasons_over_time_by_week(world: World, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    # when
+    with django_assert_num_queries(1):
+        over_time = metrics.reasons_over_time(world.q4)
+    # then: 92 days -> 14 weeks from 1 Oct; the last holds 31 Dec alone
+    assert len(over_time.weeks) == 14
+    assert over_time.weeks[-1] == date(2026, 12, 31)
+    assert [label for _, label in over_time.reasons] == ["Student", "No budget"]
+    # d1 12 Oct -> week 1 (8-14 Oct); d2 3 Nov -> day 33 -> week 4; d3 31 Dec 23:59:59 ->
+    # week 13; d4 (Sep) and d5 (1 Jan) are outside
+    student = [0] * 14
+    student[4] = student[13] = 1
+    no_budget = [0] * 14
+    no_budget[1] = 1
+    assert over_time.series(world.student.pk) == student
+    assert over_time.series(world.no_budget.pk) == no_budget
+    assert sum(over_time.week_totals()) == 3
+
+
+def test_breakdown_records_match_the_counts(world: World) -> None:
+    # given: by reason in Q4 Student 2 (d2, d3), No budget 1 (d1)
+    rows = metrics.disqualification_breakdown(world.q4, by="reason")
+    assert [(row.label, row.count, row.rate) for row in rows] == [
+        ("Student", 2, D("33.3")),  # 2 / 6 ready leads
+        ("No budget", 1, D("16.7")),  # 1 / 6
+    ]
+    for by in ("reason", "campaign", "asset", "source", "rep"):
+        for row in metrics.disqualification_breakdown(world.q4, by=by):  # type: ignore[arg-type]
+            records = metrics.disqualification_records(world.q4, by, row.key)
+            assert records.count() == row.count, (by, row.label)

@@ -1,0 +1,447 @@
+"""The marketing pages: figures on the page, permissions, in-place review, CSV, query counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from apps.campaigns.models import Asset, Campaign
+from apps.feedback.models import Disqualification
+from apps.leads.models import Lead
+from tests import factories
+from tests.marketing.conftest import World, at, make_lead
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+# --- Performance ---------------------------------------------------------------------------
+
+
+def test_performance_page_shows_the_figures(marketing_client: Client, world: World) -> None:
+    # when
+    response = marketing_client.get("/marketing/performance/?quarter=2026-Q4&model=linear")
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Campaign funnel and money" in html
+    for figure in ("15,000.00", "900.0%", "-33.3%", "666.67", "25,333.33", "4,666.67", "2,666.66"):
+        assert figure in html, figure
+    assert 'role="img"' in html
+    assert "<title" in html
+    assert "Lead flow vs sales capacity" in html
+    assert response.context["attribution"].model == "linear"
+
+
+def test_performance_csv_matches_the_table_and_is_neutralised(
+    marketing_client: Client, world: World
+) -> None:
+    # given: a campaign whose name a spreadsheet would run as a formula
+    Campaign.objects.filter(pk=world.webinar.pk).update(name='=HYPERLINK("http://x","Webinar")')
+    # when
+    rows = _csv(
+        marketing_client.get("/marketing/performance/?quarter=2026-Q4&format=csv&table=campaigns")
+    )
+    # then
+    assert rows[0][:4] == ["Name", "Channel", "Leads", "Sales-ready leads"]
+    webinar = next(row for row in rows if "HYPERLINK" in row[0])
+    assert webinar[0].startswith("'=")
+    assert webinar[2:4] == ["3", "2"]
+    assert webinar[-1] == "900.0"
+    assert rows[-1][0] == "All leads"
+    assert rows[-1][-1] == "200.0"
+    # the other tables
+    funnel = _csv(
+        marketing_client.get("/marketing/performance/?quarter=2026-Q4&format=csv&table=funnel")
+    )
+    assert funnel == [
+        ["Step", "Count"],
+        ["Leads", "7"],
+        ["Sales-ready", "6"],
+        ["Opportunities", "4"],
+        ["Won", "2"],
+    ]
+    credit = _csv(
+        marketing_client.get(
+            "/marketing/performance/?quarter=2026-Q4&format=csv&table=attribution&model=w_shaped"
+        )
+    )
+    assert credit[1][:2] == ["Webinar", "6200.00"] or credit[1][1] == "6200.00"
+    assert [row[1] for row in credit[1:4]] == ["6200.00", "3600.00", "2200.00"]
+
+
+def test_attribution_model_switch_answers_the_region_under_htmx(
+    marketing_client: Client, world: World
+) -> None:
+    response = marketing_client.get(
+        "/marketing/performance/?quarter=2026-Q4&model=first_touch",
+        headers={"HX-Request": "true", "HX-Target": "attribution"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="attribution"')
+    assert "First touch" in html
+    assert "10,000.00" in html
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_performance_query_count_is_constant(
+    marketing_client: Client, world: World, size: int, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # given: `size` more campaigns, each with a ready lead, a touch and a won deal
+    for n in range(size):
+        campaign = factories.CampaignFactory(quarter=world.q4)
+        account = factories.AccountFactory()
+        lead = make_lead(created=at(10, 3), campaign=campaign, ready=at(10, 3), account=account)
+        factories.TouchpointFactory(lead=lead, campaign=campaign, occurred_at=at(10, 2))
+        factories.OpportunityFactory(
+            account=account,
+            primary_lead=lead,
+            owner=world.sam,
+            amount=Decimal(100 + n),
+            created_at=at(10, 4),
+            stage="won",
+            closed_at=at(10, 9),
+        )
+    # when: session, user, roles, badge, quarters, 8 table, 2 attribution, 4 lead flow = 18
+    with django_assert_max_num_queries(18):
+        response = marketing_client.get("/marketing/performance/?quarter=2026-Q4")
+    # then
+    assert len(response.context["performance"].campaigns) == 3 + size
+
+
+@pytest.mark.parametrize("client_fixture", ["sales_client", "service_client"])
+def test_performance_is_forbidden_to_sales_and_service(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    response = request.getfixturevalue(client_fixture).get("/marketing/performance/")
+    assert response.status_code == 403
+
+
+# --- Lead flow ---------------------------------------------------------------------------
+
+
+def test_landing_page_loads_the_lead_flow_in_place(marketing_client: Client) -> None:
+    # when
+    page = marketing_client.get("/marketing/").content.decode()
+    panel = marketing_client.get("/marketing/lead-flow/", headers={"HX-Request": "true"})
+    plain = marketing_client.get("/marketing/lead-flow/")
+    # then
+    assert 'hx-get="/marketing/lead-flow/"' in page
+    assert panel.content.decode().lstrip().startswith("{#") is False
+    assert 'id="lead-flow"' in panel.content.decode()
+    assert "Capacity is keeping up" in panel.content.decode()
+    assert "<html" in plain.content.decode()
+
+
+# --- Campaigns ---------------------------------------------------------------------------
+
+
+def test_marketing_creates_a_campaign_and_an_asset(marketing_client: Client, world: World) -> None:
+    # when
+    response = marketing_client.post(
+        "/marketing/campaigns/new/",
+        {
+            "name": "Spring launch",
+            "slug": "spring-launch",
+            "channel": "email",
+            "quarter": world.q4.pk,
+            "budget": "2500.00",
+            "actual_cost": "1200.50",
+            "starts_on": "2026-10-01",
+            "ends_on": "2026-10-31",
+            "goal": "40 sales-ready leads",
+            "message": "Close the quarter in days",
+            "call_to_action": "Book a demo",
+            "sequence": "Invite\nReminder",
+            "is_active": "on",
+        },
+    )
+    # then
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(slug="spring-launch")
+    assert (campaign.actual_cost, campaign.call_to_action) == (Decimal("1200.50"), "Book a demo")
+    response = marketing_client.post(
+        f"/marketing/campaigns/{campaign.pk}/assets/new/",
+        {
+            "name": "Launch demo form",
+            "slug": "launch-demo",
+            "kind": "demo_request",
+            "topic": "close",
+            "intent_note": "Wants to talk now.",
+            "engagement_weight": "20",
+            "hand_raiser": "on",
+            "is_public_form": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    asset = Asset.objects.get(slug="launch-demo")
+    assert (asset.campaign_id, asset.hand_raiser, asset.is_public_form) == (campaign.pk, True, True)
+    page = marketing_client.get("/marketing/campaigns/").content.decode()
+    assert "Wants to talk now." in page
+    assert "Close the quarter in days" in page
+
+
+def test_campaign_validation_names_the_fields(marketing_client: Client, world: World) -> None:
+    response = marketing_client.post(
+        f"/marketing/campaigns/{world.webinar.pk}/edit/",
+        {
+            "name": "",
+            "slug": world.search.slug,
+            "channel": "webinar",
+            "budget": "-5",
+            "actual_cost": "10",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-10-01",
+        },
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert set(errors) >= {"name", "slug", "budget", "ends_on"}
+
+
+def test_asset_weight_over_100_is_refused(marketing_client: Client, world: World) -> None:
+    asset = factories.AssetFactory(campaign=world.webinar)
+    response = marketing_client.post(
+        f"/marketing/assets/{asset.pk}/edit/",
+        {"name": "X", "slug": asset.slug, "kind": "page", "engagement_weight": "101"},
+    )
+    assert response.status_code == 422
+    assert "engagement_weight" in response.context["form"].errors
+
+
+def test_sales_reads_campaigns_but_cannot_edit(sales_client: Client, world: World) -> None:
+    page = sales_client.get("/marketing/campaigns/")
+    assert page.status_code == 200
+    assert "Webinar" in page.content.decode()
+    assert "Edit brief" not in page.content.decode()
+    assert sales_client.get(f"/marketing/campaigns/{world.webinar.pk}/edit/").status_code == 403
+    assert sales_client.post("/marketing/campaigns/new/", {"name": "x"}).status_code == 403
+
+
+def test_campaign_service_refuses_sales(rep, world: World) -> None:
+    from apps.campaigns import services
+    from apps.core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        services.create_campaign(
+            actor=rep, spec=services.CampaignSpec(name="x", slug="x", channel="email")
+        )
+
+
+# --- Feedback ----------------------------------------------------------------------------
+
+
+def test_feedback_shows_open_items_with_journey_and_attempts(
+    marketing_client: Client, world: World
+) -> None:
+    # given: a journey touch with an asset and an attempt with a note on a2 (d1)
+    asset = factories.AssetFactory(
+        campaign=world.webinar, name="Ops webinar replay", intent_note="Learning, not buying."
+    )
+    factories.TouchpointFactory(
+        lead=world.leads["a2"], campaign=world.webinar, asset=asset, occurred_at=at(10, 9)
+    )
+    factories.ActivityFactory(
+        lead=world.leads["a2"],
+        rep=world.sara,
+        note="Asked for a call in Q2.",
+        occurred_at=at(10, 11),
+    )
+    # when
+    response = marketing_client.get("/marketing/feedback/?quarter=2026-Q4")
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ops webinar replay" in html
+    assert "Learning, not buying." in html
+    assert "Asked for a call in Q2." in html
+    assert "Froze spend." in html
+    # Marketing is never offered sales actions
+    for sales_action in (
+        "Log attempt",
+        "Disqualify",
+        "Reassign",
+        "/attempts/",
+        "/disqualify/",
+        "/reassign/",
+    ):
+        assert sales_action not in html
+    # analytics: Student 2 (33.3%), No budget 1 (16.7%) beside Q3's No budget 1
+    analytics = response.context["breakdown"]
+    assert [(r.label, r.count, r.rate, r.previous_count, r.trend) for r in analytics] == [
+        ("Student", 2, Decimal("33.3"), 0, "new"),
+        ("No budget", 1, Decimal("16.7"), 1, "flat"),
+    ]
+    assert (
+        f"/marketing/feedback/records/?quarter=2026-Q4&amp;by=reason&amp;key={world.student.pk}"
+        in html
+    )
+
+
+def test_breakdown_by_campaign_with_records_links(marketing_client: Client, world: World) -> None:
+    response = marketing_client.get("/marketing/feedback/?quarter=2026-Q4&by=campaign")
+    rows = {(r.label, r.count, r.rate) for r in response.context["breakdown"]}
+    # d1 Webinar (1 / 2 ready), d2 Search (1 / 2), d3 no campaign (1 / 1: n1)
+    assert rows == {
+        ("Webinar", 1, Decimal("50.0")),
+        ("Search", 1, Decimal("50.0")),
+        ("—", 1, Decimal("100.0")),
+        ("Old ebook", 0, None),  # only in Q3 (d4): listed after, with 0 this quarter
+    }
+    records = marketing_client.get(
+        "/marketing/feedback/records/?quarter=2026-Q4&by=campaign&key=none"
+    )
+    assert records.context["total"] == 1
+    assert [dq.pk for dq in records.context["rows"]] == [world.disqualifications["d3"].pk]
+    by_reason = marketing_client.get(
+        f"/marketing/feedback/records/?quarter=2026-Q4&by=reason&key={world.student.pk}"
+    )
+    assert {dq.pk for dq in by_reason.context["rows"]} == {
+        world.disqualifications["d2"].pk,
+        world.disqualifications["d3"].pk,
+    }
+    assert marketing_client.get("/marketing/feedback/records/?by=rep&key=abc").status_code == 404
+
+
+def test_reasons_csv_is_neutralised(marketing_client: Client, world: World) -> None:
+    world.student.label = "@SUM(A1:A9)"
+    world.student.save()
+    rows = _csv(
+        marketing_client.get("/marketing/feedback/?quarter=2026-Q4&format=csv&table=reasons")
+    )
+    assert rows[0][0] == "Reason"
+    assert rows[0][1] == "2026-10-01"
+    assert len(rows[0]) == 16
+    assert rows[1][0] == "'@SUM(A1:A9)"
+    assert rows[1][5] == "1"
+    assert rows[1][14] == "1"
+    assert rows[1][-1] == "2"
+    assert rows[-1][0] == "All reasons"
+    assert rows[-1][-1] == "3"
+    breakdown = _csv(
+        marketing_client.get(
+            "/marketing/feedback/?quarter=2026-Q4&format=csv&table=breakdown&by=reason"
+        )
+    )
+    assert breakdown[1][:4] == ["'@SUM(A1:A9)", "2", "66.7", "33.3"]
+
+
+def test_acknowledge_in_place_with_htmx(marketing_client: Client, world: World) -> None:
+    dq = world.disqualifications["d1"]
+    response = marketing_client.post(
+        f"/marketing/feedback/{dq.pk}/review/",
+        {"decision": "acknowledge", "action_note": "Paused the student-heavy ad set"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(
+        f'<article class="card review-item review-item--done" id="review-item-{dq.pk}"'
+    )
+    assert "Paused the student-heavy ad set" in html
+    dq.refresh_from_db()
+    assert dq.review_status == Disqualification.Review.ACKNOWLEDGED
+
+
+def test_dispute_as_plain_post_sends_the_lead_back(marketing_client: Client, world: World) -> None:
+    dq = world.disqualifications["d2"]
+    Lead.objects.filter(pk=dq.lead_id).update(status=Lead.Status.DISQUALIFIED)
+    response = marketing_client.post(
+        f"/marketing/feedback/{dq.pk}/review/",
+        {"decision": "dispute-nurture", "action_note": "They asked for pricing twice."},
+    )
+    assert response.status_code == 302
+    dq.refresh_from_db()
+    assert (dq.review_status, dq.dispute_outcome) == ("disputed", "nurture")
+    assert Lead.objects.get(pk=dq.lead_id).status == Lead.Status.NURTURE
+
+
+def test_a_review_without_a_note_names_the_field(marketing_client: Client, world: World) -> None:
+    dq = world.disqualifications["d1"]
+    response = marketing_client.post(
+        f"/marketing/feedback/{dq.pk}/review/",
+        {"decision": "acknowledge", "action_note": " "},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert response["X-Refused"] == "1"
+    assert "Say what marketing will change." in response.content.decode()
+
+
+def test_a_second_review_is_a_polite_conflict(
+    marketing_client: Client, revops, world: World
+) -> None:
+    from apps.feedback.services import review_disqualification
+
+    dq = world.disqualifications["d1"]
+    review_disqualification(
+        disqualification_id=dq.pk, actor=revops, decision="acknowledge", note="Fixed the form."
+    )
+    response = marketing_client.post(
+        f"/marketing/feedback/{dq.pk}/review/",
+        {"decision": "acknowledge", "action_note": "Me too"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "already acknowledged" in html
+    assert "Fixed the form." in html
+    assert "Rita RevOps" in html
+    plain = marketing_client.post(
+        f"/marketing/feedback/{dq.pk}/review/", {"decision": "acknowledge", "action_note": "Me too"}
+    )
+    assert plain.status_code == 409
+
+
+@pytest.mark.parametrize("client_fixture", ["sales_client", "manager_client", "service_client"])
+def test_feedback_is_for_marketing_and_revops(
+    request: pytest.FixtureRequest, client_fixture: str, world: World
+) -> None:
+    client = request.getfixturevalue(client_fixture)
+    assert client.get("/marketing/feedback/").status_code == 403
+    dq = world.disqualifications["d1"]
+    assert (
+        client.post(
+            f"/marketing/feedback/{dq.pk}/review/", {"decision": "acknowledge", "action_note": "x"}
+        ).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_feedback_query_count_is_constant(
+    marketing_client: Client, world: World, size: int, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for n in range(size):
+        lead = make_lead(
+            created=at(10, 3),
+            campaign=world.webinar,
+            ready=at(10, 3),
+            account=factories.AccountFactory(),
+        )
+        factories.TouchpointFactory(
+            lead=lead,
+            campaign=world.webinar,
+            asset=factories.AssetFactory(campaign=world.webinar),
+            occurred_at=at(10, 2),
+        )
+        factories.ActivityFactory(
+            lead=lead, rep=world.sam, occurred_at=at(10, 4), note=f"Attempt {n}"
+        )
+        factories.DisqualificationFactory(
+            lead=lead, rep=world.sam, reason=world.no_budget, at=at(10, 5)
+        )
+    # session, user, roles, badge; queue 1 + 3 prefetches; counts; quarters; previous; two
+    # breakdowns (2 each); reasons over time
+    with django_assert_max_num_queries(15):
+        response = marketing_client.get("/marketing/feedback/?quarter=2026-Q4")
+    assert len(response.context["items"]) == size + 5 - 0
