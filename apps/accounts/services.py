@@ -56,3 +56,48 @@ def match_account(*, email: str, company_name: str = "", country: str = "") -> A
             )
     except IntegrityError:
         return Account.objects.get(domain=domain)
+
+
+# --- Tier -------------------------------------------------------------------------------
+# These imports sit here, not at the top, because this section was appended to a module
+# other sessions edit at the same time; nothing above depends on them.
+from django.contrib.admin.models import CHANGE, LogEntry  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from apps.core.errors import DomainError, NotAllowed  # noqa: E402
+from apps.users.models import Role, User  # noqa: E402
+from apps.users.roles import has_role  # noqa: E402
+
+TIER_EDITORS = (Role.MARKETING, Role.REVOPS)
+
+
+@transaction.atomic(durable=True)
+def set_account_tier(*, account_id: int, actor: User, tier: str) -> Account:
+    """Mark the account a target account or a standard one, and record who did it. Safe to repeat.
+
+    Only Marketing and RevOps set tiers (the SPEC's permission table); the change is written to
+    the admin log (the account's history page) in the same transaction.
+    """
+    if not has_role(actor, *TIER_EDITORS):
+        raise NotAllowed("Only Marketing and RevOps set an account's tier.", field="tier")
+    if tier not in Account.Tier.values:
+        raise DomainError(
+            f"Unknown tier {tier!r}: use one of {', '.join(Account.Tier.values)}.", field="tier"
+        )
+    account = Account.objects.select_for_update().get(pk=account_id)
+    if account.tier == tier:
+        return account
+    old = account.get_tier_display()
+    account.tier = tier
+    account.updated_at = timezone.now()
+    account.save(update_fields=["tier", "updated_at"])
+    LogEntry.objects.create(
+        user=actor,
+        content_type=ContentType.objects.get_for_model(Account),
+        object_id=str(account.pk),
+        object_repr=str(account)[:200],
+        action_flag=CHANGE,
+        change_message=f"Tier: {old} → {account.get_tier_display()}",
+    )
+    return account

@@ -15,10 +15,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     links: list[tuple[str, str]] = []
     if roles & {Role.SALES, Role.SALES_MANAGER}:
         links.append(("sales:queue", "My queue"))
+    if roles & {Role.SALES, Role.SALES_MANAGER}:
+        links.append(("sales:pipeline", "Pipeline"))
     if Role.SALES_MANAGER in roles:
         links.append(("sales:team", "Team"))
     if roles & {Role.MARKETING, Role.REVOPS}:
         links.append(("marketing:home", "Marketing"))
+    if roles & {Role.MARKETING, Role.SALES_MANAGER, Role.REVOPS, Role.SALES}:
+        links.append(("plays:list", "Plays"))
     if roles & {Role.SERVICE, Role.REVOPS, Role.SALES, Role.SALES_MANAGER}:
         links.append(("service:home", "Service"))
     if Role.MARKETING in roles:

@@ -165,3 +165,15 @@ def play_step_completed_event(*, lead: Lead, step_title: str, actor: User) -> Le
         reason="play step completed",
         new=step_title,
     )
+
+
+def buying_role_changed_event(*, lead: Lead, old: str, new: str, actor: User) -> LeadEvent:
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.FIELD,
+        actor=actor,
+        reason="buying role set by hand",
+        old=old,
+        new=new,
+        payload={"field": "buying_role"},
+    )

@@ -101,5 +101,15 @@ def grant_revops_permissions(
 def grant_revops_permissions_after_migrate(
     sender: AppConfig, *, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS, **kwargs: Any
 ) -> None:
-    """post_migrate receiver: runs once per app, right after that app's permissions exist."""
+    """post_migrate receiver: runs once per app, right after that app's permissions exist.
+
+    It also makes sure the role groups exist: users.0002_roles creates them, but a flushed
+    database (transactional tests) has none until post_migrate runs again.
+    """
+    try:
+        group_model = apps.get_model("auth", "Group")
+    except LookupError:
+        return
+    for role in Role:
+        group_model.objects.using(using).get_or_create(name=role.value)
     grant_revops_permissions(app_label=sender.label, apps=apps, using=using)

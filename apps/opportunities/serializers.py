@@ -1,0 +1,38 @@
+"""Opportunity output, shared by the opportunities API and lead conversion."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.core.serializers import UserSummary
+from apps.opportunities.models import Opportunity
+
+
+class OpportunityAccount(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    domain = serializers.CharField()
+
+
+class OpportunityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    account = OpportunityAccount()
+    owner = UserSummary()
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account",
+            "primary_lead",
+            "owner",
+            "amount",
+            "stage",
+            "type",
+            "origin",
+            "created_at",
+            "updated_at",
+            "expected_close",
+            "closed_at",
+            "lost_reason",
+        ]

@@ -1,0 +1,479 @@
+"""The accounts list and the account page: what each role sees, filters, the tier in place,
+escaping, and the query count at 5 and 500 people."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.test import Client
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.feedback.models import Disqualification
+from apps.leads.models import Lead, LeadEvent
+from apps.users.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _buying_group(owner: User | None = None, size: int = 3) -> Account:
+    """A target account with a decision maker, a champion and users who read a topic."""
+    account = factories.AccountFactory(name="Northwind", domain="northwind.example", owner=owner)
+    asset = factories.AssetFactory(
+        name="Pricing guide", topic="Pricing", intent_note="Comparing vendors on cost."
+    )
+    roles = ["decision_maker", "champion"] + ["user"] * (size - 2)
+    now = timezone.now()
+    for n, role in enumerate(roles):
+        lead = factories.LeadFactory(
+            account=account,
+            first_name=f"Person{n}",
+            last_name="Northwind",
+            buying_role=role,
+            score=10 + n,
+            owner=owner,
+            assigned_at=now if owner else None,
+        )
+        factories.TouchpointFactory(
+            lead=lead, asset=asset, occurred_at=now - timedelta(days=n % 60)
+        )
+    return account
+
+
+# --- The list ---------------------------------------------------------------------------
+
+
+def test_accounts_list_filters_by_tier_lifecycle_and_readiness(sales_client: Client) -> None:
+    # given
+    factories.AccountFactory(name="Target Ready", tier="target", is_conversation_ready=True)
+    factories.AccountFactory(name="Target Quiet", tier="target")
+    factories.AccountFactory(name="Customer Co", lifecycle="customer")
+
+    # when
+    ready = sales_client.get("/accounts/", {"tier": "target", "ready": "yes"})
+    quiet = sales_client.get("/accounts/", {"tier": "target", "ready": "no"})
+    customers = sales_client.get("/accounts/", {"lifecycle": "customer"})
+    nonsense = sales_client.get("/accounts/", {"tier": "gold", "ready": "maybe"})
+
+    # then
+    assert [a.name for a in ready.context["page"]] == ["Target Ready"]
+    assert [a.name for a in quiet.context["page"]] == ["Target Quiet"]
+    assert [a.name for a in customers.context["page"]] == ["Customer Co"]
+    assert nonsense.status_code == 200
+    assert len(nonsense.context["page"]) == 3
+
+
+def test_accounts_list_htmx_returns_the_results_region_and_pages_keep_filters(
+    sales_client: Client,
+) -> None:
+    # given
+    for n in range(52):
+        factories.AccountFactory(name=f"Target {n:02d}", tier="target")
+    factories.AccountFactory(name="Standard One")
+
+    # when
+    response = sales_client.get("/accounts/", {"tier": "target"}, headers={"HX-Request": "true"})
+
+    # then
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="account-results"')
+    assert "tier=target" in html
+    assert "after=" in html
+    assert "Standard One" not in html
+
+
+# --- The account page -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "client_fixture",
+    ["sales_client", "manager_client", "marketing_client", "service_client", "revops_client"],
+)
+def test_every_role_reads_the_account_page(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    account = factories.AccountFactory(name="Umbrella", lifecycle="customer")
+
+    # when
+    response = request.getfixturevalue(client_fixture).get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.status_code == 200
+    assert "Umbrella" in response.content.decode()
+
+
+def test_account_page_shows_people_roles_timeline_and_engagement(
+    marketing_client: Client, rep: User
+) -> None:
+    # given
+    account = _buying_group(owner=rep, size=4)
+
+    # when
+    response = marketing_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    html = response.content.decode()
+    page = response.context["page"]
+    assert [lead.buying_role for lead in response.context["people"]][:2] == [
+        "decision_maker",
+        "champion",
+    ]
+    assert page.people_total == 4
+    assert [(r.role, r.people) for r in page.roles] == [
+        ("decision_maker", 1),
+        ("champion", 1),
+        ("user", 2),
+    ]
+    assert len(page.timeline) == 4
+    assert "Comparing vendors on cost." in html
+    assert "Sam Rep" in html
+    assert page.by_role.total == 4
+    assert {s.label: s.total for s in page.by_role.series} == {
+        "Decision maker": 1,
+        "Champion": 1,
+        "User": 2,
+    }
+    assert [(s.label, s.total) for s in page.by_topic.series] == [("Pricing", 4)]
+    assert '<svg class="chart__svg"' in html
+    assert 'id="chart-role-table"' in html
+
+
+def test_account_page_shows_open_deals_renewals_and_disqualifications(
+    manager_client: Client, rep: User
+) -> None:
+    # given
+    account = factories.AccountFactory(name="Initech", lifecycle="customer", owner=rep)
+    lead = factories.LeadFactory(account=account, first_name="Dora", last_name="Dq")
+    factories.OpportunityFactory(account=account, owner=rep, name="Initech expansion")
+    factories.OpportunityFactory(
+        account=account, owner=rep, name="Old win", stage="won", closed_at=timezone.now()
+    )
+    factories.RenewalFactory(account=account, amount=Decimal("48000"))
+    reason = factories.DisqualificationReasonFactory(label="No budget")
+    Disqualification.objects.create(lead=lead, rep=rep, reason=reason, at=timezone.now())
+
+    # when
+    html = manager_client.get(f"/accounts/{account.pk}/").content.decode()
+
+    # then
+    assert "Initech expansion" in html
+    assert "Old win" not in html
+    assert "48,000" in html
+    assert "No budget" in html
+    assert "Dora Dq" in html
+
+
+def test_marketing_does_not_read_renewals(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory(lifecycle="customer")
+    factories.RenewalFactory(account=account, amount=Decimal("77777"))
+
+    # when
+    response = marketing_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.context["page"].renewals is None
+    assert "77,777" not in response.content.decode()
+
+
+def test_rep_sees_only_visible_people_touches_and_own_deals(
+    sales_client: Client, rep: User, other_rep: User
+) -> None:
+    # given
+    account = factories.AccountFactory(name="Hooli")
+    now = timezone.now()
+    mine = factories.LeadFactory(
+        account=account, owner=rep, assigned_at=now, first_name="Mine", last_name="Lead"
+    )
+    theirs = factories.LeadFactory(
+        account=account, owner=other_rep, assigned_at=now, first_name="Hidden", last_name="Person"
+    )
+    factories.TouchpointFactory(lead=mine)
+    factories.TouchpointFactory(lead=theirs)
+    factories.OpportunityFactory(account=account, owner=other_rep, name="Their deal")
+
+    # when
+    response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    html = response.content.decode()
+    assert "Mine Lead" in html
+    assert "Hidden Person" not in html
+    assert [t.lead_id for t in response.context["page"].timeline] == [mine.pk]
+    assert "Their deal" not in html
+    # account-level engagement counts every touch, without names
+    assert response.context["page"].by_role.total == 2
+
+
+def test_ready_account_shows_who_engaged_from_the_handoff_event(
+    sales_client: Client, rep: User
+) -> None:
+    # given
+    now = timezone.now()
+    account = factories.AccountFactory(owner=rep, is_conversation_ready=True, ready_since=now)
+    best = factories.LeadFactory(
+        account=account,
+        owner=rep,
+        assigned_at=now,
+        first_name="Dana",
+        last_name="Boss",
+        buying_role="decision_maker",
+        status="ready",
+    )
+    champ = factories.LeadFactory(account=account, first_name="Chad", last_name="Champ")
+    factories.LeadEventFactory(
+        lead=best,
+        kind=LeadEvent.Kind.STATUS,
+        old_value="nurture",
+        new_value="ready",
+        at=now,
+        payload={
+            "engaged": [
+                {
+                    "lead_id": best.pk,
+                    "name": "Dana Boss",
+                    "role": "decision_maker",
+                    "what": "Pricing guide",
+                    "at": now.isoformat(),
+                },
+                {
+                    "lead_id": champ.pk,
+                    "name": "Chad Champ",
+                    "role": "champion",
+                    "what": "ROI webinar",
+                    "at": (now - timedelta(days=2)).isoformat(),
+                },
+            ]
+        },
+    )
+
+    # when
+    response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    readiness = response.context["page"].readiness
+    assert readiness.handed_to == best
+    assert [(p.name, p.role_label) for p in readiness.people] == [
+        ("Dana Boss", "Decision maker"),
+        ("Chad Champ", "Champion"),
+    ]
+    assert not readiness.recomputed
+    assert "ROI webinar" in response.content.decode()
+
+
+def test_ready_account_without_a_handoff_event_recomputes_who_engaged(
+    marketing_client: Client, agreement
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = factories.AccountFactory(is_conversation_ready=True, ready_since=timezone.now())
+    lead = factories.LeadFactory(account=account, first_name="Ina", last_name="Influencer")
+    asset = factories.AssetFactory(name="Security whitepaper")
+    factories.TouchpointFactory(lead=lead, asset=asset)
+    factories.TouchpointFactory(
+        lead=lead,
+        asset=factories.AssetFactory(name="Ancient"),
+        occurred_at=timezone.now() - timedelta(days=agreement.account_window_days + 1),
+    )
+
+    # when
+    response = marketing_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    readiness = response.context["page"].readiness
+    assert readiness.recomputed
+    assert [t.what for t in readiness.people[0].touches] == ["Security whitepaper"]
+
+
+def test_account_page_escapes_user_text(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory(name="<script>alert(1)</script>Corp")
+    lead = factories.LeadFactory(account=account, first_name="<b>Bold</b>")
+    asset = factories.AssetFactory(intent_note="<img src=x onerror=alert(2)>", topic="<i>t</i>")
+    factories.TouchpointFactory(lead=lead, asset=asset)
+
+    # when
+    html = marketing_client.get(f"/accounts/{account.pk}/").content.decode()
+
+    # then
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Corp" in html
+    assert "<img src=x" not in html
+    assert "<b>Bold</b>" not in html
+    assert "<i>t</i>" not in html
+
+
+def test_people_table_pages_with_show_more(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory()
+    factories.LeadFactory.create_batch(105, account=account, buying_role="user")
+
+    # when
+    first = marketing_client.get(f"/accounts/{account.pk}/")
+    cursor = first.context["people"].next_cursor
+    more = marketing_client.get(
+        f"/accounts/{account.pk}/people/", {"people_after": cursor}, headers={"HX-Request": "true"}
+    )
+    plain = marketing_client.get(f"/accounts/{account.pk}/people/", {"people_after": cursor})
+
+    # then
+    assert len(first.context["people"]) == 100
+    more_html = more.content.decode()
+    assert more_html.lstrip().startswith("<tr>")  # rows only, for htmx to swap in
+    assert more_html.count('class="row-title"') == 5
+    assert "Show more people" not in more_html
+    assert plain.status_code == 200
+    assert "People at" in plain.content.decode()
+    seen = {lead.pk for lead in first.context["people"]} | {
+        lead.pk for lead in plain.context["people"]
+    }
+    assert len(seen) == 105
+
+
+@pytest.mark.parametrize("size", [5, 500])
+def test_account_page_query_count_is_constant(
+    marketing_client: Client, rep: User, size: int, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = _buying_group(owner=rep, size=size)
+    account.is_conversation_ready = True
+    account.ready_since = timezone.now()
+    account.save()
+    factories.OpportunityFactory(account=account, owner=rep)
+    factories.RenewalFactory(account=account)
+
+    # when
+    # 4 for the layout (session, user, roles, unread badge); account, people, roles, timeline,
+    # chart, deals, renewals, disqualifications, ready event, visible engaged, agreement
+    with django_assert_max_num_queries(15):
+        response = marketing_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.context["page"].people_total == size
+    assert response.context["page"].by_role.total == size
+
+
+@pytest.mark.parametrize("size", [5, 500])
+def test_account_page_query_count_is_constant_for_a_rep(
+    sales_client: Client, rep: User, size: int, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = _buying_group(owner=rep, size=size)
+
+    # when
+    with django_assert_max_num_queries(15):
+        response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.context["page"].people_total == size
+
+
+# --- Tier in place ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client_fixture", ["marketing_client", "revops_client"])
+def test_marketing_and_revops_set_the_tier_in_place(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    client = request.getfixturevalue(client_fixture)
+    account = factories.AccountFactory(name="Acme")
+
+    # when
+    response = client.post(
+        f"/accounts/{account.pk}/tier/", {"tier": "target"}, headers={"HX-Request": "true"}
+    )
+
+    # then
+    account.refresh_from_db()
+    assert account.tier == "target"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="fact" id="account-tier"')
+    assert "Target account" in html
+    entry = LogEntry.objects.get(object_id=str(account.pk))
+    assert entry.change_message == "Tier: Standard → Target account"
+
+
+def test_tier_change_without_javascript_redirects_back(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory(tier="target")
+
+    # when
+    response = marketing_client.post(f"/accounts/{account.pk}/tier/", {"tier": "standard"})
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/{account.pk}/"
+    account.refresh_from_db()
+    assert account.tier == "standard"
+
+
+def test_invalid_tier_is_refused_with_a_message(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory()
+
+    # when
+    response = marketing_client.post(
+        f"/accounts/{account.pk}/tier/", {"tier": "platinum"}, headers={"HX-Request": "true"}
+    )
+
+    # then
+    assert response.status_code == 422
+    assert b'role="alert"' in response.content
+    account.refresh_from_db()
+    assert account.tier == "standard"
+
+
+@pytest.mark.parametrize("client_fixture", ["sales_client", "manager_client", "service_client"])
+def test_other_roles_cannot_change_the_tier(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    account = factories.AccountFactory()
+    client = request.getfixturevalue(client_fixture)
+
+    # when
+    response = client.post(f"/accounts/{account.pk}/tier/", {"tier": "target"})
+    page = client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.status_code == 403
+    account.refresh_from_db()
+    assert account.tier == "standard"
+    assert f'action="/accounts/{account.pk}/tier/"' not in page.content.decode()
+
+
+def test_tier_form_shows_for_marketing(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory()
+
+    # when
+    html = marketing_client.get(f"/accounts/{account.pk}/").content.decode()
+
+    # then
+    assert f'hx-post="/accounts/{account.pk}/tier/"' in html
+
+
+def test_missing_account_is_404(sales_client: Client) -> None:
+    # when
+    response = sales_client.get("/accounts/999999/")
+
+    # then
+    assert response.status_code == 404
+
+
+def test_status_choices_render_for_people(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory()
+    factories.LeadFactory(account=account, status=Lead.Status.NURTURE, buying_role="champion")
+
+    # when
+    html = marketing_client.get(f"/accounts/{account.pk}/").content.decode()
+
+    # then
+    assert "badge--status-nurture" in html
+    assert "role-tag--champion" in html

@@ -1,0 +1,265 @@
+"""The rep's queue: filters, search, keyset pages, counts, the pool, htmx regions, speed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.campaigns.models import Campaign
+from apps.leads.models import Lead
+from apps.users.models import User
+from tests import factories
+from tests.sales.conftest import htmx, owned_lead, pool_lead
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [lead.display_name for lead in response.context["queue"]]
+
+
+def test_queue_orders_breached_first_then_by_time_left(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    now = timezone.now()
+    owned_lead(rep, first_name="Later", last_name="Lead", sla_due_at=now + timedelta(hours=2))
+    owned_lead(rep, first_name="Sooner", last_name="Lead", sla_due_at=now + timedelta(minutes=3))
+    owned_lead(
+        rep,
+        first_name="Breached",
+        last_name="Lead",
+        sla_state=Lead.SlaState.BREACHED,
+        sla_due_at=now + timedelta(hours=5),
+    )
+    owned_lead(
+        rep,
+        first_name="Answered",
+        last_name="Lead",
+        status=Lead.Status.WORKING,
+        sla_state=Lead.SlaState.MET,
+        sla_due_at=now - timedelta(hours=1),
+    )
+
+    # when
+    response = sales_client.get("/sales/")
+
+    # then
+    assert _names(response) == ["Breached Lead", "Sooner Lead", "Later Lead", "Answered Lead"]
+    html = response.content.decode()
+    assert 'data-due="' in html  # live countdown
+    assert "js/countdown.js" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=working", ["Wanda Working"]),
+        ("sla_state=breached", ["Bea Breached"]),
+        ("sla_state=none", []),
+        ("tier=target", ["Tara Target"]),
+        ("score_band=hot", ["Hugo Hot"]),
+        ("score_band=cold", ["Wanda Working", "Tara Target", "Bea Breached"]),
+        ("q=globex", ["Tara Target"]),
+        ("q=hugo+hot", ["Hugo Hot"]),
+        ("q=wanda@", ["Wanda Working"]),
+        ("q=Initech", ["Bea Breached"]),
+    ],
+)
+def test_queue_filters_and_search(
+    sales_client: Client, rep: User, query: str, expected: list[str]
+) -> None:
+    # given
+    now = timezone.now()
+    owned_lead(
+        rep,
+        first_name="Wanda",
+        last_name="Working",
+        email="wanda@example.org",
+        status=Lead.Status.WORKING,
+        sla_state=Lead.SlaState.MET,
+        sla_due_at=now + timedelta(minutes=1),
+    )
+    owned_lead(
+        rep,
+        first_name="Tara",
+        last_name="Target",
+        account=factories.AccountFactory(name="Globex", tier=Account.Tier.TARGET),
+        sla_due_at=now + timedelta(minutes=2),
+    )
+    owned_lead(
+        rep, first_name="Hugo", last_name="Hot", score=75, sla_due_at=now + timedelta(minutes=3)
+    )
+    owned_lead(
+        rep,
+        first_name="Bea",
+        last_name="Breached",
+        company_name="Initech",
+        account=None,
+        sla_state=Lead.SlaState.BREACHED,
+        sla_due_at=now + timedelta(minutes=4),
+    )
+
+    # when
+    response = sales_client.get(f"/sales/?{query}")
+
+    # then
+    assert sorted(_names(response)) == sorted(expected)
+
+
+def test_queue_filters_by_campaign(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    webinar: Campaign = factories.CampaignFactory(name="Ops webinar")
+    owned_lead(rep, first_name="Cam", last_name="Paign", campaign=webinar)
+    owned_lead(rep, first_name="No", last_name="Campaign")
+
+    # when
+    response = sales_client.get(f"/sales/?campaign={webinar.pk}")
+
+    # then
+    assert _names(response) == ["Cam Paign"]
+    assert "Ops webinar" in response.content.decode()
+
+
+def test_filtered_queue_with_no_match_says_so(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    owned_lead(rep)
+
+    # when
+    response = sales_client.get("/sales/?q=nobody-by-this-name")
+
+    # then
+    assert b"No open leads match these filters." in response.content
+
+
+def test_nonsense_filters_are_ignored_not_a_500(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    owned_lead(rep)
+
+    # when
+    response = sales_client.get(
+        "/sales/?campaign=abc&status=<b>&score_band=x&after=%%%&q=" + "x" * 500
+    )
+
+    # then
+    assert response.status_code == 200
+    assert b"Some filters were not understood" in response.content
+
+
+def test_queue_pages_with_a_cursor_and_keeps_filters(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    now = timezone.now()
+    for n in range(30):
+        owned_lead(
+            rep,
+            first_name="Lead",
+            last_name=f"{n:02d}",
+            status=Lead.Status.WORKING,
+            sla_due_at=now + timedelta(minutes=n + 1),
+        )
+    owned_lead(rep, first_name="Ready", last_name="One")
+
+    # when
+    first = sales_client.get("/sales/?status=working")
+    cursor = first.context["queue"].next_cursor
+    second = sales_client.get(f"/sales/?status=working&after={cursor}")
+
+    # then
+    assert _names(first) == [f"Lead {n:02d}" for n in range(25)]
+    assert _names(second) == [f"Lead {n:02d}" for n in range(25, 30)]
+    assert second.context["queue"].next_cursor is None
+    assert "status=working&amp;after=" in first.content.decode()
+
+
+def test_queue_counts_per_state_at_the_top(sales_client: Client, rep, other_rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    owned_lead(rep)
+    owned_lead(rep, status=Lead.Status.WORKING, sla_state=Lead.SlaState.MET)
+    owned_lead(rep, sla_state=Lead.SlaState.BREACHED)
+    owned_lead(other_rep)
+    pool_lead()
+
+    # when
+    response = sales_client.get("/sales/")
+
+    # then
+    assert response.context["counts"] == {
+        "open": 3,
+        "ready": 2,
+        "working": 1,
+        "pending": 1,
+        "breached": 1,
+        "pool": 1,
+    }
+    assert 'href="/sales/?sla_state=breached"' in response.content.decode()
+
+
+def test_counts_region_refreshes_itself(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    owned_lead(rep)
+
+    # when
+    big = sales_client.get("/sales/counts/", headers=htmx("queue-counts"))
+    strip = sales_client.get("/sales/counts/", headers=htmx("counts-strip"))
+
+    # then
+    assert big.content.decode().lstrip().startswith('<section id="queue-counts"')
+    assert 'hx-trigger="lead-changed from:body' in big.content.decode()
+    assert strip.content.decode().lstrip().startswith('<p id="counts-strip"')
+
+
+@pytest.mark.parametrize("target", ["queue-list", "pool-list"])
+def test_queue_regions_answer_htmx_with_their_partial(
+    sales_client: Client, rep, target: str
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    owned_lead(rep)
+    pool_lead()
+
+    # when
+    response = sales_client.get("/sales/", headers=htmx(target))
+
+    # then
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div id="{target}"') or html.lstrip().startswith(
+        f'<section id="{target}"'
+    )
+    assert "<html" not in html
+
+
+def test_pool_rows_offer_a_claim_button(sales_client: Client) -> None:
+    # given
+    lead = pool_lead(first_name="Polly", last_name="Pool")
+
+    # when
+    html = sales_client.get("/sales/").content.decode()
+
+    # then
+    assert f'hx-post="/sales/leads/{lead.pk}/claim/"' in html
+    assert f'action="/sales/leads/{lead.pk}/claim/"' in html
+
+
+def test_empty_queue_points_to_the_pool_when_it_has_leads(sales_client: Client) -> None:
+    # given
+    pool_lead()
+
+    # when
+    html = sales_client.get("/sales/").content.decode()
+
+    # then
+    assert "Your queue is clear." in html
+    assert "claim one to start its clock" in html
+
+
+@pytest.mark.parametrize("client_fixture", ["marketing_client", "service_client"])
+def test_counts_are_for_sales_only(request: pytest.FixtureRequest, client_fixture: str) -> None:
+    # given
+    client = request.getfixturevalue(client_fixture)
+
+    # when
+    response = client.get("/sales/counts/")
+
+    # then
+    assert response.status_code == 403
