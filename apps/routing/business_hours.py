@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from apps.routing.models import SlaPolicy
@@ -35,20 +36,33 @@ def add_working_minutes(
     raise ValueError("The SLA policy has no working time in the next two years.")
 
 
-def working_minutes_between(*, start: datetime, end: datetime, policy: SlaPolicy | None) -> float:
-    """Working minutes from start to end (plain minutes when there is no business-hours policy)."""
+def working_minutes_between(
+    *,
+    start: datetime,
+    end: datetime,
+    policy: SlaPolicy | None,
+    holidays: Iterable[date] | None = None,
+) -> float:
+    """Working minutes from start to end (plain minutes when there is no business-hours policy).
+
+    Pass `holidays` when calling in a loop, so the policy's calendar is read once.
+    """
     if end <= start:
         return 0.0
     if policy is None or not policy.business_hours_only:
         return (end - start).total_seconds() / 60
     tz = policy.tz
-    holidays = set(policy.holidays.values_list("date", flat=True))
+    days_off = (
+        set(holidays)
+        if holidays is not None
+        else set(policy.holidays.values_list("date", flat=True))
+    )
     weekdays = policy.weekdays or {0, 1, 2, 3, 4}
     total = 0.0
     day = start.astimezone(tz).date()
     last = end.astimezone(tz).date()
     while day <= last:
-        if day.weekday() in weekdays and day not in holidays:
+        if day.weekday() in weekdays and day not in days_off:
             opens = datetime.combine(day, policy.day_start, tzinfo=tz)
             closes = datetime.combine(day, policy.day_end, tzinfo=tz)
             begin, finish = max(opens, start), min(closes, end)

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Literal
 from django.db.models import Q, QuerySet
 
 from apps.leads.models import Lead, LeadEvent
+from apps.routing.business_hours import working_minutes_between
 
 if TYPE_CHECKING:
     from apps.goals.models import JointGoal, Quarter
-    from apps.routing.models import SlaPolicy
+    from apps.routing.business_hours import working_minutes_between
+from apps.routing.models import SlaPolicy
 
 Unit = Literal["count", "percent", "minutes", "days", "money"]
 
@@ -208,28 +210,6 @@ def policy_holidays(policy: SlaPolicy | None) -> set[date]:
 def working_minutes(
     *, start: datetime, end: datetime, policy: SlaPolicy | None, holidays: Iterable[date]
 ) -> float:
-    """Working minutes from start to end under the policy, plain minutes without business hours.
-
-    The same arithmetic as apps.routing.business_hours.working_minutes_between (a test pins the
-    two together), but with the holidays passed in: that function reads them from the database
-    on every call, which would be a query per lead here.
-    """
-    if end <= start:
-        return 0.0
-    if policy is None or not policy.business_hours_only:
-        return (end - start).total_seconds() / 60
-    days_off = set(holidays)
-    tz = policy.tz
-    weekdays = policy.weekdays or {0, 1, 2, 3, 4}
-    total = 0.0
-    day = start.astimezone(tz).date()
-    last = end.astimezone(tz).date()
-    while day <= last:
-        if day.weekday() in weekdays and day not in days_off:
-            opens = datetime.combine(day, policy.day_start, tzinfo=tz)
-            closes = datetime.combine(day, policy.day_end, tzinfo=tz)
-            begin, finish = max(opens, start), min(closes, end)
-            if finish > begin:
-                total += (finish - begin).total_seconds() / 60
-        day += timedelta(days=1)
-    return total
+    """Working minutes from start to end under the policy (the routing calendar's arithmetic),
+    with the holidays passed in so a loop over leads reads the calendar once."""
+    return working_minutes_between(start=start, end=end, policy=policy, holidays=holidays)

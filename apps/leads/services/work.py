@@ -97,25 +97,9 @@ def log_attempt(
     events.attempt_logged_event(
         lead=lead, activity_id=activity.pk, channel=channel, outcome=outcome, actor=rep
     )
-    if lead.first_response_at is None:
-        lead.first_response_at = at
-        fields.append("first_response_at")
-        if lead.sla_state == Lead.SlaState.PENDING:
-            met = lead.sla_due_at is not None and at <= lead.sla_due_at
-            lead.sla_state = Lead.SlaState.MET if met else Lead.SlaState.BREACHED
-            fields.append("sla_state")
-            if not met:
-                lead.sla_breached_at = lead.sla_due_at
-                lead.breached_owner_id = lead.owner_id
-                fields += ["sla_breached_at", "breached_owner"]
-            events.sla_changed_event(
-                lead=lead,
-                old=Lead.SlaState.PENDING,
-                new=lead.sla_state,
-                actor=rep,
-                reason="first response logged",
-                payload={"first_response_at": at.isoformat()},
-            )
+    _settle_first_response(
+        lead=lead, actor=rep, at=at, fields=fields, reason="first response logged"
+    )
     if lead.status == Lead.Status.READY:
         if lead.owner_id is None:
             raise InvalidTransition("Claim the lead from the pool before working it.", field="lead")
@@ -178,27 +162,34 @@ def _open_lead_for_work(*, lead_id: int, user: User) -> Lead:
     return lead
 
 
-def _settle_on_decision(*, lead: Lead, actor: User, now: datetime, fields: list[str]) -> None:
-    """A conversion or disqualification is an answer: settle a still-pending clock by it."""
+def _settle_first_response(
+    *, lead: Lead, actor: User, at: datetime, fields: list[str], reason: str
+) -> None:
+    """The lead's first answer: set first_response_at and settle a pending clock met or breached.
+
+    Caller holds the lead lock and saves `fields`. A no-op once the lead has been answered.
+    """
     if lead.first_response_at is not None:
         return
-    lead.first_response_at = now
+    lead.first_response_at = at
     fields.append("first_response_at")
-    if lead.sla_state == Lead.SlaState.PENDING:
-        met = lead.sla_due_at is not None and now <= lead.sla_due_at
-        lead.sla_state = Lead.SlaState.MET if met else Lead.SlaState.BREACHED
-        fields.append("sla_state")
-        if not met:
-            lead.sla_breached_at = lead.sla_due_at
-            lead.breached_owner_id = lead.owner_id
-            fields += ["sla_breached_at", "breached_owner"]
-        events.sla_changed_event(
-            lead=lead,
-            old=Lead.SlaState.PENDING,
-            new=lead.sla_state,
-            actor=actor,
-            reason="settled by a decision on the lead",
-        )
+    if lead.sla_state != Lead.SlaState.PENDING:
+        return
+    met = lead.sla_due_at is not None and at <= lead.sla_due_at
+    lead.sla_state = Lead.SlaState.MET if met else Lead.SlaState.BREACHED
+    fields.append("sla_state")
+    if not met:
+        lead.sla_breached_at = lead.sla_due_at
+        lead.breached_owner_id = lead.owner_id
+        fields += ["sla_breached_at", "breached_owner"]
+    events.sla_changed_event(
+        lead=lead,
+        old=Lead.SlaState.PENDING,
+        new=lead.sla_state,
+        actor=actor,
+        reason=reason,
+        payload={"first_response_at": at.isoformat()},
+    )
 
 
 def _set_status(
@@ -323,7 +314,9 @@ def convert_lead(
     )
     fields = ["converted_at", "updated_at"]
     lead.converted_at = now
-    _settle_on_decision(lead=lead, actor=actor, now=now, fields=fields)
+    _settle_first_response(
+        lead=lead, actor=actor, at=now, fields=fields, reason="settled by a decision on the lead"
+    )
     _set_status(
         lead=lead,
         new=Lead.Status.CONVERTED,
@@ -364,7 +357,9 @@ def disqualify_lead(*, lead_id: int, actor: User, reason_id: int, note: str = ""
     )
     fields = ["disqualified_at", "updated_at"]
     lead.disqualified_at = now
-    _settle_on_decision(lead=lead, actor=actor, now=now, fields=fields)
+    _settle_first_response(
+        lead=lead, actor=actor, at=now, fields=fields, reason="settled by a decision on the lead"
+    )
     _set_status(
         lead=lead,
         new=Lead.Status.DISQUALIFIED,
