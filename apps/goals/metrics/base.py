@@ -14,11 +14,10 @@ from django.db.models import Q, QuerySet
 
 from apps.leads.models import Lead, LeadEvent
 from apps.routing.business_hours import working_minutes_between
+from apps.routing.models import SlaPolicy
 
 if TYPE_CHECKING:
     from apps.goals.models import JointGoal, Quarter
-    from apps.routing.business_hours import working_minutes_between
-from apps.routing.models import SlaPolicy
 
 Unit = Literal["count", "percent", "minutes", "days", "money"]
 
