@@ -100,10 +100,16 @@ def _choose_rep(*, lead: Lead, exclude: set[int] | None = None) -> tuple[User | 
     exclude = exclude or set()
     owner_id = lead.account.owner_id if lead.account_id and lead.account else None
     rule = first_matching_rule(lead)
-    members = list(PoolMember.objects.filter(rule=rule).order_by("rep_id")) if rule else []
-    candidate_ids = {m.rep_id for m in members} | ({owner_id} if owner_id else set())
-    candidate_ids -= exclude
+    member_ids = (
+        set(PoolMember.objects.filter(rule=rule).values_list("rep_id", flat=True))
+        if rule
+        else set()
+    )
+    candidate_ids = (member_ids | ({owner_id} if owner_id else set())) - exclude
     reps = _lock_reps(candidate_ids)
+    # Read the round-robin counters only now, under the rep locks: a routing that waited for
+    # the locks must see the counters the previous one wrote, or everyone picks the same rep.
+    members = list(PoolMember.objects.filter(rule=rule).order_by("rep_id")) if rule else []
     counts = _open_counts(set(reps))
     if owner_id in reps and _can_take(reps[owner_id], counts):
         return reps[owner_id], "account owner"
@@ -416,8 +422,10 @@ def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
     result = SweepResult()
     for lead_id in unrouted_lead_ids(limit=limit):
         try:
-            lead = route_lead(lead_id=lead_id, now=now)
-            result.routed += int(lead.owner_id is not None)
+            at = now or timezone.now()
+            lead = route_lead(lead_id=lead_id, now=at)
+            # counted only if this pass assigned it (not a worker or another sweep meanwhile)
+            result.routed += int(lead.owner_id is not None and lead.assigned_at == at)
         except Exception as exc:  # one bad row must not stop the sweep
             logger.exception("sweep could not route lead %s", lead_id)
             result.errors.append(f"route {lead_id}: {exc}")

@@ -9,6 +9,7 @@ touching the machine's shared one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -115,12 +116,27 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         if not poll(self.answers, timeout=10):
-            raise RuntimeError(f"redis-server on port {self.port} did not start: {self.log.read_text()[-2000:]}")
+            raise RuntimeError(
+                f"redis-server on port {self.port} did not start: {self.log.read_text()[-2000:]}"
+            )
 
     def answers(self) -> bool:
         try:
@@ -201,23 +217,14 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the main process and its pool children (one process group)."""
-        if self.proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=8)
-            except subprocess.TimeoutExpired:
-                pass
-        try:  # also reaps pool children left behind by a main process that died first
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.proc.poll() is None:
-            self.proc.wait(timeout=10)
+        """End of test. SIGKILL too: what it held dies with the flushed Redis database, and a
+        warm shutdown would only cost seconds per test."""
+        self.kill()
 
     def pool_children(self) -> list[int]:
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
@@ -247,14 +254,38 @@ def start_worker(
             "PYTHONUNBUFFERED": "1",
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "revenue", "worker", "--pool", "prefork",
-             "--concurrency", "2", "-l", "info", "-n", name, "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=BASE_DIR, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "revenue",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "-l",
+                "info",
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         worker = Worker(proc=proc, name=name.replace("%h", socket.gethostname()), log=log)
         workers.append(worker)
-        ready = poll(lambda: proc.poll() is not None or " ready." in worker.tail(20000), timeout=30, interval=0.1)
+        ready = poll(
+            lambda: proc.poll() is not None or " ready." in worker.tail(20000),
+            timeout=30,
+            interval=0.1,
+        )
         if not ready or proc.poll() is not None:
             worker.stop()
             raise RuntimeError(f"worker did not start:\n{worker.tail()}")
@@ -286,7 +317,6 @@ class Handoff:
     rule: Any
     asset: Any
     capacity: int
-    posted: dict[str, float] = field(default_factory=dict)
 
 
 def _user_with(role: str, username: str, **kwargs: Any) -> Any:
@@ -303,24 +333,41 @@ def make_handoff(transactional_db: None) -> Callable[..., Handoff]:
         manager = _user_with(Role.SALES_MANAGER, "e2e-max")
         now = timezone.now()
         factories.AgreementFactory(
-            version=1, score_threshold=60, hand_raiser_ready=True, marketing_signer=marketer,
-            marketing_signed_at=now, sales_signer=manager, sales_signed_at=now,
+            version=1,
+            score_threshold=60,
+            hand_raiser_ready=True,
+            marketing_signer=marketer,
+            marketing_signed_at=now,
+            sales_signer=manager,
+            sales_signed_at=now,
         )
-        factories.SlaPolicyFactory(first_response_minutes=5, escalate_after_minutes=10, reassign_after_minutes=30)
+        factories.SlaPolicyFactory(
+            first_response_minutes=5, escalate_after_minutes=10, reassign_after_minutes=30
+        )
         rule = factories.RoutingRuleFactory(name="Everyone", order=1)
         people = []
         for i in range(reps):
             rep = _user_with(Role.SALES, f"e2e-rep{i}", capacity=capacity, routing_weight=weight)
             factories.PoolMemberFactory(rule=rule, rep=rep)
             people.append(rep)
-        asset = factories.AssetFactory(slug="demo-request", name="Book a demo", kind="demo_request",
-                                       hand_raiser=True, is_public_form=True, engagement_weight=20)
+        asset = factories.AssetFactory(
+            slug="demo-request",
+            name="Book a demo",
+            kind="demo_request",
+            hand_raiser=True,
+            is_public_form=True,
+            engagement_weight=20,
+        )
         key = "rdk_" + secrets.token_urlsafe(24)
         source = IntakeSource.objects.create(
-            name="E2E website", slug="e2e-website", key_prefix=key[:8],
+            name="E2E website",
+            slug="e2e-website",
+            key_prefix=key[:8],
             key_hash=hashlib.sha256(key.encode()).hexdigest(),
         )
-        return Handoff(api_key=key, source=source, reps=people, rule=rule, asset=asset, capacity=capacity)
+        return Handoff(
+            api_key=key, source=source, reps=people, rule=rule, asset=asset, capacity=capacity
+        )
 
     return make
 
@@ -344,14 +391,21 @@ class Posted:
 
 
 def post_intake(
-    base_url: str, api_key: str, payload: dict[str, Any], *, idempotency_key: str | None = None,
+    base_url: str,
+    api_key: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
     timeout: float = 30,
 ) -> Posted:
     headers = {"Content-Type": "application/json", "X-Api-Key": api_key}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     request = urllib.request.Request(
-        f"{base_url}/api/v1/intake/", data=json.dumps(payload).encode(), headers=headers, method="POST"
+        f"{base_url}/api/v1/intake/",
+        data=json.dumps(payload).encode(),
+        headers=headers,
+        method="POST",
     )
     started, t0 = time.time(), time.monotonic()
     try:
@@ -364,21 +418,33 @@ def post_intake(
         body = json.loads(raw or b"{}")
     except ValueError:
         body = {"raw": raw.decode(errors="replace")[:500]}
-    return Posted(email=str(payload.get("email")), status=status, body=body, started=started, seconds=seconds,
-                  headers=got)
+    return Posted(
+        email=str(payload.get("email")),
+        status=status,
+        body=body,
+        started=started,
+        seconds=seconds,
+        headers=got,
+    )
 
 
 def hand_raiser(n: int, *, tag: str = "") -> dict[str, Any]:
     return {
-        "email": f"buyer{n}{tag}@prospect{n}.example", "first_name": "Pat", "last_name": f"Buyer{n}",
-        "title": "Head of Operations", "company": f"Prospect {n}", "asset": "demo-request",
+        "email": f"buyer{n}{tag}@prospect{n}.example",
+        "first_name": "Pat",
+        "last_name": f"Buyer{n}",
+        "title": "Head of Operations",
+        "company": f"Prospect {n}",
+        "asset": "demo-request",
         "kind": "form_submit",
     }
 
 
 def owner_events_by_lead(lead_ids: list[int]) -> dict[int, list[LeadEvent]]:
     found: dict[int, list[LeadEvent]] = {pk: [] for pk in lead_ids}
-    for event in LeadEvent.objects.filter(lead_id__in=lead_ids, kind=LeadEvent.Kind.OWNER).order_by("pk"):
+    for event in LeadEvent.objects.filter(lead_id__in=lead_ids, kind=LeadEvent.Kind.OWNER).order_by(
+        "pk"
+    ):
         found[event.lead_id].append(event)
     return found
 
@@ -398,5 +464,10 @@ def assert_routed_exactly_once(lead_ids: list[int]) -> list[Lead]:
 
 
 def wait_until_routed(lead_ids: list[int], *, timeout: float) -> bool:
-    return bool(poll(lambda: not Lead.objects.filter(pk__in=lead_ids, owner__isnull=True).exists(),
-                     timeout=timeout, interval=0.1))
+    return bool(
+        poll(
+            lambda: not Lead.objects.filter(pk__in=lead_ids, owner__isnull=True).exists(),
+            timeout=timeout,
+            interval=0.1,
+        )
+    )
