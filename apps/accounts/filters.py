@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from apps.accounts.models import Account
-from apps.leads.api_filters import IdFilter
+from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 
 
 class AccountApiFilter(django_filters.FilterSet):
@@ -15,10 +15,10 @@ class AccountApiFilter(django_filters.FilterSet):
     lifecycle = django_filters.ChoiceFilter(choices=Account.Lifecycle.choices)
     domain = django_filters.CharFilter(method="filter_domain", max_length=253)
     conversation_ready = django_filters.BooleanFilter(field_name="is_conversation_ready")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Account

@@ -45,7 +45,9 @@ class CampaignOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class AssetOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    campaign = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Asset

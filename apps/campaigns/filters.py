@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from apps.campaigns.models import Asset, Campaign
-from apps.leads.api_filters import IdFilter
+from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 
 
 class CampaignApiFilter(django_filters.FilterSet):
@@ -13,10 +13,10 @@ class CampaignApiFilter(django_filters.FilterSet):
     quarter = django_filters.CharFilter(field_name="quarter__name", max_length=7)
     slug = django_filters.CharFilter(max_length=80)
     active = django_filters.BooleanFilter(field_name="is_active")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Campaign
@@ -28,10 +28,10 @@ class AssetApiFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Asset.Kind.choices)
     hand_raiser = django_filters.BooleanFilter()
     active = django_filters.BooleanFilter(field_name="is_active")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Asset

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from apps.feedback.models import Disqualification
-from apps.leads.api_filters import IdFilter
+from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 
 
 class DisqualificationApiFilter(django_filters.FilterSet):
@@ -14,8 +14,8 @@ class DisqualificationApiFilter(django_filters.FilterSet):
     rep = IdFilter(field_name="rep_id", label="Rep (user id)")
     lead = IdFilter(field_name="lead_id", label="Lead (id)")
     campaign = IdFilter(field_name="lead__campaign_id", label="Lead's campaign (id)")
-    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    at_after = UtcDateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = UtcDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = Disqualification

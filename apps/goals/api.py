@@ -68,7 +68,7 @@ class GoalsOutput(serializers.Serializer):  # type: ignore[type-arg]
 
 class FigureOutput(serializers.Serializer):  # type: ignore[type-arg]
     metric = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     unit = serializers.ChoiceField(choices=UNITS)
     value = _number()
     previous = _number(help_text="The same figure in the previous quarter.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from apps.leads.api_filters import IdFilter
+from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 from apps.opportunities.models import Opportunity
 
 
@@ -15,10 +15,10 @@ class OpportunityApiFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(choices=Opportunity.Type.choices)
     origin = django_filters.ChoiceFilter(choices=Opportunity.Origin.choices)
     campaign = IdFilter(field_name="primary_lead__campaign_id", label="Primary lead's campaign")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Opportunity

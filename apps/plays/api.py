@@ -27,8 +27,12 @@ class PlayStepOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class PlayOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     steps = PlayStepOutput(many=True)
-    match_assets = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    match_campaigns = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    match_assets = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="slug", many=True, read_only=True
+    )
+    match_campaigns = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = Play

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.leads.api_filters import UtcDateTimeFilter
 from apps.plays.models import Play
 from apps.scoring.models import BuyingRole
 
@@ -13,10 +14,10 @@ class PlayApiFilter(django_filters.FilterSet):
     default = django_filters.BooleanFilter(field_name="is_default")
     account_play = django_filters.BooleanFilter(field_name="is_account_play")
     buying_role = django_filters.ChoiceFilter(choices=BuyingRole.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Play

@@ -35,7 +35,9 @@ class RenewalAccount(serializers.Serializer):  # type: ignore[type-arg]
 
 class RenewalOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     account = RenewalAccount()
-    churn_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    churn_reason = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Renewal

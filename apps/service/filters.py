@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from apps.leads.api_filters import IdFilter
+from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 from apps.service.models import Renewal
 
 
@@ -14,10 +14,10 @@ class RenewalApiFilter(django_filters.FilterSet):
     account_owner = IdFilter(field_name="account__owner_id", label="Account owner (user id)")
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Renewal

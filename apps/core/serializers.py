@@ -1,0 +1,78 @@
+"""Serializers and schema pieces every API module shares: error bodies and the user summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.throttling import UserRateThrottle
+
+MAX_ID = 2**63 - 1
+
+# Every authenticated endpoint counts against the per-user quota (settings "user" rate).
+USER_THROTTLES = [UserRateThrottle]
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input: the body maps each field at fault to its messages.",
+    401: "Not signed in: send `Authorization: Token <key>` or a session cookie.",
+    403: "Your role or ownership does not allow this.",
+    404: "No such record, or your role may not see it (the same answer for both).",
+    409: "Someone else changed the record first; reload and retry.",
+    413: "The body is too large.",
+    422: "A business rule refused the request; the field at fault is named.",
+    429: "Too many requests; retry after the time in the Retry-After header.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for the given error status codes (401 and 429 are always included).
+
+    Bodies are `{"detail": "..."}` for request-wide errors, or one key per field at fault with a
+    list of messages; domain errors add a machine-readable `code`.
+    """
+    wanted = sorted({*codes, 401, 429})
+    return {
+        code: OpenApiResponse(
+            # A free-form object: field names vary by endpoint (`{"email": ["..."]}`).
+            response=OpenApiTypes.OBJECT,
+            description=_ERROR_DESCRIPTIONS[code],
+            examples=[
+                OpenApiExample(
+                    f"error {code}",
+                    value=_example(code),
+                    response_only=True,
+                    status_codes=[str(code)],
+                )
+            ],
+        )
+        for code in wanted
+    }
+
+
+def _example(code: int) -> dict[str, Any]:
+    if code == 400:
+        return {"email": ["Enter a valid email address."]}
+    if code == 422:
+        return {"reason": ["This reason needs at least 3 contact attempts."], "code": "invalid"}
+    if code == 409:
+        return {"lead": ["Someone else claimed this lead a moment ago."], "code": "conflict"}
+    return {"detail": _ERROR_DESCRIPTIONS[code]}
+
+
+class UserSummary(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        full = f"{user.first_name} {user.last_name}".strip()
+        return full or str(user.username)
+
+
+def path_id(name: str) -> OpenApiParameter:
+    """A record id in the URL: a positive bigint (others get the API's JSON 404)."""
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH
+    )

@@ -1,0 +1,132 @@
+"""The import pages: upload, map columns, dry run, import with a live progress bar, reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.middleware import HtmxDetails
+
+from apps.core.csv_safe import stream_rows
+from apps.core.errors import DomainError
+from apps.imports import selectors, services
+from apps.imports.forms import MappingForm, UploadForm
+from apps.imports.models import ImportJob
+from apps.users.roles import role_required
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+imports_role = role_required(*services.IMPORT_ROLES)
+
+
+@imports_role
+@require_http_methods(["GET", "POST"])
+def import_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = services.create_import_job(
+                actor=request.user,  # type: ignore[arg-type]
+                original_name=upload.name,
+                upload=upload,
+            )
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("imports:detail", job_id=job.pk)
+    jobs = selectors.recent_jobs(user=request.user)  # type: ignore[arg-type]
+    status = 422 if form.errors else 200
+    return render(request, "imports/list.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _detail_context(job: ImportJob, form: MappingForm | None = None) -> dict[str, object]:
+    return {
+        "job": job,
+        "form": form or MappingForm(initial=job.mapping, header=job.header),
+        "preview": services.report_preview(job) if job.status != ImportJob.Status.UPLOADED else [],
+        "rejections": list(job.rejections.order_by("row_number")[:20]),
+    }
+
+
+@imports_role
+@require_GET
+def import_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    return render(request, "imports/detail.html", _detail_context(job))
+
+
+@imports_role
+@require_POST
+def import_dry_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    form = MappingForm(request.POST, header=job.header)
+    if form.is_valid():
+        try:
+            services.start_dry_run(
+                job_id=job.pk,
+                mapping=form.mapping(),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("imports:detail", job_id=job.pk)
+    return render(request, "imports/detail.html", _detail_context(job, form), status=422)
+
+
+@imports_role
+@require_POST
+def import_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    try:
+        services.start_import(job_id=job.pk, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("imports:detail", job_id=job.pk)
+
+
+@imports_role
+@require_GET
+@vary_on_headers("HX-Request")
+def import_progress(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    """The progress partial; htmx polls it every second while the job is busy. When the job
+    settles, the page reloads once to show the results and actions."""
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    if request.htmx and not job.is_busy and request.GET.get("was") == "busy":
+        return HttpResponseClientRefresh()
+    return render(request, "imports/detail.html#import-progress", {"job": job})
+
+
+def _csv_response(name: str, lines: Iterable[object]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@imports_role
+@require_GET
+def import_report(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    """The dry run's row-by-row report (already neutralised against formulas when written)."""
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    if not job.report:
+        return HttpResponse("No dry-run report yet.", status=404, content_type="text/plain")
+    # role_required is typed for HttpResponse; a streamed CSV is its sibling class.
+    return _csv_response(f"import-{job.pk}-dry-run.csv", job.report.open("rb"))  # type: ignore[return-value]
+
+
+@imports_role
+@require_GET
+def import_rejected(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    """Every rejected row with its reason, then its cells as read."""
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    lines = stream_rows(services.rejected_header(job), services.rejected_rows(job))
+    return _csv_response(f"import-{job.pk}-rejected.csv", lines)  # type: ignore[return-value]
