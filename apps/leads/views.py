@@ -24,6 +24,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from apps.core.errors import DomainError
 from apps.core.views import HtmxHttpRequest
 from apps.leads import forms, selectors
+from apps.leads.models import OPEN_STATUSES
 from apps.leads.services import details as detail_services
 from apps.leads.services import work as work_services
 from apps.routing import services as routing_services
@@ -230,9 +231,21 @@ def _lead_action(
     not see is a 404 before anything runs.
     """
     page = selectors.lead_page(user=request.user, lead_id=lead_id)
+    lead = page.lead
     part, build = _FORMS[key]
     form = build(page, data=request.POST, auto_id=f"{key}_%s", label_suffix="")
-    message = perform(form, form.cleaned_data, page) if form.is_valid() else None
+    if lead.status in OPEN_STATUSES and not lead.is_archived and not page.may_work:
+        # Readable but not theirs to work (another rep's lead, or a pool lead not yet
+        # claimed): refuse as forbidden before validating a form that offers no choices.
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(
+            None, "You can only work your own leads: claim it first, or ask a sales manager."
+        )
+        form.refused_status = 403  # type: ignore[attr-defined]
+        message = None
+    else:
+        message = perform(form, form.cleaned_data, page) if form.is_valid() else None
     if message is not None:
         if leaves_reach:
             # The lead is no longer the rep's to read (recycled to marketing): the page says
@@ -417,7 +430,7 @@ def team(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.SALES_MANAGER)
+@role_required(Role.SALES_MANAGER, Role.REVOPS)
 def reassign(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
     lead = selectors.team_lead(lead_id=lead_id)
     reps = selectors.sales_team()

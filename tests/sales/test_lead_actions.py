@@ -103,7 +103,7 @@ def test_rep_cannot_work_a_pool_lead_before_claiming_it(sales_client: Client) ->
 
     # then
     assert response.status_code == 403
-    assert "You can only log attempts on your own leads." in response.content.decode()
+    assert "You can only work your own leads" in response.content.decode()
     assert _snapshot(lead) == before
 
 
@@ -472,7 +472,7 @@ def test_account_owner_reads_a_colleagues_lead_but_cannot_change_its_role(
     assert page.status_code == 200
     assert "only they or a sales manager can work it" in page.content.decode()
     assert response.status_code == 403
-    assert "You can only change your own leads." in response.content.decode()
+    assert "You can only work your own leads" in response.content.decode()
     lead.refresh_from_db()
     assert lead.buying_role == "unknown"
 
