@@ -8,6 +8,7 @@ Segment(campaign_id=campaign)) and the whole table costs a handful of queries.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -384,6 +385,66 @@ def deal_touches(
     return sorted(seen.values(), key=lambda t: (t.occurred_at, t.pk))
 
 
+@dataclass
+class _AccountIndex:
+    """An account's campaign touches, oldest first, indexed so a deal's share of them is found by
+    bisection instead of walking every touch (large accounts have tens of thousands)."""
+
+    touches: list[Touch]
+    times: list[datetime]
+    positions: dict[int, list[int]]  # campaign -> positions in `touches`, ascending
+    lead_first: dict[int, int]  # lead -> position of its first touch
+
+
+def _index(touches: list[Touch]) -> _AccountIndex:
+    positions: dict[int, list[int]] = defaultdict(list)
+    lead_first: dict[int, int] = {}
+    for position, touch in enumerate(touches):
+        positions[touch.campaign_id].append(position)
+        lead_first.setdefault(touch.lead_id, position)
+    return _AccountIndex(touches, [t.occurred_at for t in touches], dict(positions), lead_first)
+
+
+def _fast_campaign_weights(
+    opp: Opportunity, index: _AccountIndex, model: str
+) -> tuple[int, list[tuple[int, Fraction]]]:
+    """(number of touches, [(campaign, share)] in order of first appearance) — the same result as
+    summing touch_weights(deal_touches(...)) per campaign, in O(campaigns · log touches)."""
+    n = bisect_left(index.times, opp.created_at)
+    if n == 0:
+        return 0, []
+    present = []
+    for campaign_id, positions in index.positions.items():
+        count = bisect_left(positions, n)
+        if count:
+            present.append((positions[0], campaign_id, count))
+    present.sort()
+    campaign_at = {position: index.touches[position].campaign_id for position in (0, n - 1)}
+    if model == "first_touch":
+        return n, [(campaign_at[0], Fraction(1))]
+    if model == "last_touch":
+        return n, [(campaign_at[n - 1], Fraction(1))]
+    if model == "linear":
+        return n, [(c, Fraction(count, n)) for _, c, count in present]
+    first_of_lead = index.lead_first.get(opp.primary_lead_id or 0)
+    lead_creation = first_of_lead if first_of_lead is not None and first_of_lead < n else 0
+    role_weight: dict[int, Fraction] = defaultdict(Fraction)
+    for position in (0, lead_creation, n - 1):
+        role_weight[position] += W_ROLE
+    rest = n - len(role_weight)
+    shares = []
+    for _, campaign_id, count in present:
+        roles_here = [p for p in role_weight if index.touches[p].campaign_id == campaign_id]
+        share = sum((role_weight[p] for p in roles_here), Fraction(0))
+        if rest:
+            share += W_REST * (count - len(roles_here)) / rest
+        else:
+            share += W_REST * len(roles_here) / len(role_weight)
+        if share:
+            shares.append((campaign_id, share))
+    return n, shares
+
+
 def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     """Won revenue of the quarter (opportunities won with closed_at in it, revenue.won_in)
     attributed to campaigns by `model` (see touch_weights) from the touches of deal_touches.
@@ -396,22 +457,34 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
         revenue.won_in(quarter).select_related("owner", "account").order_by("closed_at", "pk")
     )
     by_account, by_lead = _touches_for(opportunities)
+    indexes = {account_id: _index(touches) for account_id, touches in by_account.items()}
+    empty = _index([])
     deals: list[DealCredit] = []
     credit: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    names: dict[int, str] = {}
+    names: dict[int, str] = {
+        touch.campaign_id: touch.campaign_name for touches in by_lead.values() for touch in touches
+    }
     deal_count: dict[int, int] = defaultdict(int)
     reps: dict[int, set[str]] = defaultdict(set)
     won_total = ZERO
     unattributed = ZERO
     for opp in opportunities:
         won_total += opp.amount
-        touches = deal_touches(opp, by_account, by_lead)
-        weights = touch_weights(touches, model, opp.primary_lead_id)
+        index = indexes.get(opp.account_id, empty)
+        lead_touches = by_lead.get(opp.primary_lead_id or 0, [])
         per_campaign: dict[int, Fraction] = {}
-        for index, weight in sorted(weights.items()):
-            campaign_id = touches[index].campaign_id
-            names[campaign_id] = touches[index].campaign_name
-            per_campaign[campaign_id] = per_campaign.get(campaign_id, Fraction(0)) + weight
+        if lead_touches and (opp.primary_lead_id or 0) not in index.lead_first:
+            # The primary lead's touches are not among the account's (another or no account):
+            # walk the merged list (small, rare).
+            touches = deal_touches(opp, by_account, by_lead)
+            weights = touch_weights(touches, model, opp.primary_lead_id)
+            for position, weight in sorted(weights.items()):
+                campaign_id = touches[position].campaign_id
+                per_campaign[campaign_id] = per_campaign.get(campaign_id, Fraction(0)) + weight
+            touch_count = len(touches)
+        else:
+            touch_count, shares = _fast_campaign_weights(opp, index, model)
+            per_campaign = dict(shares)
         split = split_cents(opp.amount, list(per_campaign.items())) if per_campaign else {}
         owner_name = opp.owner.display_name
         for campaign_id, amount in split.items():
@@ -429,7 +502,7 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
                 owner_name=owner_name,
                 amount=opp.amount,
                 closed_at=opp.closed_at or opp.created_at,
-                touches=len(touches),
+                touches=touch_count,
                 shares=tuple(
                     CampaignShare(campaign_id=c, name=names[c], amount=a)
                     for c, a in sorted(split.items(), key=lambda item: (-item[1], names[item[0]]))
