@@ -94,6 +94,13 @@ def running_stack(*, workers: int) -> Iterator[int]:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # production serves hashed static files from the manifest: build it first
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
     procs = [
         subprocess.Popen(  # noqa: S603 - our own interpreter
             [

@@ -359,6 +359,12 @@ class LeadEvent(models.Model):
         indexes = [
             models.Index(fields=["lead", "at"], name="event_lead_time_idx"),
             models.Index(fields=["kind", "at"], name="event_kind_time_idx"),
+            # The quarter's sales-ready cohort (every funnel, goal and scoreboard figure).
+            models.Index(
+                fields=["at", "lead"],
+                name="event_became_ready_idx",
+                condition=Q(kind="status", new_value="ready"),
+            ),
         ]
 
     def __str__(self) -> str:
