@@ -8,10 +8,11 @@ where SELECT FOR UPDATE is a no-op and IMMEDIATE transactions serialise writers 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -413,6 +414,21 @@ def breached_follow_up_ids(*, now: datetime, limit: int) -> list[int]:
     )
 
 
+def _sweep_step(result: SweepResult, label: str, lead_id: int, step: Callable[[], object]) -> bool:
+    """Run one idempotent step; False when the database is gone (end the pass, the next beat
+    tick retries), True otherwise — one bad row must not stop the sweep."""
+    try:
+        step()
+    except Exception as exc:
+        result.errors.append(f"{label} {lead_id}: {exc}")
+        if isinstance(exc, DatabaseError) and not connection.is_usable():
+            logger.warning("sweep stopped: the database is unreachable (%s)", exc)
+            connection.close()
+            return False
+        logger.exception("sweep could not %s lead %s", label, lead_id)
+    return True
+
+
 def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
     """One pass of the relay: route what is unrouted, settle overdue clocks, escalate/reassign.
 
@@ -420,30 +436,33 @@ def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
     once, a task that also fires, or a crash half-way through do no harm.
     """
     result = SweepResult()
+
+    def route(lead_id: int) -> None:
+        at = now or timezone.now()
+        lead = route_lead(lead_id=lead_id, now=at)
+        # counted only if this pass assigned it (not a worker or another sweep meanwhile)
+        result.routed += int(lead.owner_id is not None and lead.assigned_at == at)
+
+    def settle(lead_id: int) -> None:
+        settle_sla(lead_id=lead_id, now=now)
+        result.settled += 1
+
+    def follow_up(lead_id: int) -> None:
+        settle_sla(lead_id=lead_id, now=now)
+        result.followed_up += 1
+
     for lead_id in unrouted_lead_ids(limit=limit):
-        try:
-            at = now or timezone.now()
-            lead = route_lead(lead_id=lead_id, now=at)
-            # counted only if this pass assigned it (not a worker or another sweep meanwhile)
-            result.routed += int(lead.owner_id is not None and lead.assigned_at == at)
-        except Exception as exc:  # one bad row must not stop the sweep
-            logger.exception("sweep could not route lead %s", lead_id)
-            result.errors.append(f"route {lead_id}: {exc}")
+        if not _sweep_step(result, "route", lead_id, lambda lead_id=lead_id: route(lead_id)):
+            return result
     at = now or timezone.now()
     for lead_id in overdue_lead_ids(now=at, limit=limit):
-        try:
-            settle_sla(lead_id=lead_id, now=now)
-            result.settled += 1
-        except Exception as exc:
-            logger.exception("sweep could not settle lead %s", lead_id)
-            result.errors.append(f"settle {lead_id}: {exc}")
+        if not _sweep_step(result, "settle", lead_id, lambda lead_id=lead_id: settle(lead_id)):
+            return result
     for lead_id in breached_follow_up_ids(now=at, limit=limit):
-        try:
-            settle_sla(lead_id=lead_id, now=now)
-            result.followed_up += 1
-        except Exception as exc:
-            logger.exception("sweep could not follow up lead %s", lead_id)
-            result.errors.append(f"follow-up {lead_id}: {exc}")
+        if not _sweep_step(
+            result, "follow-up", lead_id, lambda lead_id=lead_id: follow_up(lead_id)
+        ):
+            return result
     return result
 
 
