@@ -101,3 +101,60 @@ def set_account_tier(*, account_id: int, actor: User, tier: str) -> Account:
         change_message=f"Tier: {old} → {account.get_tier_display()}",
     )
     return account
+
+
+# --- Batch matching -----------------------------------------------------------------------
+# Appended for the CSV import (apps.imports): the same decisions as match_account, for many
+# emails at once. Iterable is imported here for the reason given above.
+from collections.abc import Iterable  # noqa: E402
+
+MATCH_BATCH = 500
+
+
+def match_accounts(*, rows: Iterable[tuple[str, str, str]]) -> dict[str, Account | None]:
+    """Domain → account for many (email, company_name, country) rows, as match_account decides
+    each: free-mail and disposable domains map to None, a known domain to its account, a new
+    one to an account created on first sight (named from the first row with that domain).
+
+    A few queries per 500 domains instead of a SELECT and a savepoint INSERT per domain: one
+    query for the known domains, one INSERT that skips domains a concurrent writer has just
+    taken (the unique index decides, as in match_account), and one query re-reading the rows
+    inserted. Caller holds a transaction.
+    """
+    result: dict[str, Account | None] = {}
+    wanted: dict[str, tuple[str, str]] = {}
+    for email, company_name, country in rows:
+        domain = email_domain(email)
+        if domain in result or domain in wanted:
+            continue
+        if not domain or is_personal_domain(domain):
+            result[domain] = None
+        else:
+            wanted[domain] = (company_name, country)
+    domains = list(wanted)
+    for start in range(0, len(domains), MATCH_BATCH):
+        part = domains[start : start + MATCH_BATCH]
+        found = {a.domain: a for a in Account.objects.filter(domain__in=part)}
+        new = [
+            Account(
+                domain=domain,
+                name=(wanted[domain][0].strip() or company_name_from_domain(domain))[:200],
+                country=wanted[domain][1].upper()[:2],
+            )
+            for domain in part
+            if domain not in found
+        ]
+        if new:
+            Account.objects.bulk_create(new, ignore_conflicts=True)
+            found.update(
+                (a.domain, a) for a in Account.objects.filter(domain__in=[a.domain for a in new])
+            )
+        for domain in part:
+            account = found.get(domain)
+            if account is None:  # not inserted and not readable: let the single path decide
+                company_name, country = wanted[domain]
+                account = match_account(
+                    email=f"x@{domain}", company_name=company_name, country=country
+                )
+            result[domain] = account
+    return result

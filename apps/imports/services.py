@@ -25,12 +25,12 @@ from typing import IO, Any, cast
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Account
-from apps.accounts.services import email_domain, match_account
+from apps.accounts.services import email_domain, match_accounts
 from apps.campaigns.models import Campaign
 from apps.core.csv_safe import safe_row, write_rows
 from apps.core.errors import DomainError, InvalidTransition, NotAllowed
@@ -580,7 +580,7 @@ class ChunkResult:
 
 @dataclass
 class _Context:
-    """What every chunk of one run shares: loaded once, so a chunk costs a few queries per row."""
+    """What every chunk of one run shares: loaded once, so a chunk costs a few queries in all."""
 
     job: ImportJob
     actor: User | None
@@ -588,18 +588,24 @@ class _Context:
     scoring_rules: list[ScoringRule]
     role_rules: list[BuyingRoleRule]
     campaigns: dict[str, Campaign | None] = field(default_factory=dict)
-    accounts: dict[str, Account | None] = field(default_factory=dict)
+
+    @property
+    def half_life(self) -> int:
+        if self.agreement is None:
+            return scoring.DEFAULT_HALF_LIFE_DAYS
+        return self.agreement.engagement_half_life_days
 
 
-def _account_for(ctx: _Context, row: Row) -> Account | None:
-    domain = email_domain(row.email)
-    if domain not in ctx.accounts:
-        ctx.accounts[domain] = match_account(
-            email=row.email,
-            company_name=row.values["company_name"],
-            country=row.values["country"],
-        )
-    return ctx.accounts[domain]
+def _chunk_accounts(plan: Plan, leads: dict[str, Lead]) -> dict[str, Account | None]:
+    """Domain → account for every row that asks for one (a new email, or a known lead without
+    an account), matched in one batch; a new account is named from the first such row."""
+    return match_accounts(
+        rows=[
+            (row.email, row.values["company_name"], row.values["country"])
+            for row in plan.rows
+            if (known := leads.get(row.email)) is None or known.account_id is None
+        ]
+    )
 
 
 def _engagement(lead_ids: list[int], now: datetime, half_life: int) -> dict[int, float]:
@@ -614,25 +620,175 @@ def _engagement(lead_ids: list[int], now: datetime, half_life: int) -> dict[int,
     return {lead_id: round(total, 2) for lead_id, total in totals.items()}
 
 
+def _own_engagement(touches: int, now: datetime, half_life: int) -> float:
+    """The engagement of a lead the chunk creates: its only touchpoints are the chunk's own
+    (one form submission per row, occurring now, no asset), summed as _engagement sums them."""
+    weight = scoring.KIND_WEIGHTS.get(Touchpoint.Kind.FORM_SUBMIT, 1)
+    total = 0.0
+    for _ in range(touches):
+        total += scoring.decayed(weight, now, now, half_life)
+    return round(total, 2)
+
+
+def _score(lead: Lead, engagement: float, ctx: _Context, now: datetime) -> None:
+    """Fit from the rules, the given engagement, and their sum (as scoring.rescore_lead)."""
+    lead.fit_score = scoring.fit_score(lead=lead, account=lead.account, rules=ctx.scoring_rules)
+    lead.engagement_score = engagement
+    lead.score = min(32000, lead.fit_score + round(lead.engagement_score))
+    lead.updated_at = now
+
+
+_EVENT_COLUMNS = ("lead", "kind", "actor", "reason", "old_value", "new_value", "payload", "at")
+
+
 def _event(
     lead: Lead, kind: str, *, reason: str, actor: User | None, now: datetime, **kw: Any
-) -> LeadEvent:
-    """A LeadEvent row for bulk_create, shaped as apps.leads.events writes it (bulk_create sends
-    no signals and events.py writes one row at a time, so the import writes them explicitly)."""
-    return LeadEvent(
-        lead=lead,
-        kind=kind,
-        actor=actor,
-        reason=reason[:300],
-        old_value=str(kw.get("old", ""))[:200],
-        new_value=str(kw.get("new", ""))[:200],
-        payload=kw.get("payload", {}),
-        at=now,
+) -> tuple[Any, ...]:
+    """A LeadEvent row (values in _EVENT_COLUMNS order), shaped as apps.leads.events writes it
+    (bulk writes send no signals and events.py writes one row at a time, so the import writes
+    them explicitly)."""
+    return (
+        lead,
+        str(kind),
+        actor,
+        reason[:300],
+        str(kw.get("old", ""))[:200],
+        str(kw.get("new", ""))[:200],
+        kw.get("payload", {}),
+        now,
+    )
+
+
+def _copy(model: type[Any], names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL: insert rows of database values (in the order of the named fields) with one
+    COPY; database errors surface as Django's (an IntegrityError redoes the chunk)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_ids(model: type[Any], count: int) -> list[int]:
+    """PostgreSQL: `count` fresh primary keys from the table's identity sequence, ascending."""
+    if not count:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _write_touchpoints(
+    ctx: _Context, rows: list[Row], leads: dict[str, Lead], now: datetime
+) -> list[tuple[Lead, int]]:
+    """One form-submission touchpoint per row (bulk_create elsewhere, COPY with preallocated
+    keys on PostgreSQL); (lead, touchpoint id) per row, in row order."""
+
+    def campaign(row: Row) -> Campaign | None:
+        return ctx.campaigns.get(row.values["campaign"]) if row.values["campaign"] else None
+
+    kind = Touchpoint.Kind.FORM_SUBMIT
+    if connection.vendor != "postgresql":
+        touchpoints = [
+            Touchpoint(
+                lead=leads[row.email],
+                account=leads[row.email].account,
+                kind=kind,
+                campaign=campaign(row),
+                occurred_at=now,
+                metadata={"import_job": ctx.job.pk, "row": row.number},
+            )
+            for row in rows
+        ]
+        Touchpoint.objects.bulk_create(touchpoints, batch_size=CHUNK_ROWS)
+        return [(t.lead, t.pk) for t in touchpoints]
+    ids = _next_ids(Touchpoint, len(rows))
+    adapt_json = connection.ops.adapt_json_value
+    encoder = cast(Any, Touchpoint._meta.get_field("metadata")).encoder
+    created_at = timezone.now()
+    written: list[tuple[Lead, int]] = []
+    values: list[tuple[Any, ...]] = []
+    for pk, row in zip(ids, rows, strict=True):
+        lead = leads[row.email]
+        chosen = campaign(row)
+        values.append(
+            (
+                pk,
+                lead.pk,
+                lead.account_id,
+                kind.value,
+                chosen.pk if chosen is not None else None,
+                None,
+                now,
+                adapt_json({"import_job": ctx.job.pk, "row": row.number}, encoder),
+                created_at,
+            )
+        )
+        written.append((lead, pk))
+    _copy(
+        Touchpoint,
+        (
+            "id",
+            "lead",
+            "account",
+            "kind",
+            "campaign",
+            "asset",
+            "occurred_at",
+            "metadata",
+            "created_at",
+        ),
+        values,
+    )
+    return written
+
+
+def _write_events(events: list[tuple[Any, ...]]) -> None:
+    """Insert the chunk's LeadEvents: on PostgreSQL one COPY (no model instances, no per-value
+    SQL quoting: the rows are the larger part of an import's writes), elsewhere bulk_create."""
+    if connection.vendor != "postgresql":
+        LeadEvent.objects.bulk_create(
+            [LeadEvent(**dict(zip(_EVENT_COLUMNS, event, strict=True))) for event in events],
+            batch_size=CHUNK_ROWS,
+        )
+        return
+    adapt_json = connection.ops.adapt_json_value
+    encoder = cast(Any, LeadEvent._meta.get_field("payload")).encoder
+    _copy(
+        LeadEvent,
+        _EVENT_COLUMNS,
+        (
+            (
+                lead.pk,
+                kind,
+                actor.pk if actor is not None else None,
+                reason,
+                old,
+                new,
+                adapt_json(payload, encoder),
+                at,
+            )
+            for lead, kind, actor, reason, old, new, payload, at in events
+        ),
     )
 
 
 def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResult:
-    """One transaction: leads created or merged, touchpoints, events, rejections and progress."""
+    """One transaction: leads created or merged, touchpoints, events, rejections and progress.
+
+    A few statements per chunk whatever its size: accounts matched in one batch, new leads
+    scored in memory before their INSERT (their only touchpoints are the chunk's own), one
+    UPDATE for the merged leads, accounts rolled up in one batch.
+    """
     now = timezone.now()
     actor = ctx.actor
     job = ctx.job
@@ -647,9 +803,12 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             .select_related("account")
             .order_by("pk")
         }
+        accounts = _chunk_accounts(plan, leads)
         created: dict[str, Lead] = {}
         changed: dict[int, set[str]] = {}
+        touches: dict[str, int] = {}
         for row in plan.rows:
+            touches[row.email] = touches.get(row.email, 0) + 1
             lead = leads.get(row.email)
             values = row.values
             campaign = ctx.campaigns.get(values["campaign"]) if values["campaign"] else None
@@ -666,7 +825,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     campaign=campaign,
                     last_touch_at=now,
                 )
-                lead.account = _account_for(ctx, row)
+                lead.account = accounts[email_domain(row.email)]
                 if lead.title:
                     lead.buying_role = scoring.infer_buying_role(lead.title, ctx.role_rules)
                 leads[row.email] = created[row.email] = lead
@@ -679,7 +838,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     setattr(lead, name, values[name])
                     fields.add(name)
             if lead.account_id is None and lead.pk is not None:
-                lead.account = _account_for(ctx, row)
+                lead.account = accounts[email_domain(row.email)]
                 if lead.account is not None:
                     fields.add("account")
             if (
@@ -693,29 +852,29 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     fields.add("buying_role")
             lead.last_touch_at = now
             fields.add("last_touch_at")
+        # Every lead the chunk touched, in the order the events and qualification take them:
+        # the known leads (pk order), then the new ones (file order).
+        touched = [lead for lead in leads.values() if lead.email in touches]
+        old_scores = {id(lead): lead.score for lead in touched}
+        # A new lead's score is known before it is written: fit from the rules, and the
+        # engagement of the chunk's own touchpoints.
+        for lead in created.values():
+            _score(lead, _own_engagement(touches[lead.email], now, ctx.half_life), ctx, now)
         Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
-        merged = [
-            lead for lead in leads.values() if lead.email not in created and changed.get(id(lead))
-        ]
-        for lead in merged:
-            lead.updated_at = now
+        touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
+        # A merged lead is scored over all its touchpoints, then written once with its filled
+        # fields.
+        merged = [lead for lead in touched if lead.email not in created]
         if merged:
+            engagement = _engagement([lead.pk for lead in merged], now, ctx.half_life)
+            for lead in merged:
+                _score(lead, engagement[lead.pk], ctx, now)
             names = sorted({name for lead in merged for name in changed[id(lead)]})
-            Lead.objects.bulk_update(merged, [*names, "updated_at"], batch_size=CHUNK_ROWS)
-        touchpoints = [
-            Touchpoint(
-                lead=leads[row.email],
-                account=leads[row.email].account,
-                kind=Touchpoint.Kind.FORM_SUBMIT,
-                campaign=ctx.campaigns.get(row.values["campaign"])
-                if row.values["campaign"]
-                else None,
-                occurred_at=now,
-                metadata={"import_job": job.pk, "row": row.number},
+            scoring.update_rows(
+                Lead,
+                merged,
+                [*names, "fit_score", "engagement_score", "score", "updated_at"],
             )
-            for row in plan.rows
-        ]
-        Touchpoint.objects.bulk_create(touchpoints, batch_size=CHUNK_ROWS)
         events = [
             _event(
                 lead,
@@ -729,35 +888,20 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         ]
         events += [
             _event(
-                t.lead,
+                lead,
                 LeadEvent.Kind.TOUCHPOINT,
                 reason=EVENT_REASON,
                 actor=actor,
                 now=now,
-                new=t.kind,
-                payload={"touchpoint": t.pk, "asset": ""},
+                new=Touchpoint.Kind.FORM_SUBMIT,
+                payload={"touchpoint": touchpoint_id, "asset": ""},
             )
-            for t in touchpoints
+            for lead, touchpoint_id in touchpoints
         ]
-        # Score every lead the chunk touched, as intake does (fit from rules, decayed engagement).
-        chunk_emails = {row.email for row in plan.rows}
-        touched = {lead.pk: lead for lead in leads.values() if lead.email in chunk_emails}
-        half_life = (
-            ctx.agreement.engagement_half_life_days
-            if ctx.agreement
-            else scoring.DEFAULT_HALF_LIFE_DAYS
-        )
-        engagement = _engagement(list(touched), now, half_life)
-        old_scores = {pk: lead.score for pk, lead in touched.items()}
-        for pk, lead in touched.items():
-            lead.fit_score = scoring.fit_score(
-                lead=lead, account=lead.account, rules=ctx.scoring_rules
-            )
-            lead.engagement_score = engagement[pk]
-            lead.score = min(32000, lead.fit_score + round(lead.engagement_score))
-            lead.updated_at = now
+        for lead in touched:
             is_new = lead.email in created
-            old_band = "" if is_new else scoring.score_band(old_scores[pk])
+            old_score = old_scores[id(lead)]
+            old_band = "" if is_new else scoring.score_band(old_score)
             new_band = scoring.score_band(lead.score)
             if is_new or old_band != new_band:
                 events.append(
@@ -769,29 +913,25 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                         now=now,
                         old=old_band,
                         new=new_band,
-                        payload={"old_score": old_scores[pk], "new_score": lead.score},
+                        payload={"old_score": old_score, "new_score": lead.score},
                     )
                 )
-        Lead.objects.bulk_update(
-            list(touched.values()),
-            ["fit_score", "engagement_score", "score", "updated_at"],
-            batch_size=CHUNK_ROWS,
-        )
-        LeadEvent.objects.bulk_create(events, batch_size=CHUNK_ROWS)
+        _write_events(events)
         # Qualification under the agreement in force: mark_ready writes its own event and
         # routes after commit, exactly as for an intake.
         if ctx.agreement is not None:
-            for lead in touched.values():
+            for lead in touched:
                 reason = scoring.ready_reason(lead=lead, agreement=ctx.agreement, hand_raiser=False)
                 if reason:
                     mark_ready(
                         lead=lead, agreement=ctx.agreement, reason=reason, actor=actor, now=now
                     )
-        account_ids = sorted({lead.account_id for lead in touched.values() if lead.account_id})
-        for account_id in account_ids:
-            account = scoring.roll_up_account(
-                account_id=account_id, agreement=ctx.agreement, now=now
-            )
+        rolled_up = scoring.roll_up_accounts(
+            account_ids={lead.account_id for lead in touched if lead.account_id},
+            agreement=ctx.agreement,
+            now=now,
+        )
+        for account_id, account in sorted(rolled_up.items()):
             if (
                 ctx.agreement
                 and not account.is_conversation_ready
@@ -885,7 +1025,6 @@ def _import_chunk_with_retry(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -
             _import_chunk(ctx, plan, rows_in_chunk=rows_in_chunk)
             return
         except IntegrityError:
-            ctx.accounts.clear()
             if attempt == 2:
                 raise
 

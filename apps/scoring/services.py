@@ -153,7 +153,10 @@ def roll_up_account(
             .distinct()
         )
     )
-    changes: dict[str, object] = {"engagement_score": round(total, 2), "buying_roles_engaged": roles}
+    changes: dict[str, object] = {
+        "engagement_score": round(total, 2),
+        "buying_roles_engaged": roles,
+    }
     account = Account.objects.get(pk=account_id)
     account.engagement_score, account.buying_roles_engaged = round(total, 2), roles
     if (
@@ -185,3 +188,123 @@ def ready_reason(*, lead: Lead, agreement: QualificationAgreement | None, hand_r
     if lead.score >= agreement.score_threshold:
         return "score"
     return ""
+
+
+# --- Batch roll-up --------------------------------------------------------------------------
+# Appended for the CSV import (apps.imports): roll_up_account for many accounts at once, and
+# the many-row UPDATE it (and the import) write with. Imports here for the reason above.
+from collections import defaultdict  # noqa: E402
+from collections.abc import Iterable, Sequence  # noqa: E402
+
+from django.db import connection, models  # noqa: E402
+
+ROLL_UP_BATCH = 1000
+_UPDATE_PARAMS = 30_000
+
+
+def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: list[str]) -> None:
+    """Write `fields` of each object to its row, as Model.objects.bulk_update does (values as
+    they are on the objects, no pre_save, no signals), without its CASE WHEN per row and field.
+
+    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch (every value cast to its column's
+    type). Other databases: one prepared UPDATE executed for each row (executemany).
+    """
+    if not objs:
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns = [meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+
+    def values(obj: models.Model) -> list[object]:
+        return [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f"{qn(f.column)} = %s" for f in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {qn(pk.column)} = %s",  # noqa: S608 - names from the model
+                [[*values(obj), pk.get_db_prep_save(obj.pk, connection)] for obj in objs],
+            )
+            return
+        every = [pk, *columns]
+        row_sql = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in every) + ")"
+        names = ", ".join(qn(f.column) for f in every)
+        assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns)
+        size = max(1, _UPDATE_PARAMS // len(every))
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            params: list[object] = []
+            for obj in batch:
+                params.append(pk.get_db_prep_save(obj.pk, connection))
+                params.extend(values(obj))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v ({names}) "
+                f"WHERE t.{qn(pk.column)} = v.{qn(pk.column)}",
+                params,
+            )
+
+
+def roll_up_accounts(
+    *,
+    account_ids: Iterable[int],
+    agreement: QualificationAgreement | None,
+    now: datetime | None = None,
+) -> dict[int, Account]:
+    """roll_up_account for many accounts: the same values written and returned (account id →
+    account), with one GROUP BY for the engagement sums, one for the distinct buying roles
+    engaged inside the window, one read of the accounts and one UPDATE per 1,000 accounts.
+    """
+    now = now or timezone.now()
+    window = agreement.account_window_days if agreement else 30
+    since = now - timedelta(days=window)
+    ids = sorted(set(account_ids))
+    done: dict[int, Account] = {}
+    for start in range(0, len(ids), ROLL_UP_BATCH):
+        part = ids[start : start + ROLL_UP_BATCH]
+        totals = dict(
+            Lead.objects.filter(account_id__in=part, is_archived=False)
+            .order_by()
+            .values("account_id")
+            .annotate(s=Sum("engagement_score"))
+            .values_list("account_id", "s")
+        )
+        roles: dict[int, set[str]] = defaultdict(set)
+        for account_id, role in (
+            Touchpoint.objects.filter(account_id__in=part, occurred_at__gte=since)
+            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
+            .order_by()
+            .values_list("account_id", "lead__buying_role")
+            .distinct()
+        ):
+            roles[account_id].add(role)
+        accounts = Account.objects.in_bulk(part)
+        kept: list[Account] = []
+        ended: list[Account] = []
+        for account_id in part:
+            account = accounts.get(account_id)
+            if account is None:
+                raise Account.DoesNotExist(f"Account matching id {account_id} does not exist.")
+            account.engagement_score = round(totals.get(account_id) or 0.0, 2)
+            account.buying_roles_engaged = sorted(roles.get(account_id, ()))
+            if (
+                account.is_conversation_ready
+                and agreement
+                and not account_meets_rule(account=account, agreement=agreement)
+            ):
+                # The readiness episode is over; a later surge of engagement may fire again.
+                account.is_conversation_ready, account.ready_since = False, None
+                ended.append(account)
+            else:
+                kept.append(account)
+            done[account_id] = account
+        update_rows(Account, kept, ["engagement_score", "buying_roles_engaged"])
+        update_rows(
+            Account,
+            ended,
+            ["engagement_score", "buying_roles_engaged", "is_conversation_ready", "ready_since"],
+        )
+    return done

@@ -1,0 +1,240 @@
+"""The import's batch helpers give exactly what the one-at-a-time functions give.
+
+Each test runs the single-account function over the same data inside a savepoint, records the
+outcome, rolls it back, then runs the batch function and compares.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.accounts.services import match_account, match_accounts
+from apps.leads.models import Lead
+from apps.scoring import services as scoring
+from apps.scoring.models import BuyingRole
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _rolled_back(run: Any) -> Any:
+    """run()'s result, with everything it wrote undone."""
+    outcome: list[Any] = []
+    try:
+        with transaction.atomic():
+            outcome.append(run())
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome[0]
+
+
+def _accounts() -> list[tuple[Any, ...]]:
+    return sorted(Account.objects.values_list("domain", "name", "country"))
+
+
+# --- match_accounts ---------------------------------------------------------------------------
+
+ROWS = [
+    ("ana@northwind.example", "Northwind Traders", "de"),
+    ("bob@gmail.com", "Bob's Garage", "US"),
+    ("carl@northwind.example", "Another Name", "US"),  # the first row names the account
+    ("dora@known.example", "Renamed", "FR"),  # a known account is never renamed
+    ("eve@mail.mailinator.com", "Spam", ""),  # a disposable service's subdomain
+    ("fay@blue-sky_co.example", "", ""),  # no company name: named from the domain
+    ("gus@Upper.Example", "Upper", "gb"),  # domains are lower-cased
+    ("hal@hotmail.com", "", ""),
+]
+
+
+def test_match_accounts_decides_as_match_account_row_by_row() -> None:
+    known = factories.AccountFactory(domain="known.example", name="Known Inc", country="NL")
+
+    def one_by_one() -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+        found: dict[str, Any] = {}
+        for email, company, country in ROWS:
+            account = match_account(email=email, company_name=company, country=country)
+            found.setdefault(email.rsplit("@", 1)[1].lower(), account and account.domain)
+        return found, _accounts()
+
+    expected, expected_rows = _rolled_back(one_by_one)
+    assert _accounts() == [("known.example", "Known Inc", "NL")]
+
+    matched = match_accounts(rows=ROWS)
+
+    assert {d: a and a.domain for d, a in matched.items()} == expected
+    assert _accounts() == expected_rows
+    assert matched["known.example"].pk == known.pk
+    assert all(a is None or a.pk for a in matched.values())
+    assert expected["gmail.com"] is None
+    assert expected["northwind.example"] == "northwind.example"
+
+
+def test_match_accounts_is_idempotent_and_batches_many_domains() -> None:
+    rows = [(f"p{i}@firm{i}.example", f"Firm {i}", "DE") for i in range(1200)]
+    first = match_accounts(rows=rows)
+    again = match_accounts(rows=rows)
+    assert Account.objects.count() == 1200
+    assert {d: a.pk for d, a in first.items() if a} == {d: a.pk for d, a in again.items() if a}
+    assert match_accounts(rows=[]) == {}
+
+
+# --- roll_up_accounts -------------------------------------------------------------------------
+
+
+def _account_state() -> list[tuple[Any, ...]]:
+    return list(
+        Account.objects.order_by("pk").values_list(
+            "pk",
+            "engagement_score",
+            "buying_roles_engaged",
+            "is_conversation_ready",
+            "ready_since",
+            "updated_at",
+        )
+    )
+
+
+def _returned(accounts: dict[int, Account]) -> dict[int, tuple[Any, ...]]:
+    return {
+        pk: (a.engagement_score, a.buying_roles_engaged, a.is_conversation_ready, a.ready_since)
+        for pk, a in accounts.items()
+    }
+
+
+@pytest.fixture
+def accounts_with_engagement(agreement):  # type: ignore[no-untyped-def]
+    """Accounts covering each case of the roll-up: several roles inside and outside the window,
+    archived leads, unknown roles, no leads at all, a readiness episode that ends and one that
+    holds."""
+    agreement.account_min_roles = 2
+    agreement.account_window_days = 30
+    agreement.account_score_threshold = 10
+    agreement.save()
+    now = timezone.now()
+    a, b, c, d, e = (factories.AccountFactory() for _ in range(5))
+    roles = [BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION, BuyingRole.UNKNOWN, BuyingRole.USER]
+    for i, role in enumerate(roles):
+        lead = factories.LeadFactory(account=a, buying_role=role, engagement_score=3.33 + i)
+        factories.TouchpointFactory(lead=lead, occurred_at=now - timedelta(days=i * 12))
+    archived = factories.LeadFactory(
+        account=a,
+        buying_role=BuyingRole.INFLUENCER,
+        engagement_score=50,
+        is_archived=True,
+        archived_at=now,
+    )
+    factories.TouchpointFactory(lead=archived, occurred_at=now)
+    # b was ready and no longer meets the rule: one role, little engagement
+    lead = factories.LeadFactory(account=b, buying_role=BuyingRole.CHAMPION, engagement_score=1)
+    factories.TouchpointFactory(lead=lead, occurred_at=now)
+    Account.objects.filter(pk=b.pk).update(is_conversation_ready=True, ready_since=now)
+    # c was ready and still meets it
+    for role in (BuyingRole.CHAMPION, BuyingRole.DECISION_MAKER):
+        lead = factories.LeadFactory(account=c, buying_role=role, engagement_score=7.5)
+        factories.TouchpointFactory(lead=lead, occurred_at=now - timedelta(days=1))
+    Account.objects.filter(pk=c.pk).update(is_conversation_ready=True, ready_since=now)
+    # d has no leads; e's only touchpoint is older than the window and its lead unknown
+    lead = factories.LeadFactory(account=e, buying_role=BuyingRole.UNKNOWN, engagement_score=0.5)
+    factories.TouchpointFactory(lead=lead, occurred_at=now - timedelta(days=45))
+    # a touchpoint recorded against c for a lead of another account counts for c (as single)
+    stray = factories.LeadFactory(account=d, buying_role=BuyingRole.USER, engagement_score=2)
+    factories.TouchpointFactory(lead=stray, account=c, occurred_at=now)
+    return [a.pk, b.pk, c.pk, d.pk, e.pk], now
+
+
+@pytest.mark.parametrize("with_agreement", [True, False])
+def test_roll_up_accounts_equals_roll_up_account_for_each(  # type: ignore[no-untyped-def]
+    accounts_with_engagement, agreement, with_agreement
+):
+    ids, now = accounts_with_engagement
+    in_force = agreement if with_agreement else None
+
+    def one_by_one() -> tuple[dict[int, tuple[Any, ...]], list[tuple[Any, ...]]]:
+        returned = {
+            pk: scoring.roll_up_account(account_id=pk, agreement=in_force, now=now) for pk in ids
+        }
+        return _returned(returned), _account_state()
+
+    expected, expected_state = _rolled_back(one_by_one)
+    before = _account_state()
+    assert before != expected_state  # the roll-up has something to write
+
+    returned = scoring.roll_up_accounts(account_ids=[*ids, ids[0]], agreement=in_force, now=now)
+
+    assert _returned(returned) == expected
+    assert _account_state() == expected_state
+    assert sorted(returned) == sorted(ids)
+    ready = {state[0]: state[3] for state in expected_state}
+    assert ready[ids[1]] is (not with_agreement)  # b's episode ends only under an agreement
+    assert ready[ids[2]] is True
+
+
+def test_roll_up_accounts_of_a_missing_account_fails_as_the_single_one() -> None:
+    with pytest.raises(Account.DoesNotExist):
+        scoring.roll_up_account(account_id=987654, agreement=None)
+    with pytest.raises(Account.DoesNotExist):
+        scoring.roll_up_accounts(account_ids=[987654], agreement=None)
+    assert scoring.roll_up_accounts(account_ids=[], agreement=None) == {}
+
+
+# --- update_rows ------------------------------------------------------------------------------
+
+
+def test_update_rows_writes_what_bulk_update_writes() -> None:
+    account = factories.AccountFactory()
+    leads = [factories.LeadFactory(account=None, title="") for _ in range(3)]
+    now = timezone.now()
+    fields = ["title", "account", "buying_role", "engagement_score", "score", "last_touch_at"]
+
+    def change(lead: Lead, i: int) -> None:
+        lead.title = f"VP {i} 'quoted' ; DROP"
+        lead.account = account if i % 2 else None
+        lead.buying_role = BuyingRole.CHAMPION
+        lead.engagement_score = 1.25 * i
+        lead.score = 40 + i
+        lead.last_touch_at = None if i == 2 else now - timedelta(minutes=i)
+
+    def state() -> list[tuple[Any, ...]]:
+        return list(
+            Lead.objects.order_by("pk").values_list(
+                "pk", *[f if f != "account" else "account_id" for f in fields]
+            )
+        )
+
+    def with_bulk_update() -> list[tuple[Any, ...]]:
+        for i, lead in enumerate(leads):
+            change(lead, i)
+        Lead.objects.bulk_update(leads, fields)
+        return state()
+
+    expected = _rolled_back(with_bulk_update)
+    leads = list(Lead.objects.order_by("pk"))
+    for i, lead in enumerate(leads):
+        change(lead, i)
+    scoring.update_rows(Lead, leads, fields)
+    assert state() == expected
+
+    accounts = [factories.AccountFactory() for _ in range(2)]
+    for i, acc in enumerate(accounts):
+        acc.buying_roles_engaged = ["champion", "user"][: i + 1]
+        acc.ready_since = None
+    scoring.update_rows(Account, accounts, ["buying_roles_engaged", "ready_since"])
+    scoring.update_rows(Account, [], ["buying_roles_engaged"])
+    assert [
+        a.buying_roles_engaged
+        for a in Account.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")
+    ] == [
+        ["champion"],
+        ["champion", "user"],
+    ]
