@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, cast
 
 from django.core.exceptions import ValidationError
@@ -414,14 +414,33 @@ def start_import(*, job_id: int, actor: User | None) -> ImportJob:
     from apps.imports import tasks
 
     job = _lock_job(job_id)
-    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+    if job.status == ImportJob.Status.QUEUED or (
+        job.status == ImportJob.Status.RUNNING and not is_stalled(job)
+    ):
         return job
-    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED):
+    if job.status not in (
+        ImportJob.Status.CHECKED,
+        ImportJob.Status.FAILED,
+        ImportJob.Status.RUNNING,
+    ):
         raise InvalidTransition("Run the dry run first.", field="status")
     job.status = ImportJob.Status.QUEUED
     job.save(update_fields=["status", "updated_at"])
     enqueue_on_commit(tasks.run_import_task, job.pk)
     return job
+
+
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def is_stalled(job: ImportJob, now: datetime | None = None) -> bool:
+    """A running job whose progress has not moved for STALLED_AFTER: its worker died (a chunk
+    takes seconds, and every chunk commits its progress), so it may be resumed from the page
+    instead of waiting an hour for the broker to redeliver the task."""
+    return (
+        job.status == ImportJob.Status.RUNNING
+        and (now or timezone.now()) - job.updated_at > STALLED_AFTER
+    )
 
 
 def _fail(job_id: int, message: str) -> None:

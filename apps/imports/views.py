@@ -54,6 +54,7 @@ def _detail_context(job: ImportJob, form: MappingForm | None = None) -> dict[str
         "form": form or MappingForm(initial=job.mapping, header=job.header),
         "preview": services.report_preview(job) if job.status != ImportJob.Status.UPLOADED else [],
         "rejections": list(job.rejections.order_by("row_number")[:20]),
+        "stalled": services.is_stalled(job),
     }
 
 
