@@ -268,6 +268,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One clear name per choice set in generated clients (several models have a "status").
+    "ENUM_NAME_OVERRIDES": {
+        "AccountTierEnum": "apps.accounts.models.Account.Tier",
+        "CampaignChannelEnum": "apps.campaigns.models.Campaign.Channel",
+        "ContactChannelEnum": "apps.plays.models.Channel",
+        "TouchpointKindEnum": "apps.leads.models.Touchpoint.Kind",
+        "AssetKindEnum": "apps.campaigns.models.Asset.Kind",
+        "ActivityOutcomeEnum": "apps.leads.models.Activity.Outcome",
+        "RenewalOutcomeEnum": "apps.service.models.Renewal.Outcome",
+        "LeadStatusEnum": "apps.leads.models.Lead.Status",
+        "LeadSourceEnum": "apps.leads.models.Lead.Source",
+        "SlaStateEnum": "apps.leads.models.Lead.SlaState",
+        "OpportunityStageEnum": "apps.opportunities.models.Opportunity.Stage",
+        "ReviewStatusEnum": "apps.feedback.models.Disqualification.Review",
+    },
 }
 
 # --- Product defaults ---------------------------------------------------------------

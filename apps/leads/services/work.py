@@ -134,7 +134,7 @@ def rescore_open_leads(*, batch: int = 500) -> int:
 @transaction.atomic(durable=True)
 def _rescore_one(*, lead_id: int) -> None:
     now = timezone.now()
-    lead = Lead.objects.select_for_update().select_related("account").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead_id)
     agreement = QualificationAgreement.objects.in_force(now)
     change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
     if change.band_changed:
