@@ -239,7 +239,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "routing.sweep_sla", "schedule": 30.0},
     "nightly-rescore": {"task": "scoring.rescore_all", "schedule": crontab(hour=2, minute=15)},
-    "nightly-goal-snapshot": {"task": "goals.snapshot_goals", "schedule": crontab(hour=23, minute=50)},
+    "nightly-goal-snapshot": {
+        "task": "goals.snapshot_goals",
+        "schedule": crontab(hour=23, minute=50),
+    },
 }
 
 # --- Django REST framework and OpenAPI ---------------------------------------------
