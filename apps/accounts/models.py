@@ -76,6 +76,8 @@ class Account(TimeStampedModel):
         ]
         indexes = [
             # "Target accounts by engagement" on the marketing and account list pages.
+            # Matching by the stored lower-case domain (see lead_email_idx for why).
+            models.Index(fields=["domain"], name="account_domain_idx"),
             models.Index(fields=["tier", "-engagement_score"], name="account_tier_score_idx"),
             models.Index(fields=["lifecycle", "name"], name="account_lifecycle_idx"),
         ]

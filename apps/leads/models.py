@@ -154,6 +154,9 @@ class Lead(TimeStampedModel):
             ),
         ]
         indexes = [
+            # Intake and import look leads up by their stored (already normalised) email; the
+            # unique index on Lower(email) serves only lower(email) = … queries.
+            models.Index(fields=["email"], name="lead_email_idx"),
             # The rep's queue: open leads of one owner by SLA urgency (keyset on due, id).
             models.Index(
                 fields=["owner", "sla_due_at", "id"],
