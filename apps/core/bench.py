@@ -228,6 +228,29 @@ def measure_intake(
     }
 
 
+BENCH_SOURCE = "partner"
+
+
+def ensure_bench_pool() -> None:
+    """A routing rule (first in order) for the bench's hand-raisers, with reps who have room, so
+    latency is measured on routing itself and not on seeded reps who are at capacity."""
+    from django.contrib.auth.models import Group
+
+    from apps.routing.models import PoolMember, RoutingRule
+
+    sales = Group.objects.get_or_create(name="Sales")[0]
+    rule, _ = RoutingRule.objects.update_or_create(
+        name="Bench hand-raisers", defaults={"order": 0, "sources": BENCH_SOURCE, "is_active": True}
+    )
+    for i in range(4):
+        rep, _ = get_user_model().objects.update_or_create(
+            username=f"bench-rep-{i}",
+            defaults={"capacity": 1000, "is_available": True, "is_active": True},
+        )
+        rep.groups.add(sales)
+        PoolMember.objects.get_or_create(rule=rule, rep=rep)
+
+
 def measure_assignment(*, port: int, key: str, asset: str, count: int, run: str) -> dict[str, Any]:
     """Hand-raisers posted one every 50 ms; time from the request to the owner being set."""
     from apps.leads.models import Lead
@@ -240,7 +263,9 @@ def measure_assignment(*, port: int, key: str, asset: str, count: int, run: str)
         client.request(
             "POST",
             "/api/v1/intake/",
-            json.dumps({"email": email, "asset": asset, "first_name": "Hand"}).encode(),
+            json.dumps(
+                {"email": email, "asset": asset, "first_name": "Hand", "source": BENCH_SOURCE}
+            ).encode(),
         )
         time.sleep(0.05)
     deadline = time.monotonic() + 60
@@ -413,6 +438,7 @@ def run_bench(
             intake_p95_ms=intake["p95_ms"],
         )
         if hand_raiser:
+            ensure_bench_pool()
             log("intake to assigned through the worker…")
             assign = measure_assignment(port=port, key=key, asset=hand_raiser, count=100, run=run)
             report.figures.update(
