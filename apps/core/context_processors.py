@@ -17,7 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         links.append(("sales:queue", "My queue"))
     if roles & {Role.SALES, Role.SALES_MANAGER}:
         links.append(("sales:pipeline", "Pipeline"))
-    if Role.SALES_MANAGER in roles:
+    if roles & {Role.SALES_MANAGER, Role.REVOPS}:
         links.append(("sales:team", "Team"))
     if roles & {Role.MARKETING, Role.REVOPS}:
         links.append(("marketing:home", "Marketing"))

@@ -423,7 +423,7 @@ def _team_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
 
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
-@role_required(Role.SALES_MANAGER)
+@role_required(Role.SALES_MANAGER, Role.REVOPS)
 def team(request: HtmxHttpRequest) -> HttpResponse:
     template = partial_for(request, "sales/team.html", TEAM_PARTS, "team-leads")
     return render(request, template, _team_context(request))
