@@ -178,7 +178,19 @@ class LeadAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     ) -> None:
         if "buying_role" in form.changed_data:
             obj.buying_role_set_by_hand = True  # title inference must not overwrite it
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and form.changed_data:
+                changes = {
+                    name: (form.initial.get(name), form.cleaned_data.get(name))
+                    for name in form.changed_data
+                }
+                events.lead_details_changed_event(
+                    lead=obj,
+                    changes=changes,
+                    actor=request.user,
+                    reason="edited in the admin",  # type: ignore[arg-type]
+                )
 
     @admin.action(description="Archive selected leads", permissions=["change"])
     def archive_selected(self, request: HttpRequest, queryset: QuerySet[Lead]) -> None:

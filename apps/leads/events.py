@@ -177,3 +177,18 @@ def buying_role_changed_event(*, lead: Lead, old: str, new: str, actor: User) ->
         new=new,
         payload={"field": "buying_role"},
     )
+
+
+def lead_details_changed_event(
+    *, lead: Lead, changes: dict[str, tuple[object, object]], actor: User | None, reason: str
+) -> LeadEvent:
+    """Details edited outside a workflow (e.g. in the admin): old and new value per field."""
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.FIELD,
+        actor=actor,
+        reason=reason,
+        old=", ".join(f"{name}={old}" for name, (old, _) in changes.items()),
+        new=", ".join(f"{name}={new}" for name, (_, new) in changes.items()),
+        payload={"fields": {name: [str(old), str(new)] for name, (old, new) in changes.items()}},
+    )

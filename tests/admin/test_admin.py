@@ -871,6 +871,12 @@ def test_lead_details_are_editable_and_status_is_not(revops_client: Client) -> N
     assert lead.title == "CFO"
     assert lead.buying_role_set_by_hand
     assert lead.status == Lead.Status.NURTURE
+    # and the edit is in the lead's audit trail with old and new values
+    from apps.leads.models import LeadEvent
+
+    event = LeadEvent.objects.get(lead=lead, kind="field")
+    assert event.reason == "edited in the admin"
+    assert event.payload["fields"]["title"] == ["Head of Operations", "CFO"]
 
 
 # --- intake sources ----------------------------------------------------------------------
