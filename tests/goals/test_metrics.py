@@ -682,9 +682,9 @@ def test_goal_progress_of_rate_goals_paces_at_the_target_and_inverts_lower_is_be
     # when
     slow_p, cheap_p, rate_p = (metrics.goal_progress(g, today) for g in (slow, cheap, rate))
     # then
-    assert (slow_p.percent_of_target, slow_p.pace, slow_p.forecast) == (D("71.4"), D("5"), None)
+    assert (slow_p.percent_of_target, slow_p.pace, slow_p.forecast) == (D("140.0"), D("5"), None)
     assert slow_p.status == "behind"  # 7.0 is more than 10% above 5
-    assert (cheap_p.percent_of_target, cheap_p.status) == (D("116.7"), "ahead")  # 2100 / 1800
+    assert (cheap_p.percent_of_target, cheap_p.status) == (D("85.7"), "ahead")  # 1800 / 2100
     assert (rate_p.actual.value, rate_p.pace, rate_p.status) == (D("66.7"), D("70"), "on_track")
 
 

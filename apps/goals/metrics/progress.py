@@ -64,8 +64,8 @@ def pace_status(actual: Decimal, pace: Decimal, *, lower_is_better: bool) -> Sta
 def goal_progress(goal: JointGoal, today: date) -> GoalProgress:
     """The goal's actual, computed with compute(goal.metric, goal.quarter, goal's segment), and:
 
-    - percent_of_target: actual / target * 100 (target / actual * 100 when lower is better;
-      None when the actual is None or, for lower-is-better, 0), 1 decimal;
+    - percent_of_target: actual / target * 100 (for a lower-is-better goal, how much of the
+      allowed value is used: under 100 is good); None when the actual is None; 1 decimal;
     - pace, where the actual should be by today: for cumulative metrics (sales-ready leads,
       pipeline created, revenue won, expansion revenue) target * elapsed_days / total_days,
       linearly through the quarter; for rates and averages the target itself;
@@ -82,12 +82,7 @@ def goal_progress(goal: JointGoal, today: date) -> GoalProgress:
     target = goal.target
     value = actual.value
     cumulative = goal.metric in CUMULATIVE
-    if value is None:
-        share = None
-    elif goal.lower_is_better:
-        share = percent(target, value)
-    else:
-        share = percent(value, target)
+    share = None if value is None else percent(value, target)
     pace = rounded(target * elapsed / total, actual.unit) if cumulative else target
     forecast = None
     if cumulative and value is not None and elapsed:
