@@ -270,7 +270,7 @@ def normalise_tag(raw: str) -> str:
 def _tag_fragment(tag: str) -> str:
     """How one tag appears, quotes included, in the JSON text of a tags list on this database.
 
-    SQLite stores Django's json.dumps output (non-ASCII escaped as \\uXXXX); PostgreSQL's jsonb
+    SQLite stores Django's json.dumps output (non-ASCII written as \\u escapes); PostgreSQL's jsonb
     prints characters as they are. Matching the quoted element means "pricing" never matches
     "pricing-tier", and the same filter runs on both engines (JSON `contains` is not on SQLite).
     """
