@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
 from django.contrib.admin.options import BaseModelAdmin
 from django.db import models
 from django.db.models import Model
@@ -89,8 +88,3 @@ def clean_choice_list(value: str, choices: Iterable[tuple[str, Any]], what: str)
             params={"what": what, "bad": ", ".join(bad), "allowed": ", ".join(sorted(allowed))},
         )
     return ",".join(items)
-
-
-admin.site.site_header = "Revenue Desk administration"
-admin.site.site_title = "Revenue Desk admin"
-admin.site.index_title = "RevOps configuration"

@@ -36,6 +36,7 @@ from apps.core.csv_safe import safe_row, write_rows
 from apps.core.errors import DomainError, InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
+from apps.leads import events as lead_events
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from apps.leads.services import mark_ready, normalise_email
 from apps.scoring import services as scoring
@@ -663,19 +664,19 @@ _EVENT_COLUMNS = ("lead", "kind", "actor", "reason", "old_value", "new_value", "
 def _event(
     lead: Lead, kind: str, *, reason: str, actor: User | None, now: datetime, **kw: Any
 ) -> tuple[Any, ...]:
-    """A LeadEvent row (values in _EVENT_COLUMNS order), shaped as apps.leads.events writes it
-    (bulk writes send no signals and events.py writes one row at a time, so the import writes
-    them explicitly)."""
-    return (
-        lead,
-        str(kind),
-        actor,
-        reason[:300],
-        str(kw.get("old", ""))[:200],
-        str(kw.get("new", ""))[:200],
-        kw.get("payload", {}),
-        now,
+    """A LeadEvent row (values in _EVENT_COLUMNS order) built by apps.leads.events, so imported
+    events look exactly like the ones intake writes."""
+    fields = lead_events.event_fields(
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        old=kw.get("old", ""),
+        new=kw.get("new", ""),
+        payload=kw.get("payload"),
+        at=now,
     )
+    return tuple(fields[column] for column in _EVENT_COLUMNS)
 
 
 def _copy(model: type[Any], names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:

@@ -12,7 +12,7 @@ from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
 
 
-def _event(
+def event_fields(
     *,
     lead: Lead,
     kind: str,
@@ -22,17 +22,23 @@ def _event(
     new: Any = "",
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> LeadEvent:
-    return LeadEvent.objects.create(
-        lead=lead,
-        kind=kind,
-        actor=actor,
-        reason=reason[:300],
-        old_value=str(old if old is not None else "")[:200],
-        new_value=str(new if new is not None else "")[:200],
-        payload=payload or {},
-        at=at or timezone.now(),
-    )
+) -> dict[str, Any]:
+    """The field values of one event, truncated to fit: shared by the one-row writers below
+    and by bulk writers (imports), which send no signals and write their events explicitly."""
+    return {
+        "lead": lead,
+        "kind": str(kind),
+        "actor": actor,
+        "reason": reason[:300],
+        "old_value": str(old if old is not None else "")[:200],
+        "new_value": str(new if new is not None else "")[:200],
+        "payload": payload or {},
+        "at": at or timezone.now(),
+    }
+
+
+def _event(**kwargs: Any) -> LeadEvent:
+    return LeadEvent.objects.create(**event_fields(**kwargs))
 
 
 def lead_created_event(

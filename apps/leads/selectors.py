@@ -18,7 +18,7 @@ from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads.filters import LeadQueueFilter
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
-from apps.leads.services.work import _may_work
+from apps.leads.services.work import may_work_lead
 from apps.opportunities.models import Opportunity
 from apps.plays.models import LeadPlayStep, Play
 from apps.users.models import Role, User
@@ -285,7 +285,7 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         )
     opportunities = list(lead.opportunities.order_by("-created_at", "-pk")[:LIST_LIMIT])
     is_open = lead.status in (Lead.Status.READY, Lead.Status.WORKING) and not lead.is_archived
-    may_work = is_open and _may_work(user, lead)
+    may_work = is_open and may_work_lead(user, lead)
     in_sales = has_role(user, Role.SALES, Role.SALES_MANAGER)
     reasons: list[DisqualificationReason] = []
     plays: list[Play] = []

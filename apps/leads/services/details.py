@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.core.errors import InvalidTransition, NotAllowed
 from apps.leads import events
 from apps.leads.models import Lead
-from apps.leads.services.work import _may_work
+from apps.leads.services.work import may_work_lead
 from apps.scoring.models import BuyingRole
 from apps.users.models import User
 
@@ -18,7 +18,7 @@ def set_buying_role(*, lead_id: int, actor: User, role: str) -> Lead:
     if role not in BuyingRole.values:
         raise InvalidTransition("Choose a buying role from the list.", field="role")
     lead: Lead = Lead.objects.select_for_update().get(pk=lead_id)
-    if not _may_work(actor, lead):
+    if not may_work_lead(actor, lead):
         raise NotAllowed("You can only change your own leads.")
     if lead.buying_role == role and lead.buying_role_set_by_hand:
         return lead

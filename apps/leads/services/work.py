@@ -61,7 +61,9 @@ def mark_ready(
     enqueue_on_commit(routing_tasks.route_lead_task, lead.pk)
 
 
-def _may_work(user: User, lead: Lead) -> bool:
+def may_work_lead(user: User, lead: Lead) -> bool:
+    """Whether the user may work (attempt, convert, disqualify, ...) this lead: its owner in Sales,
+    or any Sales manager. The one rule the services, the lead page and the API share."""
     if has_role(user, Role.SALES_MANAGER):
         return True
     return has_role(user, Role.SALES) and lead.owner_id == user.pk
@@ -83,7 +85,7 @@ def log_attempt(
     if at > now:
         raise InvalidTransition("An attempt cannot be logged in the future.", field="at")
     lead = Lead.objects.select_for_update().get(pk=lead_id)
-    if not _may_work(rep, lead):
+    if not may_work_lead(rep, lead):
         raise NotAllowed("You can only log attempts on your own leads.")
     if lead.status not in OPEN_STATUSES:
         raise InvalidTransition(
@@ -153,7 +155,7 @@ def _rescore_one(*, lead_id: int) -> None:
 def _open_lead_for_work(*, lead_id: int, user: User) -> Lead:
     """Lock an open lead the user may work (own lead for Sales, any for Sales managers)."""
     lead = Lead.objects.select_for_update().get(pk=lead_id)
-    if not _may_work(user, lead):
+    if not may_work_lead(user, lead):
         raise NotAllowed("You can only work your own leads.")
     if lead.status not in OPEN_STATUSES or lead.is_archived:
         raise InvalidTransition(
