@@ -28,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if Role.MARKETING in roles:
         links.append(("service:voice", "Voice of customer"))
         links.append(("service:churn", "Churn reasons"))
+    if roles & {Role.MARKETING, Role.SALES_MANAGER, Role.REVOPS}:
+        links.append(("imports:list", "Imports"))
     links.append(("accounts:list", "Accounts"))
     links.append(("goals:home", "Goals"))
     from apps.notifications.selectors import unread_count
