@@ -31,6 +31,9 @@ def _sign_in(page: Page, base_url: str) -> None:
 
 
 def _mark(page: Page) -> None:
+    # htmx binds its triggers once the page has loaded; typing before that sends nothing
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     page.evaluate("window.__marker = 1")
 
 
