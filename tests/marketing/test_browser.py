@@ -47,6 +47,7 @@ def test_mia_acknowledges_one_item_and_disputes_another_in_place(
     page.goto(f"{live_server.url}/marketing/feedback/?quarter=2026-Q4")
     expect(page.get_by_role("heading", name="What sales did with your leads")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/rd-mkt-feedback.png", full_page=True)
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx bound first
     page.evaluate("window.__marker = 1")
 
     # when: acknowledge d1 with an action note

@@ -71,6 +71,7 @@ def test_service_flows_as_sid(page: Page, live_server, service_world, rep) -> No
 
     # given: sid signs in through the login form and lands on /service/
     _sign_in(page, base)
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx bound first
     page.evaluate("window.__noReload = true")
 
     # when: the Acme renewal is marked renewed in place, for more than was due
@@ -108,6 +109,7 @@ def test_service_flows_as_sid(page: Page, live_server, service_world, rep) -> No
 
     # when: sid records what an Acme user said
     page.get_by_role("link", name="Voice of the customer").click()
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx bound first
     page.evaluate("window.__noReload = true")
     page.get_by_label("Customer").select_option(label="Acme Analytics")
     page.get_by_label("What they said").fill("The weekly digest is the one email our VPs read.")
@@ -125,6 +127,7 @@ def test_service_flows_as_sid(page: Page, live_server, service_world, rep) -> No
 
     # when: from Acme's page, sid hands an expansion lead to sales
     page.goto(f"{base}/service/accounts/{service_world['acme'].pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx bound first
     page.evaluate("window.__noReload = true")
     panel = page.locator("#handoff-panel")
     panel.get_by_label("Expansion (more for this customer)").check()
