@@ -18,9 +18,10 @@ from apps.campaigns import api as campaigns_api
 from apps.core.serializers import MAX_ID, errors
 from apps.feedback import api as feedback_api
 from apps.goals import api as goals_api
-from apps.leads import api as leads_api
+from apps.intake import api as intake_api
 from apps.opportunities import api as opportunities_api
 from apps.plays import api as plays_api
+from apps.sales import api as leads_api
 from apps.service import api as service_api
 
 
@@ -85,8 +86,8 @@ def api(view: type[Any]) -> Callable[..., Any]:
 app_name = "api"
 urlpatterns = [
     path("v1/auth/token/", api(TokenApi), name="token"),
-    path("v1/intake/", api(leads_api.IntakeApi), name="intake"),
-    path("v1/intake/webhook/<slug:slug>/", api(leads_api.WebhookIntakeApi), name="intake-webhook"),
+    path("v1/intake/", api(intake_api.IntakeApi), name="intake"),
+    path("v1/intake/webhook/<slug:slug>/", api(intake_api.WebhookIntakeApi), name="intake-webhook"),
     # Leads
     path("v1/leads/", api(leads_api.LeadListApi), name="leads"),
     path("v1/leads/export/", api(leads_api.LeadExportApi), name="leads-export"),

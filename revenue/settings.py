@@ -32,7 +32,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "apps.core.admin_site.RevenueAdminConfig",
+    "apps.users.admin_config.RevenueAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,7 +60,15 @@ INSTALLED_APPS = [
     "apps.service",
     "apps.goals",
     "apps.notifications",
+    "apps.intake",
     "apps.imports",
+    # Workspaces: screens that compose the apps above (they own no records)
+    "apps.sales",
+    "apps.marketing",
+    "apps.abm",
+    # Tooling: management commands nothing imports
+    "apps.demo",
+    "apps.bench",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +101,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.navigation",
+                "apps.users.context_processors.navigation",
+                "apps.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -210,13 +219,15 @@ if REDIS_URL:
     }
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu writes its broadcast exchanges here (default: ./control in the working dir)
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -239,6 +250,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "routing.sweep_sla", "schedule": 30.0},
     "nightly-rescore": {"task": "scoring.rescore_all", "schedule": crontab(hour=2, minute=15)},
+    # Replay records are kept 24 h (apps.intake.services.idempotency.RETENTION).
+    "prune-idempotency-records": {
+        "task": "intake.prune_idempotency_records",
+        "schedule": crontab(minute=7),
+    },
     "nightly-goal-snapshot": {
         "task": "goals.snapshot_goals",
         "schedule": crontab(hour=23, minute=50),
@@ -275,7 +291,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountTierEnum": "apps.accounts.models.Account.Tier",
         "CampaignChannelEnum": "apps.campaigns.models.Campaign.Channel",
-        "ContactChannelEnum": "apps.plays.models.Channel",
+        "ContactChannelEnum": "apps.leads.models.Channel",
         "TouchpointKindEnum": "apps.leads.models.Touchpoint.Kind",
         "AssetKindEnum": "apps.campaigns.models.Asset.Kind",
         "ActivityOutcomeEnum": "apps.leads.models.Activity.Outcome",

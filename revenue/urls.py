@@ -2,26 +2,39 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from apps.users.views import ThrottledLoginView
+from apps.core import views as core_views
+from apps.marketing.urls import feedback_patterns, play_patterns
+from apps.users import views as user_views
 
 urlpatterns = [
     # Sign-in and administration
     path("admin/", admin.site.urls),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", user_views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Workspaces, by URL area
-    path("sales/", include("apps.leads.urls")),
-    path("marketing/plays/", include("apps.plays.urls")),
-    path("marketing/feedback/", include("apps.feedback.urls")),
-    path("marketing/", include("apps.campaigns.urls")),
+    path("sales/", include("apps.sales.urls")),
+    path("marketing/plays/", include(play_patterns)),
+    path("marketing/feedback/", include(feedback_patterns)),
+    path("marketing/", include("apps.marketing.urls")),
     path("service/", include("apps.service.urls")),
     path("goals/", include("apps.goals.urls")),
-    path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.abm.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("imports/", include("apps.imports.urls")),
     # API, public forms
     path("api/", include("revenue.api_urls")),
-    path("f/", include("apps.leads.public_urls")),
+    path("f/", include("apps.intake.urls")),
     # Home (role landing) and /healthz
-    path("", include("apps.core.urls")),
+    path(
+        "",
+        include(
+            (
+                [
+                    path("", user_views.home, name="home"),
+                    path("healthz", core_views.healthz, name="healthz"),
+                ],
+                "core",
+            )
+        ),
+    ),
 ]

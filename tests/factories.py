@@ -11,16 +11,11 @@ from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign
+from apps.core.models import Quarter
 from apps.feedback.models import Disqualification, DisqualificationReason
-from apps.goals.models import GoalSnapshot, JointGoal, Quarter
-from apps.leads.models import (
-    Activity,
-    IdempotencyRecord,
-    IntakeSource,
-    Lead,
-    LeadEvent,
-    Touchpoint,
-)
+from apps.goals.models import GoalSnapshot, JointGoal
+from apps.intake.models import IdempotencyRecord, IntakeSource
+from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification, TeamChannel
 from apps.opportunities.models import Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from apps.accounts.filters import AccountApiFilter
 from apps.accounts.models import Account
+from apps.core.filters import StableOrderingFilter
 from apps.core.serializers import USER_THROTTLES, UserSummary, errors, path_id
-from apps.leads.api_filters import StableOrderingFilter
 
 
 class AccountOutput(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from apps.accounts.models import Account
-from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
+from apps.core.filters import IdFilter, UtcDateTimeFilter
 
 
 class AccountApiFilter(django_filters.FilterSet):

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from apps.campaigns.filters import AssetApiFilter, CampaignApiFilter
 from apps.campaigns.models import Asset, Campaign
+from apps.core.filters import StableOrderingFilter
 from apps.core.serializers import USER_THROTTLES, errors, path_id
-from apps.leads.api_filters import StableOrderingFilter
 
 
 class CampaignOutput(serializers.ModelSerializer):  # type: ignore[type-arg]

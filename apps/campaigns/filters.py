@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from apps.campaigns.models import Asset, Campaign
-from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
+from apps.core.filters import IdFilter, UtcDateTimeFilter
 
 
 class CampaignApiFilter(django_filters.FilterSet):

@@ -24,7 +24,7 @@ class Campaign(TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     quarter = models.ForeignKey(
-        "goals.Quarter", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+        "core.Quarter", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
     )
     budget = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     actual_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))

@@ -1,4 +1,4 @@
-"""Reads for the marketing workspace."""
+"""Reads of campaigns and assets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.campaigns.models import Asset, Campaign
-from apps.feedback.models import Disqualification
-from apps.goals.models import Quarter
+from apps.core.models import Quarter
 
 LIST_LIMIT = 50
 
@@ -23,15 +22,6 @@ def quarter_campaigns(*, quarter: Quarter, limit: int = LIST_LIMIT) -> QuerySet[
             ),
         )
         .order_by("name", "pk")[:limit]
-    )
-
-
-def open_disqualifications(*, limit: int = 20) -> QuerySet[Disqualification]:
-    """Disqualifications marketing has not reviewed yet, newest first."""
-    return (
-        Disqualification.objects.filter(review_status=Disqualification.Review.OPEN)
-        .select_related("lead", "lead__campaign", "lead__account", "reason", "rep")
-        .order_by("-at", "-pk")[:limit]
     )
 
 

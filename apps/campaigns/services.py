@@ -13,7 +13,7 @@ from django.db import models, transaction
 
 from apps.campaigns.models import Asset, Campaign
 from apps.core.errors import InvalidTransition, NotAllowed
-from apps.goals.models import Quarter
+from apps.core.models import Quarter
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 

@@ -1,6 +1,6 @@
 """Shared admin building blocks: record kinds the admin may only read, or never delete.
 
-Core has no models; the other apps' admin modules import these.
+The other apps' admin modules import these.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from django.contrib.admin.options import BaseModelAdmin
 from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
-
-from apps.users.models import User
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 # Links typed without a scheme are web addresses: assume https (Django 6's default).
@@ -51,10 +49,6 @@ class NoAddNoDeleteMixin(NoDeleteMixin):
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-
-def in_any_group(user: User, groups: Iterable[str]) -> bool:
-    return user.groups.filter(name__in=list(groups)).exists()
 
 
 def clean_country_codes(value: str) -> str:

@@ -5,8 +5,10 @@ Always write the result with the `csv` module so quoting is right."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
+
+from django.http import HttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
@@ -46,3 +48,16 @@ def stream_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[st
     yield writer.writerow(safe_row(header))
     for row in rows:
         yield writer.writerow(safe_row(row))
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    """A CSV download written with the csv module, every cell neutralised against formulas."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(safe_row(header))
+    for row in rows:
+        writer.writerow(safe_row(["" if cell is None else cell for cell in row]))
+    return response

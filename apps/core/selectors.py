@@ -7,6 +7,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,7 @@ def database_health() -> dict[str, Any]:
 
 def broker_health() -> dict[str, Any]:
     """Open (and close) one connection to the Celery broker, without retrying."""
-    from revenue.celery import app
-
+    app = current_app
     url_scheme = urlsplit(str(app.conf.broker_url or "")).scheme or "unknown"
     started = time.monotonic()
     try:

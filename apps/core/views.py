@@ -1,31 +1,13 @@
-"""The front door (/ sends each user to their workspace) and the health check."""
+"""The health check."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from apps.core import selectors
-from apps.users.models import User
-from apps.users.roles import landing_url_name, roles_of
-
-
-class HtmxHttpRequest(HttpRequest):
-    """The request our pages see: django-htmx's details, and a signed-in user
-    (LoginRequiredMiddleware turns anonymous visitors away before any view runs)."""
-
-    htmx: HtmxDetails
-    user: User
-
-
-@require_GET
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    """Anonymous visitors never get here: LoginRequiredMiddleware sends them to /login/."""
-    return redirect(landing_url_name(roles_of(request.user)))
 
 
 @login_not_required

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.core.filters import IdFilter, UtcDateTimeFilter
 from apps.feedback.models import Disqualification
-from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
 
 
 class DisqualificationApiFilter(django_filters.FilterSet):

@@ -1,18 +1,20 @@
-"""Marketing's review of each disqualification: acknowledge with an action, or dispute."""
+"""Disqualifying a lead (with a reason whose rules are met), and marketing's review of each
+disqualification: acknowledge with an action, or dispute."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.errors import Conflict, InvalidTransition, NotAllowed
-from apps.feedback.models import Disqualification
+from apps.core.errors import AttemptsRequired, Conflict, InvalidTransition, NotAllowed
+from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads import events
 from apps.leads.models import Lead
-from apps.leads.services import mark_ready
+from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.scoring.models import QualificationAgreement
+from apps.scoring.services import mark_ready
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -106,7 +108,9 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
             actor=actor,
             reason="disqualification disputed",
         )
-        mark_ready(lead=lead, agreement=agreement, reason="dispute", actor=actor, now=now)  # type: ignore[arg-type]
+        mark_ready(
+            lead=lead, agreement=agreement, reason=Lead.ReadyReason.DISPUTE, actor=actor, now=now
+        )  # type: ignore[arg-type]
         return
     Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.NURTURE)
     events.status_changed_event(
@@ -116,3 +120,45 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
         actor=actor,
         reason="disqualification disputed: back to nurture",
     )
+
+
+@transaction.atomic(durable=True)
+def disqualify_lead(
+    *, lead_id: int, actor: User, reason_id: int, note: str = ""
+) -> Disqualification:
+    """Close the lead with a reason whose rules are met; marketing gets an open review item."""
+    now = timezone.now()
+    reason = DisqualificationReason.objects.filter(pk=reason_id, is_active=True).first()
+    if reason is None:
+        raise InvalidTransition("Choose a disqualification reason from the list.", field="reason")
+    lead = lock_workable_lead(lead_id=lead_id, user=actor)
+    if lead.attempt_count < reason.min_attempts:
+        raise AttemptsRequired(
+            f"“{reason.label}” needs at least {reason.min_attempts} contact attempts; "
+            f"{lead.attempt_count} logged so far.",
+            field="reason",
+        )
+    if reason.note_required and not note.strip():
+        raise InvalidTransition(f"“{reason.label}” needs a note for marketing.", field="note")
+    disqualification = Disqualification.objects.create(
+        lead=lead,
+        rep=actor,
+        reason=reason,
+        note=note.strip(),
+        attempts_at_time=lead.attempt_count,
+        at=now,
+    )
+    fields = ["disqualified_at", "updated_at"]
+    lead.disqualified_at = now
+    settle_first_response(
+        lead=lead, actor=actor, at=now, fields=fields, reason="settled by a decision on the lead"
+    )
+    change_status(
+        lead=lead,
+        new=Lead.Status.DISQUALIFIED,
+        actor=actor,
+        reason=f"disqualified: {reason.label}",
+        fields=fields,
+    )
+    lead.save(update_fields=fields)
+    return disqualification

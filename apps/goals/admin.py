@@ -12,7 +12,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from apps.core.admin import ReadOnlyMixin, clean_country_code
-from apps.goals.models import GoalSnapshot, JointGoal, Quarter
+from apps.core.models import Quarter
+from apps.goals.models import GoalSnapshot, JointGoal
 
 # What makes two goals of one quarter the same line of the scoreboard.
 GOAL_TWIN_FIELDS = (

@@ -14,9 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.models import Quarter
+from apps.core.quarters import current_quarter
 from apps.core.serializers import USER_THROTTLES, errors
 from apps.goals import metrics, selectors
-from apps.goals.models import Metric, Quarter
+from apps.goals.models import Metric
 
 UNITS = ["count", "percent", "minutes", "days", "money"]
 
@@ -101,10 +103,7 @@ def _quarter(request: Request) -> Quarter:
     query.is_valid(raise_exception=True)
     name = query.validated_data.get("quarter")
     today = timezone.localdate()
-    if name:
-        quarter = Quarter.objects.filter(name=name).first()
-    else:
-        quarter = selectors.current_quarter(today=today)
+    quarter = Quarter.objects.filter(name=name).first() if name else current_quarter(today=today)
     if quarter is None:
         raise Http404("No such quarter.")
     return quarter

@@ -1,31 +1,7 @@
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
-
-
-class Quarter(models.Model):
-    """A fiscal quarter; dates are inclusive and quarters never overlap."""
-
-    name = models.CharField(
-        max_length=7,
-        unique=True,
-        validators=[RegexValidator(r"^\d{4}-Q[1-4]$", "Use the form 2026-Q4.")],
-    )
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-
-    class Meta:
-        ordering = ["starts_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gt=models.F("starts_on")), name="quarter_dates_order"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from apps.core.models import Quarter, TimeStampedModel
 
 
 class Metric(models.TextChoices):

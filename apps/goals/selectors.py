@@ -19,18 +19,19 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from apps.core.models import Quarter
 from apps.core.pagination import KeysetPage, keyset_page
+from apps.core.quarters import pick_quarter, quarters
 from apps.goals import charts, metrics
 from apps.goals.metrics import Figure, GoalProgress, MetricValue, Scoreboard, Segment, Unit
 from apps.goals.metrics.base import percent
-from apps.goals.models import GoalSnapshot, JointGoal, Metric, Quarter
+from apps.goals.models import GoalSnapshot, JointGoal, Metric
 from apps.leads.models import Lead
 from apps.opportunities.selectors import visible_opportunities
 from apps.routing.capacity import LeadFlow, lead_flow
 from apps.users.models import Role, User
 from apps.users.roles import roles_of
 
-QUARTER_LIMIT = 40
 GOAL_LIMIT = 100
 RECORD_PAGE_SIZE = 100
 RECORD_KEYS = ("pk",)
@@ -90,30 +91,6 @@ RENEWAL_READERS = frozenset({Role.SALES, Role.SALES_MANAGER, Role.SERVICE, Role.
 
 
 # --- Quarters -------------------------------------------------------------------------------
-
-
-def quarters() -> list[Quarter]:
-    """Every quarter configured, oldest first (bounded: ten years of quarters)."""
-    return list(Quarter.objects.order_by("starts_on", "pk")[:QUARTER_LIMIT])
-
-
-def pick_quarter(options: list[Quarter], *, name: str | None, today: date) -> Quarter | None:
-    """The quarter named in the request, else the one containing today, else the latest begun."""
-    by_name = {quarter.name: quarter for quarter in options}
-    if name and name in by_name:
-        return by_name[name]
-    for quarter in options:
-        if quarter.starts_on <= today <= quarter.ends_on:
-            return quarter
-    begun = [quarter for quarter in options if quarter.starts_on <= today]
-    if begun:
-        return begun[-1]
-    return options[0] if options else None
-
-
-def current_quarter(*, today: date) -> Quarter | None:
-    """The quarter containing today, or the latest that has begun, or the first configured."""
-    return pick_quarter(quarters(), name=None, today=today)
 
 
 def quarter_goals(*, quarter: Quarter) -> QuerySet[JointGoal]:

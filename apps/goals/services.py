@@ -7,8 +7,9 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.models import Quarter
 from apps.goals import metrics
-from apps.goals.models import GoalSnapshot, JointGoal, Quarter
+from apps.goals.models import GoalSnapshot, JointGoal
 
 
 def snapshot_goals(*, on: date | None = None) -> int:

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from apps.core.views import HtmxHttpRequest
 from apps.goals import selectors
+from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import role_required
 

@@ -32,15 +32,15 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
 from apps.campaigns.models import Campaign
+from apps.core.bulk import update_rows
 from apps.core.csv_safe import safe_row, write_rows
 from apps.core.errors import DomainError, InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.leads import events as lead_events
-from apps.leads.models import Lead, LeadEvent, Touchpoint
-from apps.leads.services import mark_ready, normalise_email
+from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint, normalise_email
 from apps.scoring import services as scoring
-from apps.scoring.models import BuyingRole, BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -396,8 +396,6 @@ def _lock_job(job_id: int) -> ImportJob:
 @transaction.atomic(durable=True)
 def start_dry_run(*, job_id: int, mapping: dict[str, str], actor: User | None) -> ImportJob:
     """Save the mapping and queue the dry run (re-checking is allowed until the import starts)."""
-    from apps.imports import tasks
-
     job = _lock_job(job_id)
     if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED):
         raise InvalidTransition("This import has started; the mapping is fixed.", field="mapping")
@@ -405,15 +403,13 @@ def start_dry_run(*, job_id: int, mapping: dict[str, str], actor: User | None) -
     job.status = ImportJob.Status.CHECKING
     job.error = ""
     job.save(update_fields=["mapping", "status", "error", "updated_at"])
-    enqueue_on_commit(tasks.dry_run_import_task, job.pk)
+    enqueue_on_commit("imports.dry_run_import", job.pk)
     return job
 
 
 @transaction.atomic(durable=True)
 def start_import(*, job_id: int, actor: User | None) -> ImportJob:
     """Queue the import after a dry run, or resume one that stopped. Safe to call twice."""
-    from apps.imports import tasks
-
     job = _lock_job(job_id)
     if job.status == ImportJob.Status.QUEUED or (
         job.status == ImportJob.Status.RUNNING and not is_stalled(job)
@@ -427,7 +423,7 @@ def start_import(*, job_id: int, actor: User | None) -> ImportJob:
         raise InvalidTransition("Run the dry run first.", field="status")
     job.status = ImportJob.Status.QUEUED
     job.save(update_fields=["status", "updated_at"])
-    enqueue_on_commit(tasks.run_import_task, job.pk)
+    enqueue_on_commit("imports.run_import", job.pk)
     return job
 
 
@@ -890,7 +886,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             for lead in merged:
                 _score(lead, engagement[lead.pk], ctx, now)
             names = sorted({name for lead in merged for name in changed[id(lead)]})
-            scoring.update_rows(
+            update_rows(
                 Lead,
                 merged,
                 [*names, "fit_score", "engagement_score", "score", "updated_at"],
@@ -943,7 +939,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             for lead in touched:
                 reason = scoring.ready_reason(lead=lead, agreement=ctx.agreement, hand_raiser=False)
                 if reason:
-                    mark_ready(
+                    scoring.mark_ready(
                         lead=lead, agreement=ctx.agreement, reason=reason, actor=actor, now=now
                     )
         rolled_up = scoring.roll_up_accounts(
@@ -957,9 +953,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                 and not account.is_conversation_ready
                 and scoring.account_meets_rule(account=account, agreement=ctx.agreement)
             ):
-                from apps.leads import tasks as lead_tasks
-
-                enqueue_on_commit(lead_tasks.qualify_account_task, account_id)
+                enqueue_on_commit("scoring.qualify_account", account_id)
         ImportRejection.objects.bulk_create(
             [
                 ImportRejection(

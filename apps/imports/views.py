@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh
-from django_htmx.middleware import HtmxDetails
 
 from apps.core.csv_safe import stream_rows
-from apps.core.errors import DomainError
+from apps.core.forms import call_service, call_service_or_message
 from apps.imports import selectors, services
 from apps.imports.forms import MappingForm, UploadForm
 from apps.imports.models import ImportJob
+from apps.users.http import HtmxHttpRequest
 from apps.users.roles import role_required
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
 
 imports_role = role_required(*services.IMPORT_ROLES)
 
@@ -33,15 +27,14 @@ def import_list(request: HtmxHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            job = services.create_import_job(
-                actor=request.user,  # type: ignore[arg-type]
-                original_name=upload.name,
-                upload=upload,
-            )
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
+        outcome = call_service(
+            form,
+            services.create_import_job,
+            actor=request.user,
+            original_name=upload.name,
+            upload=upload,
+        )
+        if outcome and (job := outcome.result) is not None:
             return redirect("imports:detail", job_id=job.pk)
     jobs = selectors.recent_jobs(user=request.user)  # type: ignore[arg-type]
     status = 422 if form.errors else 200
@@ -70,17 +63,14 @@ def import_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
 def import_dry_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
     form = MappingForm(request.POST, header=job.header)
-    if form.is_valid():
-        try:
-            services.start_dry_run(
-                job_id=job.pk,
-                mapping=form.mapping(),
-                actor=request.user,  # type: ignore[arg-type]
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("imports:detail", job_id=job.pk)
+    if form.is_valid() and call_service(
+        form,
+        services.start_dry_run,
+        job_id=job.pk,
+        mapping=form.mapping(),
+        actor=request.user,
+    ):
+        return redirect("imports:detail", job_id=job.pk)
     return render(request, "imports/detail.html", _detail_context(job, form), status=422)
 
 
@@ -88,10 +78,7 @@ def import_dry_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
-    try:
-        services.start_import(job_id=job.pk, actor=request.user)  # type: ignore[arg-type]
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    call_service_or_message(request, services.start_import, job_id=job.pk, actor=request.user)
     return redirect("imports:detail", job_id=job.pk)
 
 

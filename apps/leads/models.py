@@ -1,16 +1,39 @@
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 
 from apps.core.models import TimeStampedModel
-from apps.leads.querysets import LeadQuerySet
-from apps.plays.models import Channel
-from apps.scoring.models import BuyingRole
+from apps.leads.querysets import OPEN_STATUSES, LeadQuerySet
 
-OPEN_STATUSES = ("ready", "working")
+
+class BuyingRole(models.TextChoices):
+    """Who the person is in the buying group (inferred from the title, or set by hand)."""
+
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Channel(models.TextChoices):
+    """How a rep reaches a lead: an attempt's channel and a play step's."""
+
+    CALL = "call"
+    EMAIL = "email"
+    LINKEDIN = "linkedin", "LinkedIn"
+    MEETING = "meeting"
+    SMS = "sms", "SMS"
+
+
+# `score` is a SmallIntegerField: fit (0..100) plus engagement, capped here.
+SCORE_CEILING = 32_000
+
+
+def normalise_email(raw: str) -> str:
+    """The form every stored email has (trimmed, lower-cased): one lead per normalised email."""
+    return raw.strip().lower()
 
 
 class Lead(TimeStampedModel):
@@ -28,6 +51,15 @@ class Lead(TimeStampedModel):
         PENDING = "pending", "Pending"
         MET = "met", "Met"
         BREACHED = "breached", "Breached"
+
+    class ReadyReason(models.TextChoices):
+        """Why the lead became conversation-ready (the agreement's rule, or a person's decision)."""
+
+        HAND_RAISER = "hand_raiser", "Hand-raiser"
+        SCORE = "score", "Score threshold"
+        ACCOUNT = "account", "Account rule"
+        DISPUTE = "dispute", "Disqualification disputed"
+        SERVICE_HANDOFF = "service_handoff", "Handed over by Service"
 
     class Source(models.TextChoices):
         WEB_FORM = "web_form", "Web form"
@@ -87,7 +119,7 @@ class Lead(TimeStampedModel):
         related_name="ready_leads",
         help_text="The agreement version that made the lead ready.",
     )
-    ready_reason = models.CharField(max_length=20, blank=True)
+    ready_reason = models.CharField(max_length=20, blank=True, choices=ReadyReason.choices)
     first_response_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_state = models.CharField(
@@ -194,12 +226,10 @@ class Lead(TimeStampedModel):
         full = f"{self.first_name} {self.last_name}".strip()
         return full or self.email
 
-    def is_overdue(self, now: datetime) -> bool:
-        return (
-            self.sla_state == self.SlaState.PENDING
-            and self.sla_due_at is not None
-            and self.sla_due_at <= now
-        )
+    @property
+    def is_open(self) -> bool:
+        """A rep still has to act on it (the same test as LeadQuerySet.open())."""
+        return self.status in OPEN_STATUSES and not self.is_archived
 
 
 class Touchpoint(models.Model):
@@ -382,59 +412,3 @@ class LeadEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("LeadEvent is append-only and cannot be deleted.")
-
-
-class IntakeSource(TimeStampedModel):
-    """A website, form or system allowed to post leads, with its API key and webhook secrets."""
-
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=60, unique=True)
-    key_prefix = models.CharField(
-        max_length=12, unique=True, help_text="Shown to identify the key."
-    )
-    key_hash = models.CharField(
-        max_length=128, help_text="SHA-256 of the API key; the key is shown once."
-    )
-    webhook_secret = models.CharField(max_length=128, blank=True)
-    previous_webhook_secret = models.CharField(
-        max_length=128,
-        blank=True,
-        help_text="Still accepted while senders rotate to the new secret.",
-    )
-    default_source = models.CharField(
-        max_length=20, choices=Lead.Source.choices, default=Lead.Source.API
-    )
-    default_campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    is_active = models.BooleanField(default=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to an Idempotency-Key, stored with the lead it created (Stripe semantics)."""
-
-    class State(models.TextChoices):
-        IN_FLIGHT = "in_flight"
-        DONE = "done"
-
-    scope = models.CharField(
-        max_length=120, help_text="Source (or user) and route the key belongs to."
-    )
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
-        ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.key}"

@@ -12,6 +12,20 @@ if TYPE_CHECKING:
 from apps.users.models import Role
 from apps.users.roles import roles_of
 
+# A lead is open while a rep still has to act on it: ready (routed or in the pool) or working,
+# and not archived. This and open_lead_q() are the one definition; Lead.is_open agrees.
+OPEN_STATUSES = ("ready", "working")
+
+
+def open_lead_q(prefix: str = "") -> Q:
+    """Open leads as a Q, for aggregates and joins (`prefix` reaches a lead, e.g. "leads__")."""
+    return Q(**{f"{prefix}status__in": OPEN_STATUSES, f"{prefix}is_archived": False})
+
+
+def pool_lead_q() -> Q:
+    """Ready leads nobody holds: the team pool reps claim from (and routing re-drives)."""
+    return Q(status="ready", owner__isnull=True, is_archived=False)
+
 
 class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def active(self) -> Self:
@@ -19,15 +33,15 @@ class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return self.filter(is_archived=False)
 
     def open(self) -> Self:
-        """Leads a rep still has to act on."""
-        return self.filter(status__in=["ready", "working"], is_archived=False)
+        """Leads a rep still has to act on (see OPEN_STATUSES)."""
+        return self.filter(open_lead_q())
 
     def owned_by(self, user: User) -> Self:
         return self.filter(owner=user)
 
     def in_pool(self) -> Self:
         """Ready leads nobody holds: the team pool reps claim from."""
-        return self.filter(status="ready", owner__isnull=True, is_archived=False)
+        return self.filter(pool_lead_q())
 
     def overdue(self, now: datetime) -> Self:
         """Pending SLA clocks whose due time has passed."""

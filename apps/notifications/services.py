@@ -29,8 +29,6 @@ def notify(
     team: str | None = None,
 ) -> list[Notification]:
     """Write in-app notices now; email each recipient and post to the team webhook after commit."""
-    from apps.notifications import tasks
-
     notes = Notification.objects.bulk_create(
         [
             Notification(recipient=r, kind=kind, title=title[:200], body=body, lead=lead)
@@ -39,12 +37,12 @@ def notify(
     )
     for note in notes:
         if note.recipient.email:
-            enqueue_on_commit(tasks.email_notification_task, note.pk)
+            enqueue_on_commit("notifications.email", note.pk)
     if team:
         text = f"{title}\n{body}".strip()
         if lead is not None:
             text += f"\n{settings.SITE_URL}/sales/leads/{lead.pk}/"
-        enqueue_on_commit(tasks.post_team_webhook_task, team, text)
+        enqueue_on_commit("notifications.team_webhook", team, text)
     return notes
 
 

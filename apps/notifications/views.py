@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.views import HtmxHttpRequest
 from apps.notifications import selectors
 from apps.notifications.models import Notification
+from apps.users.http import HtmxHttpRequest
 
 
 @require_GET

@@ -1,17 +1,23 @@
-"""Opportunity stage changes; a win makes the account a customer."""
+"""Opportunities: converting a lead opens one; stage changes; a win makes the account a customer."""
 
 from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.errors import InvalidTransition, NotAllowed
+from apps.leads.models import Lead
+from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.opportunities.models import Opportunity
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 CLOSED = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+MAX_AMOUNT = Decimal("999999999999")
 
 
 @transaction.atomic(durable=True)
@@ -47,4 +53,64 @@ def change_stage(
         Account.objects.filter(pk=opportunity.account_id).exclude(
             lifecycle=Account.Lifecycle.CUSTOMER
         ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)
+    return opportunity
+
+
+@transaction.atomic(durable=True)
+def convert_lead(
+    *,
+    lead_id: int,
+    actor: User,
+    name: str,
+    amount: object,
+    expected_close: date | None = None,
+) -> Opportunity:
+    """Open an opportunity for the lead's account and mark the lead converted."""
+    now = timezone.now()
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidTransition("Enter the amount as a number.", field="amount") from exc
+    if value < 0 or value > MAX_AMOUNT:
+        raise InvalidTransition("The amount must be between 0 and 999,999,999,999.", field="amount")
+    if not name.strip():
+        raise InvalidTransition("Name the opportunity.", field="name")
+    lead = lock_workable_lead(lead_id=lead_id, user=actor)
+    if lead.account_id is None:
+        raise InvalidTransition(
+            "This lead has no company account (free-mail address); link it to an account first.",
+            field="account",
+        )
+    origin = {
+        Lead.Source.EXPANSION: Opportunity.Origin.SERVICE,
+        Lead.Source.OUTBOUND: Opportunity.Origin.SALES,
+    }.get(lead.source, Opportunity.Origin.MARKETING)
+    if lead.ready_reason == Lead.ReadyReason.SERVICE_HANDOFF:
+        origin = Opportunity.Origin.SERVICE
+    opportunity = Opportunity.objects.create(
+        account_id=lead.account_id,
+        primary_lead=lead,
+        owner=lead.owner or actor,
+        name=name.strip()[:200],
+        amount=value,
+        expected_close=expected_close,
+        created_at=now,
+        origin=origin,
+        type=Opportunity.Type.EXPANSION
+        if lead.source == Lead.Source.EXPANSION
+        else Opportunity.Type.NEW,
+    )
+    fields = ["converted_at", "updated_at"]
+    lead.converted_at = now
+    settle_first_response(
+        lead=lead, actor=actor, at=now, fields=fields, reason="settled by a decision on the lead"
+    )
+    change_status(
+        lead=lead,
+        new=Lead.Status.CONVERTED,
+        actor=actor,
+        reason=f"opportunity {opportunity.pk} opened",
+        fields=fields,
+    )
+    lead.save(update_fields=fields)
     return opportunity

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.filters import StableOrderingFilter
 from apps.core.serializers import USER_THROTTLES, errors, path_id
-from apps.leads.api_filters import StableOrderingFilter
 from apps.plays.filters import PlayApiFilter
 from apps.plays.models import Play, PlayStep
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import django_filters
 
-from apps.leads.api_filters import UtcDateTimeFilter
+from apps.core.filters import UtcDateTimeFilter
+from apps.leads.models import BuyingRole
 from apps.plays.models import Play
-from apps.scoring.models import BuyingRole
 
 
 class PlayApiFilter(django_filters.FilterSet):

@@ -3,15 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TimeStampedModel
-from apps.scoring.models import BuyingRole
-
-
-class Channel(models.TextChoices):
-    CALL = "call"
-    EMAIL = "email"
-    LINKEDIN = "linkedin", "LinkedIn"
-    MEETING = "meeting"
-    SMS = "sms", "SMS"
+from apps.leads.models import BuyingRole, Channel
 
 
 class Play(TimeStampedModel):

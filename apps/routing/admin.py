@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import clean_choice_list, clean_country_codes, in_any_group
+from apps.core.admin import clean_choice_list, clean_country_codes
 from apps.leads.models import Lead
 from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
 from apps.users.models import Role
+from apps.users.roles import in_any_group
 
 POOL_GROUPS = (Role.SALES, Role.SALES_MANAGER)
 

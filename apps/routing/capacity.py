@@ -29,7 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from apps.leads.models import OPEN_STATUSES, Lead, LeadEvent
+from apps.leads.models import Lead, LeadEvent
+from apps.leads.querysets import open_lead_q
 from apps.routing.models import SlaPolicy
 from apps.users.models import Role, User
 
@@ -124,7 +125,7 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
 
     # 3. Open load, backlog and first responses in the window, in one aggregate over leads.
     row = Lead.objects.aggregate(
-        open_load=Count("pk", filter=Q(status__in=OPEN_STATUSES, is_archived=False)),
+        open_load=Count("pk", filter=open_lead_q()),
         backlog=Count(
             "pk",
             filter=Q(status=Lead.Status.READY, is_archived=False, first_response_at__isnull=True),

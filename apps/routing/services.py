@@ -19,7 +19,8 @@ from django.utils import timezone
 from apps.core.errors import Conflict, InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.leads import events
-from apps.leads.models import OPEN_STATUSES, Lead
+from apps.leads.models import Lead
+from apps.leads.querysets import open_lead_q
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.plays.services import attach_play
@@ -81,7 +82,7 @@ def _lock_reps(rep_ids: set[int]) -> dict[int, User]:
 
 def _open_counts(rep_ids: set[int]) -> dict[int, int]:
     rows = (
-        Lead.objects.filter(owner_id__in=rep_ids, status__in=OPEN_STATUSES, is_archived=False)
+        Lead.objects.filter(open_lead_q(), owner_id__in=rep_ids)
         .values("owner_id")
         .annotate(n=Count("id"))
     )
@@ -165,7 +166,9 @@ def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: date
         reason="clock started",
         payload={"due_at": due.isoformat(), "owner_id": rep.pk},
     )
-    attach_play(lead=lead, now=now, actor=actor, account_play=lead.ready_reason == "account")
+    attach_play(
+        lead=lead, now=now, actor=actor, account_play=lead.ready_reason == Lead.ReadyReason.ACCOUNT
+    )
     notify(
         recipients=[rep],
         kind=Notification.Kind.LEAD_ASSIGNED,
@@ -178,11 +181,9 @@ def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: date
 
 
 def _schedule_settle(*, lead: Lead, now: datetime) -> None:
-    from apps.routing import tasks
-
     if lead.sla_due_at and lead.sla_due_at - now < SLA_TIMER_HORIZON:
         enqueue_on_commit(
-            tasks.settle_sla_task, lead.pk, lead.assignment_version, eta=lead.sla_due_at
+            "routing.settle_sla", lead.pk, lead.assignment_version, eta=lead.sla_due_at
         )
     # Farther due times (nights, weekends) are settled by the sweep alone.
 
@@ -246,7 +247,7 @@ def reassign_lead(
     if not has_role(to_rep, Role.SALES, Role.SALES_MANAGER) or not to_rep.is_active:
         raise InvalidTransition("Leads can only go to an active sales rep.", field="to_rep")
     lead = Lead.objects.select_for_update().get(pk=lead_id)
-    if lead.status not in OPEN_STATUSES or lead.is_archived:
+    if not lead.is_open:
         raise InvalidTransition("Only ready or working leads can be reassigned.", field="lead")
     if lead.owner_id == to_rep.pk:
         return lead

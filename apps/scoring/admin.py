@@ -10,10 +10,11 @@ from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.admin import clean_country_code, in_any_group
-from apps.leads.models import Lead
-from apps.scoring.models import BuyingRole, BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.core.admin import clean_country_code
+from apps.leads.models import BuyingRole, Lead
+from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
 from apps.users.models import Role
+from apps.users.roles import in_any_group
 
 THRESHOLD_FIELDS = (
     "version",

@@ -4,14 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
-
-
-class BuyingRole(models.TextChoices):
-    DECISION_MAKER = "decision_maker", "Decision maker"
-    CHAMPION = "champion", "Champion"
-    INFLUENCER = "influencer", "Influencer"
-    USER = "user", "User"
-    UNKNOWN = "unknown", "Unknown"
+from apps.leads.models import BuyingRole
 
 
 class ScoringRule(TimeStampedModel):

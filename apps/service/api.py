@@ -11,8 +11,8 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.filters import StableOrderingFilter
 from apps.core.serializers import USER_THROTTLES, errors
-from apps.leads.api_filters import StableOrderingFilter
 from apps.service.filters import RenewalApiFilter
 from apps.service.models import Renewal
 from apps.users.models import Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from apps.leads.api_filters import IdFilter, UtcDateTimeFilter
+from apps.core.filters import IdFilter, UtcDateTimeFilter
 from apps.service.models import Renewal
 
 

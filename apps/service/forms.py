@@ -1,5 +1,5 @@
 """Input parsing for the service pages. Business rules live in apps/service/services.py; a
-DomainError it raises is shown on the field it names (see `add_domain_error`)."""
+DomainError it raises is shown on the field it names (apps.core.forms.call_service)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from apps.core.errors import DomainError
 from apps.service.services import HEALTH_VALUES, MAX_AMOUNT, HandoffKind
-
-
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the field it names, or above the form."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 class HealthForm(forms.Form):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TypedDict
 
@@ -14,7 +14,13 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import Account
-from apps.goals.models import Quarter
+from apps.core.models import Quarter
+from apps.core.quarters import (
+    calendar_quarter,
+    calendar_quarters_until,
+    current_quarter,
+    quarters,
+)
 from apps.leads.models import Lead
 from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
 
@@ -22,53 +28,19 @@ LIST_LIMIT = 50
 HISTORY_LIMIT = 20
 ACCOUNT_CHOICES_LIMIT = 500
 TAG_SAMPLE = 300
-QUARTER_OPTIONS_LIMIT = 40
 
 
 # --- Quarters ---------------------------------------------------------------------------
 
 
-def calendar_quarter(day: date) -> Quarter:
-    """The calendar quarter containing `day`, as an unsaved Quarter (same fields as a fiscal one)."""
-    index = (day.month - 1) // 3
-    starts_on = date(day.year, index * 3 + 1, 1)
-    next_start = date(day.year + 1, 1, 1) if index == 3 else date(day.year, index * 3 + 4, 1)
-    ends_on = next_start - timedelta(days=1)
-    return Quarter(name=f"{day.year}-Q{index + 1}", starts_on=starts_on, ends_on=ends_on)
-
-
-def quarter_containing(*, today: date) -> Quarter:
-    """The configured quarter containing today, else the calendar quarter."""
-    configured = (
-        Quarter.objects.filter(starts_on__lte=today, ends_on__gte=today)
-        .order_by("starts_on")
-        .first()
-    )
-    return configured or calendar_quarter(today)
-
-
 def quarter_options(*, today: date) -> list[Quarter]:
-    """Quarters to pick from, newest first: the configured ones, else the last five calendar ones."""
-    configured = list(Quarter.objects.order_by("-starts_on", "-pk")[:QUARTER_OPTIONS_LIMIT])
-    if configured:
-        return configured
-    options, day = [], today
-    for _ in range(5):
-        quarter = calendar_quarter(day)
-        options.append(quarter)
-        day = quarter.starts_on - timedelta(days=1)
-    return options
+    """Quarters to pick from, newest first: the configured ones, else the last calendar ones."""
+    return list(reversed(quarters() or calendar_quarters_until(today)))
 
 
-def pick_quarter(options: list[Quarter], *, name: str | None, today: date) -> Quarter:
-    """The option named in the request, else the quarter containing today."""
-    for quarter in options:
-        if name and quarter.name == name:
-            return quarter
-    for quarter in options:
-        if quarter.starts_on <= today <= quarter.ends_on:
-            return quarter
-    return calendar_quarter(today)
+def current_or_calendar_quarter(*, today: date) -> Quarter:
+    """The current configured quarter; with none configured, the calendar quarter of today."""
+    return current_quarter(today=today) or calendar_quarter(today)
 
 
 # --- Customers and renewals -------------------------------------------------------------

@@ -20,9 +20,10 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain
 from apps.core.errors import InvalidTransition, NotAllowed
-from apps.leads.models import Lead, Touchpoint
-from apps.leads.services import IntakeData, intake_lead, mark_ready, normalise_email
+from apps.intake.services import IntakeData, intake_lead
+from apps.leads.models import Lead, Touchpoint, normalise_email
 from apps.scoring.models import QualificationAgreement
+from apps.scoring.services import mark_ready
 from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
 from apps.users.models import Role, User
 from apps.users.roles import has_role
@@ -35,7 +36,7 @@ QUOTE_MAX = 5000
 CONTEXT_MAX = 200
 TAG_MAX = 40
 TAGS_MAX = 12
-HANDOFF_REASON = "service_handoff"
+HANDOFF_REASON = Lead.ReadyReason.SERVICE_HANDOFF
 
 
 def _require_editor(actor: User) -> None:

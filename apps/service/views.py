@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from apps.core.errors import DomainError
-from apps.core.views import HtmxHttpRequest
+from apps.core.forms import call_service
+from apps.core.quarters import calendar_quarter, pick_quarter
 from apps.service import forms, selectors, services
 from apps.service.models import Renewal
+from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import has_role, role_required
 
@@ -59,7 +60,7 @@ HOME_REGIONS = {"renewal-totals", "customers"}
 @role_required(*READERS)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     workspace = _workspace(request)
-    quarter = selectors.quarter_containing(today=timezone.localdate())
+    quarter = selectors.current_or_calendar_quarter(today=timezone.localdate())
     region = request.htmx.target if request.htmx and request.htmx.target in HOME_REGIONS else None
     context: dict[str, Any] = {**workspace, "quarter": quarter, "limit": selectors.LIST_LIMIT}
     if region in (None, "customers"):
@@ -109,14 +110,13 @@ def renew_renewal(request: HtmxHttpRequest, renewal_id: int) -> HttpResponse:
     renewal = selectors.renewal_for(renewal_id=renewal_id)
     form = forms.RenewForm(request.POST)
     if form.is_valid():
-        try:
-            services.renew(
-                renewal_id=renewal.pk,
-                actor=request.user,
-                renewed_amount=form.cleaned_data["renewed_amount"],
-            )
-        except DomainError as error:
-            forms.add_domain_error(form, error)
+        call_service(
+            form,
+            services.renew,
+            renewal_id=renewal.pk,
+            actor=request.user,
+            renewed_amount=form.cleaned_data["renewed_amount"],
+        )
     if form.errors:
         return _renewal_response(request, renewal, done=None, renew_form=form)
     renewal = selectors.renewal_for(renewal_id=renewal.pk)
@@ -131,15 +131,14 @@ def churn_renewal(request: HtmxHttpRequest, renewal_id: int) -> HttpResponse:
     renewal = selectors.renewal_for(renewal_id=renewal_id)
     form = forms.ChurnForm(request.POST)
     if form.is_valid():
-        try:
-            services.churn(
-                renewal_id=renewal.pk,
-                actor=request.user,
-                reason_id=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            forms.add_domain_error(form, error)
+        call_service(
+            form,
+            services.churn,
+            renewal_id=renewal.pk,
+            actor=request.user,
+            reason_id=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
     if form.errors:
         return _renewal_response(request, renewal, done=None, churn_form=form)
     renewal = selectors.renewal_for(renewal_id=renewal.pk)
@@ -180,15 +179,14 @@ def set_health(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     account = selectors.service_account(account_id=account_id)
     form = forms.HealthForm(request.POST)
     if form.is_valid():
-        try:
-            services.set_account_health(
-                account_id=account.pk,
-                actor=request.user,
-                health=form.cleaned_data["health"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            forms.add_domain_error(form, error)
+        call_service(
+            form,
+            services.set_account_health,
+            account_id=account.pk,
+            actor=request.user,
+            health=form.cleaned_data["health"],
+            note=form.cleaned_data["note"],
+        )
     if not form.errors and not request.htmx:
         messages.success(request, f"{account.name}'s health is updated.")
         return redirect("service:account", account_id=account.pk)
@@ -207,12 +205,13 @@ def hand_to_sales(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     form = forms.HandToSalesForm(request.POST)
     handoff = None
     if form.is_valid():
-        try:
-            handoff = services.hand_to_sales(
-                account_id=account.pk, actor=request.user, **form.cleaned_data
-            )
-        except DomainError as error:
-            forms.add_domain_error(form, error)
+        handoff = call_service(
+            form,
+            services.hand_to_sales,
+            account_id=account.pk,
+            actor=request.user,
+            **form.cleaned_data,
+        ).result
     if handoff is not None and not request.htmx:
         messages.success(request, f"{handoff.lead.display_name} is handed to sales.")
         return redirect("service:account", account_id=account.pk)
@@ -236,7 +235,10 @@ def hand_to_sales(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
 def churn(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     options = selectors.quarter_options(today=today)
-    quarter = selectors.pick_quarter(options, name=request.GET.get("quarter"), today=today)
+    # options are newest first; pick_quarter reads them in calendar order
+    quarter = pick_quarter(
+        list(reversed(options)), name=request.GET.get("quarter"), today=today
+    ) or calendar_quarter(today)
     context = {
         **_workspace(request),
         "options": options,
@@ -280,16 +282,15 @@ def add_voice_note(request: HtmxHttpRequest) -> HttpResponse | HttpResponseRedir
     form = forms.VoiceNoteForm(request.POST)
     note = None
     if form.is_valid():
-        try:
-            note = services.add_voice_note(
-                account_id=form.cleaned_data["account"],
-                actor=request.user,
-                quote=form.cleaned_data["quote"],
-                tags=form.cleaned_data["tags"],
-                context=form.cleaned_data["context"],
-            )
-        except DomainError as error:
-            forms.add_domain_error(form, error)
+        note = call_service(
+            form,
+            services.add_voice_note,
+            account_id=form.cleaned_data["account"],
+            actor=request.user,
+            quote=form.cleaned_data["quote"],
+            tags=form.cleaned_data["tags"],
+            context=form.cleaned_data["context"],
+        ).result
     if note is not None and not request.htmx:
         messages.success(request, "The voice note is saved and marketing can find it now.")
         return redirect(_next_url(request, reverse("service:voice")))

@@ -33,6 +33,7 @@ REVOPS_APP_LABELS = frozenset(
         "service",
         "goals",
         "notifications",
+        "intake",
     }
 )
 REVOPS_ACTIONS = ("add", "change", "view")

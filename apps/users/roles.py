@@ -32,6 +32,12 @@ def has_role(user: User | AnonymousUser, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+def in_any_group(user: User, groups: Iterable[str]) -> bool:
+    """Membership read from the database (no superuser shortcut): who may be picked as a signer
+    or pool member in the admin."""
+    return user.groups.filter(name__in=list(groups)).exists()
+
+
 def role_required(
     *roles: str,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -44,7 +50,6 @@ def role_required(
                 raise PermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 
-        wrapped.required_roles = tuple(roles)  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

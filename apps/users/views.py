@@ -1,6 +1,7 @@
-"""Sign-in with throttling: per IP and per username on the shared cache (django-ratelimit).
+"""Sign-in with throttling, and the front door that sends each user to their workspace.
 
-A throttled attempt is refused before the password is checked, and logged, so guessing
+Sign-in is throttled per IP and per username on the shared cache (django-ratelimit): a
+throttled attempt is refused before the password is checked, and logged, so guessing
 passwords costs an attacker minutes, not milliseconds.
 """
 
@@ -12,7 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
+
+from apps.users.http import HtmxHttpRequest
+from apps.users.roles import landing_url_name, roles_of
 
 logger = logging.getLogger("revenue.security")
 
@@ -42,3 +48,9 @@ class ThrottledLoginView(auth_views.LoginView):
             form.add_error(None, "Too many sign-in attempts. Wait a minute, then try again.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """Anonymous visitors never get here: LoginRequiredMiddleware sends them to /login/."""
+    return redirect(landing_url_name(roles_of(request.user)))

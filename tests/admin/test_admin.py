@@ -17,8 +17,10 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.goals.models import JointGoal, Quarter
-from apps.leads.models import IntakeSource, Lead, LeadEvent
+from apps.core.models import Quarter
+from apps.goals.models import JointGoal
+from apps.intake.models import IntakeSource
+from apps.leads.models import Lead, LeadEvent
 from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
 from apps.scoring.models import QualificationAgreement, ScoringRule
 from apps.service.models import Renewal
@@ -28,7 +30,7 @@ from tests import factories
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 CONFIGURATION_MODELS = [
-    "goals.quarter",
+    "core.quarter",
     "goals.jointgoal",
     "routing.slapolicy",
     "routing.routingrule",
@@ -40,7 +42,7 @@ CONFIGURATION_MODELS = [
     "plays.play",
     "campaigns.campaign",
     "campaigns.asset",
-    "leads.intakesource",
+    "intake.intakesource",
     "notifications.teamchannel",
 ]
 
@@ -295,7 +297,7 @@ def test_quarter_overlapping_another_is_refused_naming_it(revops_client: Client)
 
     # when
     response = revops_client.post(
-        url("goals.quarter", "add"),
+        url("core.quarter", "add"),
         {"name": "2027-Q1", "starts_on": "2026-12-15", "ends_on": "2027-03-31"},
     )
 
@@ -317,7 +319,7 @@ def test_quarter_with_bad_dates_or_name_is_refused(
     revops_client: Client, data: dict[str, str], message: str
 ) -> None:
     # when
-    response = revops_client.post(url("goals.quarter", "add"), data)
+    response = revops_client.post(url("core.quarter", "add"), data)
 
     # then
     assert response.status_code == 200
@@ -403,7 +405,7 @@ def test_quarter_action_copies_last_quarters_goals(revops_client: Client) -> Non
 
     # when
     response = revops_client.post(
-        url("goals.quarter", "changelist"),
+        url("core.quarter", "changelist"),
         {"action": "copy_last_quarters_goals", "_selected_action": [q1.pk]},
         follow=True,
     )
@@ -885,7 +887,7 @@ def test_lead_details_are_editable_and_status_is_not(revops_client: Client) -> N
 def test_intake_source_add_shows_the_key_once_and_stores_its_hash(revops_client: Client) -> None:
     # when
     response = revops_client.post(
-        url("leads.intakesource", "add"),
+        url("intake.intakesource", "add"),
         {"name": "Website", "slug": "website", "default_source": "api", "is_active": "on"},
         follow=True,
     )
@@ -900,7 +902,7 @@ def test_intake_source_add_shows_the_key_once_and_stores_its_hash(revops_client:
     assert len(key) >= 40
     assert key not in {source.key_hash, source.key_prefix, source.webhook_secret}
     assert source.webhook_secret
-    later = revops_client.get(url("leads.intakesource", "change", source.pk))
+    later = revops_client.get(url("intake.intakesource", "change", source.pk))
     assert key not in later.content.decode()
     assert source.key_hash in later.content.decode()
 
@@ -911,7 +913,7 @@ def test_rotate_webhook_secret_keeps_the_previous_one(revops_client: Client) -> 
 
     # when
     response = revops_client.post(
-        url("leads.intakesource", "changelist"),
+        url("intake.intakesource", "changelist"),
         {"action": "rotate_webhook_secret", "_selected_action": [source.pk]},
         follow=True,
     )

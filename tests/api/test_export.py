@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.core.csv_safe import neutralise
-from apps.leads.api import EXPORT_COLUMNS
+from apps.leads.exports import EXPORT_COLUMNS
 from apps.leads.models import Lead
 from tests import factories
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from apps.leads.api import sign_webhook
+from apps.intake.api import sign_webhook
 from apps.leads.models import Lead, Touchpoint
 from tests import factories
 

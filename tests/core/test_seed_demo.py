@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign
-from apps.core import demo
+from apps.core.models import Quarter
+from apps.demo import demo
 from apps.feedback.models import Disqualification
-from apps.goals.models import JointGoal, Quarter
+from apps.goals.models import JointGoal
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from apps.opportunities.models import Opportunity
 from apps.plays.models import LeadPlay, Play

@@ -34,7 +34,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from apps.leads.models import IntakeSource, Lead, LeadEvent
+from apps.intake.models import IntakeSource
+from apps.leads.models import Lead, LeadEvent
 from apps.users.models import Role
 from tests import factories
 

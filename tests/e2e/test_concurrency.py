@@ -19,8 +19,8 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.errors import Conflict
+from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import OPEN_STATUSES, Lead, LeadEvent, Touchpoint
-from apps.leads.services import IntakeData, intake_lead
 from apps.routing import services
 from apps.users.models import Role
 from tests import factories

@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.models import Quarter
 from apps.goals import metrics
 from apps.goals.metrics import Segment, compute, drilldown
 from apps.goals.metrics.base import working_minutes
-from apps.goals.models import Metric, Quarter
+from apps.goals.models import Metric
 from apps.leads.models import Lead, LeadEvent
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import Holiday, SlaPolicy

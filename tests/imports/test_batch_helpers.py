@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import match_account, match_accounts
-from apps.leads.models import Lead
+from apps.core.bulk import update_rows
+from apps.leads.models import BuyingRole, Lead
 from apps.scoring import services as scoring
-from apps.scoring.models import BuyingRole
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -222,15 +222,15 @@ def test_update_rows_writes_what_bulk_update_writes() -> None:
     leads = list(Lead.objects.order_by("pk"))
     for i, lead in enumerate(leads):
         change(lead, i)
-    scoring.update_rows(Lead, leads, fields)
+    update_rows(Lead, leads, fields)
     assert state() == expected
 
     accounts = [factories.AccountFactory() for _ in range(2)]
     for i, acc in enumerate(accounts):
         acc.buying_roles_engaged = ["champion", "user"][: i + 1]
         acc.ready_since = None
-    scoring.update_rows(Account, accounts, ["buying_roles_engaged", "ready_since"])
-    scoring.update_rows(Account, [], ["buying_roles_engaged"])
+    update_rows(Account, accounts, ["buying_roles_engaged", "ready_since"])
+    update_rows(Account, [], ["buying_roles_engaged"])
     assert [
         a.buying_roles_engaged
         for a in Account.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.accounts.models import Account
+from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, LeadEvent
-from apps.leads.services import IntakeData, intake_lead
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, Touchpoint
-from apps.leads.services import IntakeData, intake_lead
 from apps.routing import services as routing
 from tests import factories
 

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.leads.models import IdempotencyRecord, Lead, LeadEvent, Touchpoint
-from apps.leads.services.idempotency import begin_idempotency, request_hash
+from apps.intake.models import IdempotencyRecord
+from apps.intake.services.idempotency import begin_idempotency, request_hash
+from apps.leads.models import Lead, LeadEvent, Touchpoint
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ KEY = "test-intake-key-0123456789"
 
 @pytest.fixture
 def api(db):  # type: ignore[no-untyped-def]
-    from apps.leads.models import IntakeSource
+    from apps.intake.models import IntakeSource
 
     IntakeSource.objects.create(
         name="Website",
@@ -77,7 +78,7 @@ def test_same_key_with_another_body_is_refused_with_422(api):
 
 
 def test_key_still_in_flight_gets_409(api):
-    from apps.leads.models import IntakeSource
+    from apps.intake.models import IntakeSource
 
     body = {"email": "kim@initech.example"}
     source = IntakeSource.objects.get()
@@ -88,7 +89,7 @@ def test_key_still_in_flight_gets_409(api):
 
 
 def test_a_failed_request_frees_its_key(api, monkeypatch):
-    from apps.leads import services
+    from apps.intake import services
 
     def boom(**kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database went away")

@@ -7,11 +7,11 @@ import pytest
 from apps.accounts.models import Account
 from apps.core.errors import AttemptsRequired, Conflict, InvalidTransition, NotAllowed
 from apps.feedback.models import Disqualification
-from apps.feedback.services import review_disqualification
+from apps.feedback.services import disqualify_lead, review_disqualification
 from apps.leads.models import Lead, LeadEvent
-from apps.leads.services import convert_lead, disqualify_lead, log_attempt, recycle_lead
+from apps.leads.services import log_attempt, recycle_lead
 from apps.notifications.models import Notification
-from apps.opportunities.services import change_stage
+from apps.opportunities.services import change_stage, convert_lead
 from apps.routing import services as routing
 from tests import factories
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from apps.campaigns.models import Campaign
+from apps.core.models import Quarter
 from apps.feedback.models import Disqualification, DisqualificationReason
-from apps.goals.models import Quarter
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from apps.opportunities.models import Opportunity
 from apps.users.models import User

@@ -10,10 +10,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead
-from apps.leads.services import IntakeData, intake_lead, rescore_open_leads
 from apps.notifications.models import TeamChannel
 from apps.notifications.services import post_team_webhook
+from apps.scoring.services import rescore_open_leads
 from apps.users.models import Role
 from tests import factories
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.accounts.models import Account
+from apps.core.models import Quarter
 from apps.feedback.models import Disqualification
-from apps.goals.models import Quarter
 from apps.notifications.models import Notification
 from apps.service.models import Renewal
 from tests import factories

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from apps.goals.models import Quarter
+from apps.core.models import Quarter
+from apps.goals import metrics
 from apps.leads.models import Lead
-from apps.plays import selectors
 from apps.plays.models import Play
 from apps.users.models import User
 from tests import factories
@@ -82,7 +82,7 @@ def test_play_performance_figures_match_the_hand_worked_fixture(
 
     # when
     with django_assert_max_num_queries(3):
-        table = selectors.play_performance(quarter=q4)
+        table = metrics.play_performance(quarter=q4)
 
     # then
     rows = {row.play_id: row for row in table.rows}
@@ -114,7 +114,7 @@ def test_previous_quarter_counts_only_its_own_handoffs(
     q3 = Quarter.objects.get(name="2026-Q3")
 
     # when
-    table = selectors.play_performance(quarter=q3)
+    table = metrics.play_performance(quarter=q3)
 
     # then
     assert [(r.play_id, r.handed, r.win_rate) for r in table.rows] == [

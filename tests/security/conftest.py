@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from apps.core.access import DEFAULT_OBJECTS, Rule
+from apps.core.permission_matrix import DEFAULT_OBJECTS, Rule
 from tests import factories
 
 # Sara's attempt notes: the object-level test asserts sam never reads this through any route.

@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
 
-from apps.core.access import RULES, Rule
+from apps.core.permission_matrix import RULES, Rule
 from tests.security.conftest import (
     NO_HTMX_AND_HTMX,
     World,

@@ -1,4 +1,4 @@
-"""Every URL of the URLconf as every role, against the matrix in apps/core/access.py.
+"""Every URL of the URLconf as every role, against the matrix in apps/core/permission_matrix.py.
 
 A URL name without a row fails `test_every_url_has_a_rule`, so a new view cannot ship without
 a rule. Where the app disagrees with the SPEC the matrix still says what the SPEC says, and
@@ -18,8 +18,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from apps.core import access
-from apps.core.access import ANONYMOUS, ROLES, RULES, Outcome, Rule
+from apps.core import permission_matrix as access
+from apps.core.permission_matrix import ANONYMOUS, ROLES, RULES, Outcome, Rule
 from tests.security.conftest import (
     NO_HTMX_AND_HTMX,
     SECRET_NOTE,
@@ -166,15 +166,16 @@ def test_matrix_with_an_api_token(world: World, rule: Rule, role: str) -> None:
 def test_every_url_has_a_rule() -> None:
     missing = sorted(set(access.url_names()) - access.covered_names())
     assert not missing, (
-        "These URL names have no row in apps/core/access.py (a new view needs a rule for every "
+        "These URL names have no row in apps/core/permission_matrix.py (a new view needs a rule for every "
         "role before it ships): " + ", ".join(missing)
     )
 
 
 def test_no_rule_for_a_url_that_is_gone() -> None:
     stale = sorted(access.covered_names() - set(access.url_names()))
-    assert not stale, "Rows in apps/core/access.py for URL names that no longer exist: " + (
-        ", ".join(stale)
+    assert not stale, (
+        "Rows in apps/core/permission_matrix.py for URL names that no longer exist: "
+        + (", ".join(stale))
     )
 
 
@@ -195,7 +196,7 @@ def test_readme_shows_the_matrix() -> None:
     text = README.read_text(encoding="utf-8")
     assert "## Permissions" in text, "README.md has no '## Permissions' section"
     assert access.render_markdown() in text, (
-        "README.md's permission table differs from apps.core.access.render_markdown(): "
+        "README.md's permission table differs from apps.core.permission_matrix.render_markdown(): "
         "paste the function's output into the '## Permissions' section"
     )
 

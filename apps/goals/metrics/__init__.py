@@ -21,6 +21,7 @@ from apps.goals.metrics.funnel import (
     speed_to_lead_median,
     speed_to_lead_p90,
 )
+from apps.goals.metrics.plays import PlayPerformance, PlayPerformanceTable, play_performance
 from apps.goals.metrics.progress import CUMULATIVE, GoalProgress, goal_progress, quarter_days
 from apps.goals.metrics.registry import METRICS, compute, drilldown
 from apps.goals.metrics.revenue import (
@@ -43,6 +44,9 @@ from apps.goals.metrics.scoreboard import (
 )
 
 __all__ = [
+    "PlayPerformanceTable",
+    "PlayPerformance",
+    "play_performance",
     "CUMULATIVE",
     "JUNK_SHARE",
     "METRICS",

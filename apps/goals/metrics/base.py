@@ -6,18 +6,20 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
 from django.db.models import Q, QuerySet
 
+from apps.core.quarters import quarter_window
 from apps.leads.models import Lead, LeadEvent
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
 
 if TYPE_CHECKING:
-    from apps.goals.models import JointGoal, Quarter
+    from apps.core.models import Quarter
+    from apps.goals.models import JointGoal
 
 Unit = Literal["count", "percent", "minutes", "days", "money"]
 
@@ -70,13 +72,6 @@ class MetricValue:
     label: str
     unit: Unit
     value: Decimal | None
-
-
-def quarter_window(quarter: Quarter) -> tuple[datetime, datetime]:
-    """[starts_on 00:00 UTC, ends_on + 1 day 00:00 UTC): the half-open window of a quarter."""
-    start = datetime.combine(quarter.starts_on, time.min, tzinfo=UTC)
-    end = datetime.combine(quarter.ends_on + timedelta(days=1), time.min, tzinfo=UTC)
-    return start, end
 
 
 def quantize(value: Decimal | float | int | None, places: Decimal) -> Decimal | None:

@@ -33,7 +33,7 @@ from apps.opportunities.models import Opportunity
 from apps.routing.services import active_policy
 
 if TYPE_CHECKING:
-    from apps.goals.models import Quarter
+    from apps.core.models import Quarter
 
 JUNK_SHARE = "junk_share"  # marketing's scoreboard figure; not a goal metric
 JUNK_SHARE_LABEL = "Junk share (%)"

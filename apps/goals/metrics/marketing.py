@@ -37,7 +37,7 @@ from apps.opportunities.models import Opportunity
 from apps.routing.services import active_policy
 
 if TYPE_CHECKING:
-    from apps.goals.models import Quarter
+    from apps.core.models import Quarter
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

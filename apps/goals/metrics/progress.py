@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from apps.core.models import Quarter
 from apps.goals.metrics.base import MetricValue, Segment, percent, rounded
 from apps.goals.metrics.registry import compute
-from apps.goals.models import JointGoal, Metric, Quarter
+from apps.goals.models import JointGoal, Metric
 
 Status = Literal["ahead", "on_track", "behind"]
 

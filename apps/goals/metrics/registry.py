@@ -12,7 +12,7 @@ from apps.goals.metrics.base import MetricValue, Segment, cohort
 from apps.goals.models import Metric
 
 if TYPE_CHECKING:
-    from apps.goals.models import Quarter
+    from apps.core.models import Quarter
 
 MetricFunction = Callable[["Quarter", Segment | None], MetricValue]
 DrilldownFunction = Callable[["Quarter", Segment | None], QuerySet[Any]]

@@ -28,7 +28,7 @@ from apps.opportunities.models import Opportunity
 from apps.service.models import Renewal
 
 if TYPE_CHECKING:
-    from apps.goals.models import Quarter
+    from apps.core.models import Quarter
 
 WON = Opportunity.Stage.WON
 LOST = Opportunity.Stage.LOST

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 
+from apps.core.models import Quarter
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
     AVERAGE_PLACES,
@@ -23,7 +24,7 @@ from apps.goals.metrics.base import (
     rounded,
     working_minutes,
 )
-from apps.goals.models import JointGoal, Metric, Quarter
+from apps.goals.models import JointGoal, Metric
 from apps.leads.models import Lead
 from apps.routing.services import active_policy
 from apps.users.models import User

@@ -4,116 +4,317 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('call', 'Call'), ('email', 'Email'), ('linkedin', 'LinkedIn'), ('meeting', 'Meeting'), ('sms', 'SMS')], max_length=10)),
-                ('outcome', models.CharField(choices=[('connected', 'Connected'), ('voicemail', 'Left voicemail'), ('no_answer', 'No answer'), ('bounced', 'Bounced'), ('replied', 'Replied'), ('meeting_booked', 'Meeting booked')], max_length=16)),
-                ('note', models.TextField(blank=True, max_length=10000)),
-                ('occurred_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "Email"),
+                            ("linkedin", "LinkedIn"),
+                            ("meeting", "Meeting"),
+                            ("sms", "SMS"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("connected", "Connected"),
+                            ("voicemail", "Left voicemail"),
+                            ("no_answer", "No answer"),
+                            ("bounced", "Bounced"),
+                            ("replied", "Replied"),
+                            ("meeting_booked", "Meeting booked"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=10000)),
+                ("occurred_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'activities',
+                "verbose_name_plural": "activities",
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(help_text='Source (or user) and route the key belongs to.', max_length=120)),
-                ('key', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('state', models.CharField(choices=[('in_flight', 'In Flight'), ('done', 'Done')], default='in_flight', max_length=10)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_body', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        help_text="Source (or user) and route the key belongs to.", max_length=120
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("request_hash", models.CharField(max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_flight", "In Flight"), ("done", "Done")],
+                        default="in_flight",
+                        max_length=10,
+                    ),
+                ),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("response_body", models.JSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='IntakeSource',
+            name="IntakeSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('key_prefix', models.CharField(help_text='Shown to identify the key.', max_length=12, unique=True)),
-                ('key_hash', models.CharField(help_text='SHA-256 of the API key; the key is shown once.', max_length=128)),
-                ('webhook_secret', models.CharField(blank=True, max_length=128)),
-                ('previous_webhook_secret', models.CharField(blank=True, help_text='Still accepted while senders rotate to the new secret.', max_length=128)),
-                ('default_source', models.CharField(choices=[('web_form', 'Web form'), ('api', 'API'), ('import', 'Import'), ('event', 'Event'), ('paid', 'Paid ad'), ('referral', 'Referral'), ('expansion', 'Expansion (service)'), ('partner', 'Partner'), ('outbound', 'Outbound')], default='api', max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "key_prefix",
+                    models.CharField(
+                        help_text="Shown to identify the key.", max_length=12, unique=True
+                    ),
+                ),
+                (
+                    "key_hash",
+                    models.CharField(
+                        help_text="SHA-256 of the API key; the key is shown once.", max_length=128
+                    ),
+                ),
+                ("webhook_secret", models.CharField(blank=True, max_length=128)),
+                (
+                    "previous_webhook_secret",
+                    models.CharField(
+                        blank=True,
+                        help_text="Still accepted while senders rotate to the new secret.",
+                        max_length=128,
+                    ),
+                ),
+                (
+                    "default_source",
+                    models.CharField(
+                        choices=[
+                            ("web_form", "Web form"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                            ("event", "Event"),
+                            ("paid", "Paid ad"),
+                            ("referral", "Referral"),
+                            ("expansion", "Expansion (service)"),
+                            ("partner", "Partner"),
+                            ("outbound", "Outbound"),
+                        ],
+                        default="api",
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Lead',
+            name="Lead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('email', models.EmailField(max_length=254)),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('title', models.CharField(blank=True, max_length=150)),
-                ('buying_role', models.CharField(choices=[('decision_maker', 'Decision maker'), ('champion', 'Champion'), ('influencer', 'Influencer'), ('user', 'User'), ('unknown', 'Unknown')], default='unknown', max_length=20)),
-                ('buying_role_set_by_hand', models.BooleanField(default=False)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('company_name', models.CharField(blank=True, help_text='As the buyer typed it.', max_length=200)),
-                ('source', models.CharField(choices=[('web_form', 'Web form'), ('api', 'API'), ('import', 'Import'), ('event', 'Event'), ('paid', 'Paid ad'), ('referral', 'Referral'), ('expansion', 'Expansion (service)'), ('partner', 'Partner'), ('outbound', 'Outbound')], default='web_form', max_length=20)),
-                ('fit_score', models.SmallIntegerField(default=0)),
-                ('engagement_score', models.FloatField(default=0)),
-                ('score', models.SmallIntegerField(default=0, help_text='Fit plus engagement, rounded.')),
-                ('status', models.CharField(choices=[('nurture', 'Nurture'), ('ready', 'Ready'), ('working', 'Working'), ('converted', 'Converted'), ('disqualified', 'Disqualified')], default='nurture', max_length=12)),
-                ('assignment_version', models.PositiveIntegerField(default=0, help_text='Bumped on every (re)assignment; stale SLA timers compare it.')),
-                ('assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('ready_reason', models.CharField(blank=True, max_length=20)),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_due_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_state', models.CharField(blank=True, choices=[('', 'No clock'), ('pending', 'Pending'), ('met', 'Met'), ('breached', 'Breached')], default='', max_length=8)),
-                ('sla_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('attempt_count', models.PositiveSmallIntegerField(default=0)),
-                ('last_touch_at', models.DateTimeField(blank=True, null=True)),
-                ('converted_at', models.DateTimeField(blank=True, null=True)),
-                ('disqualified_at', models.DateTimeField(blank=True, null=True)),
-                ('is_archived', models.BooleanField(default=False)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("email", models.EmailField(max_length=254)),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("title", models.CharField(blank=True, max_length=150)),
+                (
+                    "buying_role",
+                    models.CharField(
+                        choices=[
+                            ("decision_maker", "Decision maker"),
+                            ("champion", "Champion"),
+                            ("influencer", "Influencer"),
+                            ("user", "User"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("buying_role_set_by_hand", models.BooleanField(default=False)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                (
+                    "company_name",
+                    models.CharField(
+                        blank=True, help_text="As the buyer typed it.", max_length=200
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("web_form", "Web form"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                            ("event", "Event"),
+                            ("paid", "Paid ad"),
+                            ("referral", "Referral"),
+                            ("expansion", "Expansion (service)"),
+                            ("partner", "Partner"),
+                            ("outbound", "Outbound"),
+                        ],
+                        default="web_form",
+                        max_length=20,
+                    ),
+                ),
+                ("fit_score", models.SmallIntegerField(default=0)),
+                ("engagement_score", models.FloatField(default=0)),
+                (
+                    "score",
+                    models.SmallIntegerField(default=0, help_text="Fit plus engagement, rounded."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("nurture", "Nurture"),
+                            ("ready", "Ready"),
+                            ("working", "Working"),
+                            ("converted", "Converted"),
+                            ("disqualified", "Disqualified"),
+                        ],
+                        default="nurture",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "assignment_version",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Bumped on every (re)assignment; stale SLA timers compare it.",
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(blank=True, null=True)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("ready_reason", models.CharField(blank=True, max_length=20)),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("sla_due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sla_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No clock"),
+                            ("pending", "Pending"),
+                            ("met", "Met"),
+                            ("breached", "Breached"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("sla_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("attempt_count", models.PositiveSmallIntegerField(default=0)),
+                ("last_touch_at", models.DateTimeField(blank=True, null=True)),
+                ("converted_at", models.DateTimeField(blank=True, null=True)),
+                ("disqualified_at", models.DateTimeField(blank=True, null=True)),
+                ("is_archived", models.BooleanField(default=False)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='LeadEvent',
+            name="LeadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('touchpoint', 'Touchpoint added'), ('status', 'Status changed'), ('owner', 'Owner changed'), ('score', 'Score band changed'), ('sla', 'SLA changed'), ('play', 'Play attached'), ('attempt', 'Attempt logged'), ('field', 'Details changed'), ('archived', 'Archived')], max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('old_value', models.CharField(blank=True, max_length=200)),
-                ('new_value', models.CharField(blank=True, max_length=200)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("touchpoint", "Touchpoint added"),
+                            ("status", "Status changed"),
+                            ("owner", "Owner changed"),
+                            ("score", "Score band changed"),
+                            ("sla", "SLA changed"),
+                            ("play", "Play attached"),
+                            ("attempt", "Attempt logged"),
+                            ("field", "Details changed"),
+                            ("archived", "Archived"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("old_value", models.CharField(blank=True, max_length=200)),
+                ("new_value", models.CharField(blank=True, max_length=200)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Touchpoint',
+            name="Touchpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('page_view', 'Page view'), ('download', 'Download'), ('webinar', 'Webinar'), ('email_click', 'Email click'), ('form_submit', 'Form submit'), ('ad_click', 'Ad click'), ('event', 'Event'), ('meeting', 'Meeting')], max_length=12)),
-                ('occurred_at', models.DateTimeField()),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("page_view", "Page view"),
+                            ("download", "Download"),
+                            ("webinar", "Webinar"),
+                            ("email_click", "Email click"),
+                            ("form_submit", "Form submit"),
+                            ("ad_click", "Ad click"),
+                            ("event", "Event"),
+                            ("meeting", "Meeting"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

@@ -7,198 +7,373 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('campaigns', '0002_initial'),
-        ('leads', '0001_initial'),
-        ('scoring', '0001_initial'),
+        ("accounts", "0002_initial"),
+        ("campaigns", "0002_initial"),
+        ("leads", "0001_initial"),
+        ("scoring", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activity',
-            name='rep',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to=settings.AUTH_USER_MODEL),
+            model_name="activity",
+            name="rep",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='idempotencyrecord',
-            index=models.Index(fields=['created_at'], name='idempotency_created_idx'),
+            model_name="idempotencyrecord",
+            index=models.Index(fields=["created_at"], name="idempotency_created_idx"),
         ),
         migrations.AddConstraint(
-            model_name='idempotencyrecord',
-            constraint=models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_scope_key_unique'),
+            model_name="idempotencyrecord",
+            constraint=models.UniqueConstraint(
+                fields=("scope", "key"), name="idempotency_scope_key_unique"
+            ),
         ),
         migrations.AddField(
-            model_name='intakesource',
-            name='default_campaign',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.campaign'),
+            model_name="intakesource",
+            name="default_campaign",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='account',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='leads', to='accounts.account'),
+            model_name="lead",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="leads",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='breached_owner',
-            field=models.ForeignKey(blank=True, help_text='The rep who held the lead when its SLA was breached.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="lead",
+            name="breached_owner",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The rep who held the lead when its SLA was breached.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='campaign',
-            field=models.ForeignKey(blank=True, help_text='Campaign of first touch.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='leads', to='campaigns.campaign'),
+            model_name="lead",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Campaign of first touch.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="leads",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='leads', to=settings.AUTH_USER_MODEL),
+            model_name="lead",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="leads",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='ready_agreement',
-            field=models.ForeignKey(blank=True, help_text='The agreement version that made the lead ready.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ready_leads', to='scoring.qualificationagreement'),
+            model_name="lead",
+            name="ready_agreement",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The agreement version that made the lead ready.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ready_leads",
+                to="scoring.qualificationagreement",
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='leads.lead'),
+            model_name="activity",
+            name="lead",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to="leads.lead",
+            ),
         ),
         migrations.AddField(
-            model_name='leadevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, help_text='Empty when the system acted.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="leadevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty when the system acted.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='leadevent',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='leads.lead'),
+            model_name="leadevent",
+            name="lead",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="events", to="leads.lead"
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='account',
-            field=models.ForeignKey(blank=True, help_text='Copied from the lead so the account timeline needs no join through leads.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='touchpoints', to='accounts.account'),
+            model_name="touchpoint",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Copied from the lead so the account timeline needs no join through leads.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="touchpoints",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='asset',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='touchpoints', to='campaigns.asset'),
+            model_name="touchpoint",
+            name="asset",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="touchpoints",
+                to="campaigns.asset",
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='campaign',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='touchpoints', to='campaigns.campaign'),
+            model_name="touchpoint",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="touchpoints",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='touchpoints', to='leads.lead'),
+            model_name="touchpoint",
+            name="lead",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="touchpoints",
+                to="leads.lead",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('is_archived', False), ('status__in', ('ready', 'working'))), fields=['owner', 'sla_due_at', 'id'], name='lead_rep_queue_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("is_archived", False), ("status__in", ("ready", "working"))),
+                fields=["owner", "sla_due_at", "id"],
+                name="lead_rep_queue_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('owner__isnull', True), ('status', 'ready')), fields=['ready_at', 'id'], name='lead_pool_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("owner__isnull", True), ("status", "ready")),
+                fields=["ready_at", "id"],
+                name="lead_pool_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('sla_state', 'pending')), fields=['sla_due_at'], name='lead_sla_sweep_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("sla_state", "pending")),
+                fields=["sla_due_at"],
+                name="lead_sla_sweep_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['ready_at'], name='lead_ready_at_idx'),
+            model_name="lead",
+            index=models.Index(fields=["ready_at"], name="lead_ready_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['campaign', 'created_at'], name='lead_campaign_created_idx'),
+            model_name="lead",
+            index=models.Index(fields=["campaign", "created_at"], name="lead_campaign_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['status', 'created_at'], name='lead_status_created_idx'),
+            model_name="lead",
+            index=models.Index(fields=["status", "created_at"], name="lead_status_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['updated_at', 'id'], name='lead_updated_idx'),
+            model_name="lead",
+            index=models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='lead_email_ci_unique'),
+            model_name="lead",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"), name="lead_email_ci_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('email', django.db.models.functions.text.Lower(django.db.models.functions.text.Trim('email')))), name='lead_email_normalised'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "email",
+                        django.db.models.functions.text.Lower(
+                            django.db.models.functions.text.Trim("email")
+                        ),
+                    )
+                ),
+                name="lead_email_normalised",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('email', ''), _negated=True), name='lead_email_not_blank'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", ""), _negated=True), name="lead_email_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['nurture', 'ready', 'working', 'converted', 'disqualified'])), name='lead_status_valid'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["nurture", "ready", "working", "converted", "disqualified"])
+                ),
+                name="lead_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('sla_state__in', ['', 'pending', 'met', 'breached'])), name='lead_sla_state_valid'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sla_state__in", ["", "pending", "met", "breached"])),
+                name="lead_sla_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sla_state', 'pending'), _negated=True), models.Q(('owner__isnull', False), ('sla_due_at__isnull', False)), _connector='OR'), name='lead_pending_sla_has_due_and_owner'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sla_state", "pending"), _negated=True),
+                    models.Q(("owner__isnull", False), ("sla_due_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="lead_pending_sla_has_due_and_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('owner__isnull', True), ('assigned_at__isnull', False), _connector='OR'), name='lead_owner_has_assigned_at'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("owner__isnull", True), ("assigned_at__isnull", False), _connector="OR"
+                ),
+                name="lead_owner_has_assigned_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'working'), _negated=True), ('owner__isnull', False), _connector='OR'), name='lead_working_has_owner'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "working"), _negated=True),
+                    ("owner__isnull", False),
+                    _connector="OR",
+                ),
+                name="lead_working_has_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('is_archived', False), ('archived_at__isnull', False), _connector='OR'), name='lead_archived_has_time'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_archived", False), ("archived_at__isnull", False), _connector="OR"
+                ),
+                name="lead_archived_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['lead', 'occurred_at'], name='activity_lead_time_idx'),
+            model_name="activity",
+            index=models.Index(fields=["lead", "occurred_at"], name="activity_lead_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['rep', 'occurred_at'], name='activity_rep_time_idx'),
+            model_name="activity",
+            index=models.Index(fields=["rep", "occurred_at"], name="activity_rep_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['call', 'email', 'linkedin', 'meeting', 'sms'])), name='activity_channel_valid'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("channel__in", ["call", "email", "linkedin", "meeting", "sms"])
+                ),
+                name="activity_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['connected', 'voicemail', 'no_answer', 'bounced', 'replied', 'meeting_booked'])), name='activity_outcome_valid'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "outcome__in",
+                        [
+                            "connected",
+                            "voicemail",
+                            "no_answer",
+                            "bounced",
+                            "replied",
+                            "meeting_booked",
+                        ],
+                    )
+                ),
+                name="activity_outcome_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='leadevent',
-            index=models.Index(fields=['lead', 'at'], name='event_lead_time_idx'),
+            model_name="leadevent",
+            index=models.Index(fields=["lead", "at"], name="event_lead_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='leadevent',
-            index=models.Index(fields=['kind', 'at'], name='event_kind_time_idx'),
+            model_name="leadevent",
+            index=models.Index(fields=["kind", "at"], name="event_kind_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['lead', 'occurred_at'], name='touch_lead_time_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["lead", "occurred_at"], name="touch_lead_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['account', 'occurred_at'], name='touch_account_time_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["account", "occurred_at"], name="touch_account_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['campaign', 'occurred_at'], name='touch_campaign_time_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['page_view', 'download', 'webinar', 'email_click', 'form_submit', 'ad_click', 'event', 'meeting'])), name='touchpoint_kind_valid'),
+            model_name="touchpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "page_view",
+                            "download",
+                            "webinar",
+                            "email_click",
+                            "form_submit",
+                            "ad_click",
+                            "event",
+                            "meeting",
+                        ],
+                    )
+                ),
+                name="touchpoint_kind_valid",
+            ),
         ),
     ]

@@ -5,28 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('campaigns', '0002_initial'),
-        ('leads', '0003_leadevent_append_only'),
-        ('scoring', '0002_initial'),
+        ("accounts", "0002_initial"),
+        ("campaigns", "0002_initial"),
+        ("leads", "0003_leadevent_append_only"),
+        ("scoring", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='pooled_at',
-            field=models.DateTimeField(blank=True, help_text='When routing last found no rep and left it in the team pool.', null=True),
+            model_name="lead",
+            name="pooled_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When routing last found no rep and left it in the team pool.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='sla_reassigned_at',
+            model_name="lead",
+            name="sla_reassigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('first_response_at__isnull', True), ('sla_state', 'breached'), ('status', 'ready')), fields=['sla_due_at'], name='lead_sla_breached_open_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(
+                    ("first_response_at__isnull", True),
+                    ("sla_state", "breached"),
+                    ("status", "ready"),
+                ),
+                fields=["sla_due_at"],
+                name="lead_sla_breached_open_idx",
+            ),
         ),
     ]

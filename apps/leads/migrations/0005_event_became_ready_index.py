@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0004_sla_followup_fields'),
+        ("leads", "0004_sla_followup_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='leadevent',
-            index=models.Index(condition=models.Q(('kind', 'status'), ('new_value', 'ready')), fields=['at', 'lead'], name='event_became_ready_idx'),
+            model_name="leadevent",
+            index=models.Index(
+                condition=models.Q(("kind", "status"), ("new_value", "ready")),
+                fields=["at", "lead"],
+                name="event_became_ready_idx",
+            ),
         ),
     ]

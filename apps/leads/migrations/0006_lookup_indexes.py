@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_lookup_indexes'),
-        ('campaigns', '0002_initial'),
-        ('leads', '0005_event_became_ready_index'),
-        ('scoring', '0002_initial'),
+        ("accounts", "0003_lookup_indexes"),
+        ("campaigns", "0002_initial"),
+        ("leads", "0005_event_became_ready_index"),
+        ("scoring", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['email'], name='lead_email_idx'),
+            model_name="lead",
+            index=models.Index(fields=["email"], name="lead_email_idx"),
         ),
     ]

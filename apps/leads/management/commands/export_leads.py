@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.csv_safe import write_rows
-from apps.leads.api import EXPORT_COLUMNS, export_rows
+from apps.leads.exports import EXPORT_COLUMNS, export_rows
 from apps.leads.models import Lead
 from apps.users.models import User
 

@@ -1,0 +1,42 @@
+"""Per-source API keys for intake: `X-Api-Key: <key>`; only the key's SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from apps.intake.keys import API_KEY_PREFIX_LENGTH, hash_api_key
+from apps.intake.models import IntakeSource
+
+
+class IntakeKeyAuthentication(authentication.BaseAuthentication):
+    header = "HTTP_X_API_KEY"
+
+    def authenticate(self, request: Request) -> tuple[Any, IntakeSource] | None:
+        key = request.META.get(self.header, "").strip()
+        if not key:
+            return None
+        source = IntakeSource.objects.filter(
+            key_prefix=key[:API_KEY_PREFIX_LENGTH], is_active=True
+        ).first()
+        if source is None or not hmac.compare_digest(source.key_hash, hash_api_key(key)):
+            raise exceptions.AuthenticationFailed("Unknown or inactive API key.")
+        return AnonymousUser(), source
+
+    def authenticate_header(self, request: Request) -> str:
+        return "X-Api-Key"
+
+
+class IntakeKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+    """Describes the per-source API key in the OpenAPI schema."""
+
+    target_class = "apps.intake.authentication.IntakeKeyAuthentication"
+    name = "IntakeApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}

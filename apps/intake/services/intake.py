@@ -1,0 +1,186 @@
+"""Intake: one lead per normalised email, a touchpoint per submission, then match, score,
+qualify, and (after commit) route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.services import match_account
+from apps.campaigns.models import Asset, Campaign
+from apps.core.queue import enqueue_on_commit
+from apps.intake.services.idempotency import Claim, complete_idempotency
+from apps.leads import events
+from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
+from apps.scoring import services as scoring
+from apps.scoring.models import QualificationAgreement
+from apps.users.models import User
+
+FILLABLE = ("first_name", "last_name", "title", "phone", "country", "company_name")
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    phone: str = ""
+    company_name: str = ""
+    country: str = ""
+    source: str = Lead.Source.API
+    campaign: Campaign | None = None
+    asset: Asset | None = None
+    kind: str = Touchpoint.Kind.FORM_SUBMIT
+    occurred_at: datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IntakeResult:
+    lead: Lead
+    created: bool
+    touchpoint: Touchpoint
+    became_ready: bool
+
+    @property
+    def status_code(self) -> int:
+        return 201 if self.created else 200
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead.pk,
+            "created": self.created,
+            "status": self.lead.status,
+            "score": self.lead.score,
+            "account_id": self.lead.account_id,
+            "touchpoint_id": self.touchpoint.pk,
+        }
+
+
+def _get_or_create_lead(*, email: str, data: IntakeData, now: datetime) -> tuple[Lead, bool]:
+    """Insert in a savepoint; if a concurrent intake won the unique index, lock its row instead."""
+    campaign = data.campaign or (data.asset.campaign if data.asset else None)
+    existing = Lead.objects.select_for_update().filter(email=email).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            lead = Lead.objects.create(
+                email=email,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                title=data.title,
+                phone=data.phone,
+                country=data.country.upper(),
+                company_name=data.company_name,
+                source=data.source,
+                campaign=campaign,
+                last_touch_at=data.occurred_at or now,
+            )
+            return lead, True
+    except IntegrityError:
+        return Lead.objects.select_for_update().get(email=email), False
+
+
+def _fill_blanks(lead: Lead, data: IntakeData) -> list[str]:
+    """Known lead: fill empty fields from the new submission, never overwrite with blanks."""
+    changed = []
+    for name in FILLABLE:
+        value = getattr(data, name).strip()
+        if name == "country":
+            value = value.upper()
+        if value and not getattr(lead, name):
+            setattr(lead, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic(durable=True)
+def intake_lead(
+    *,
+    data: IntakeData,
+    actor: User | None = None,
+    idempotency: Claim | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Create the lead or add a touchpoint to the known one; score and qualify it. Safe to repeat
+    with an Idempotency-Key (the response is stored in this same transaction)."""
+    now = now or timezone.now()
+    email = normalise_email(data.email)
+    lead, created = _get_or_create_lead(email=email, data=data, now=now)
+    changed = [] if created else _fill_blanks(lead, data)
+    if lead.account_id is None:
+        lead.account = match_account(
+            email=email, company_name=data.company_name, country=data.country
+        )
+        if lead.account is not None:
+            changed.append("account")
+    if not lead.buying_role_set_by_hand and lead.buying_role == BuyingRole.UNKNOWN and lead.title:
+        role = scoring.infer_buying_role(lead.title)
+        if role != lead.buying_role:
+            lead.buying_role = role
+            changed.append("buying_role")
+    occurred_at = data.occurred_at or now
+    if lead.last_touch_at is None or occurred_at > lead.last_touch_at:
+        lead.last_touch_at = occurred_at
+        changed.append("last_touch_at")
+    if changed:
+        lead.save(update_fields=[*set(changed), "updated_at"])
+    touchpoint = Touchpoint.objects.create(
+        lead=lead,
+        account=lead.account,
+        kind=data.kind,
+        asset=data.asset,
+        campaign=data.campaign or (data.asset.campaign if data.asset else None),
+        occurred_at=occurred_at,
+        metadata=data.metadata,
+    )
+    if created:
+        events.lead_created_event(
+            lead=lead, actor=actor, reason=f"intake via {data.source}", at=now
+        )
+    events.touchpoint_added_event(
+        lead=lead,
+        touchpoint_id=touchpoint.pk,
+        kind=data.kind,
+        asset=data.asset.slug if data.asset else "",
+        actor=actor,
+    )
+    agreement = QualificationAgreement.objects.in_force(now)
+    change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
+    if change.band_changed or created:
+        events.score_band_changed_event(
+            lead=lead,
+            old_band="" if created else scoring.score_band(change.old_score),
+            new_band=scoring.score_band(change.new_score),
+            old_score=change.old_score,
+            new_score=change.new_score,
+        )
+    reason = scoring.ready_reason(
+        lead=lead, agreement=agreement, hand_raiser=bool(data.asset and data.asset.hand_raiser)
+    )
+    became_ready = False
+    if reason and agreement is not None:
+        scoring.mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
+        became_ready = True
+    if lead.account_id:
+        account = scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
+        if (
+            agreement
+            and not became_ready
+            and not account.is_conversation_ready
+            and scoring.account_meets_rule(account=account, agreement=agreement)
+        ):
+            # Decided in its own transaction after this one commits (lock order lead → account).
+            enqueue_on_commit("scoring.qualify_account", account.pk)
+    result = IntakeResult(
+        lead=lead, created=created, touchpoint=touchpoint, became_ready=became_ready
+    )
+    if idempotency is not None:
+        complete_idempotency(claim=idempotency, status_code=result.status_code, body=result.body())
+    return result

@@ -1,0 +1,40 @@
+"""The review form: acknowledge with what marketing will change, or dispute and send the lead
+back (to nurture, or re-routed as ready)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class ReviewForm(forms.Form):
+    """Marketing's review of one disqualification (the fields review_disqualification takes)."""
+
+    decision = forms.ChoiceField(
+        choices=[
+            ("acknowledge", "Acknowledge"),
+            ("dispute", "Dispute"),
+            ("dispute-nurture", "Dispute: back to nurture"),
+            ("dispute-ready", "Dispute: re-route as ready"),
+        ],
+        error_messages={"required": "Choose acknowledge or dispute."},
+    )
+    action_note = forms.CharField(
+        label="Action note",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    dispute_outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), ("nurture", "Back to nurture"), ("ready", "Re-route as ready")],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """One button can carry the dispute's outcome ("dispute-ready"); split it."""
+        cleaned = super().clean() or {}
+        decision = cleaned.get("decision", "")
+        if decision.startswith("dispute-"):
+            cleaned["decision"], cleaned["dispute_outcome"] = "dispute", decision.split("-", 1)[1]
+        return cleaned

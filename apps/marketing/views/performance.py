@@ -1,0 +1,173 @@
+"""Marketing's landing page, the campaign and channel performance with money and attribution,
+and lead flow against sales capacity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from apps.campaigns import selectors as campaign_selectors
+from apps.core import charts
+from apps.core.csv_safe import csv_response
+from apps.core.quarters import current_quarter, pick_quarter, quarters
+from apps.feedback import selectors as feedback_selectors
+from apps.goals import metrics
+from apps.routing import capacity
+from apps.users.http import HtmxHttpRequest
+from apps.users.models import Role
+from apps.users.roles import role_required
+
+PERFORMANCE_ROLES = (Role.MARKETING, Role.REVOPS, Role.SALES_MANAGER)
+
+
+@require_GET
+@role_required(Role.MARKETING, Role.REVOPS)
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    quarter = current_quarter(today=timezone.localdate())
+    context = {
+        "quarter": quarter,
+        "campaigns": campaign_selectors.quarter_campaigns(quarter=quarter) if quarter else [],
+        "disqualifications": feedback_selectors.open_disqualifications(),
+    }
+    return render(request, "marketing/home.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@role_required(Role.MARKETING, Role.REVOPS, Role.SALES_MANAGER)
+def lead_flow(request: HtmxHttpRequest) -> HttpResponse:
+    """The lead-flow panel: swapped into the landing page by htmx (which keeps the landing
+    page's own queries few), or a page of its own without JavaScript."""
+    flow = capacity.lead_flow()
+    template = "_lead_flow.html" if request.htmx else "marketing/lead_flow.html"
+    return render(request, template, {"flow": flow})
+
+
+PERFORMANCE_HEADER = [
+    "Name",
+    "Channel",
+    "Leads",
+    "Sales-ready leads",
+    "Follow-up rate (%)",
+    "Speed to lead, median (min)",
+    "Opportunities",
+    "Pipeline",
+    "Won deals",
+    "Won revenue",
+    "Win rate (%)",
+    "Cost",
+    "Cost per ready lead",
+    "Cost per won deal",
+    "ROI (%)",
+]
+
+
+def _performance_cells(row: metrics.PerformanceRow) -> list[Any]:
+    return [
+        row.label,
+        row.channel,
+        row.leads,
+        row.ready,
+        row.follow_up_rate,
+        row.speed_to_lead_median,
+        row.opportunities,
+        row.pipeline,
+        row.won_deals,
+        row.won_revenue,
+        row.win_rate,
+        row.cost,
+        row.cost_per_ready_lead,
+        row.cost_per_won_deal,
+        row.roi,
+    ]
+
+
+def _performance_csv(
+    table: str, quarter_name: str, performance: metrics.Performance, credit: metrics.Attribution
+) -> HttpResponse | None:
+    name = f"{quarter_name}-{table}.csv"
+    if table == "campaigns":
+        rows = [*performance.campaigns, performance.total]
+        return csv_response(name, PERFORMANCE_HEADER, [_performance_cells(r) for r in rows])
+    if table == "channels":
+        rows = [*performance.channels, performance.total]
+        return csv_response(name, PERFORMANCE_HEADER, [_performance_cells(r) for r in rows])
+    if table == "funnel":
+        steps = metrics.funnel_steps(performance)
+        return csv_response(name, ["Step", "Count"], [[s.label, s.value] for s in steps])
+    if table == "attribution":
+        cells: list[list[Any]] = [
+            [c.name, c.credit, c.deals, "; ".join(c.reps)] for c in credit.campaigns
+        ]
+        cells.append(["Unattributed (no campaign touch)", credit.unattributed, "", ""])
+        header = ["Campaign", f"Credit ({credit.label})", "Deals", "Reps credited on the wins"]
+        return csv_response(f"{quarter_name}-attribution-{credit.model}.csv", header, cells)
+    if table == "deals":
+        deal_rows = [
+            [
+                d.name,
+                d.account_name,
+                d.owner_name,
+                d.amount,
+                d.closed_at.date().isoformat(),
+                d.touches,
+                "; ".join(f"{s.name}: {s.amount}" for s in d.shares),
+            ]
+            for d in credit.deals
+        ]
+        header = ["Deal", "Account", "Owner (rep credit)", "Amount", "Closed", "Touches", "Credit"]
+        return csv_response(f"{quarter_name}-deals-{credit.model}.csv", header, deal_rows)
+    return None
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@role_required(*PERFORMANCE_ROLES)
+def performance(request: HtmxHttpRequest) -> HttpResponse:
+    """The campaign and channel funnel with money, attribution by the chosen model, lead flow."""
+    options = quarters()
+    quarter = pick_quarter(options, name=request.GET.get("quarter"), today=timezone.localdate())
+    model = request.GET.get("model") or "w_shaped"
+    if model not in metrics.ATTRIBUTION_MODELS:
+        model = "w_shaped"
+    if quarter is None:
+        return render(request, "marketing/performance.html", {"quarter": None, "quarters": []})
+    table = metrics.campaign_performance(quarter)
+    credit = metrics.attribution(quarter, model)
+    if request.GET.get("format") == "csv":
+        response = _performance_csv(
+            request.GET.get("table", "campaigns"), quarter.name, table, credit
+        )
+        if response is not None:
+            return response
+    steps = metrics.funnel_steps(table)
+    context = {
+        "quarter": quarter,
+        "quarters": options,
+        "model": model,
+        "models": metrics.ATTRIBUTION_MODELS,
+        "performance": table,
+        "attribution": credit,
+        "funnel": steps,
+        "funnel_chart": charts.funnel_chart(
+            chart_id="funnel-chart",
+            title=f"Funnel for {quarter.name}: leads, sales-ready, opportunities, won",
+            steps=[(step.label, step.value) for step in steps],
+        ),
+        "attribution_chart": charts.bar_chart(
+            chart_id="attribution-chart",
+            title=f"Won revenue credited to campaigns ({credit.label}), {quarter.name}",
+            items=[(c.name, c.credit) for c in credit.campaigns],
+            money=True,
+        ),
+        "flow": capacity.lead_flow(),
+    }
+    template = "marketing/performance.html"
+    if request.htmx and request.htmx.target == "attribution":
+        template += "#attribution"
+    return render(request, template, context)

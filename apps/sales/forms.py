@@ -1,0 +1,148 @@
+"""One small form per action on a lead or opportunity in the sales workspace.
+
+Forms parse input only; the services own the rules (minimum attempts, notes, stages).
+CharField refuses NUL characters (PostgreSQL cannot store them) with a message on the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from apps.feedback.models import DisqualificationReason
+from apps.leads.models import Activity, BuyingRole, Channel
+from apps.opportunities.models import Opportunity
+from apps.plays.models import Play
+from apps.users.models import User
+
+
+class AttemptForm(forms.Form):
+    channel = forms.ChoiceField(label="Channel", choices=Channel.choices, initial=Channel.CALL)
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=Activity.Outcome.choices, initial=Activity.Outcome.NO_ANSWER
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened, what is next"}),
+    )
+
+
+class ConvertForm(forms.Form):
+    name = forms.CharField(label="Opportunity name", max_length=200)
+    amount = forms.CharField(
+        label="Amount",
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "25000"}),
+    )
+    expected_close = forms.DateField(
+        label="Expected close",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_amount(self) -> str:
+        """Accept what people type ("25,000", " 1 200 "): the service parses the number."""
+        value: str = self.cleaned_data["amount"]
+        return value.replace(",", "").replace(" ", "").replace("_", "")
+
+
+class DisqualifyForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason")
+    note = forms.CharField(
+        label="Note for marketing",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self, *args: Any, reasons: Sequence[DisqualificationReason], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.reasons = list(reasons)
+        choice_field = self.fields["reason"]
+        assert isinstance(choice_field, forms.ChoiceField)
+        choice_field.choices = [("", "Choose a reason")] + [
+            (str(reason.pk), self.describe(reason)) for reason in self.reasons
+        ]
+
+    @staticmethod
+    def describe(reason: DisqualificationReason) -> str:
+        """The reason's label with its rules, so the rep sees them before choosing."""
+        rules = []
+        if reason.min_attempts:
+            plural = "s" if reason.min_attempts != 1 else ""
+            rules.append(f"after {reason.min_attempts} attempt{plural}")
+        if reason.note_required:
+            rules.append("note required")
+        return f"{reason.label} ({', '.join(rules)})" if rules else reason.label
+
+    def clean_reason(self) -> int:
+        return int(self.cleaned_data["reason"])
+
+
+class RecycleForm(forms.Form):
+    note = forms.CharField(
+        label="Why back to nurture?",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. budget next year"}),
+    )
+
+
+class SwitchPlayForm(forms.Form):
+    play = forms.ChoiceField(label="Play")
+    reason = forms.CharField(label="Why switch?", max_length=300, required=False)
+
+    def __init__(self, *args: Any, plays: Sequence[Play], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field = self.fields["play"]
+        assert isinstance(choice_field, forms.ChoiceField)
+        choice_field.choices = [("", "Choose a play")] + [
+            (str(play.pk), play.name) for play in plays
+        ]
+
+    def clean_play(self) -> int:
+        return int(self.cleaned_data["play"])
+
+
+class BuyingRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Buying role", choices=BuyingRole.choices)
+
+
+class ReassignForm(forms.Form):
+    to_rep = forms.ChoiceField(label="Reassign to")
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args: Any, reps: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field = self.fields["to_rep"]
+        assert isinstance(choice_field, forms.ChoiceField)
+        choice_field.choices = [("", "Choose a rep")] + [
+            (str(rep.pk), rep.display_name) for rep in reps
+        ]
+
+    def clean_to_rep(self) -> int:
+        return int(self.cleaned_data["to_rep"])
+
+
+class AvailabilityForm(forms.Form):
+    available = forms.TypedChoiceField(
+        choices=[("1", "Available"), ("0", "Out of office")], coerce=lambda v: v == "1"
+    )
+
+
+class OpportunityStageForm(forms.Form):
+    """The pipeline's stage change (mounted under /sales/pipeline/ with the sales forms)."""
+
+    stage = forms.ChoiceField(label="Stage", choices=Opportunity.Stage.choices)
+    lost_reason = forms.CharField(
+        label="Why was it lost?",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Needed if lost"}),
+    )

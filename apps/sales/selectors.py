@@ -1,0 +1,324 @@
+"""Reads for the sales workspace: each selector builds one screen (or API answer) and owns its
+joins.
+
+Every page runs a fixed number of queries whatever the data size: lists are keyset-paginated
+or capped, related rows come through select_related, and counts are one aggregate each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from apps.core.pagination import KeysetPage, keyset_page
+from apps.feedback.models import Disqualification, DisqualificationReason
+from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
+from apps.leads.querysets import open_lead_q, pool_lead_q
+from apps.leads.selectors import lead_for, reads_all_attempt_notes
+from apps.leads.services import may_work_lead
+from apps.opportunities.models import Opportunity
+from apps.plays.models import LeadPlay, LeadPlayStep, Play
+from apps.sales.filters import LeadQueueFilter
+from apps.users.models import Role, User
+from apps.users.roles import has_role
+
+LIST_LIMIT = 50
+PAGE_SIZE = 25
+JOURNEY_LIMIT = 100
+DETAIL_LIMIT = 100
+ENGAGED_MOST = 3
+
+# Keyset order of every queue: breached clocks first, then running ones, then settled; inside
+# each, by SLA due time and id (index lead_rep_queue_idx serves the rep's slice).
+QUEUE_KEYS = ("urgency", "sla_due_at", "pk")
+
+_OPEN = open_lead_q()
+_POOL = pool_lead_q()
+_URGENCY = Case(
+    When(sla_state=Lead.SlaState.BREACHED, then=Value(0)),
+    When(sla_state=Lead.SlaState.PENDING, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def _list_columns(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+    return queryset.select_related("account", "campaign", "owner")
+
+
+# --- The rep's queue -------------------------------------------------------------------
+
+
+def rep_queue(*, rep: User) -> QuerySet[Lead]:
+    """The rep's open leads, annotated with urgency for the keyset order (QUEUE_KEYS)."""
+    return _list_columns(Lead.objects.open().owned_by(rep)).annotate(urgency=_URGENCY)
+
+
+def team_pool(*, limit: int = LIST_LIMIT) -> list[Lead]:
+    """Ready leads no rep holds, oldest first (the order routing and claims follow)."""
+    queryset = _list_columns(Lead.objects.in_pool())
+    return list(queryset.order_by(F("ready_at").asc(nulls_last=True), "pk")[:limit])
+
+
+def queue_counts(*, rep: User) -> dict[str, int]:
+    """Counts for the queue's header: the rep's open leads by status and SLA state, and the pool."""
+    mine = _OPEN & Q(owner=rep)
+    return Lead.objects.filter(mine | _POOL).aggregate(
+        open=Count("pk", filter=mine),
+        ready=Count("pk", filter=mine & Q(status=Lead.Status.READY)),
+        working=Count("pk", filter=mine & Q(status=Lead.Status.WORKING)),
+        pending=Count("pk", filter=mine & Q(sla_state=Lead.SlaState.PENDING)),
+        breached=Count("pk", filter=mine & Q(sla_state=Lead.SlaState.BREACHED)),
+        pool=Count("pk", filter=_POOL),
+    )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    counts: dict[str, int]
+    filters: LeadQueueFilter
+    page: KeysetPage
+    pool: list[Lead]
+
+
+def queue_page(*, rep: User, request: HttpRequest) -> QueuePage:
+    """The queue screen: counts, the filtered page of the rep's leads after the cursor, the pool."""
+    filters = LeadQueueFilter(request.GET or None, queryset=rep_queue(rep=rep))
+    page = keyset_page(filters.qs, request, keys=QUEUE_KEYS, page_size=PAGE_SIZE)
+    return QueuePage(counts=queue_counts(rep=rep), filters=filters, page=page, pool=team_pool())
+
+
+def claimable_lead(*, lead_id: int) -> Lead:
+    """An open lead a rep may try to claim. Whether it is still in the pool is the service's call,
+    so a rep who lost the race hears "someone else claimed it" rather than "not found"."""
+    lead: Lead = get_object_or_404(_list_columns(Lead.objects.open()), pk=lead_id)
+    return lead
+
+
+# --- The manager's team page -----------------------------------------------------------
+
+
+def sales_team(*, limit: int = 200) -> list[User]:
+    """Reps of the Sales group with their open and breached lead counts, by name."""
+    open_leads = open_lead_q("leads__")
+    return list(
+        User.objects.filter(groups__name=Role.SALES, is_active=True)
+        .annotate(
+            open_count=Count("leads", filter=open_leads),
+            breached_count=Count(
+                "leads", filter=open_leads & Q(leads__sla_state=Lead.SlaState.BREACHED)
+            ),
+        )
+        .order_by("first_name", "last_name", "username", "pk")[:limit]
+    )
+
+
+def team_breached(*, limit: int = LIST_LIMIT) -> list[Lead]:
+    """The team's open leads whose first-response SLA was breached, longest breached first."""
+    queryset = _list_columns(Lead.objects.open().filter(sla_state=Lead.SlaState.BREACHED))
+    return list(queryset.order_by(F("sla_breached_at").asc(nulls_last=True), "pk")[:limit])
+
+
+def team_counts() -> dict[str, int]:
+    """The team's open leads, running and breached clocks, and the pool: one aggregate."""
+    return Lead.objects.filter(_OPEN).aggregate(
+        open=Count("pk"),
+        pending=Count("pk", filter=Q(sla_state=Lead.SlaState.PENDING)),
+        breached=Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+        pool=Count("pk", filter=Q(owner__isnull=True, status=Lead.Status.READY)),
+    )
+
+
+def team_disputes(*, limit: int = LIST_LIMIT) -> list[Disqualification]:
+    """Disqualifications marketing disputed, newest review first: the rep's and marketing's notes."""
+    return list(
+        Disqualification.objects.filter(review_status=Disqualification.Review.DISPUTED)
+        .select_related("lead", "lead__owner", "rep", "reason", "reviewer")
+        .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    counts: dict[str, int]
+    reps: list[User]
+    leads: KeysetPage
+    breached: list[Lead]
+    disputes: list[Disqualification]
+
+
+def team_page(*, request: HttpRequest) -> TeamPage:
+    """The manager's screen: counts, reps' load, the team's open leads page, breaches, disputes."""
+    team_leads = _list_columns(Lead.objects.open()).annotate(urgency=_URGENCY)
+    return TeamPage(
+        counts=team_counts(),
+        reps=sales_team(),
+        leads=keyset_page(team_leads, request, keys=QUEUE_KEYS, page_size=PAGE_SIZE),
+        breached=team_breached(),
+        disputes=team_disputes(),
+    )
+
+
+def sales_rep(*, rep_id: int) -> User:
+    """A member of the Sales team (for availability changes); 404 for anyone else."""
+    rep: User = get_object_or_404(User.objects.filter(groups__name=Role.SALES), pk=rep_id)
+    return rep
+
+
+def team_lead(*, lead_id: int) -> Lead:
+    """One lead as the team table shows it (managers read every lead)."""
+    lead: Lead = get_object_or_404(_list_columns(Lead.objects.active()), pk=lead_id)
+    return lead
+
+
+# --- The lead page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """One thing the buyer engaged with, and how much."""
+
+    label: str
+    kind: str
+    count: int
+    weight: int
+    intent_note: str
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    lead: Lead
+    journey: list[Touchpoint]
+    activities: list[Activity]
+    events: list[LeadEvent]
+    play_steps: list[LeadPlayStep]
+    account_people: list[Lead]
+    opportunities: list[Opportunity] = field(default_factory=list)
+    reasons: list[DisqualificationReason] = field(default_factory=list)
+    plays: list[Play] = field(default_factory=list)
+    engaged_most: list[Engagement] = field(default_factory=list)
+    hand_raise: Touchpoint | None = None
+    counts: dict[str, int] | None = None
+    may_work: bool = False
+    may_claim: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.lead.is_open
+
+    @property
+    def due_steps(self) -> int:
+        return sum(1 for step in self.play_steps if step.completed_at is None)
+
+
+def _engagement(journey: list[Touchpoint]) -> tuple[list[Engagement], Touchpoint | None]:
+    """What the buyer engaged with most (by asset weight, then touches), and the hand-raise."""
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    hand_raise = None
+    for touch in journey:  # newest first
+        asset = touch.asset
+        if asset is not None and asset.hand_raiser and hand_raise is None:
+            hand_raise = touch
+        label = asset.name if asset else (touch.campaign.name if touch.campaign else "")
+        label = label or touch.get_kind_display()
+        entry = totals.setdefault(
+            (label, touch.kind),
+            {"count": 0, "weight": 0, "note": asset.intent_note if asset else ""},
+        )
+        entry["count"] += 1
+        entry["weight"] += asset.engagement_weight if asset else 1
+    ranked = sorted(totals.items(), key=lambda item: (-item[1]["weight"], -item[1]["count"]))
+    engaged = [
+        Engagement(
+            label=label,
+            kind=Touchpoint.Kind(kind).label if kind in Touchpoint.Kind.values else kind,
+            count=entry["count"],
+            weight=entry["weight"],
+            intent_note=entry["note"],
+        )
+        for (label, kind), entry in ranked[:ENGAGED_MOST]
+    ]
+    return engaged, hand_raise
+
+
+def lead_page(*, user: User, lead_id: int) -> LeadPage:
+    """Everything the lead page shows and the forms it offers, in a fixed number of queries."""
+    lead = lead_for(user=user, lead_id=lead_id, related=("lead_play__play",))
+    journey = list(
+        lead.touchpoints.select_related("asset", "campaign").order_by("-occurred_at", "-pk")[
+            :JOURNEY_LIMIT
+        ]
+    )
+    activities = list(
+        lead.activities.select_related("rep").order_by("-occurred_at", "-pk")[:JOURNEY_LIMIT]
+    )
+    # Reps read only their own attempt notes; managers, marketing and RevOps read all.
+    all_notes = reads_all_attempt_notes(user)
+    for activity in activities:
+        activity.visible_note = activity.note if all_notes or activity.rep_id == user.pk else ""  # type: ignore[attr-defined]
+    events = list(lead.events.select_related("actor").order_by("-at", "-pk")[:JOURNEY_LIMIT])
+    lead_play = getattr(lead, "lead_play", None)
+    play_steps = list(lead_play.steps.order_by("order")) if lead_play is not None else []
+    people: list[Lead] = []
+    if lead.account_id is not None:
+        people = list(
+            Lead.objects.visible_to(user)
+            .active()
+            .filter(account_id=lead.account_id)
+            .exclude(pk=lead.pk)
+            .select_related("owner")
+            .order_by("last_name", "first_name", "pk")[:LIST_LIMIT]
+        )
+    opportunities = list(lead.opportunities.order_by("-created_at", "-pk")[:LIST_LIMIT])
+    may_work = lead.is_open and may_work_lead(user, lead)
+    in_sales = has_role(user, Role.SALES, Role.SALES_MANAGER)
+    reasons: list[DisqualificationReason] = []
+    plays: list[Play] = []
+    if may_work:
+        reasons = list(DisqualificationReason.objects.filter(is_active=True).order_by("label"))
+        plays = list(Play.objects.filter(is_active=True).order_by("-priority", "name", "pk"))
+    engaged, hand_raise = _engagement(journey)
+    return LeadPage(
+        lead=lead,
+        journey=journey,
+        activities=activities,
+        events=events,
+        play_steps=play_steps,
+        account_people=people,
+        opportunities=opportunities,
+        reasons=reasons,
+        plays=plays,
+        engaged_most=engaged,
+        hand_raise=hand_raise,
+        counts=queue_counts(rep=user) if in_sales else None,
+        may_work=may_work,
+        may_claim=in_sales and lead.owner_id is None and lead.status == Lead.Status.READY,
+    )
+
+
+# --- The lead API's detail -------------------------------------------------------------
+
+
+def lead_detail(*, user: User, lead_id: int) -> Lead:
+    """The lead with its journey, play and steps, attempts and events (newest first, bounded)."""
+    lead = lead_for(user=user, lead_id=lead_id)
+    lead.journey_items = list(  # type: ignore[attr-defined]
+        lead.touchpoints.select_related("asset", "campaign").order_by("-occurred_at", "-pk")[
+            :DETAIL_LIMIT
+        ]
+    )
+    lead.attempt_items = list(  # type: ignore[attr-defined]
+        lead.activities.select_related("rep").order_by("-occurred_at", "-pk")[:DETAIL_LIMIT]
+    )
+    lead.event_items = list(  # type: ignore[attr-defined]
+        lead.events.select_related("actor").order_by("-at", "-pk")[:DETAIL_LIMIT]
+    )
+    lead_play: LeadPlay | None = LeadPlay.objects.filter(lead=lead).select_related("play").first()
+    if lead_play is not None:
+        lead_play.step_list = list(lead_play.steps.order_by("order"))  # type: ignore[attr-defined]
+    lead.play_item = lead_play  # type: ignore[attr-defined]
+    return lead

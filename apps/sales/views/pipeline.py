@@ -1,0 +1,81 @@
+"""The pipeline: opportunities by stage, with stage changes in place (won, or lost with a reason)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+
+from apps.core.forms import call_service, refused_status
+from apps.core.htmx import refused
+from apps.opportunities import selectors, services
+from apps.opportunities.models import Opportunity
+from apps.sales.forms import OpportunityStageForm
+from apps.users.http import HtmxHttpRequest
+from apps.users.models import Role
+from apps.users.roles import role_required
+
+PIPELINE_CHANGED = "pipeline-changed"
+
+
+def _stage_form(opportunity: Opportunity, data: Any = None) -> OpportunityStageForm:
+    return OpportunityStageForm(
+        data,
+        initial={"stage": opportunity.stage},
+        auto_id=f"opp_{opportunity.pk}_%s",
+        label_suffix="",
+    )
+
+
+def _board_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
+    board = selectors.pipeline_board(user=request.user)
+    return {"board": board, "stages": Opportunity.Stage.choices, **extra}
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@role_required(*Role.values)  # reps see their own; everyone else reads the team's
+def pipeline(request: HtmxHttpRequest) -> HttpResponse:
+    template = "sales/pipeline.html#pipeline-board" if request.htmx else "sales/pipeline.html"
+    return render(request, template, _board_context(request))
+
+
+@require_POST
+@role_required(Role.SALES, Role.SALES_MANAGER)
+def change_stage(request: HtmxHttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = selectors.opportunity_for(user=request.user, opportunity_id=opportunity_id)
+    form = _stage_form(opportunity, request.POST)
+    if form.is_valid() and call_service(
+        form,
+        services.change_stage,
+        opportunity_id=opportunity.pk,
+        actor=request.user,
+        stage=form.cleaned_data["stage"],
+        lost_reason=form.cleaned_data["lost_reason"],
+    ):
+        label = Opportunity.Stage(form.cleaned_data["stage"]).label
+        message = f"“{opportunity.name}” moved to {label}."
+        if form.cleaned_data["stage"] == Opportunity.Stage.WON:
+            message = f"“{opportunity.name}” won: {opportunity.account.name} is now a customer."
+        if request.htmx:
+            response = render(
+                request,
+                "sales/pipeline.html#pipeline-board",
+                _board_context(request, flash=message),
+            )
+            return trigger_client_event(response, PIPELINE_CHANGED)
+        messages.success(request, message)
+        return redirect("sales:pipeline")
+    status = refused_status(form)
+    errors = {"opportunity": opportunity, "form": form}
+    if request.htmx:
+        context = {**_board_context(request), "card_error": errors, "opp": opportunity}
+        response = render(request, "sales/pipeline.html#opportunity-card", context, status=status)
+        return refused(response, target=f"opp-{opportunity.pk}")
+    context = _board_context(request, card_error=errors)
+    return render(request, "sales/pipeline.html", context, status=status)

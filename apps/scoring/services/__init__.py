@@ -1,0 +1,56 @@
+"""Scoring and qualification: scores.py computes fit, engagement and the account roll-up;
+qualification.py decides conversation-ready under the signed agreement."""
+
+from apps.scoring.services.qualification import (
+    best_contact_id,
+    engaged_people,
+    mark_ready,
+    qualify_account,
+    ready_reason,
+    rescore_open_leads,
+)
+from apps.scoring.services.scores import (
+    DEFAULT_HALF_LIFE_DAYS,
+    KIND_WEIGHTS,
+    SCORE_BAND_CHOICES,
+    ScoreChange,
+    account_meets_rule,
+    decayed,
+    engagement_score,
+    engagement_scores,
+    fit_score,
+    infer_buying_role,
+    rescore_lead,
+    roll_up_account,
+    roll_up_accounts,
+    score_band,
+    score_band_q,
+    total_score,
+    touch_weight,
+)
+
+__all__ = [
+    "DEFAULT_HALF_LIFE_DAYS",
+    "KIND_WEIGHTS",
+    "SCORE_BAND_CHOICES",
+    "ScoreChange",
+    "account_meets_rule",
+    "best_contact_id",
+    "decayed",
+    "engaged_people",
+    "engagement_score",
+    "engagement_scores",
+    "fit_score",
+    "infer_buying_role",
+    "mark_ready",
+    "qualify_account",
+    "ready_reason",
+    "rescore_lead",
+    "rescore_open_leads",
+    "roll_up_account",
+    "roll_up_accounts",
+    "score_band",
+    "score_band_q",
+    "total_score",
+    "touch_weight",
+]

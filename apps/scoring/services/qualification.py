@@ -1,0 +1,191 @@
+"""The conversation-ready decision under the signed agreement: the lead rules (hand-raiser,
+score threshold), the account rule (the buying group engaged), and the nightly rescoring.
+
+Marking a lead ready hands it to routing by task name after commit ("routing.route_lead"):
+routing sits above scoring, so scoring asks for the work instead of importing it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.core.queue import enqueue_on_commit
+from apps.leads import events
+from apps.leads.models import BuyingRole, Lead, Touchpoint
+from apps.scoring.models import QualificationAgreement
+from apps.scoring.services.scores import account_meets_rule, rescore_lead, score_band
+from apps.users.models import User
+
+ROUTE_LEAD_TASK = "routing.route_lead"
+
+ROLE_RANK = Case(
+    When(buying_role=BuyingRole.DECISION_MAKER, then=Value(0)),
+    When(buying_role=BuyingRole.CHAMPION, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def ready_reason(*, lead: Lead, agreement: QualificationAgreement | None, hand_raiser: bool) -> str:
+    """Why the agreement in force makes this nurture lead ready now ('' if it does not)."""
+    if agreement is None or lead.status != Lead.Status.NURTURE:
+        return ""
+    if hand_raiser and agreement.hand_raiser_ready:
+        return Lead.ReadyReason.HAND_RAISER
+    if lead.score >= agreement.score_threshold:
+        return Lead.ReadyReason.SCORE
+    return ""
+
+
+def mark_ready(
+    *,
+    lead: Lead,
+    agreement: QualificationAgreement,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    details: dict[str, object] | None = None,
+) -> None:
+    """Nurture → ready under `agreement`; routing follows after commit. Caller holds the lead lock."""
+    old = lead.status
+    lead.status = Lead.Status.READY
+    lead.ready_at = now
+    lead.ready_agreement = agreement
+    lead.ready_reason = reason
+    lead.pooled_at = None
+    lead.save(
+        update_fields=[
+            "status",
+            "ready_at",
+            "ready_agreement",
+            "ready_reason",
+            "pooled_at",
+            "updated_at",
+        ]
+    )
+    events.status_changed_event(
+        lead=lead,
+        old=old,
+        new=Lead.Status.READY,
+        actor=actor,
+        reason=f"conversation-ready ({reason}) under agreement v{agreement.version}",
+        payload={
+            "agreement_version": agreement.version,
+            "agreement_id": agreement.pk,
+            "score": lead.score,
+            **(details or {}),
+        },
+    )
+    enqueue_on_commit(ROUTE_LEAD_TASK, lead.pk)
+
+
+def rescore_open_leads(*, batch: int = 500) -> int:
+    """Nightly: re-decay engagement of every nurture lead and qualify any that crossed the line."""
+    count = 0
+    ids = list(
+        Lead.objects.filter(status=Lead.Status.NURTURE, is_archived=False).values_list(
+            "pk", flat=True
+        )
+    )
+    for start in range(0, len(ids), batch):
+        for lead_id in ids[start : start + batch]:
+            _rescore_one(lead_id=lead_id)
+            count += 1
+    return count
+
+
+@transaction.atomic(durable=True)
+def _rescore_one(*, lead_id: int) -> None:
+    now = timezone.now()
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead_id)
+    agreement = QualificationAgreement.objects.in_force(now)
+    change = rescore_lead(lead=lead, agreement=agreement, now=now)
+    if change.band_changed:
+        events.score_band_changed_event(
+            lead=lead,
+            old_band=score_band(change.old_score),
+            new_band=score_band(change.new_score),
+            old_score=change.old_score,
+            new_score=change.new_score,
+        )
+    reason = ready_reason(lead=lead, agreement=agreement, hand_raiser=False)
+    if reason and agreement is not None:
+        mark_ready(lead=lead, agreement=agreement, reason=reason, actor=None, now=now)
+
+
+# --- Account-level readiness: the buying group as a whole ------------------------------------
+
+
+def best_contact_id(*, account_id: int) -> int | None:
+    """The account's nurture lead to hand over: decision maker over champion over others, then score."""
+    return (
+        Lead.objects.filter(account_id=account_id, status=Lead.Status.NURTURE, is_archived=False)
+        .annotate(role_rank=ROLE_RANK)
+        .order_by("role_rank", "-score", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def engaged_people(*, account_id: int, since: datetime) -> list[dict[str, object]]:
+    """Who engaged inside the window, where (asset or kind) and when: shown to the rep."""
+    rows = (
+        Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=since)
+        .select_related("lead", "asset")
+        .order_by("-occurred_at")[:50]
+    )
+    return [
+        {
+            "lead_id": t.lead_id,
+            "name": t.lead.display_name,
+            "role": t.lead.buying_role,
+            "what": t.asset.name if t.asset else t.get_kind_display(),
+            "at": t.occurred_at.isoformat(),
+        }
+        for t in rows
+    ]
+
+
+@transaction.atomic(durable=True)
+def qualify_account(*, account_id: int, now: datetime | None = None) -> Lead | None:
+    """If the account meets the agreement's account rule and is not ready yet, mark it ready and
+    make its best contact ready (routed to the account owner with the account play). Safe to repeat.
+
+    Lock order: the candidate lead first, then the account (as intake does: lead, then account).
+    """
+    now = now or timezone.now()
+    agreement = QualificationAgreement.objects.in_force(now)
+    if agreement is None:
+        return None
+    candidate = best_contact_id(account_id=account_id)
+    lead = Lead.objects.select_for_update().get(pk=candidate) if candidate else None
+    account = Account.objects.select_for_update().get(pk=account_id)
+    if account.is_conversation_ready or not account_meets_rule(
+        account=account, agreement=agreement
+    ):
+        return None
+    Account.objects.filter(pk=account.pk).update(
+        is_conversation_ready=True, ready_since=now, updated_at=now
+    )
+    if lead is None or lead.status != Lead.Status.NURTURE:
+        return None
+    since = now - timedelta(days=agreement.account_window_days)
+    mark_ready(
+        lead=lead,
+        agreement=agreement,
+        reason=Lead.ReadyReason.ACCOUNT,
+        actor=None,
+        now=now,
+        details={
+            "account_id": account.pk,
+            "roles_engaged": account.buying_roles_engaged,
+            "account_score": account.engagement_score,
+            "engaged": engaged_people(account_id=account.pk, since=since),
+        },
+    )
+    return lead

@@ -1,0 +1,287 @@
+"""Fit and engagement scores, their bands, buying-role inference, and the account roll-up."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.core.bulk import update_rows
+from apps.leads.models import SCORE_CEILING, BuyingRole, Lead, Touchpoint
+from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
+
+# Engagement points for a touchpoint without an asset (the asset's weight wins when there is one).
+KIND_WEIGHTS = {
+    "page_view": 1,
+    "ad_click": 1,
+    "email_click": 2,
+    "download": 5,
+    "form_submit": 5,
+    "webinar": 8,
+    "event": 8,
+    "meeting": 15,
+}
+DEFAULT_HALF_LIFE_DAYS = 30
+DEFAULT_ACCOUNT_WINDOW_DAYS = 30
+FIT_CEILING = 100
+ROLL_UP_BATCH = 1000
+
+
+# The score bands reported in lead events and offered as filters: cold, warm from 30, hot from 60.
+WARM_FROM = 30
+HOT_FROM = 60
+SCORE_BAND_CHOICES = [
+    ("hot", f"Hot ({HOT_FROM}+)"),
+    ("warm", f"Warm ({WARM_FROM}–{HOT_FROM - 1})"),
+    ("cold", f"Cold (under {WARM_FROM})"),
+]
+
+
+def score_band(score: int) -> str:
+    """Cold below WARM_FROM, warm below HOT_FROM, hot from HOT_FROM."""
+    if score >= HOT_FROM:
+        return "hot"
+    if score >= WARM_FROM:
+        return "warm"
+    return "cold"
+
+
+def score_band_q(band: str, *, prefix: str = "") -> Q:
+    """The leads (reached through `prefix`) whose score is in `band`: score_band() as a filter."""
+    field = f"{prefix}score"
+    if band == "hot":
+        return Q(**{f"{field}__gte": HOT_FROM})
+    if band == "warm":
+        return Q(**{f"{field}__gte": WARM_FROM, f"{field}__lt": HOT_FROM})
+    if band == "cold":
+        return Q(**{f"{field}__lt": WARM_FROM})
+    raise ValueError(f"unknown score band {band!r}")
+
+
+def infer_buying_role(title: str, rules: list[BuyingRoleRule] | None = None) -> str:
+    """The role of the first (lowest order) rule whose keyword appears in the title."""
+    lowered = f" {title.lower()} "
+    for rule in rules if rules is not None else BuyingRoleRule.objects.all():
+        keyword = rule.keyword.lower()
+        if keyword and (f" {keyword} " in lowered or (len(keyword) > 3 and keyword in lowered)):
+            return rule.role
+    return BuyingRole.UNKNOWN
+
+
+def fit_score(
+    *, lead: Lead, account: Account | None, rules: list[ScoringRule] | None = None
+) -> int:
+    """Sum of the points of every active rule the lead matches, clamped to 0..FIT_CEILING."""
+    total = 0
+    title = f" {lead.title.lower()} "
+    for rule in rules if rules is not None else ScoringRule.objects.filter(is_active=True):
+        value = rule.value.strip()
+        match rule.attribute:
+            case ScoringRule.Attribute.TITLE_KEYWORD:
+                hit = f" {value.lower()} " in title
+            case ScoringRule.Attribute.BUYING_ROLE:
+                hit = lead.buying_role == value
+            case ScoringRule.Attribute.EMPLOYEES_AT_LEAST:
+                hit = bool(
+                    account
+                    and account.employees is not None
+                    and value.isdigit()
+                    and account.employees >= int(value)
+                )
+            case ScoringRule.Attribute.EMPLOYEES_BELOW:
+                hit = bool(
+                    account
+                    and account.employees is not None
+                    and value.isdigit()
+                    and account.employees < int(value)
+                )
+            case ScoringRule.Attribute.INDUSTRY:
+                hit = bool(account and account.industry.lower() == value.lower())
+            case ScoringRule.Attribute.COUNTRY:
+                country = lead.country or (account.country if account else "")
+                hit = country.upper() == value.upper()
+            case ScoringRule.Attribute.SOURCE:
+                hit = lead.source == value
+            case _:
+                hit = False
+        if hit:
+            total += rule.points
+    return max(0, min(FIT_CEILING, total))
+
+
+def decayed(points: float, occurred_at: datetime, now: datetime, half_life_days: int) -> float:
+    age_days = max(0.0, (now - occurred_at).total_seconds() / 86400)
+    return points * math.pow(0.5, age_days / max(1, half_life_days))
+
+
+def touch_weight(kind: str, asset_weight: int | None) -> int:
+    """A touchpoint's engagement points: its asset's weight, else its kind's."""
+    return asset_weight if asset_weight is not None else KIND_WEIGHTS.get(kind, 1)
+
+
+def engagement_score(*, lead_id: int, now: datetime, half_life_days: int) -> float:
+    """Touchpoint weights with half-life decay (one query over the lead's touchpoints)."""
+    return engagement_scores(lead_ids=[lead_id], now=now, half_life_days=half_life_days)[lead_id]
+
+
+def engagement_scores(
+    *, lead_ids: Iterable[int], now: datetime, half_life_days: int
+) -> dict[int, float]:
+    """engagement_score for many leads in one query (lead id → score; 0.0 with no touches)."""
+    totals: dict[int, float] = dict.fromkeys(lead_ids, 0.0)
+    rows = Touchpoint.objects.filter(lead_id__in=list(totals)).values_list(
+        "lead_id", "kind", "occurred_at", "asset__engagement_weight"
+    )
+    for lead_id, kind, occurred_at, asset_weight in rows:
+        totals[lead_id] += decayed(
+            touch_weight(kind, asset_weight), occurred_at, now, half_life_days
+        )
+    return {lead_id: round(total, 2) for lead_id, total in totals.items()}
+
+
+def total_score(*, fit: int, engagement: float) -> int:
+    """The lead's score: fit plus rounded engagement, capped at the column's ceiling."""
+    return min(SCORE_CEILING, fit + round(engagement))
+
+
+@dataclass
+class ScoreChange:
+    old_score: int
+    new_score: int
+
+    @property
+    def band_changed(self) -> bool:
+        return score_band(self.old_score) != score_band(self.new_score)
+
+
+def rescore_lead(
+    *, lead: Lead, agreement: QualificationAgreement | None, now: datetime | None = None
+) -> ScoreChange:
+    """Recompute the lead's fit and engagement in memory and save them. Caller holds the lead lock."""
+    now = now or timezone.now()
+    half_life = agreement.engagement_half_life_days if agreement else DEFAULT_HALF_LIFE_DAYS
+    old = lead.score
+    lead.fit_score = fit_score(lead=lead, account=lead.account)
+    lead.engagement_score = engagement_score(lead_id=lead.pk, now=now, half_life_days=half_life)
+    lead.score = total_score(fit=lead.fit_score, engagement=lead.engagement_score)
+    lead.save(update_fields=["fit_score", "engagement_score", "score", "updated_at"])
+    return ScoreChange(old_score=old, new_score=lead.score)
+
+
+def roll_up_account(
+    *, account_id: int, agreement: QualificationAgreement | None, now: datetime | None = None
+) -> Account:
+    """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
+
+    Reads only this account's leads and touchpoints (indexed by account), never the table.
+    """
+    now = now or timezone.now()
+    window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
+    total = (
+        Lead.objects.filter(account_id=account_id, is_archived=False).aggregate(
+            s=Sum("engagement_score")
+        )["s"]
+        or 0.0
+    )
+    roles = sorted(
+        set(
+            Touchpoint.objects.filter(
+                account_id=account_id, occurred_at__gte=now - timedelta(days=window)
+            )
+            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
+            .values_list("lead__buying_role", flat=True)
+            .distinct()
+        )
+    )
+    changes: dict[str, object] = {
+        "engagement_score": round(total, 2),
+        "buying_roles_engaged": roles,
+    }
+    account = Account.objects.get(pk=account_id)
+    account.engagement_score, account.buying_roles_engaged = round(total, 2), roles
+    if (
+        account.is_conversation_ready
+        and agreement
+        and not account_meets_rule(account=account, agreement=agreement)
+    ):
+        # The readiness episode is over; a later surge of engagement may fire again.
+        changes.update(is_conversation_ready=False, ready_since=None)
+        account.is_conversation_ready, account.ready_since = False, None
+    Account.objects.filter(pk=account_id).update(**changes)
+    return account
+
+
+def account_meets_rule(*, account: Account, agreement: QualificationAgreement) -> bool:
+    """At least K distinct buying roles engaged within D days, and the account score at least T."""
+    return (
+        len(account.buying_roles_engaged or []) >= agreement.account_min_roles
+        and account.engagement_score >= agreement.account_score_threshold
+    )
+
+
+def roll_up_accounts(
+    *,
+    account_ids: Iterable[int],
+    agreement: QualificationAgreement | None,
+    now: datetime | None = None,
+) -> dict[int, Account]:
+    """roll_up_account for many accounts: the same values written and returned (account id →
+    account), with one GROUP BY for the engagement sums, one for the distinct buying roles
+    engaged inside the window, one read of the accounts and one UPDATE per 1,000 accounts.
+    """
+    now = now or timezone.now()
+    window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
+    since = now - timedelta(days=window)
+    ids = sorted(set(account_ids))
+    done: dict[int, Account] = {}
+    for start in range(0, len(ids), ROLL_UP_BATCH):
+        part = ids[start : start + ROLL_UP_BATCH]
+        totals = dict(
+            Lead.objects.filter(account_id__in=part, is_archived=False)
+            .order_by()
+            .values("account_id")
+            .annotate(s=Sum("engagement_score"))
+            .values_list("account_id", "s")
+        )
+        roles: dict[int, set[str]] = defaultdict(set)
+        for account_id, role in (
+            Touchpoint.objects.filter(account_id__in=part, occurred_at__gte=since)
+            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
+            .order_by()
+            .values_list("account_id", "lead__buying_role")
+            .distinct()
+        ):
+            roles[account_id].add(role)
+        accounts = Account.objects.in_bulk(part)
+        kept: list[Account] = []
+        ended: list[Account] = []
+        for account_id in part:
+            account = accounts.get(account_id)
+            if account is None:
+                raise Account.DoesNotExist(f"Account matching id {account_id} does not exist.")
+            account.engagement_score = round(totals.get(account_id) or 0.0, 2)
+            account.buying_roles_engaged = sorted(roles.get(account_id, ()))
+            if (
+                account.is_conversation_ready
+                and agreement
+                and not account_meets_rule(account=account, agreement=agreement)
+            ):
+                # The readiness episode is over; a later surge of engagement may fire again.
+                account.is_conversation_ready, account.ready_since = False, None
+                ended.append(account)
+            else:
+                kept.append(account)
+            done[account_id] = account
+        update_rows(Account, kept, ["engagement_score", "buying_roles_engaged"])
+        update_rows(
+            Account,
+            ended,
+            ["engagement_score", "buying_roles_engaged", "is_conversation_ready", "ready_since"],
+        )
+    return done
