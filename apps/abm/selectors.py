@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.accounts import services as account_services
 from apps.accounts.models import Account
 from apps.feedback.models import Disqualification
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
@@ -29,6 +30,7 @@ from apps.opportunities.models import Opportunity
 from apps.scoring.models import QualificationAgreement
 from apps.scoring.services import engaged_people
 from apps.service.models import Renewal
+from apps.service.selectors import RENEWAL_READERS
 from apps.users.models import Role, User
 from apps.users.roles import has_role, roles_of
 
@@ -66,8 +68,6 @@ OPEN_STAGES = (
     Opportunity.Stage.PROPOSAL,
     Opportunity.Stage.NEGOTIATION,
 )
-TIER_EDITORS = (Role.MARKETING, Role.REVOPS)
-RENEWAL_READERS = (Role.SALES, Role.SALES_MANAGER, Role.SERVICE, Role.REVOPS)
 
 
 # --- The list ----------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
         ),
         disqualifications=account_disqualifications(user=user, account_id=account.pk),
         readiness=account_readiness(user=user, account=account, now=now),
-        can_edit_tier=has_role(user, *TIER_EDITORS),
+        can_edit_tier=has_role(user, *account_services.TIER_EDITORS),
         roles_engaged=[
             ROLE_LABELS.get(str(role), str(role)) for role in account.buying_roles_engaged or []
         ],

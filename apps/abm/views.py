@@ -83,7 +83,7 @@ def account_people(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*selectors.TIER_EDITORS)
+@role_required(*services.TIER_EDITORS)
 def account_tier(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     """Set the tier in place (htmx swaps the tier region) or post/redirect/get without JS."""
     account = selectors.account_for(account_id=account_id)

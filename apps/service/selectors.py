@@ -23,7 +23,10 @@ from apps.core.quarters import (
 )
 from apps.leads.models import Lead
 from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
+from apps.users.models import Role
 
+# Renewals are read by sales, service and RevOps; marketing reads voice notes only (SPEC table).
+RENEWAL_READERS = frozenset({Role.SALES, Role.SALES_MANAGER, Role.SERVICE, Role.REVOPS})
 LIST_LIMIT = 50
 HISTORY_LIMIT = 20
 ACCOUNT_CHOICES_LIMIT = 500

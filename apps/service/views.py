@@ -29,7 +29,7 @@ from apps.users.models import Role
 from apps.users.roles import has_role, role_required
 
 EDITORS = (Role.SERVICE, Role.REVOPS)
-READERS = (Role.SERVICE, Role.REVOPS, Role.SALES, Role.SALES_MANAGER)
+READERS = tuple(selectors.RENEWAL_READERS)  # the service pages show renewals
 EVERYONE = tuple(Role.values)
 
 
