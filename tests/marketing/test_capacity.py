@@ -118,7 +118,7 @@ def test_lead_flow_is_calm_when_reps_keep_up(busy):  # type: ignore[no-untyped-d
     assert (flow.ready_arrivals, flow.answered) == (0, 0)
     assert flow.hours_to_breach is None
     assert flow.warning is None
-    html = render_to_string("_lead_flow.html", {"flow": flow})
+    html = render_to_string("components.html#lead-flow", {"flow": flow})
     assert "Capacity is keeping up" in html
 
 
@@ -133,7 +133,7 @@ def test_lead_flow_breaches_now_without_free_slots(busy, rep):  # type: ignore[n
     assert flow.hours_to_breach == Decimal(0)
     assert flow.warning is not None
     assert "breach the 5-minute SLA now" in flow.warning
-    html = render_to_string("_lead_flow.html", {"flow": flow})
+    html = render_to_string("components.html#lead-flow", {"flow": flow})
     assert "Capacity warning" in html
     assert "<details" in html
     assert "No free slots and 20 ready leads unanswered" in html

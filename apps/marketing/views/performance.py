@@ -44,7 +44,7 @@ def lead_flow(request: HtmxHttpRequest) -> HttpResponse:
     """The lead-flow panel: swapped into the landing page by htmx (which keeps the landing
     page's own queries few), or a page of its own without JavaScript."""
     flow = capacity.lead_flow()
-    template = "_lead_flow.html" if request.htmx else "marketing/lead_flow.html"
+    template = "components.html#lead-flow" if request.htmx else "marketing/lead_flow.html"
     return render(request, template, {"flow": flow})
 
 

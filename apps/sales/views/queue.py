@@ -56,7 +56,7 @@ def counts(request: HtmxHttpRequest) -> HttpResponse:
     """The counts regions of the queue and lead pages refresh themselves from here."""
     part = request.htmx.target if request.htmx.target in COUNT_PARTS else "queue-counts"
     context = {"counts": selectors.queue_counts(rep=request.user)}
-    return render(request, f"sales/queue.html#{part}", context)
+    return render(request, f"sales/components.html#{part}", context)
 
 
 @require_POST
