@@ -16,6 +16,10 @@ from tests import factories
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with Playwright
 
+# Shared worlds more than one app's tests read: an API client per role, the hand-worked
+# marketing quarter, and leads held by a rep or waiting in the pool.
+pytest_plugins = ["tests.fixtures.api", "tests.fixtures.marketing", "tests.fixtures.leads"]
+
 
 def _redis_answers() -> bool:
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -13,7 +13,7 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import Lead
 from apps.users.models import Role
 from tests import factories
-from tests.marketing.conftest import World
+from tests.fixtures.marketing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,16 +3,18 @@ the field, escaped user text, and constant query counts."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Account
+from apps.core.models import Quarter
 from apps.leads.models import Lead
 from apps.service.models import HealthCheck, Renewal, VoiceNote
 from tests import factories
@@ -568,3 +570,80 @@ def test_service_pages_use_a_constant_number_of_queries(
     # then
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert service_client.get(url(first)).status_code == 200
+
+
+@pytest.fixture
+def this_quarter() -> Quarter:
+    today = timezone.localdate()
+    start_month = 3 * ((today.month - 1) // 3) + 1
+    starts = date(today.year, start_month, 1)
+    next_start = (
+        date(today.year + 1, 1, 1) if start_month == 10 else date(today.year, start_month + 3, 1)
+    )
+    ends = next_start - timedelta(days=1)
+    return Quarter.objects.create(
+        name=f"{today.year}-Q{(start_month - 1) // 3 + 1}", starts_on=starts, ends_on=ends
+    )
+
+
+def test_service_shows_customers_health_next_renewal_and_quarter_renewals(
+    service_client: Client, this_quarter: Quarter
+) -> None:
+    # given
+    customer = factories.AccountFactory(
+        name="Initech", lifecycle=Account.Lifecycle.CUSTOMER, health="red"
+    )
+    factories.AccountFactory(name="Prospect Co")
+    factories.RenewalFactory(account=customer, due_on=this_quarter.ends_on, amount=Decimal("48000"))
+    factories.RenewalFactory(
+        account=customer, due_on=date(this_quarter.ends_on.year + 1, 6, 30), amount=Decimal("1")
+    )
+
+    # when
+    response = service_client.get("/service/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Initech" in html
+    assert "Prospect Co" not in html
+    assert "Red" in html
+    assert "48,000" in html
+    row = response.context["customers"][0]
+    assert (row.next_renewal_on, row.next_renewal_amount) == (
+        this_quarter.ends_on,
+        Decimal("48000"),
+    )
+    assert [r.account.name for r in response.context["renewals"]] == ["Initech"]
+    assert response.context["totals"]["pending"] == Decimal("48000")
+
+
+@pytest.mark.parametrize("client_fixture", ["marketing_client"])
+def test_service_is_forbidden_to_other_roles(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # when
+    response = request.getfixturevalue(client_fixture).get("/service/")
+
+    # then
+    assert response.status_code == 403
+
+
+def test_service_query_count_is_constant(
+    service_client: Client,
+    this_quarter: Quarter,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    for _ in range(20):
+        account = factories.AccountFactory(lifecycle=Account.Lifecycle.CUSTOMER)
+        factories.RenewalFactory(
+            account=account, due_on=this_quarter.starts_on, outcome=Renewal.Outcome.PENDING
+        )
+
+    # when
+    with django_assert_max_num_queries(9):
+        response = service_client.get("/service/")
+
+    # then
+    assert len(response.context["customers"]) == 20

@@ -13,6 +13,7 @@ from apps.campaigns.models import Campaign
 from apps.leads.models import Lead
 from apps.users.models import User
 from tests import factories
+from tests.fixtures.leads import make_owned_lead, make_pool_lead
 from tests.sales.conftest import htmx, owned_lead, pool_lead
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,104 @@ def test_counts_are_for_sales_only(request: pytest.FixtureRequest, client_fixtur
 
     # then
     assert response.status_code == 403
+
+
+def test_queue_lists_my_open_leads_breached_first_and_the_team_pool(
+    sales_client: Client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = factories.AccountFactory(name="Northwind Traders")
+    campaign = factories.CampaignFactory(name="Q4 Ops Webinar")
+    later = make_owned_lead(
+        rep, first_name="Lena", last_name="Later", account=account, campaign=campaign
+    )
+    breached = make_owned_lead(
+        rep,
+        first_name="Bo",
+        last_name="Breached",
+        sla_state=Lead.SlaState.BREACHED,
+        sla_due_at=timezone.now() + timedelta(hours=1),
+        sla_breached_at=timezone.now(),
+    )
+    make_owned_lead(other_rep, first_name="Olga", last_name="Others")
+    make_pool_lead(first_name="Polly", last_name="Pool")
+    factories.LeadFactory(first_name="Nina", last_name="Nurture", owner=None)
+
+    # when
+    response = sales_client.get("/sales/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Lena Later" in html
+    assert "Northwind Traders" in html
+    assert "Q4 Ops Webinar" in html
+    assert html.index("Bo Breached") < html.index("Lena Later")
+    assert f'href="/sales/leads/{later.pk}/"' in html
+    assert f'href="/sales/leads/{breached.pk}/"' in html
+    assert "Polly Pool" in html
+    assert "Olga Others" not in html
+    assert "Nina Nurture" not in html
+    counts = response.context["counts"]
+    assert counts == {"open": 2, "ready": 2, "working": 0, "pending": 1, "breached": 1, "pool": 1}
+
+
+def test_queue_empty_state_says_what_happens_next(sales_client: Client) -> None:
+    # when
+    response = sales_client.get("/sales/")
+
+    # then
+    assert b"Your queue is clear." in response.content
+    assert b"The pool is empty." in response.content
+
+
+def test_queue_answers_htmx_with_the_region_only(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    make_owned_lead(rep, first_name="Hana", last_name="Htmx")
+
+    # when
+    response = sales_client.get("/sales/", headers={"HX-Request": "true"})
+
+    # then
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="queue-region"')
+    assert "Hana Htmx" in html
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize("client_fixture", ["marketing_client", "service_client", "revops_client"])
+def test_queue_is_forbidden_to_roles_outside_sales(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    client = request.getfixturevalue(client_fixture)
+
+    # when
+    response = client.get("/sales/")
+
+    # then
+    assert response.status_code == 403
+    assert b"This page is not part of your role" in response.content
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_queue_query_count_does_not_grow_with_leads(
+    sales_client: Client,
+    rep,
+    size: int,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    campaign = factories.CampaignFactory()
+    for _ in range(size):
+        make_owned_lead(rep, account=factories.AccountFactory(), campaign=campaign)
+        make_pool_lead(account=factories.AccountFactory(), campaign=campaign)
+
+    # when
+    # session, user, roles, unread badge, counts, campaign filter choices, queue, pool
+    with django_assert_max_num_queries(8):
+        response = sales_client.get("/sales/")
+
+    # then (the queue is keyset-paginated, 25 to a page)
+    assert len(response.context["queue"]) == min(size, 25)

@@ -16,6 +16,7 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
 from tests import factories
+from tests.fixtures.leads import make_owned_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -477,3 +478,103 @@ def test_status_choices_render_for_people(marketing_client: Client) -> None:
     # then
     assert "badge--status-nurture" in html
     assert "role-tag--champion" in html
+
+
+def test_accounts_list_shows_tier_lifecycle_owner_and_lead_count(
+    service_client: Client, rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    acme = factories.AccountFactory(
+        name="Acme Rockets", domain="acme.example", tier="target", owner=rep
+    )
+    factories.LeadFactory(account=acme)
+    factories.LeadFactory(account=acme)
+
+    # when
+    response = service_client.get("/accounts/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Acme Rockets" in html
+    assert "Target" in html
+    assert "Sam Rep" in html
+    assert response.context["page"].items[0].lead_count == 2
+
+
+def test_accounts_search_by_name_or_domain(sales_client: Client) -> None:
+    # given
+    factories.AccountFactory(name="Acme Rockets", domain="acme.example")
+    factories.AccountFactory(name="Globex", domain="globex.example")
+
+    # when
+    by_domain = sales_client.get("/accounts/?q=GLOBEX.ex").content.decode()
+    by_name = sales_client.get("/accounts/?q=rocket").content.decode()
+    nothing = sales_client.get("/accounts/?q=zzz").content.decode()
+
+    # then
+    assert "Globex" in by_domain
+    assert "Acme Rockets" not in by_domain
+    assert "Acme Rockets" in by_name
+    assert "No account matches" in nothing
+
+
+def test_accounts_list_pages_with_a_cursor(sales_client: Client) -> None:
+    # given
+    for n in range(55):
+        factories.AccountFactory(name=f"Firm {n:02d}")
+
+    # when
+    first = sales_client.get("/accounts/")
+    second = sales_client.get("/accounts/", {"after": first.context["page"].next_cursor})
+
+    # then
+    assert len(first.context["page"]) == 50
+    assert [a.name for a in second.context["page"]] == [f"Firm {n}" for n in range(50, 55)]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_accounts_query_count_does_not_grow(
+    sales_client: Client,
+    rep,
+    size: int,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    for _ in range(size):
+        account = factories.AccountFactory(owner=rep)
+        factories.LeadFactory(account=account)
+
+    # when
+    # session, user, roles, unread badge, accounts with lead counts
+    with django_assert_max_num_queries(5):
+        response = sales_client.get("/accounts/")
+
+    # then
+    assert len(response.context["page"]) == size
+
+
+def test_account_page_shows_its_people(marketing_client: Client) -> None:
+    # given
+    account = factories.AccountFactory(name="Umbrella")
+    factories.LeadFactory(account=account, first_name="Alice", last_name="Umbrella")
+
+    # when
+    response = marketing_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.status_code == 200
+    assert "Alice Umbrella" in response.content.decode()
+
+
+def test_account_page_hides_people_a_rep_may_not_read(sales_client: Client, other_rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = factories.AccountFactory(name="Hooli")
+    make_owned_lead(other_rep, account=account, first_name="Hidden", last_name="Person")
+
+    # when
+    response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.status_code == 200
+    assert "Hidden Person" not in response.content.decode()

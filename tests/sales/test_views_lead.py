@@ -7,13 +7,15 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.feedback.models import Disqualification
 from apps.leads.models import Activity, Lead, LeadEvent
 from apps.opportunities.models import Opportunity
-from apps.plays.models import LeadPlay
+from apps.plays.models import LeadPlay, LeadPlayStep
 from tests import factories
+from tests.fixtures.leads import make_owned_lead
 from tests.sales.conftest import HTMX, owned_lead, pool_lead, with_play
 
 pytestmark = pytest.mark.django_db
@@ -581,3 +583,116 @@ def test_won_deal_from_the_lead_keeps_account_lifecycle_until_won(
     assert my_lead.account is not None
     my_lead.account.refresh_from_db()
     assert my_lead.account.lifecycle == Account.Lifecycle.PROSPECT
+
+
+def test_rep_reads_own_lead_with_account_people_journey_play_and_history(
+    sales_client: Client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    account = factories.AccountFactory(name="Globex", owner=rep)
+    lead = make_owned_lead(rep, first_name="Gina", last_name="Globex", account=account)
+    factories.LeadFactory(first_name="Carl", last_name="Colleague", account=account)
+    asset = factories.AssetFactory(
+        name="Pricing guide", intent_note="Comparing vendors on price: budget is set."
+    )
+    factories.TouchpointFactory(lead=lead, kind="download", asset=asset, campaign=asset.campaign)
+    factories.ActivityFactory(lead=lead, rep=rep, note="Left a voicemail about pricing.")
+    factories.ActivityFactory(lead=lead, rep=other_rep, note="Private note of the previous owner.")
+    play = factories.PlayFactory(
+        name="Pricing play", talk_track="Ask about their evaluation timeline."
+    )
+    lead_play = LeadPlay.objects.create(lead=lead, play=play, attached_at=timezone.now())
+    LeadPlayStep.objects.create(
+        lead_play=lead_play,
+        order=1,
+        channel="call",
+        title="Call within five minutes",
+        due_at=timezone.now(),
+    )
+    LeadEvent.objects.create(
+        lead=lead, kind=LeadEvent.Kind.OWNER, old_value="", new_value="sam", at=timezone.now()
+    )
+
+    # when
+    response = sales_client.get(f"/sales/leads/{lead.pk}/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Gina Globex" in html
+    assert "Carl Colleague" in html
+    assert "Pricing guide" in html
+    assert "Comparing vendors on price: budget is set." in html
+    assert "Pricing play" in html
+    assert "Call within five minutes" in html
+    assert "Left a voicemail about pricing." in html
+    assert "Private note of the previous owner." not in html
+    assert "Owner changed" in html
+
+
+def test_rep_gets_404_for_another_reps_lead(sales_client: Client, other_rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    lead = make_owned_lead(other_rep)
+
+    # when
+    response = sales_client.get(f"/sales/leads/{lead.pk}/")
+
+    # then
+    assert response.status_code == 404
+
+
+def test_manager_reads_any_lead_and_all_attempt_notes(manager_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    lead = make_owned_lead(rep, first_name="Mo", last_name="Managed")
+    factories.ActivityFactory(lead=lead, rep=rep, note="Rep's own note.")
+
+    # when
+    response = manager_client.get(f"/sales/leads/{lead.pk}/")
+
+    # then
+    assert response.status_code == 200
+    assert "Rep&#x27;s own note." in response.content.decode()
+
+
+def test_lead_page_query_count_is_constant(
+    sales_client: Client,
+    rep,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    account = factories.AccountFactory(owner=rep)
+    lead = make_owned_lead(rep, account=account)
+    lead_play = LeadPlay.objects.create(
+        lead=lead, play=factories.PlayFactory(), attached_at=timezone.now()
+    )
+    for n in range(10):
+        LeadPlayStep.objects.create(
+            lead_play=lead_play, order=n, channel="call", title="Step", due_at=timezone.now()
+        )
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SCORE, actor=rep, at=timezone.now())
+        factories.LeadFactory(account=account, owner=rep, assigned_at=timezone.now())
+        factories.TouchpointFactory(lead=lead, asset=factories.AssetFactory())
+        factories.ActivityFactory(lead=lead, rep=rep)
+
+    # when
+    # 4 for the layout, then lead, journey, attempts, history, play steps, account people,
+    # opportunities, disqualification reasons, plays (the action forms) and the queue counts
+    with django_assert_max_num_queries(14):
+        response = sales_client.get(f"/sales/leads/{lead.pk}/")
+
+    # then
+    assert response.status_code == 200
+
+
+def test_user_text_is_escaped(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given
+    lead = make_owned_lead(rep, first_name="<script>alert(1)</script>", last_name="")
+
+    # when
+    queue = sales_client.get("/sales/").content.decode()
+    page = sales_client.get(f"/sales/leads/{lead.pk}/").content.decode()
+
+    # then
+    for html in (queue, page):
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

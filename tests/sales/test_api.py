@@ -41,14 +41,14 @@ ALL = {
         ("service_api", {"buyer@customer.example"}),
     ],
 )
-def test_lead_list_shows_each_role_what_the_spec_allows(request, world, client_name, expected):  # type: ignore[no-untyped-def]
+def test_lead_list_shows_each_role_what_the_spec_allows(request, api_world, client_name, expected):  # type: ignore[no-untyped-def]
     # given a lead for every visibility rule
     api = request.getfixturevalue(client_name)
     # when / then
     assert _emails(api.get(LEADS)) == expected
 
 
-def test_anonymous_gets_401_and_a_token_works(world, rep):  # type: ignore[no-untyped-def]
+def test_anonymous_gets_401_and_a_token_works(api_world, rep):  # type: ignore[no-untyped-def]
     anonymous = APIClient()
     assert anonymous.get(LEADS).status_code == 401
     rep.set_password("secret-pass")
@@ -60,26 +60,26 @@ def test_anonymous_gets_401_and_a_token_works(world, rep):  # type: ignore[no-un
     assert "own@company.example" in _emails(anonymous.get(LEADS))
 
 
-def test_session_auth_works_for_the_api(client, rep, world):  # type: ignore[no-untyped-def]
+def test_session_auth_works_for_the_api(client, rep, api_world):  # type: ignore[no-untyped-def]
     client.force_login(rep)
     assert client.get(LEADS).status_code == 200
 
 
-def test_hidden_and_missing_leads_are_the_same_404(rep_api, world):  # type: ignore[no-untyped-def]
-    hidden = rep_api.get(f"{LEADS}{world.others.pk}/")
+def test_hidden_and_missing_leads_are_the_same_404(rep_api, api_world):  # type: ignore[no-untyped-def]
+    hidden = rep_api.get(f"{LEADS}{api_world.others.pk}/")
     missing = rep_api.get(f"{LEADS}999999/")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
 
 
-def test_filters_narrow_the_list_and_bad_values_name_the_field(manager_api, world, rep):  # type: ignore[no-untyped-def]
+def test_filters_narrow_the_list_and_bad_values_name_the_field(manager_api, api_world, rep):  # type: ignore[no-untyped-def]
     assert _emails(manager_api.get(LEADS, {"owner": rep.pk})) == {"own@company.example"}
     assert _emails(manager_api.get(LEADS, {"status": ["ready", "working"]})) == {
         "own@company.example",
         "pool@company.example",
         "others@company.example",
     }
-    assert _emails(manager_api.get(LEADS, {"account": world.customer_lead.account_id})) == {
+    assert _emails(manager_api.get(LEADS, {"account": api_world.customer_lead.account_id})) == {
         "buyer@customer.example"
     }
     assert _emails(manager_api.get(LEADS, {"sla_state": "none", "unowned": "true"})) == (
@@ -92,26 +92,26 @@ def test_filters_narrow_the_list_and_bad_values_name_the_field(manager_api, worl
     assert set(bad.json()) == {"status", "created_after"}
 
 
-def test_campaign_filter_and_ordering(manager_api, world):  # type: ignore[no-untyped-def]
+def test_campaign_filter_and_ordering(manager_api, api_world):  # type: ignore[no-untyped-def]
     campaign = factories.CampaignFactory()
-    Lead.objects.filter(pk=world.pool.pk).update(campaign=campaign, score=90)
+    Lead.objects.filter(pk=api_world.pool.pk).update(campaign=campaign, score=90)
     assert _emails(manager_api.get(LEADS, {"campaign": campaign.pk})) == {"pool@company.example"}
     first = manager_api.get(LEADS, {"ordering": "-score"}).json()["results"][0]
     assert first["email"] == "pool@company.example"
 
 
 def test_detail_has_journey_with_intent_notes_play_steps_attempts_and_events(  # type: ignore[no-untyped-def]
-    rep_api, world, rep
+    rep_api, api_world, rep
 ):
     # given a journey touch on an asset with an intent note, a play with a step, an attempt
     asset = factories.AssetFactory(intent_note="Comparing vendors on price.")
-    factories.TouchpointFactory(lead=world.own, asset=asset, campaign=asset.campaign)
-    lead_play = factories.LeadPlayFactory(lead=world.own)
+    factories.TouchpointFactory(lead=api_world.own, asset=asset, campaign=asset.campaign)
+    lead_play = factories.LeadPlayFactory(lead=api_world.own)
     factories.LeadPlayStepFactory(lead_play=lead_play, title="Call within 5 minutes")
-    factories.ActivityFactory(lead=world.own, rep=rep, note="Left a voicemail")
-    factories.LeadEventFactory(lead=world.own)
+    factories.ActivityFactory(lead=api_world.own, rep=rep, note="Left a voicemail")
+    factories.LeadEventFactory(lead=api_world.own)
     # when
-    body = rep_api.get(f"{LEADS}{world.own.pk}/").json()
+    body = rep_api.get(f"{LEADS}{api_world.own.pk}/").json()
     # then
     assert body["journey"][0]["asset"]["intent_note"] == "Comparing vendors on price."
     assert body["play"]["steps"][0]["title"] == "Call within 5 minutes"
@@ -120,31 +120,31 @@ def test_detail_has_journey_with_intent_notes_play_steps_attempts_and_events(  #
 
 
 def test_other_reps_attempt_notes_are_hidden_from_sales_only(  # type: ignore[no-untyped-def]
-    rep_api, manager_api, marketing_api, world, other_rep
+    rep_api, manager_api, marketing_api, api_world, other_rep
 ):
     # given another rep's note on a lead in the rep's pool
-    factories.ActivityFactory(lead=world.pool, rep=other_rep, note="Budget is frozen until Q2")
-    url = f"{LEADS}{world.pool.pk}/attempts/"
+    factories.ActivityFactory(lead=api_world.pool, rep=other_rep, note="Budget is frozen until Q2")
+    url = f"{LEADS}{api_world.pool.pk}/attempts/"
     # then a rep sees the attempt but not the note; managers and marketing read it
     mine = rep_api.get(url).json()["results"][0]
     assert (mine["note"], mine["note_hidden"]) == ("", True)
-    assert rep_api.get(f"{LEADS}{world.pool.pk}/").json()["attempts"][0]["note"] == ""
+    assert rep_api.get(f"{LEADS}{api_world.pool.pk}/").json()["attempts"][0]["note"] == ""
     for api in (manager_api, marketing_api):
         assert api.get(url).json()["results"][0]["note"] == "Budget is frozen until Q2"
 
 
 def test_rep_logs_attempts_on_own_lead_and_others_cannot(  # type: ignore[no-untyped-def]
-    rep_api, marketing_api, world
+    rep_api, marketing_api, api_world
 ):
-    url = f"{LEADS}{world.own.pk}/attempts/"
+    url = f"{LEADS}{api_world.own.pk}/attempts/"
     created = rep_api.post(
         url, {"channel": "call", "outcome": "no_answer", "note": "x"}, format="json"
     )
     assert created.status_code == 201, created.content
-    assert Lead.objects.get(pk=world.own.pk).attempt_count == 1
+    assert Lead.objects.get(pk=api_world.own.pk).attempt_count == 1
     assert (
         rep_api.post(
-            f"{LEADS}{world.others.pk}/attempts/",
+            f"{LEADS}{api_world.others.pk}/attempts/",
             {"channel": "call", "outcome": "no_answer"},
             format="json",
         ).status_code
@@ -158,28 +158,28 @@ def test_rep_logs_attempts_on_own_lead_and_others_cannot(  # type: ignore[no-unt
     assert Activity.objects.count() == 1
 
 
-def test_claim_from_pool_once_then_409(rep_api, other_rep_api, marketing_api, world, rep):  # type: ignore[no-untyped-def]
-    url = f"{LEADS}{world.pool.pk}/claim/"
+def test_claim_from_pool_once_then_409(rep_api, other_rep_api, marketing_api, api_world, rep):  # type: ignore[no-untyped-def]
+    url = f"{LEADS}{api_world.pool.pk}/claim/"
     assert marketing_api.post(url).status_code == 403
     claimed = rep_api.post(url)
     assert claimed.status_code == 200, claimed.content
     assert claimed.json()["owner"]["id"] == rep.pk
     # the other rep no longer sees it in the pool: a 404, never a second owner
     assert other_rep_api.post(url).status_code == 404
-    assert Lead.objects.get(pk=world.pool.pk).owner_id == rep.pk
+    assert Lead.objects.get(pk=api_world.pool.pk).owner_id == rep.pk
 
 
-def test_claim_race_lost_is_409(rep_api, manager, world):  # type: ignore[no-untyped-def]
+def test_claim_race_lost_is_409(rep_api, manager, api_world):  # type: ignore[no-untyped-def]
     from apps.routing.services import claim_lead
 
-    claim_lead(lead_id=world.pool.pk, rep=manager)
-    response = rep_api.post(f"{LEADS}{world.account_lead.pk}/claim/")
+    claim_lead(lead_id=api_world.pool.pk, rep=manager)
+    response = rep_api.post(f"{LEADS}{api_world.account_lead.pk}/claim/")
     assert response.status_code == 409
     assert "lead" in response.json()
 
 
-def test_reassign_by_manager_not_by_rep(manager_api, rep_api, world, other_rep, rep):  # type: ignore[no-untyped-def]
-    url = f"{LEADS}{world.own.pk}/reassign/"
+def test_reassign_by_manager_not_by_rep(manager_api, rep_api, api_world, other_rep, rep):  # type: ignore[no-untyped-def]
+    url = f"{LEADS}{api_world.own.pk}/reassign/"
     assert rep_api.post(url, {"to_rep": other_rep.pk}, format="json").status_code == 403
     moved = manager_api.post(url, {"to_rep": other_rep.pk, "reason": "capacity"}, format="json")
     assert moved.status_code == 200, moved.content
@@ -190,14 +190,14 @@ def test_reassign_by_manager_not_by_rep(manager_api, rep_api, world, other_rep, 
 
 
 def test_convert_opens_an_opportunity_and_free_mail_leads_need_an_account(  # type: ignore[no-untyped-def]
-    rep_api, world, rep
+    rep_api, api_world, rep
 ):
     converted = rep_api.post(
-        f"{LEADS}{world.own.pk}/convert/", {"name": "Pilot", "amount": "25000"}, format="json"
+        f"{LEADS}{api_world.own.pk}/convert/", {"name": "Pilot", "amount": "25000"}, format="json"
     )
     assert converted.status_code == 201, converted.content
     assert converted.json()["amount"] == "25000.00"
-    assert Opportunity.objects.get().primary_lead_id == world.own.pk
+    assert Opportunity.objects.get().primary_lead_id == api_world.own.pk
     now = timezone.now()
     free = factories.LeadFactory(
         email="free@gmail.com", status=Lead.Status.WORKING, owner=rep, assigned_at=now
@@ -207,9 +207,9 @@ def test_convert_opens_an_opportunity_and_free_mail_leads_need_an_account(  # ty
     assert "account" in refused.json()
 
 
-def test_disqualify_enforces_the_reasons_rules(rep_api, world):  # type: ignore[no-untyped-def]
+def test_disqualify_enforces_the_reasons_rules(rep_api, api_world):  # type: ignore[no-untyped-def]
     factories.DisqualificationReasonFactory(code="no-budget", label="No budget", min_attempts=2)
-    url = f"{LEADS}{world.own.pk}/disqualify/"
+    url = f"{LEADS}{api_world.own.pk}/disqualify/"
     early = rep_api.post(url, {"reason": "no-budget"}, format="json")
     assert early.status_code == 422
     assert early.json()["code"] == "attempts_required"
@@ -217,23 +217,25 @@ def test_disqualify_enforces_the_reasons_rules(rep_api, world):  # type: ignore[
     unknown = rep_api.post(url, {"reason": "nope"}, format="json")
     assert unknown.status_code == 400
     assert "reason" in unknown.json()
-    Lead.objects.filter(pk=world.own.pk).update(attempt_count=2)
+    Lead.objects.filter(pk=api_world.own.pk).update(attempt_count=2)
     done = rep_api.post(url, {"reason": "no-budget", "note": "Frozen"}, format="json")
     assert done.status_code == 201, done.content
-    assert Lead.objects.get(pk=world.own.pk).status == Lead.Status.DISQUALIFIED
+    assert Lead.objects.get(pk=api_world.own.pk).status == Lead.Status.DISQUALIFIED
 
 
-def test_recycle_returns_the_lead_to_nurture(rep_api, world):  # type: ignore[no-untyped-def]
-    response = rep_api.post(f"{LEADS}{world.own.pk}/recycle/", {"note": "Not now"}, format="json")
+def test_recycle_returns_the_lead_to_nurture(rep_api, api_world):  # type: ignore[no-untyped-def]
+    response = rep_api.post(
+        f"{LEADS}{api_world.own.pk}/recycle/", {"note": "Not now"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "nurture"
     assert response.json()["owner"] is None
 
 
 def test_review_disqualification_once_by_marketing(  # type: ignore[no-untyped-def]
-    marketing_api, rep_api, service_api, world, rep
+    marketing_api, rep_api, service_api, api_world, rep
 ):
-    dq = factories.DisqualificationFactory(lead=world.own, rep=rep)
+    dq = factories.DisqualificationFactory(lead=api_world.own, rep=rep)
     url = f"/api/v1/disqualifications/{dq.pk}/review/"
     body = {"decision": "acknowledge", "action_note": "Tighten the form"}
     assert service_api.post(url, body, format="json").status_code == 404
@@ -248,9 +250,9 @@ def test_review_disqualification_once_by_marketing(  # type: ignore[no-untyped-d
 
 
 def test_disqualifications_list_per_role(
-    marketing_api, rep_api, other_rep_api, service_api, world, rep
+    marketing_api, rep_api, other_rep_api, service_api, api_world, rep
 ):  # type: ignore[no-untyped-def]
-    factories.DisqualificationFactory(lead=world.own, rep=rep)
+    factories.DisqualificationFactory(lead=api_world.own, rep=rep)
     count = lambda api: len(api.get("/api/v1/disqualifications/").json()["results"])  # noqa: E731
     assert (count(marketing_api), count(rep_api), count(other_rep_api), count(service_api)) == (
         1,
@@ -261,7 +263,7 @@ def test_disqualifications_list_per_role(
 
 
 def test_opportunities_own_for_sales_and_stage_changes_by_owner(  # type: ignore[no-untyped-def]
-    rep_api, marketing_api, world, rep, other_rep
+    rep_api, marketing_api, api_world, rep, other_rep
 ):
     mine = factories.OpportunityFactory(owner=rep)
     factories.OpportunityFactory(owner=other_rep)
@@ -326,7 +328,7 @@ def test_lead_list_query_count_is_constant(manager_api, django_assert_max_num_qu
             assert manager_api.get(LEADS, {"page_size": 50}).status_code == 200
 
 
-def test_datetime_filters_accept_any_offset_and_refuse_overflow(manager_api, world):  # type: ignore[no-untyped-def]
+def test_datetime_filters_accept_any_offset_and_refuse_overflow(manager_api, api_world):  # type: ignore[no-untyped-def]
     # found by schemathesis: PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement")
     ok = manager_api.get(LEADS, {"created_after": "0262-09-04T23:18:19+16:46"})
     assert ok.status_code == 200

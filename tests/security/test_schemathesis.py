@@ -34,14 +34,16 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @pytest.fixture
-def api_data(db, world, revops, rep):  # type: ignore[no-untyped-def]
+def api_data(db, api_world, revops, rep):  # type: ignore[no-untyped-def]
     """Records behind every list so responses carry real bodies."""
-    factories.OpportunityFactory(owner=rep, account=world.own.account, primary_lead=world.own)
-    factories.RenewalFactory(account=world.customer_lead.account)
-    factories.DisqualificationFactory(lead=world.others, rep=rep)
+    factories.OpportunityFactory(
+        owner=rep, account=api_world.own.account, primary_lead=api_world.own
+    )
+    factories.RenewalFactory(account=api_world.customer_lead.account)
+    factories.DisqualificationFactory(lead=api_world.others, rep=rep)
     factories.PlayStepFactory()
     factories.AssetFactory()
-    factories.TouchpointFactory(lead=world.own)
+    factories.TouchpointFactory(lead=api_world.own)
     factories.JointGoalFactory()
     factories.IntakeSourceFactory(slug="website")
     # As Django's test client does: keep the test's connection (and transaction) open across

@@ -671,3 +671,52 @@ def test_htmx_next_page_of_records_returns_only_the_rows(
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="record-page">')
     assert "Ada Buyer" in body
+
+
+@pytest.mark.parametrize(
+    "client_fixture",
+    ["sales_client", "manager_client", "marketing_client", "service_client", "revops_client"],
+)
+def test_every_role_reads_the_goal_sheet(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    factories.JointGoalFactory(name="Sales-ready leads from web", target=Decimal("120"))
+
+    # when
+    response = request.getfixturevalue(client_fixture).get("/goals/?quarter=2026-Q4")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sales-ready leads from web" in html
+    assert "120" in html
+    assert "Marketing" in html
+    assert "Sales" in html
+
+
+def test_goals_pick_a_quarter_from_the_query_string(sales_client: Client) -> None:
+    # given
+    q3 = factories.QuarterFactory(
+        name="2026-Q3", starts_on=date(2026, 7, 1), ends_on=date(2026, 9, 30)
+    )
+    factories.JointGoalFactory(quarter=q3, name="Summer pipeline", metric="pipeline_created")
+    factories.JointGoalFactory(name="Winter pipeline", metric="pipeline_created")
+
+    # when
+    response = sales_client.get("/goals/?quarter=2026-Q3")
+
+    # then
+    html = response.content.decode()
+    assert "Summer pipeline" in html
+    assert "Winter pipeline" not in html
+    assert '<option value="2026-Q3" selected>' in html
+
+
+def test_goals_empty_state_without_quarters(sales_client: Client) -> None:
+    # when
+    response = sales_client.get("/goals/?quarter=1999-Q1")
+
+    # then
+    assert response.status_code == 200
+    assert b"No quarters are configured." in response.content

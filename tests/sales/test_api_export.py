@@ -43,13 +43,13 @@ def test_api_export_neutralises_formula_cells_and_keeps_the_filter(manager_api):
     assert "nurture@company.example" not in {r["email"] for r in rows}
 
 
-def test_sales_export_only_their_own_leads(rep_api, world):  # type: ignore[no-untyped-def]
+def test_sales_export_only_their_own_leads(rep_api, api_world):  # type: ignore[no-untyped-def]
     content = b"".join(rep_api.get("/api/v1/leads/export/").streaming_content)
     assert {r["email"] for r in _rows(content)} == {"own@company.example"}
 
 
-def test_export_command_filters_by_status_and_owner(world, rep):  # type: ignore[no-untyped-def]
-    Lead.objects.filter(pk=world.own.pk).update(title="=cmd|' /C calc'!A0")
+def test_export_command_filters_by_status_and_owner(api_world, rep):  # type: ignore[no-untyped-def]
+    Lead.objects.filter(pk=api_world.own.pk).update(title="=cmd|' /C calc'!A0")
     out = io.StringIO()
     call_command("export_leads", "--status", "working", "--owner", "sam", stdout=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.feedback.models import Disqualification
 from apps.leads.models import Lead
 from tests import factories
+from tests.fixtures.leads import make_owned_lead
 from tests.sales.conftest import HTMX, htmx, owned_lead
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,74 @@ def test_team_regions_answer_htmx_with_their_partial(manager_client: Client, tar
 
     # then
     assert f'id="{target}"' in response.content.decode().split(">", 1)[0]
+
+
+def test_team_page_shows_reps_capacity_and_breached_leads(
+    manager_client: Client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given
+    rep.capacity = 3
+    rep.save(update_fields=["capacity"])
+    other_rep.is_available = False
+    other_rep.save(update_fields=["is_available"])
+    make_owned_lead(rep)
+    make_owned_lead(
+        rep,
+        first_name="Bea",
+        last_name="Breach",
+        sla_state=Lead.SlaState.BREACHED,
+        sla_breached_at=timezone.now(),
+    )
+
+    # when
+    response = manager_client.get("/sales/team/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sam Rep" in html
+    assert "Sara Rep" in html
+    assert "2 / 3" in html
+    assert "Out of office" in html
+    assert "Bea Breach" in html
+    reps = {r.username: r for r in response.context["reps"]}
+    assert (reps["sam"].open_count, reps["sam"].breached_count) == (2, 1)
+
+
+@pytest.mark.parametrize("client_fixture", ["sales_client", "marketing_client", "service_client"])
+def test_team_page_is_for_sales_managers_only(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # given
+    client = request.getfixturevalue(client_fixture)
+
+    # when
+    response = client.get("/sales/team/")
+
+    # then
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_team_page_query_count_does_not_grow(
+    manager_client: Client,
+    size: int,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    from django.contrib.auth.models import Group
+
+    sales = Group.objects.get_or_create(name="Sales")[0]  # a transactional test may have flushed it
+    for _ in range(size):
+        member = factories.UserFactory()
+        member.groups.add(sales)
+        make_owned_lead(member, sla_state=Lead.SlaState.BREACHED, sla_breached_at=timezone.now())
+
+    # when
+    # session, user, roles, unread badge, team counts, reps with counts, open leads page,
+    # breached leads, disputes
+    with django_assert_max_num_queries(9):
+        response = manager_client.get("/sales/team/")
+
+    # then
+    assert len(response.context["breached"]) == size

@@ -13,7 +13,7 @@ from apps.goals import metrics
 from apps.goals.metrics import Segment, compute
 from apps.goals.metrics.marketing import Touch
 from apps.goals.models import Metric
-from tests.marketing.conftest import World, at
+from tests.fixtures.marketing import World, at
 
 D = Decimal
 

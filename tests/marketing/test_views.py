@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.campaigns.models import Asset, Campaign
+from apps.core.models import Quarter
 from apps.feedback.models import Disqualification
 from apps.leads.models import Lead
 from tests import factories
-from tests.marketing.conftest import World, at, make_lead
+from tests.fixtures.leads import make_owned_lead
+from tests.fixtures.marketing import World, at, make_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -445,3 +449,95 @@ def test_feedback_query_count_is_constant(
     with django_assert_max_num_queries(15):
         response = marketing_client.get("/marketing/feedback/?quarter=2026-Q4")
     assert len(response.context["items"]) == size + 5 - 0
+
+
+@pytest.fixture
+def this_quarter() -> Quarter:
+    today = timezone.localdate()
+    start_month = 3 * ((today.month - 1) // 3) + 1
+    starts = date(today.year, start_month, 1)
+    next_start = (
+        date(today.year + 1, 1, 1) if start_month == 10 else date(today.year, start_month + 3, 1)
+    )
+    ends = next_start - timedelta(days=1)
+    return Quarter.objects.create(
+        name=f"{today.year}-Q{(start_month - 1) // 3 + 1}", starts_on=starts, ends_on=ends
+    )
+
+
+def test_marketing_shows_quarter_campaigns_with_counts_and_open_disqualifications(
+    marketing_client: Client,
+    rep,
+    this_quarter: Quarter,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    webinar = factories.CampaignFactory(
+        name="Ops Webinar", quarter=this_quarter, budget=Decimal("5000")
+    )
+    factories.CampaignFactory(name="Old Campaign", quarter=None)
+    factories.LeadFactory(campaign=webinar)
+    make_owned_lead(rep, campaign=webinar)
+    dq_lead = factories.LeadFactory(
+        first_name="Dee", last_name="Quinn", campaign=webinar, status="disqualified"
+    )
+    reason = factories.DisqualificationReasonFactory(label="No budget")
+    Disqualification.objects.create(
+        lead=dq_lead, rep=rep, reason=reason, note="They froze spend.", at=timezone.now()
+    )
+
+    # when
+    response = marketing_client.get("/marketing/")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ops Webinar" in html
+    assert "Old Campaign" not in html
+    assert "Dee Quinn" in html
+    assert "No budget" in html
+    campaign = response.context["campaigns"][0]
+    assert (campaign.lead_count, campaign.ready_count) == (3, 1)
+
+
+@pytest.mark.parametrize("client_fixture", ["sales_client", "manager_client", "service_client"])
+def test_marketing_is_forbidden_to_other_roles(
+    request: pytest.FixtureRequest, client_fixture: str
+) -> None:
+    # when
+    response = request.getfixturevalue(client_fixture).get("/marketing/")
+
+    # then
+    assert response.status_code == 403
+
+
+def test_revops_reads_marketing(revops_client: Client) -> None:
+    # when
+    response = revops_client.get("/marketing/")
+
+    # then
+    assert response.status_code == 200
+    assert b"No quarters are configured." in response.content
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_marketing_query_count_does_not_grow(
+    marketing_client: Client,
+    rep,
+    this_quarter: Quarter,
+    size: int,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    # given
+    reason = factories.DisqualificationReasonFactory()
+    for _ in range(size):
+        campaign = factories.CampaignFactory(quarter=this_quarter)
+        lead = factories.LeadFactory(campaign=campaign, account=factories.AccountFactory())
+        Disqualification.objects.create(lead=lead, rep=rep, reason=reason, at=timezone.now())
+
+    # when
+    # session, user, roles, unread badge, quarters, campaigns with counts, disqualifications
+    with django_assert_max_num_queries(7):
+        response = marketing_client.get("/marketing/")
+
+    # then
+    assert len(response.context["campaigns"]) == size
