@@ -1,8 +1,12 @@
-"""Bulk writes the ORM does slowly: many rows' columns updated in one statement per batch."""
+"""Bulk writes the ORM does slowly: many rows' columns updated in one statement per batch.
+
+On PostgreSQL, also many rows inserted with one COPY, under keys taken from the sequence first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -53,3 +57,48 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
                 f"WHERE t.{qn(pk.column)} = v.{qn(pk.column)}",
                 params,
             )
+
+
+def copy_rows(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL only: insert `rows` into the model's table with one COPY ... FROM STDIN.
+
+    Each row holds database values (what get_db_prep_save gives: ids for foreign keys, adapted
+    JSON) in the order of the fields in `names`: no model instances, no pre_save, no signals,
+    no per-value SQL quoting. Database errors surface as Django's (an IntegrityError, say), so
+    callers handle them as they would the ORM's.
+    """
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    for name in names:
+        field = meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.column:
+            raise ValueError(f"{meta.label}.{name} is not a column")
+        columns.append(quote(field.column))
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {quote(meta.db_table)} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def next_ids(model: type[models.Model], count: int) -> list[int]:
+    """PostgreSQL only: `count` fresh primary keys from the table's identity sequence, ascending.
+
+    For rows written with copy_rows whose keys are needed before (or without) reading them back.
+    """
+    if not count:
+        return []
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, count],
+        )
+        return sorted(key for (key,) in cursor.fetchall())

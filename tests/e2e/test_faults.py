@@ -548,7 +548,7 @@ def test_import_survives_its_worker_being_sigkilled_and_resumed(
     if not resumed_by_page:
         pytest.xfail(
             "product bug: after a worker SIGKILL the job stays 'running'; start_import() returns "
-            "early for RUNNING jobs (apps/imports/services.py start_import) so the page/API "
+            "early for RUNNING jobs (apps/imports/services/jobs.py start_import) so the page/API "
             "cannot resume it, and Redis redelivers the unacked task only after the 1 h "
             "visibility timeout. Only `import_leads --resume` finished it."
         )

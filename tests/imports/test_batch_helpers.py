@@ -238,3 +238,23 @@ def test_update_rows_writes_what_bulk_update_writes() -> None:
         ["champion"],
         ["champion", "user"],
     ]
+
+
+# --- fresh_engagement -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("touches", [1, 2, 7])
+def test_fresh_engagement_equals_engagement_scores_of_those_touches(touches: int) -> None:
+    # given a lead whose only touchpoints are form submissions occurring now, without an asset
+    now = timezone.now()
+    lead = factories.LeadFactory()
+    for _ in range(touches):
+        factories.TouchpointFactory(lead=lead, kind="form_submit", asset=None, occurred_at=now)
+    # when the import scores such a lead before writing it
+    fresh = scoring.fresh_engagement(
+        kind="form_submit", touches=touches, now=now, half_life_days=30
+    )
+    # then it is what engagement_scores reads back for it
+    assert (
+        fresh == scoring.engagement_scores(lead_ids=[lead.pk], now=now, half_life_days=30)[lead.pk]
+    )

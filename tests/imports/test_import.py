@@ -13,6 +13,7 @@ from django.core.management import call_command
 from apps.accounts.models import Account
 from apps.imports import services
 from apps.imports.models import ImportJob, ImportRejection
+from apps.imports.services import writing
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from tests import factories
 
@@ -131,7 +132,7 @@ def test_import_resumes_after_a_killed_chunk_without_duplicates(monkeypatch, tmp
     path = tmp_path / "many.csv"
     path.write_text("email\n" + "".join(f"p{i}@acme{i % 3}.example\n" for i in range(25)))
     job = _job(path)
-    real = services._import_chunk
+    real = writing._import_chunk
     calls = {"n": 0}
 
     def dies_on_second_chunk(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -140,7 +141,7 @@ def test_import_resumes_after_a_killed_chunk_without_duplicates(monkeypatch, tmp
             raise SystemExit("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_import_chunk", dies_on_second_chunk)
+    monkeypatch.setattr(writing, "_import_chunk", dies_on_second_chunk)
     with pytest.raises(SystemExit):
         _import(job, chunk_size=10)
     assert ImportJob.objects.get(pk=job.pk).rows_done == 10
@@ -158,12 +159,12 @@ def test_a_failed_import_can_be_resumed(monkeypatch, tmp_path):  # type: ignore[
     path = tmp_path / "few.csv"
     path.write_text("email\n" + "".join(f"q{i}@acme.example\n" for i in range(5)))
     job = _job(path)
-    real = services._import_chunk
-    monkeypatch.setattr(services, "_import_chunk", lambda *a, **k: 1 / 0)
+    real = writing._import_chunk
+    monkeypatch.setattr(writing, "_import_chunk", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         _import(job, chunk_size=2)
     assert ImportJob.objects.get(pk=job.pk).status == "failed"
-    monkeypatch.setattr(services, "_import_chunk", real)
+    monkeypatch.setattr(writing, "_import_chunk", real)
     services.start_import(job_id=job.pk, actor=None)
     assert services.run_import(job_id=job.pk, chunk_size=2).rows_done == 5
 

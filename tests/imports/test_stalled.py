@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from apps.imports import services
 from apps.imports.models import ImportJob
+from apps.imports.services import jobs
 
 
 @pytest.mark.django_db
 def test_a_stalled_running_import_is_requeued_but_a_live_one_is_left_alone(revops, monkeypatch):
     # given a running import and a task queue we can watch
     sent: list[int] = []
-    monkeypatch.setattr(services, "enqueue_on_commit", lambda task, job_id: sent.append(job_id))
+    monkeypatch.setattr(jobs, "enqueue_on_commit", lambda task, job_id: sent.append(job_id))
     job = ImportJob.objects.create(
         created_by=revops,
         original_name="leads.csv",

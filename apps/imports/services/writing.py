@@ -1,0 +1,449 @@
+"""The import itself: the file read in chunks, each chunk one transaction holding its leads,
+touchpoints, LeadEvents, rejected rows and the job's progress, so an import killed mid-way
+resumes after the last committed chunk without repeating a row.
+
+Every row goes the way of any intake: one lead per normalised email (a known email is merged:
+blanks are filled, filled fields never overwritten), account matching by domain (never for
+free-mail), a touchpoint, scoring, and the qualification decision of the agreement in force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.accounts.models import Account
+from apps.accounts.services import email_domain, match_accounts
+from apps.campaigns.models import Campaign
+from apps.core.bulk import copy_rows, next_ids, update_rows
+from apps.core.queue import enqueue_on_commit
+from apps.imports.models import ImportJob, ImportRejection
+from apps.imports.services.jobs import claim_run, fail_job
+from apps.imports.services.mapping import mapped_columns
+from apps.imports.services.reading import MAX_COLUMNS, ImportFileError, open_job_file, read_csv
+from apps.imports.services.rows import CHUNK_ROWS, Plan, Row, chunks, plan_chunk
+from apps.leads import events as lead_events
+from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
+from apps.scoring import services as scoring
+from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.users.models import User
+
+# The fields a merge fills when the known lead has them blank (never overwriting).
+FILLABLE = ("first_name", "last_name", "title", "phone", "country", "company_name")
+EVENT_REASON = "import"
+_EVENT_COLUMNS = ("lead", "kind", "actor", "reason", "old_value", "new_value", "payload", "at")
+
+
+@dataclass
+class ChunkResult:
+    created: int = 0
+    merged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class _Context:
+    """What every chunk of one run shares: loaded once, so a chunk costs a few queries in all."""
+
+    job: ImportJob
+    actor: User | None
+    agreement: QualificationAgreement | None
+    scoring_rules: list[ScoringRule]
+    role_rules: list[BuyingRoleRule]
+    campaigns: dict[str, Campaign | None] = field(default_factory=dict)
+
+    @property
+    def half_life(self) -> int:
+        if self.agreement is None:
+            return scoring.DEFAULT_HALF_LIFE_DAYS
+        return self.agreement.engagement_half_life_days
+
+
+def _chunk_accounts(plan: Plan, leads: dict[str, Lead]) -> dict[str, Account | None]:
+    """Domain → account for every row that asks for one (a new email, or a known lead without
+    an account), matched in one batch; a new account is named from the first such row."""
+    return match_accounts(
+        rows=[
+            (row.email, row.values["company_name"], row.values["country"])
+            for row in plan.rows
+            if (known := leads.get(row.email)) is None or known.account_id is None
+        ]
+    )
+
+
+def _score(lead: Lead, engagement: float, ctx: _Context, now: datetime) -> None:
+    """Fit from the rules, the given engagement, and their total (as scoring.rescore_lead)."""
+    lead.fit_score = scoring.fit_score(lead=lead, account=lead.account, rules=ctx.scoring_rules)
+    lead.engagement_score = engagement
+    lead.score = scoring.total_score(fit=lead.fit_score, engagement=lead.engagement_score)
+    lead.updated_at = now
+
+
+def _event(
+    lead: Lead, kind: str, *, reason: str, actor: User | None, now: datetime, **kw: Any
+) -> tuple[Any, ...]:
+    """A LeadEvent row (values in _EVENT_COLUMNS order) built by apps.leads.events, so imported
+    events look exactly like the ones intake writes."""
+    fields = lead_events.event_fields(
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        old=kw.get("old", ""),
+        new=kw.get("new", ""),
+        payload=kw.get("payload"),
+        at=now,
+    )
+    return tuple(fields[column] for column in _EVENT_COLUMNS)
+
+
+def _write_touchpoints(
+    ctx: _Context, rows: list[Row], leads: dict[str, Lead], now: datetime
+) -> list[tuple[Lead, int]]:
+    """One form-submission touchpoint per row (bulk_create elsewhere, COPY with preallocated
+    keys on PostgreSQL); (lead, touchpoint id) per row, in row order."""
+
+    def campaign(row: Row) -> Campaign | None:
+        return ctx.campaigns.get(row.values["campaign"]) if row.values["campaign"] else None
+
+    kind = Touchpoint.Kind.FORM_SUBMIT
+    if connection.vendor != "postgresql":
+        touchpoints = [
+            Touchpoint(
+                lead=leads[row.email],
+                account=leads[row.email].account,
+                kind=kind,
+                campaign=campaign(row),
+                occurred_at=now,
+                metadata={"import_job": ctx.job.pk, "row": row.number},
+            )
+            for row in rows
+        ]
+        Touchpoint.objects.bulk_create(touchpoints, batch_size=CHUNK_ROWS)
+        return [(t.lead, t.pk) for t in touchpoints]
+    ids = next_ids(Touchpoint, len(rows))
+    adapt_json = connection.ops.adapt_json_value
+    encoder = cast(Any, Touchpoint._meta.get_field("metadata")).encoder
+    created_at = timezone.now()
+    written: list[tuple[Lead, int]] = []
+    values: list[tuple[Any, ...]] = []
+    for pk, row in zip(ids, rows, strict=True):
+        lead = leads[row.email]
+        chosen = campaign(row)
+        values.append(
+            (
+                pk,
+                lead.pk,
+                lead.account_id,
+                kind.value,
+                chosen.pk if chosen is not None else None,
+                None,
+                now,
+                adapt_json({"import_job": ctx.job.pk, "row": row.number}, encoder),
+                created_at,
+            )
+        )
+        written.append((lead, pk))
+    copy_rows(
+        Touchpoint,
+        (
+            "id",
+            "lead",
+            "account",
+            "kind",
+            "campaign",
+            "asset",
+            "occurred_at",
+            "metadata",
+            "created_at",
+        ),
+        values,
+    )
+    return written
+
+
+def _write_events(events: list[tuple[Any, ...]]) -> None:
+    """Insert the chunk's LeadEvents: on PostgreSQL one COPY (no model instances, no per-value
+    SQL quoting: the rows are the larger part of an import's writes), elsewhere bulk_create."""
+    if connection.vendor != "postgresql":
+        LeadEvent.objects.bulk_create(
+            [LeadEvent(**dict(zip(_EVENT_COLUMNS, event, strict=True))) for event in events],
+            batch_size=CHUNK_ROWS,
+        )
+        return
+    adapt_json = connection.ops.adapt_json_value
+    encoder = cast(Any, LeadEvent._meta.get_field("payload")).encoder
+    copy_rows(
+        LeadEvent,
+        _EVENT_COLUMNS,
+        (
+            (
+                lead.pk,
+                kind,
+                actor.pk if actor is not None else None,
+                reason,
+                old,
+                new,
+                adapt_json(payload, encoder),
+                at,
+            )
+            for lead, kind, actor, reason, old, new, payload, at in events
+        ),
+    )
+
+
+def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResult:
+    """One transaction: leads created or merged, touchpoints, events, rejections and progress.
+
+    A few statements per chunk whatever its size: accounts matched in one batch, new leads
+    scored in memory before their INSERT (their only touchpoints are the chunk's own), one
+    UPDATE for the merged leads, accounts rolled up in one batch.
+    """
+    now = timezone.now()
+    actor = ctx.actor
+    job = ctx.job
+    result = ChunkResult(rejected=len(plan.rejected))
+    with transaction.atomic():
+        emails = sorted({row.email for row in plan.rows})
+        # Lock known leads in pk order (the lock order every lead writer uses).
+        leads: dict[str, Lead] = {
+            lead.email: lead
+            for lead in Lead.objects.select_for_update(of=("self",))
+            .filter(email__in=emails)
+            .select_related("account")
+            .order_by("pk")
+        }
+        accounts = _chunk_accounts(plan, leads)
+        created: dict[str, Lead] = {}
+        changed: dict[int, set[str]] = {}
+        touches: dict[str, int] = {}
+        for row in plan.rows:
+            touches[row.email] = touches.get(row.email, 0) + 1
+            lead = leads.get(row.email)
+            values = row.values
+            campaign = ctx.campaigns.get(values["campaign"]) if values["campaign"] else None
+            if lead is None:
+                lead = Lead(
+                    email=row.email,
+                    first_name=values["first_name"],
+                    last_name=values["last_name"],
+                    title=values["title"],
+                    phone=values["phone"],
+                    country=values["country"],
+                    company_name=values["company_name"],
+                    source=values["source"] or Lead.Source.IMPORT,
+                    campaign=campaign,
+                    last_touch_at=now,
+                )
+                lead.account = accounts[email_domain(row.email)]
+                if lead.title:
+                    lead.buying_role = scoring.infer_buying_role(lead.title, ctx.role_rules)
+                leads[row.email] = created[row.email] = lead
+                result.created += 1
+                continue
+            result.merged += 1
+            fields = changed.setdefault(id(lead), set())
+            for name in FILLABLE:
+                if values[name] and not getattr(lead, name):
+                    setattr(lead, name, values[name])
+                    fields.add(name)
+            if lead.account_id is None and lead.pk is not None:
+                lead.account = accounts[email_domain(row.email)]
+                if lead.account is not None:
+                    fields.add("account")
+            if (
+                lead.title
+                and not lead.buying_role_set_by_hand
+                and lead.buying_role == BuyingRole.UNKNOWN
+            ):
+                role = scoring.infer_buying_role(lead.title, ctx.role_rules)
+                if role != lead.buying_role:
+                    lead.buying_role = role
+                    fields.add("buying_role")
+            lead.last_touch_at = now
+            fields.add("last_touch_at")
+        # Every lead the chunk touched, in the order the events and qualification take them:
+        # the known leads (pk order), then the new ones (file order).
+        touched = [lead for lead in leads.values() if lead.email in touches]
+        old_scores = {id(lead): lead.score for lead in touched}
+        # A new lead's score is known before it is written: fit from the rules, and the
+        # engagement of the chunk's own touchpoints (one form submission per row, now).
+        for lead in created.values():
+            engagement = scoring.fresh_engagement(
+                kind=Touchpoint.Kind.FORM_SUBMIT,
+                touches=touches[lead.email],
+                now=now,
+                half_life_days=ctx.half_life,
+            )
+            _score(lead, engagement, ctx, now)
+        Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
+        touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
+        # A merged lead is scored over all its touchpoints, then written once with its filled
+        # fields.
+        merged = [lead for lead in touched if lead.email not in created]
+        if merged:
+            engagements = scoring.engagement_scores(
+                lead_ids=[lead.pk for lead in merged], now=now, half_life_days=ctx.half_life
+            )
+            for lead in merged:
+                _score(lead, engagements[lead.pk], ctx, now)
+            names = sorted({name for lead in merged for name in changed[id(lead)]})
+            update_rows(
+                Lead,
+                merged,
+                [*names, "fit_score", "engagement_score", "score", "updated_at"],
+            )
+        events = [
+            _event(
+                lead,
+                LeadEvent.Kind.CREATED,
+                reason=f"import {job.pk}",
+                actor=actor,
+                now=now,
+                new=lead.email,
+            )
+            for lead in created.values()
+        ]
+        events += [
+            _event(
+                lead,
+                LeadEvent.Kind.TOUCHPOINT,
+                reason=EVENT_REASON,
+                actor=actor,
+                now=now,
+                new=Touchpoint.Kind.FORM_SUBMIT,
+                payload={"touchpoint": touchpoint_id, "asset": ""},
+            )
+            for lead, touchpoint_id in touchpoints
+        ]
+        for lead in touched:
+            is_new = lead.email in created
+            old_score = old_scores[id(lead)]
+            old_band = "" if is_new else scoring.score_band(old_score)
+            new_band = scoring.score_band(lead.score)
+            if is_new or old_band != new_band:
+                events.append(
+                    _event(
+                        lead,
+                        LeadEvent.Kind.SCORE,
+                        reason="rescored",
+                        actor=None,
+                        now=now,
+                        old=old_band,
+                        new=new_band,
+                        payload={"old_score": old_score, "new_score": lead.score},
+                    )
+                )
+        _write_events(events)
+        # Qualification under the agreement in force: mark_ready writes its own event and
+        # routes after commit, exactly as for an intake.
+        if ctx.agreement is not None:
+            for lead in touched:
+                reason = scoring.ready_reason(lead=lead, agreement=ctx.agreement, hand_raiser=False)
+                if reason:
+                    scoring.mark_ready(
+                        lead=lead, agreement=ctx.agreement, reason=reason, actor=actor, now=now
+                    )
+        rolled_up = scoring.roll_up_accounts(
+            account_ids={lead.account_id for lead in touched if lead.account_id},
+            agreement=ctx.agreement,
+            now=now,
+        )
+        for account_id, account in sorted(rolled_up.items()):
+            if (
+                ctx.agreement
+                and not account.is_conversation_ready
+                and scoring.account_meets_rule(account=account, agreement=ctx.agreement)
+            ):
+                enqueue_on_commit("scoring.qualify_account", account_id)
+        ImportRejection.objects.bulk_create(
+            [
+                ImportRejection(
+                    job=job,
+                    row_number=r.number,
+                    email=r.email[:254],
+                    reason=r.reason[:300],
+                    values=[c[:1000] for c in r.cells[:MAX_COLUMNS]],
+                )
+                for r in plan.rejected
+            ],
+            batch_size=CHUNK_ROWS,
+        )
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_done=F("rows_done") + rows_in_chunk,
+            created_count=F("created_count") + result.created,
+            merged_count=F("merged_count") + result.merged,
+            rejected_count=F("rejected_count") + result.rejected,
+            updated_at=now,
+        )
+    return result
+
+
+def _import_chunk_with_retry(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> None:
+    """A concurrent intake may insert one of the chunk's emails between our read and insert;
+    the chunk then rolls back whole and is redone (its re-read finds that lead to merge into)."""
+    for attempt in range(3):
+        try:
+            _import_chunk(ctx, plan, rows_in_chunk=rows_in_chunk)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def run_import(
+    *,
+    job_id: int,
+    chunk_size: int = CHUNK_ROWS,
+    on_chunk: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:
+    """Import a queued job chunk by chunk, resuming after the last committed chunk. Safe to call
+    twice: a finished job is left alone."""
+    job = claim_run(job_id)
+    if job is None:
+        return ImportJob.objects.get(pk=job_id)
+    ctx = _Context(
+        job=job,
+        actor=job.created_by,
+        agreement=QualificationAgreement.objects.in_force(),
+        scoring_rules=list(ScoringRule.objects.filter(is_active=True)),
+        role_rules=list(BuyingRoleRule.objects.all()),
+    )
+    try:
+        with open_job_file(job) as stream:
+            parsed = read_csv(stream)
+            columns = mapped_columns(job, parsed.header)
+            skip = job.rows_done
+            remaining = (row for index, row in enumerate(parsed.rows) if index >= skip)
+            for chunk in chunks(remaining, chunk_size):
+                plan = plan_chunk(chunk, columns, len(parsed.header), ctx.campaigns)
+                _import_chunk_with_retry(ctx, plan, rows_in_chunk=len(chunk))
+                if on_chunk is not None:
+                    on_chunk(ImportJob.objects.get(pk=job.pk))
+    except ImportFileError as exc:
+        fail_job(job.pk, exc.message)
+        return ImportJob.objects.get(pk=job.pk)
+    except Exception as exc:
+        fail_job(job.pk, f"Stopped unexpectedly ({type(exc).__name__}); start it again to resume.")
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def rejected_header(job: ImportJob) -> list[str]:
+    """The header of the rejected-rows CSV: row, email, reason, then the file's own columns."""
+    return ["row", "email", "reason", *job.header]
+
+
+def rejected_rows(job: ImportJob) -> Iterator[list[Any]]:
+    """Rows for the rejected-rows CSV: row, email, reason, then the row's cells."""
+    for rejection in job.rejections.order_by("row_number").iterator(chunk_size=2000):
+        yield [rejection.row_number, rejection.email, rejection.reason, *rejection.values]
