@@ -15,7 +15,8 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign
 from apps.core.models import Quarter
-from apps.demo import demo
+from apps.demo import catalogue, plans
+from apps.demo.seed import demo_counts
 from apps.feedback.models import Disqualification
 from apps.goals.models import JointGoal
 from apps.leads.models import Lead, LeadEvent, Touchpoint
@@ -40,18 +41,18 @@ def _digest(rows: list[tuple[Any, ...]]) -> str:
     return hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()
 
 
-def _today_plan(seed: int, leads: int) -> demo.DemoPlan:
-    return demo.plan_demo(seed=seed, leads=leads, anchor=demo.anchor_for(timezone.now().date()))
+def _today_plan(seed: int, leads: int) -> plans.DemoPlan:
+    return plans.plan_demo(seed=seed, leads=leads, anchor=plans.anchor_for(timezone.now().date()))
 
 
 def test_seed_demo_run_twice_creates_nothing_the_second_time() -> None:
     # given
     _seed("--leads", str(LEADS))
-    before = demo.demo_counts()
+    before = demo_counts()
     # when
     output = _seed("--leads", str(LEADS))
     # then
-    assert demo.demo_counts() == before
+    assert demo_counts() == before
     assert "Created: nothing" in output
     assert f"{LEADS} demo leads already existed" in output
     assert before["leads.Lead"] == LEADS
@@ -60,11 +61,11 @@ def test_seed_demo_run_twice_creates_nothing_the_second_time() -> None:
 
 def test_plan_is_a_pure_function_of_seed_leads_and_anchor() -> None:
     # given
-    anchor = demo.anchor_for(timezone.now().date())
+    anchor = plans.anchor_for(timezone.now().date())
     # when
-    first = demo.plan_demo(seed=7, leads=LEADS, anchor=anchor)
-    second = demo.plan_demo(seed=7, leads=LEADS, anchor=anchor)
-    other_seed = demo.plan_demo(seed=8, leads=LEADS, anchor=anchor)
+    first = plans.plan_demo(seed=7, leads=LEADS, anchor=anchor)
+    second = plans.plan_demo(seed=7, leads=LEADS, anchor=anchor)
+    other_seed = plans.plan_demo(seed=8, leads=LEADS, anchor=anchor)
     # then
     assert first == second
     assert first.leads != other_seed.leads
@@ -73,16 +74,18 @@ def test_plan_is_a_pure_function_of_seed_leads_and_anchor() -> None:
 
 def test_a_lead_is_planned_the_same_whatever_the_chunk() -> None:
     # given
-    anchor = demo.anchor_for(timezone.now().date())
-    accounts = demo.plan_accounts(seed=7, anchor=anchor)
+    anchor = plans.anchor_for(timezone.now().date())
+    accounts = plans.plan_accounts(seed=7, anchor=anchor)
     # when
-    whole = demo.plan_leads(seed=7, anchor=anchor, start=0, stop=40, accounts=accounts)
-    halves = demo.plan_leads(
+    whole = plans.plan_leads(seed=7, anchor=anchor, start=0, stop=40, accounts=accounts)
+    halves = plans.plan_leads(
         seed=7, anchor=anchor, start=0, stop=25, accounts=accounts
-    ) + demo.plan_leads(seed=7, anchor=anchor, start=25, stop=40, accounts=accounts)
+    ) + plans.plan_leads(seed=7, anchor=anchor, start=25, stop=40, accounts=accounts)
     # then
     assert whole == halves
-    assert demo.lead_emails(seed=7, start=0, stop=40, accounts=accounts) == [p.email for p in whole]
+    assert plans.lead_emails(seed=7, start=0, stop=40, accounts=accounts) == [
+        p.email for p in whole
+    ]
 
 
 def test_seeded_database_matches_the_plan() -> None:
@@ -112,8 +115,8 @@ def test_seeded_database_matches_the_plan() -> None:
     )
     assert _digest(stored_opps) == _digest(planned_opps)
     planned_campaigns = [
-        (c.slug, c.channel, *demo.campaign_window(c, demo.anchor_for(timezone.now().date())))
-        for c in demo.CAMPAIGNS
+        (c.slug, c.channel, *plans.campaign_window(c, plans.anchor_for(timezone.now().date())))
+        for c in catalogue.CAMPAIGNS
     ]
     stored_campaigns = list(Campaign.objects.values_list("slug", "channel", "starts_on", "ends_on"))
     assert _digest(stored_campaigns) == _digest(planned_campaigns)

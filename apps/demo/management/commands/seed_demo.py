@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: realistic, deterministic demo data and the six demo users.
 
-The generator lives in apps/core/demo.py; this command only parses options and prints.
+The generator lives in apps/demo (entry points in apps/demo/seed.py); this command only
+parses options and prints.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps.demo import demo
+from apps.demo import catalogue, seed
 
 
 class Command(BaseCommand):
@@ -20,12 +21,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed (default 42)."
+            "--seed", type=int, default=catalogue.DEFAULT_SEED, help="Random seed (default 42)."
         )
         parser.add_argument(
             "--leads",
             type=int,
-            default=demo.DEFAULT_LEADS,
+            default=catalogue.DEFAULT_LEADS,
             help="Number of demo leads (default 400).",
         )
         parser.add_argument(
@@ -35,11 +36,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["leads"] < 0:
             raise CommandError("--leads must be 0 or more.")
-        if options["if_empty"] and demo.demo_users_exist():
+        if options["if_empty"] and seed.demo_users_exist():
             self.stdout.write("Demo data already present (demo users exist); nothing to do.")
             return
         started = time.monotonic()
-        result = demo.seed_demo(
+        result = seed.seed_demo(
             seed=options["seed"],
             leads=options["leads"],
             today=timezone.now().date(),
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         for message in result.messages:
             self.stdout.write(message)
         self.stdout.write("Now in the database:")
-        for label, count in demo.demo_counts().items():
+        for label, count in seed.demo_counts().items():
             self.stdout.write(f"  {label:<34} {count:>9}")
         self.stdout.write(
             self.style.SUCCESS(
