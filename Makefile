@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format serve worker clean
+.PHONY: run dev test install install-dev lint format serve worker clean
+
+# `make run` self-hosts: DEBUG off, a secret key generated once into the var directory, plain
+# HTTP on this machine (no HSTS or Secure-only cookies). `make dev` is for changing the code.
+VAR ?= $(or $(REVENUE_VAR_DIR),var)
+RUN_ENV := DEBUG=false PLAIN_HTTP=true SECRET_KEY_FILE=$(VAR)/secret_key
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +29,15 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+dev: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=true $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

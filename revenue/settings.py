@@ -8,8 +8,15 @@ Production is what you get with:
     DATABASE_URL=postgres://user:pass@host/db REDIS_URL=redis://host:6379/0
 With DEBUG off, HTTPS-only cookies, HSTS and the SSL redirect switch on
 (SECURE_SSL_REDIRECT=false when a proxy terminates TLS and you trust it to redirect).
+Behind a proxy, TRUSTED_PROXIES names it, so X-Forwarded-For is believed only from there.
+
+`make run` self-hosts with DEBUG off on one machine: SECRET_KEY_FILE keeps a key generated
+once in the var directory, and PLAIN_HTTP=true serves http://127.0.0.1 without the
+HTTPS-only parts. `make dev` is the DEBUG-on development server.
 """
 
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,12 +31,29 @@ env = environ.Env()
 # --- Core ---------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=True)
 _DEV_SECRET = "django-insecure-dev-only-revenue-desk-not-for-production"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
+
+
+def _secret_key_from(path: Path) -> str:
+    """The key kept in `path`, generated there (readable by its owner only) on first start."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and env.str("SECRET_KEY_FILE", default=""):
+    SECRET_KEY = _secret_key_from(Path(env.str("SECRET_KEY_FILE")))
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = _DEV_SECRET
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; nobody else's is.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "apps.users.admin_config.RevenueAdminConfig",
@@ -47,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",
     "apps.core",
     "apps.users",
     "apps.accounts",
@@ -72,7 +97,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -82,6 +109,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.core.middleware.PrivateCacheMiddleware",
+    # Last: it turns django-axes' lockout into the sign-in page's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "revenue.urls"
@@ -148,6 +178,24 @@ else:
     }
 
 # --- Auth and passwords ------------------------------------------------------------
+# django-axes locks a (username, client address) pair out after AXES_FAILURE_LIMIT wrong
+# passwords for AXES_COOLOFF_TIME, on every sign-in route (the page, the admin, the API
+# token), counted in the database so a Redis outage cannot switch it off. A stranger cannot
+# lock the real user out from their own address; apps.users.signin also slows down guessing
+# at one username from many addresses, except on a device the user signed in from before.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "apps.users.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "apps.users.signin.locked_out_response"
+AXES_VERBOSE = False
+API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_DAYS", default=30))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -183,7 +231,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+# Messages live in the session (server side), never in a cookie a browser could show.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# PLAIN_HTTP=true: one machine serving http://127.0.0.1 (`make run`): DEBUG off, but no HSTS,
+# no SSL redirect and cookies without the Secure flag, which plain HTTP could not send back.
+PLAIN_HTTP = env.bool("PLAIN_HTTP", default=False)
+if not DEBUG and not PLAIN_HTTP:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -191,6 +244,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts and styles from our own origin only, no inline
+# script anywhere; `style` attributes allowed (bar widths), which cannot run code. The public
+# form may be framed by customers' sites (apps.intake.views widens frame-ancestors there).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Email and notifications ------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -264,11 +335,18 @@ CELERY_BEAT_SCHEDULE = {
 # --- Django REST framework and OpenAPI ---------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.users.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # The client address is REMOTE_ADDR as TrustedProxyMiddleware settled it.
+    "NUM_PROXIES": 0,
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -308,8 +386,11 @@ SPECTACULAR_SETTINGS = {
 INTAKE_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 PUBLIC_FORM_RATE = env.str("PUBLIC_FORM_RATE", default="20/m")
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")
-LOGIN_RATE_PER_USER = env.str("LOGIN_RATE_PER_USER", default="5/m")
+# Sign-in attempts at one username from devices it never signed in from, across addresses.
+LOGIN_RATE_PER_USER = env.str("LOGIN_RATE_PER_USER", default="10/15m")
+TOKEN_RATE_PER_IP = env.str("TOKEN_RATE_PER_IP", default="20/m")
 RATELIMIT_USE_CACHE = "default"
 
 LOGGING = {
@@ -318,5 +399,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

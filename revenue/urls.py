@@ -38,3 +38,6 @@ urlpatterns = [
         ),
     ),
 ]
+
+# A database outage answers 503 with Retry-After (JSON under /api/), anything else a plain 500.
+handler500 = "apps.core.views.server_error"

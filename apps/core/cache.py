@@ -1,56 +1,76 @@
-"""A Redis cache that fails open: rate limits and throttles must not turn a Redis outage into
-500s on intake, the public form or sign-in. Reads miss, writes are dropped, and it is logged."""
+"""A Redis cache that falls back to this process's own memory while Redis is unreachable.
+
+Rate limits and throttles keep counting through an outage (per process instead of shared, so
+they are looser by the number of processes, never off), intake, the public form and sign-in
+never turn a Redis outage into 500s, and the switch is logged (once a minute at most)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
+LOG_EVERY_SECONDS = 60.0
 
 
 class ResilientRedisCache(RedisCache):
-    def _fail_open(self, operation: str, default: Any) -> Any:
-        logger.warning("cache %s failed: Redis unreachable; failing open", operation, exc_info=True)
-        return default
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._local = LocMemCache(
+            f"revenue-fallback-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 10000}}
+        )
+        self._last_logged = 0.0
+
+    def _fallback(self, operation: str) -> LocMemCache:
+        now = time.monotonic()
+        if now - self._last_logged >= LOG_EVERY_SECONDS:
+            self._last_logged = now
+            logger.warning(
+                "cache %s failed: Redis unreachable; counting in this process until it is back",
+                operation,
+                exc_info=True,
+            )
+        return self._local
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)
         except OUTAGE:
-            return self._fail_open("get", default)
+            return self._fallback("get").get(key, default, version)
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         try:
             return super().get_many(keys, version)
         except OUTAGE:
-            return self._fail_open("get_many", {})
+            return self._fallback("get_many").get_many(keys, version)
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> None:
         try:
             super().set(key, value, timeout, version)
         except OUTAGE:
-            self._fail_open("set", None)
+            self._fallback("set").set(key, value, timeout, version)
 
     def add(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> bool:
         try:
             return super().add(key, value, timeout, version)
         except OUTAGE:
-            return self._fail_open("add", False)
+            return self._fallback("add").add(key, value, timeout, version)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         try:
             return super().incr(key, delta, version)
         except OUTAGE:
-            return self._fail_open("incr", 0)
+            return self._fallback("incr").incr(key, delta, version)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().delete(key, version)
         except OUTAGE:
-            return self._fail_open("delete", False)
+            return self._fallback("delete").delete(key, version)

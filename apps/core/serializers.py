@@ -21,8 +21,10 @@ _ERROR_DESCRIPTIONS = {
     404: "No such record, or your role may not see it (the same answer for both).",
     409: "Someone else changed the record first; reload and retry.",
     413: "The body is too large.",
+    415: "The body is not JSON: send Content-Type: application/json.",
     422: "A business rule refused the request; the field at fault is named.",
     429: "Too many requests; retry after the time in the Retry-After header.",
+    503: "The database is unavailable; nothing changed. Retry after the Retry-After header.",
 }
 
 
@@ -32,7 +34,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     Bodies are `{"detail": "..."}` for request-wide errors, or one key per field at fault with a
     list of messages; domain errors add a machine-readable `code`.
     """
-    wanted = sorted({*codes, 401, 429})
+    wanted = sorted({*codes, 401, 429, 503})
     return {
         code: OpenApiResponse(
             # A free-form object: field names vary by endpoint (`{"email": ["..."]}`).

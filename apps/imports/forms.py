@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from apps.imports.services import FIELDS
 
@@ -29,7 +30,14 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.size:
             raise forms.ValidationError("The file is empty.")
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(too_large_message())
         return upload
+
+
+def too_large_message() -> str:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES / (1024 * 1024)
+    return f"The file is larger than {limit:g} MB; split it into smaller files."
 
 
 class MappingForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from apps.core.csv_safe import stream_rows
 from apps.core.forms import call_service, call_service_or_message
 from apps.imports import selectors, services
-from apps.imports.forms import MappingForm, UploadForm
+from apps.imports.forms import MappingForm, UploadForm, too_large_message
 from apps.imports.models import ImportJob
 from apps.users.http import HtmxHttpRequest
 from apps.users.roles import role_required
@@ -21,9 +22,24 @@ from apps.users.roles import role_required
 imports_role = role_required(*services.IMPORT_ROLES)
 
 
+def _declared_length(request: HtmxHttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @imports_role
 @require_http_methods(["GET", "POST"])
 def import_list(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST" and _declared_length(request) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        # Refused before Django reads the body: a huge upload never reaches the disk.
+        form = UploadForm(data={})
+        form.is_valid()
+        form.errors.clear()
+        form.add_error("file", too_large_message())
+        jobs = selectors.recent_jobs(user=request.user)
+        return render(request, "imports/list.html", {"form": form, "jobs": jobs}, status=413)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from apps.core.admin import ReadOnlyMixin
 from apps.intake.keys import new_api_key, new_webhook_secret
 from apps.intake.models import IdempotencyRecord, IntakeSource
+
+
+@dataclass(frozen=True)
+class SecretShown:
+    source: IntakeSource
+    api_key: str
+    secret: str
 
 
 class IntakeSourceForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -62,20 +71,24 @@ class IntakeSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         key, obj.key_prefix, obj.key_hash = new_api_key()
         obj.webhook_secret = new_webhook_secret()
         super().save_model(request, obj, form, change)
-        self.message_user(
-            request,
-            format_html(
-                "API key for {}: <code>{}</code> Copy it now: it is shown only this once "
-                "and stored only as a hash. Webhook signing secret: <code>{}</code>",
-                obj.name,
-                key,
-                obj.webhook_secret,
-            ),
-            messages.WARNING,
-        )
+        obj._new_api_key = key  # type: ignore[attr-defined]  # shown once by response_add
+
+    def response_add(
+        self, request: HttpRequest, obj: IntakeSource, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """The new API key and signing secret, on this page only: never stored in plain text,
+        never put in a message (messages travel between requests)."""
+        shown = [
+            SecretShown(
+                source=obj, api_key=getattr(obj, "_new_api_key", ""), secret=obj.webhook_secret
+            )
+        ]
+        return self._secrets_page(request, shown, title="Intake source created")
 
     @admin.action(description="Rotate webhook secret", permissions=["change"])
-    def rotate_webhook_secret(self, request: HttpRequest, queryset: QuerySet[IntakeSource]) -> None:
+    def rotate_webhook_secret(
+        self, request: HttpRequest, queryset: QuerySet[IntakeSource]
+    ) -> HttpResponse:
         with transaction.atomic():
             # A fresh queryset: the changelist's one joins the campaign, and PostgreSQL
             # refuses FOR UPDATE on the nullable side of that outer join.
@@ -90,17 +103,20 @@ class IntakeSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 source.save(
                     update_fields=["webhook_secret", "previous_webhook_secret", "updated_at"]
                 )
-        for source in sources:
-            self.message_user(
-                request,
-                format_html(
-                    "New webhook secret for {}: <code>{}</code> The previous secret is still "
-                    "accepted until the next rotation.",
-                    source.name,
-                    source.webhook_secret,
-                ),
-                messages.SUCCESS,
-            )
+        shown = [SecretShown(source=s, api_key="", secret=s.webhook_secret) for s in sources]
+        return self._secrets_page(request, shown, title="Webhook secrets rotated")
+
+    def _secrets_page(
+        self, request: HttpRequest, shown: list[SecretShown], *, title: str
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "shown": shown,
+            "opts": self.model._meta,
+        }
+        # The admin's own never_cache and PrivateCacheMiddleware keep it out of every cache.
+        return TemplateResponse(request, "admin/intake/secrets_shown.html", context)
 
 
 @admin.register(IdempotencyRecord)

@@ -9,30 +9,35 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from apps.campaigns.models import Asset, Campaign
+from apps.core.parsers import JsonRefused, loads_strict
 from apps.core.serializers import errors
 from apps.intake import services
 from apps.intake.authentication import IntakeKeyAuthentication
 from apps.intake.models import IntakeSource
 from apps.leads.models import Lead, Touchpoint
+from apps.users.authentication import ExpiringTokenAuthentication
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 MAX_METADATA_BYTES = 8 * 1024
-SIGNATURE_TOLERANCE_SECONDS = 300
+SIGNATURE_TOLERANCE_SECONDS = int(services.SIGNATURE_TOLERANCE.total_seconds())
+# Touches dated before this are typos or garbage (a year-1 date), not history.
+EARLIEST_TOUCH = datetime(2000, 1, 1, tzinfo=UTC)
+JSON_TYPES = ("application/json",)
 
 
 class CanPostIntake(permissions.BasePermission):
@@ -126,6 +131,8 @@ class IntakeInput(serializers.Serializer):  # type: ignore[type-arg]
     def validate_occurred_at(self, value: Any) -> Any:
         if value is not None and value > timezone.now() + timedelta(minutes=5):
             raise serializers.ValidationError("occurred_at cannot be in the future.")
+        if value is not None and value < EARLIEST_TOUCH:
+            raise serializers.ValidationError("occurred_at must be in the year 2000 or later.")
         return value
 
 
@@ -148,8 +155,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 INTAKE_RESPONSES: dict[int, Any] = {
     201: IntakeOutput,
     200: OpenApiResponse(IntakeOutput, description="Known email: a touchpoint was added"),
-    **errors(400, 403, 409, 413, 422),
+    **errors(400, 403, 409, 413, 415, 422),
 }
+
+
+def _not_json(request: Request) -> Response | None:
+    """415 unless the body is declared JSON (text/plain or XML is never parsed as JSON)."""
+    content_type = request.content_type.split(";", 1)[0].strip().lower()
+    if content_type in JSON_TYPES or content_type.endswith("+json"):
+        return None
+    return Response(
+        {"Content-Type": ["Send the body as JSON with Content-Type: application/json."]},
+        status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    )
 
 
 def _read_body(request: Request) -> bytes | Response:
@@ -176,12 +194,11 @@ def intake_response(
     """Parse and validate a JSON intake body, then create or update the lead (idempotently when a
     key is given). `scope` names the sender and route the Idempotency-Key belongs to."""
     try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return Response(
-            {"body": ["Send a JSON object (Content-Type: application/json, UTF-8)."]},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        payload = loads_strict(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Response({"body": ["Send UTF-8 encoded JSON."]}, status=status.HTTP_400_BAD_REQUEST)
+    except JsonRefused as refused:
+        return Response({refused.field: [refused.message]}, status=status.HTTP_400_BAD_REQUEST)
     if not isinstance(payload, dict):
         return Response({"body": ["Send a JSON object."]}, status=status.HTTP_400_BAD_REQUEST)
     nul_field = _find_nul(payload)
@@ -232,7 +249,11 @@ def intake_response(
 
 
 class IntakeApi(APIView):
-    authentication_classes = [IntakeKeyAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [
+        IntakeKeyAuthentication,
+        ExpiringTokenAuthentication,
+        SessionAuthentication,
+    ]
     permission_classes = [CanPostIntake]
     throttle_classes = [IntakeThrottle]
 
@@ -244,7 +265,7 @@ class IntakeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Create a lead, or add a touchpoint to the lead with this email."""
-        raw = _read_body(request)
+        raw = _not_json(request) or _read_body(request)
         if isinstance(raw, Response):
             return raw
         source = request.auth if isinstance(request.auth, IntakeSource) else None
@@ -265,6 +286,7 @@ class IntakeApi(APIView):
 class SignatureCheck:
     ok: bool
     message: str = ""
+    signature: str = ""  # the matching v1 digest: what replay protection remembers
 
 
 def sign_webhook(*, secret: str, timestamp: int, body: bytes) -> str:
@@ -297,7 +319,7 @@ def verify_webhook_signature(
         expected = sign_webhook(secret=secret, timestamp=timestamp, body=body).split("v1=", 1)[1]
         for candidate in candidates:
             if hmac.compare_digest(expected, candidate):
-                return SignatureCheck(True)
+                return SignatureCheck(True, signature=expected)
     return SignatureCheck(False, "The signature does not match the body.")
 
 
@@ -345,10 +367,32 @@ class WebhookIntakeApi(APIView):
         )
         if not check.ok:
             return Response({"X-Signature": [check.message]}, status=status.HTTP_401_UNAUTHORIZED)
-        return intake_response(
-            raw=raw,
-            source=source,
-            actor=None,
-            scope=f"source:{source.pk}:webhook",
-            key=request.headers.get("Idempotency-Key", ""),
-        )
+        refused = _not_json(request)
+        if refused is not None:
+            return refused
+        if not services.accept_webhook_delivery(source_id=source.pk, signature=check.signature):
+            return Response(
+                {
+                    "X-Signature": [
+                        "This signed delivery was already received. Sign each delivery anew "
+                        "(a new timestamp); send the same Idempotency-Key to replay a response."
+                    ],
+                    "code": "replayed",
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            response = intake_response(
+                raw=raw,
+                source=source,
+                actor=None,
+                scope=f"source:{source.pk}:webhook",
+                key=request.headers.get("Idempotency-Key", ""),
+            )
+        except BaseException:
+            services.forget_webhook_delivery(source_id=source.pk, signature=check.signature)
+            raise
+        if response.status_code >= 400:
+            # Refused input changed nothing: a corrected delivery may reuse the signature.
+            services.forget_webhook_delivery(source_id=source.pk, signature=check.signature)
+        return response

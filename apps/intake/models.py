@@ -64,3 +64,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook delivery already accepted: the same signature is refused within the
+    signature's tolerance window (a captured request cannot be replayed). Pruned hourly."""
+
+    source = models.ForeignKey(IntakeSource, on_delete=models.CASCADE, related_name="deliveries")
+    signature = models.CharField(max_length=64, help_text="The v1 HMAC-SHA256 hex digest.")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "signature"], name="webhook_delivery_once_per_signature"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"], name="webhook_delivery_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.signature[:12]}…"

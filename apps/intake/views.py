@@ -9,6 +9,7 @@ double-clicked submit creates one touchpoint.
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -31,9 +32,14 @@ def _asset(slug: str) -> Asset:
     )
 
 
+# Customers embed the form on their own sites: any page may frame it (CSP and X-Frame-Options).
+EMBEDDABLE = {"frame-ancestors": ["*"]}
+
+
 @login_not_required
 @csrf_exempt
 @xframe_options_exempt
+@csp_replace(EMBEDDABLE)
 @require_http_methods(["GET", "POST"])
 def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     asset = _asset(slug)
@@ -91,6 +97,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_not_required
 @xframe_options_exempt
+@csp_replace(EMBEDDABLE)
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "public/thanks.html", {"asset": _asset(slug)})

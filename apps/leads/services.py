@@ -7,7 +7,7 @@ convert in opportunities, disqualify in feedback, play steps in plays, readiness
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -82,6 +82,26 @@ def change_status(
     events.status_changed_event(lead=lead, old=old, new=new, actor=actor, reason=reason)
 
 
+# Clocks disagree by a little; an attempt "in the future" by more than this is a mistake.
+ATTEMPT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_attempt_time(*, lead: Lead, at: datetime, now: datetime) -> None:
+    """An attempt happened after the lead was assigned (else it cannot answer the SLA) and not
+    more than ATTEMPT_CLOCK_SKEW in the future. Refusals name `at`."""
+    if at > now + ATTEMPT_CLOCK_SKEW:
+        raise InvalidTransition(
+            "An attempt cannot be logged more than 5 minutes in the future.", field="at"
+        )
+    since = lead.assigned_at or lead.ready_at
+    if since is not None and at < since:
+        raise InvalidTransition(
+            f"An attempt cannot be dated before the lead was assigned "
+            f"({since.isoformat(timespec='minutes')}).",
+            field="at",
+        )
+
+
 @transaction.atomic(durable=True)
 def log_attempt(
     *,
@@ -92,11 +112,11 @@ def log_attempt(
     note: str = "",
     at: datetime | None = None,
 ) -> Activity:
-    """Record a contact attempt. The first one sets first_response_at and settles the SLA."""
+    """Record a contact attempt. The first one sets first_response_at and settles the SLA.
+
+    Its time `at` (now when omitted) is checked by check_attempt_time on every route."""
     now = timezone.now()
     at = at or now
-    if at > now:
-        raise InvalidTransition("An attempt cannot be logged in the future.", field="at")
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     if not may_work_lead(rep, lead):
         raise NotAllowed("You can only log attempts on your own leads.")
@@ -104,6 +124,7 @@ def log_attempt(
         raise InvalidTransition(
             f"This lead is {lead.get_status_display().lower()}; attempts are closed.", field="lead"
         )
+    check_attempt_time(lead=lead, at=at, now=now)
     activity = Activity.objects.create(
         lead=lead, rep=rep, channel=channel, outcome=outcome, note=note, occurred_at=at
     )

@@ -336,9 +336,11 @@ class LeadClaimApi(APIView):
         responses={200: LeadOutput, **errors(403, 404, 409)},
     )
     def post(self, request: Request, lead_id: int) -> Response:
-        """Take a ready lead from the team pool (Sales, Sales manager). A lost race is a 409."""
-        lead = lead_selectors.lead_for(user=request.user, lead_id=lead_id)  # type: ignore[arg-type]
-        claimed = routing.claim_lead(lead_id=lead.pk, rep=request.user)  # type: ignore[arg-type]
+        """Take a ready lead from the team pool (Sales, Sales manager). A lost race is a 409
+        (for a few minutes after the lead was taken; then it is a 404 like any lead you may not
+        read)."""
+        target = selectors.claim_target(user=request.user, lead_id=lead_id)  # type: ignore[arg-type]
+        claimed = routing.claim_lead(lead_id=target.lead.pk, rep=request.user)  # type: ignore[arg-type]
         return Response(_lead_output(claimed))
 
 

@@ -8,11 +8,13 @@ or capped, related rows come through select_related, and counts are one aggregat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification, DisqualificationReason
@@ -92,11 +94,32 @@ def queue_page(*, rep: User, request: HttpRequest) -> QueuePage:
     return QueuePage(counts=queue_counts(rep=rep), filters=filters, page=page, pool=team_pool())
 
 
-def claimable_lead(*, lead_id: int) -> Lead:
-    """An open lead a rep may try to claim. Whether it is still in the pool is the service's call,
-    so a rep who lost the race hears "someone else claimed it" rather than "not found"."""
-    lead: Lead = get_object_or_404(_list_columns(Lead.objects.open()), pk=lead_id)
-    return lead
+# A rep who loses a claim race asks within seconds; after this long the lead is not "just taken".
+CLAIM_RACE_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ClaimTarget:
+    lead: Lead
+    readable: bool  # the user may read it: its details may be shown
+
+
+def claim_target(*, user: User, lead_id: int) -> ClaimTarget:
+    """The lead a rep asks to claim: one their role reads (the pool, their own), or an open lead
+    someone took from the pool in the last few minutes (the race they just lost: answered
+    "someone else claimed it", without its details). Anything else is a 404, as on the lead page.
+    """
+    readable = _list_columns(Lead.objects.visible_to(user)).filter(pk=lead_id).first()
+    if readable is not None:
+        return ClaimTarget(lead=readable, readable=True)
+    just_taken = (
+        Lead.objects.open()
+        .filter(pk=lead_id, assigned_at__gte=timezone.now() - CLAIM_RACE_WINDOW)
+        .first()
+    )
+    if just_taken is None:
+        raise Http404("No such lead.")
+    return ClaimTarget(lead=just_taken, readable=False)
 
 
 # --- The manager's team page -----------------------------------------------------------

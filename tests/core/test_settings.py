@@ -54,7 +54,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         check=False,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set" in result.stderr
 
 
 @pytest.mark.django_db
@@ -68,3 +68,33 @@ def test_roles_exist_after_migrations():
         "Service",
         "RevOps",
     }
+
+
+def test_make_run_generates_its_secret_key_once_and_keeps_it_private(tmp_path):
+    # given `make run`'s settings: DEBUG off, plain HTTP, a key file in the var directory
+    key_file = tmp_path / "secret_key"
+    env = {
+        "DEBUG": "false",
+        "PLAIN_HTTP": "true",
+        "SECRET_KEY_FILE": str(key_file),
+        "REVENUE_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "",
+    }
+    # when Django starts twice
+    first = _manage("check", **env)
+    key = key_file.read_text()
+    second = _manage("check", **env)
+    # then one key was generated, readable by its owner only, and kept
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert len(key) >= 50
+    assert key_file.read_text() == key
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_with_debug_off_a_404_does_not_list_the_url_patterns(client, settings):  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Using the URLconf" not in body
+    assert "api/" not in body

@@ -27,14 +27,19 @@ def test_intake_source_add_shows_the_key_once_and_stores_its_hash(revops_client:
     response = revops_client.post(
         url("intake.intakesource", "add"),
         {"name": "Website", "slug": "website", "default_source": "api", "is_active": "on"},
-        follow=True,
     )
 
-    # then
-    shown = [m for m in messages_of(response) if "API key for Website" in m]
-    assert len(shown) == 1
-    key = re.search(r"API key for Website: <code>([^<]+)</code>", shown[0]).group(1)  # type: ignore[union-attr]
+    # then the key and secret are on this answer only: never in a message, never cached
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
+    assert messages_of(response) == []
+    page = response.content.decode()
+    key, secret = re.findall(r"<code>([^<]+)</code>", page)
     source = IntakeSource.objects.get(slug="website")
+    assert secret == source.webhook_secret
+    assert "messages" not in response.cookies
     assert source.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert source.key_prefix == key[:8]
     assert len(key) >= 40
@@ -53,11 +58,16 @@ def test_rotate_webhook_secret_keeps_the_previous_one(revops_client: Client) -> 
     response = revops_client.post(
         url("intake.intakesource", "changelist"),
         {"action": "rotate_webhook_secret", "_selected_action": [source.pk]},
-        follow=True,
     )
 
-    # then
+    # then the new secret is shown on this page once, not carried in a message or cookie
     source.refresh_from_db()
     assert source.previous_webhook_secret == "old-secret"
     assert source.webhook_secret not in ("", "old-secret")
-    assert source.webhook_secret in messages_of(response)[0]
+    assert response.status_code == 200
+    assert f"<code>{source.webhook_secret}</code>" in response.content.decode()
+    assert {"private", "no-store"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
+    assert messages_of(response) == []
+    assert "messages" not in response.cookies

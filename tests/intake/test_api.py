@@ -173,3 +173,58 @@ def test_schema_describes_intake(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/intake/" in response.content
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"email": "kim@initech.example", "metadata": {"score": NaN}}', "metadata.score"),
+        ('{"email": "kim@initech.example", "metadata": {"a": [1, Infinity]}}', "metadata.a[1]"),
+        ('{"email": "kim@initech.example", "metadata": {"a": -Infinity}}', "metadata.a"),
+    ],
+)
+def test_non_finite_numbers_are_a_400_naming_the_field(api, raw, field):  # type: ignore[no-untyped-def]
+    response = _post(api, raw)
+    assert response.status_code == 400
+    assert response.json() == {
+        field: ["NaN and Infinity are not JSON numbers; send a number or null."]
+    }
+    assert Lead.objects.count() == 0
+
+
+def test_deeply_nested_json_is_a_400_naming_the_field_not_a_500(api):  # type: ignore[no-untyped-def]
+    deep = '{"email": "kim@initech.example", "metadata": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = _post(api, deep)
+    assert response.status_code == 400
+    assert list(response.json()) == ["metadata"]
+    assert "Nested more than" in response.json()["metadata"][0]
+    assert _post(api, "[" * 5000 + "]" * 5000).json() == {
+        "body": ["Nested more than 32 levels deep."]
+    }
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data"])
+def test_a_body_not_declared_json_is_a_415(api, content_type):  # type: ignore[no-untyped-def]
+    body = json.dumps({"email": "kim@initech.example"})
+    response = api.post(URL, data=body, content_type=content_type)
+    assert response.status_code == 415
+    assert "Content-Type" in response.json()
+    assert Lead.objects.count() == 0
+
+
+def test_json_with_a_charset_or_a_json_suffix_is_accepted(api):  # type: ignore[no-untyped-def]
+    body = json.dumps({"email": "kim@initech.example"})
+    for content_type in ("application/json; charset=utf-8", "application/vnd.lead+json"):
+        assert api.post(URL, data=body, content_type=content_type).status_code in (200, 201)
+
+
+def test_a_touch_dated_before_2000_is_refused_naming_occurred_at(api):  # type: ignore[no-untyped-def]
+    response = _post(api, {"email": "kim@initech.example", "occurred_at": "0001-01-01T00:00:00Z"})
+    assert response.status_code == 400
+    assert "occurred_at" in response.json()
+    assert (
+        _post(
+            api, {"email": "kim@initech.example", "occurred_at": "2000-01-01T00:00:00Z"}
+        ).status_code
+        == 201
+    )

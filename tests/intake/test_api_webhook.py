@@ -8,6 +8,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from apps.core.parsers import NON_FINITE
 from apps.intake.api import sign_webhook
 from apps.leads.models import Lead, Touchpoint
 from tests import factories
@@ -93,8 +94,11 @@ def test_idempotency_key_replays_and_refuses_another_body(source):  # type: igno
     first = _post(
         BODY, sign_webhook(secret=SECRET, timestamp=stamp, body=BODY), HTTP_IDEMPOTENCY_KEY="k1"
     )
+    # a retry is signed anew (its own timestamp) and carries the same key: the first answer
     again = _post(
-        BODY, sign_webhook(secret=SECRET, timestamp=stamp, body=BODY), HTTP_IDEMPOTENCY_KEY="k1"
+        BODY,
+        sign_webhook(secret=SECRET, timestamp=stamp + 1, body=BODY),
+        HTTP_IDEMPOTENCY_KEY="k1",
     )
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -113,3 +117,29 @@ def test_unknown_inactive_or_unsigned_sources(source):  # type: ignore[no-untype
     assert _post(BODY, signature, slug="off").status_code == 404
     factories.IntakeSourceFactory(slug="nosecret", webhook_secret="", previous_webhook_secret="")
     assert _post(BODY, signature, slug="nosecret").status_code == 401
+
+
+def test_a_captured_delivery_replayed_is_refused_and_changes_nothing(source):  # type: ignore[no-untyped-def]
+    # given one signed delivery accepted
+    signature = sign_webhook(secret=SECRET, timestamp=int(time.time()), body=BODY)
+    assert _post(BODY, signature).status_code == 201
+
+    # when an attacker posts the captured request again, with or without an Idempotency-Key
+    replays = [_post(BODY, signature), _post(BODY, signature, HTTP_IDEMPOTENCY_KEY="fresh")]
+
+    # then each replay is a 409 and the lead has one touchpoint, its score unchanged
+    assert [r.status_code for r in replays] == [409, 409]
+    assert replays[0].json()["code"] == "replayed"
+    assert Touchpoint.objects.count() == 1
+
+
+def test_a_refused_delivery_may_be_sent_again_once_corrected(source):  # type: ignore[no-untyped-def]
+    # given a signed delivery the intake refused (not JSON it accepts)
+    body = b'{"email": "kim@initech.example", "metadata": {"x": NaN}}'
+    signature = sign_webhook(secret=SECRET, timestamp=int(time.time()), body=body)
+    refused = _post(body, signature)
+    assert refused.status_code == 400
+    assert refused.json() == {"metadata.x": [NON_FINITE]}
+
+    # when the same signed body is sent again, it is refused for its content again, not as a replay
+    assert _post(body, signature).status_code == 400

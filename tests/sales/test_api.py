@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -164,9 +166,25 @@ def test_claim_from_pool_once_then_409(rep_api, other_rep_api, marketing_api, ap
     claimed = rep_api.post(url)
     assert claimed.status_code == 200, claimed.content
     assert claimed.json()["owner"]["id"] == rep.pk
-    # the other rep no longer sees it in the pool: a 404, never a second owner
-    assert other_rep_api.post(url).status_code == 404
+    # the other rep lost the race: a 409 that names no detail of the lead, never a second owner
+    lost = other_rep_api.post(url)
+    assert lost.status_code == 409
+    assert lost.json() == {
+        "lead": ["Someone else claimed this lead a moment ago."],
+        "code": "conflict",
+    }
     assert Lead.objects.get(pk=api_world.pool.pk).owner_id == rep.pk
+
+
+def test_claiming_a_lead_taken_long_ago_is_a_404_like_any_unreadable_lead(  # type: ignore[no-untyped-def]
+    rep_api, other_rep_api, api_world
+):
+    url = f"{LEADS}{api_world.pool.pk}/claim/"
+    assert rep_api.post(url).status_code == 200
+    Lead.objects.filter(pk=api_world.pool.pk).update(
+        assigned_at=timezone.now() - timedelta(minutes=6)
+    )
+    assert other_rep_api.post(url).status_code == 404
 
 
 def test_claim_race_lost_is_409(rep_api, manager, api_world):  # type: ignore[no-untyped-def]

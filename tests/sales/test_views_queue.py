@@ -365,3 +365,44 @@ def test_queue_query_count_does_not_grow_with_leads(
 
     # then (the queue is keyset-paginated, 25 to a page)
     assert len(response.context["queue"]) == min(size, 25)
+
+
+def test_claiming_another_reps_lead_shows_nothing_of_it(other_rep, rep) -> None:  # type: ignore[no-untyped-def]
+    # given sam's lead, held for an hour (not a race sara just lost)
+    lead = owned_lead(
+        rep, first_name="Ana", last_name="Secret", title="CFO of Secrets", company_name="Hidden Co"
+    )
+    Lead.objects.filter(pk=lead.pk).update(assigned_at=timezone.now() - timedelta(hours=1))
+    sara = Client()
+    sara.force_login(other_rep)
+
+    # when sara posts a claim on it as the pool row would, under htmx
+    response = sara.post(f"/sales/leads/{lead.pk}/claim/", headers=htmx(f"pool-lead-{lead.pk}"))
+
+    # then it is a 404, as on the lead page, and nothing of the lead is in the answer
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Secret" not in body
+    assert "CFO" not in body
+    assert "Hidden Co" not in body
+
+
+def test_losing_a_claim_race_says_so_without_the_leads_details(other_rep, rep) -> None:  # type: ignore[no-untyped-def]
+    # given a pool lead sam claimed a moment ago
+    lead = pool_lead(first_name="Ana", last_name="Race", title="VP Racing", company_name="Race Co")
+    sam = Client()
+    sam.force_login(rep)
+    assert sam.post(f"/sales/leads/{lead.pk}/claim/").status_code == 302
+    sara = Client()
+    sara.force_login(other_rep)
+
+    # when sara's claim from the pool row arrives second
+    response = sara.post(f"/sales/leads/{lead.pk}/claim/", headers=htmx(f"pool-lead-{lead.pk}"))
+
+    # then she hears someone else claimed it (409), and no detail of the lead
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else claimed this lead" in body
+    assert f'id="pool-lead-{lead.pk}"' in body
+    assert "Race" not in body
+    assert "VP Racing" not in body

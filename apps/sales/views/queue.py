@@ -15,6 +15,7 @@ from django_htmx.http import trigger_client_event
 
 from apps.core.forms import call_service
 from apps.core.htmx import partial_for, query_without, refused
+from apps.leads.models import Lead
 from apps.routing import services as routing_services
 from apps.sales import selectors
 from apps.sales.views import LEAD_CHANGED
@@ -62,22 +63,44 @@ def counts(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.SALES, Role.SALES_MANAGER)
 def claim(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
-    """Take a lead from the team pool. The loser of a race is told politely, in place."""
-    lead = selectors.claimable_lead(lead_id=lead_id)
+    """Take a lead from the team pool. The loser of a race is told politely, in place, and is
+    shown nothing of a lead they may no longer read."""
+    target = selectors.claim_target(user=request.user, lead_id=lead_id)
+    lead = target.lead
     form = django_forms.Form(request.POST)
     outcome = call_service(form, routing_services.claim_lead, lead_id=lead.pk, rep=request.user)
     row = f"pool-lead-{lead.pk}"
     in_pool_row = bool(request.htmx) and request.htmx.target == row
     if outcome:
         if in_pool_row:
-            context = {"lead": selectors.claimable_lead(lead_id=lead.pk), "claimed": True}
-            response = render(request, "sales/queue.html#pool-row", context)
+            claimed = selectors.claim_target(user=request.user, lead_id=lead.pk).lead
+            response = render(
+                request, "sales/queue.html#pool-row", {"lead": claimed, "claimed": True}
+            )
             return trigger_client_event(response, LEAD_CHANGED)
         message = "Claimed: the lead is yours, and its SLA clock is running."
         if request.htmx:
             return trigger_client_event(workspace_response(request, lead.pk, message), LEAD_CHANGED)
         messages.success(request, message)
         return redirect("sales:lead", lead.pk)
+    if not target.readable:
+        # Only the lead's id reaches the template: the rep may no longer read the lead.
+        if in_pool_row:
+            context = {"lead_id": lead.pk, "claim_form": form}
+            response = render(
+                request, "sales/queue.html#pool-row-taken", context, status=outcome.status
+            )
+            return refused(response)
+        if request.htmx:
+            context = {"lead": Lead(pk=lead.pk), "claim_form": form}
+            response = render(request, "sales/lead.html#claim-form", context, status=outcome.status)
+            return refused(response, target="claim-form")
+        return render(
+            request,
+            "sales/queue.html",
+            _queue_context(request, claim_form=form),
+            status=outcome.status,
+        )
     if in_pool_row:
         context = {"lead": lead, "claim_form": form}
         return refused(render(request, "sales/queue.html#pool-row", context, status=outcome.status))

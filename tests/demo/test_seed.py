@@ -161,10 +161,11 @@ def test_demo_users_sign_in_with_password_demo_and_hold_their_role(
     # given
     _seed("--leads", "0")
     # when
-    signed_in = client.login(username=username, password="demo")
+    response = client.post("/login/", {"username": username, "password": "demo"})
     # then
     user = User.objects.get(username=username)
-    assert signed_in
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
     assert set(user.groups.values_list("name", flat=True)) == roles
     assert user.is_staff is is_staff
     assert user.first_name

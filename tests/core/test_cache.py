@@ -1,0 +1,47 @@
+"""With Redis unreachable, rate limits count in the process instead of switching off."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.test import RequestFactory
+from django_ratelimit.core import is_ratelimited
+
+from apps.core.cache import ResilientRedisCache
+
+
+def test_rate_limits_keep_counting_while_redis_is_down(settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    # given the production cache pointed at a Redis nobody answers
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    request = RequestFactory().post("/login/", REMOTE_ADDR="203.0.113.1")
+
+    # when three attempts come in under a limit of two a minute
+    with caplog.at_level(logging.WARNING, logger="apps.core.cache"):
+        limited = [
+            is_ratelimited(request, group="t", key="ip", rate="2/m", increment=True)
+            for _ in range(3)
+        ]
+
+    # then the third is limited, and the outage was logged once
+    assert limited == [False, False, True]
+    assert sum("Redis unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_the_fallback_answers_like_a_cache() -> None:
+    cache = ResilientRedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}}
+    )
+    assert cache.add("k", 1) is True
+    assert cache.incr("k") == 2
+    assert cache.get("k") == 2
+    assert cache.get_many(["k", "missing"]) == {"k": 2}
+    assert cache.delete("k") is True
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("k")
