@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", user_views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", user_views.profile, name="profile"),
     # Workspaces, by URL area
     path("sales/", include("apps.sales.urls")),
     path("marketing/plays/", include(play_patterns)),

@@ -43,6 +43,9 @@ TARGETS = {
     "goals_p95_ms": ("<=", 300),
     "performance_p95_ms": ("<=", 500),
     "import_rows_per_s": (">=", 3000),
+    # 50 open rep tabs polling the pulse: answered from the cache, the session and the user
+    "live_p95_ms": ("<=", 50),
+    "live_db_statements_per_poll": ("<=", 2),
 }
 
 
@@ -327,6 +330,69 @@ def count_queries(*, username: str, path: str) -> int:
     return len(ctx.captured_queries)
 
 
+def _db_statements() -> int | None:
+    """Transactions the database has run so far (autocommit: one per statement); PostgreSQL
+    only. The statistics are flushed about once a second, so callers wait before reading."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_clear_snapshot(), xact_commit + xact_rollback "
+            "FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(cursor.fetchone()[1])
+
+
+def measure_live_tabs(
+    *, port: int, username: str, tabs: int = 50, rounds: int = 5, every_s: float = 3.0
+) -> dict[str, Any]:
+    """`tabs` open pages of one rep, each polling the pulse every `every_s` seconds with the
+    ETag it holds (as static/js/live.js does) while nothing changes: how fast the answers are,
+    how many are 304s, and how many database statements each poll costs on the server."""
+    cookie = _session_cookie(username)
+    path = f"/sales/pulse/?since={int(time.time()) - 10}"
+    first = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    first.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    response = first.getresponse()
+    response.read()
+    etag = response.getheader("ETag") or ""
+    # what the stack does on its own (beat's sweeps, the worker) over as long a window
+    time.sleep(1.5)
+    idle_from = _db_statements()
+    time.sleep(rounds * every_s)
+    time.sleep(1.5)
+    before = _db_statements()
+    idle = None if idle_from is None or before is None else before - idle_from - 1
+
+    def tab(_: int) -> tuple[list[float], list[int]]:
+        client = Http(port, {"Cookie": cookie, "If-None-Match": etag})
+        timings, statuses = [], []
+        for _round in range(rounds):
+            started = time.perf_counter()
+            status, _ = client.request("GET", path)
+            timings.append((time.perf_counter() - started) * 1000)
+            statuses.append(status)
+            time.sleep(max(0.0, every_s - (time.perf_counter() - started)))
+        return timings, statuses
+
+    with ThreadPoolExecutor(max_workers=tabs) as pool:
+        results = list(pool.map(tab, range(tabs)))
+    time.sleep(1.5)
+    after = _db_statements()
+    timings = [t for times, _ in results for t in times]
+    statuses = [s for _, codes in results for s in codes]
+    polls = len(statuses)
+    return {
+        "polls": polls,
+        "not_modified_share": round(statuses.count(304) / polls, 3),
+        "p95_ms": _percentile(timings, 95),
+        # less the stack's own statements over an idle window as long, and the bench's reads
+        "db_statements_per_poll": None
+        if before is None or after is None or idle is None
+        else round(max(0, after - before - 1 - idle) / polls, 2),
+    }
+
+
 def measure_import(*, rows: int) -> dict[str, Any]:
     """Time `import_leads` over a generated CSV, if the command exists; peak RSS of the child."""
     from django.core.management import get_commands
@@ -471,6 +537,14 @@ def run_bench(
                 continue
             report.figures[f"{name}_p95_ms"] = result["p95_ms"]
             report.figures[f"{name}_queries"] = count_queries(username=user, path=path)
+        log("50 open tabs polling the pulse…")
+        live = measure_live_tabs(port=port, username=rep)
+        report.figures.update(
+            live_polls=live["polls"],
+            live_not_modified_share=live["not_modified_share"],
+            live_p95_ms=live["p95_ms"],
+            live_db_statements_per_poll=live["db_statements_per_poll"],
+        )
     log("CSV import…")
     imported = measure_import(rows=import_rows)
     if "rows_per_s" in imported:

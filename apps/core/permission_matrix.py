@@ -206,6 +206,7 @@ def _rules() -> Iterator[Rule]:
     yield from action(
         "logout", grant(*EVERYONE), why="Signed-in users are signed out and sent to /login/."
     )
+    yield from form("profile", ALL_READ, why="Each user's own settings (their time zone).")
     yield page("core:healthz", PUBLIC)
     yield page("core:home", ALL_READ, why="Redirects each role to its workspace.")
     yield from form("public:form", PUBLIC, why="The public form; a bad body is a 400.")
@@ -215,6 +216,8 @@ def _rules() -> Iterator[Rule]:
     # --- Sales workspace --------------------------------------------------------------------
     yield page("sales:queue", grant(*WORKERS))
     yield page("sales:counts", grant(*WORKERS))
+    yield page("sales:today", grant(*WORKERS), why="Today: the rep's due steps and hand-raisers.")
+    yield page("sales:pulse", grant(*WORKERS), why="What keeps a rep's open pages live.")
     yield page("sales:team", grant(MANAGER, REVOPS), why="RevOps reassigns from the team page.")
     yield from action(
         "sales:availability", grant(MANAGER), why="Rep availability: Sales manager only."
@@ -235,7 +238,7 @@ def _rules() -> Iterator[Rule]:
     yield from action(
         "sales:claim", grant(*WORKERS), objects={"lead_id": "pool_lead"}, why="Claim: Sales, SM."
     )
-    for name in ("sales:complete-step", *WORK_ACTIONS):
+    for name in ("sales:complete-step", "sales:send-step-email", *WORK_ACTIONS):
         yield from action(name, grant(*WORKERS))
     yield from action(
         "sales:log-attempt",

@@ -314,6 +314,37 @@ DQ_REASONS = (
         "Contract runs for another year.",
     ),
 )
+# Rules beyond the attempt count (SPEC "a disqualification reason may require its attempts to
+# span a minimum time and number of channels"), and which action offers each reason.
+REASON_RULES: dict[str, dict[str, object]] = {
+    "unreachable": {"min_days": 2, "min_channels": 2},
+    "no-budget": {"use": "both"},
+}
+# Reasons a rep may give for handing a lead back to marketing's nurture.
+# (code, label, min_attempts, note_required, description)
+RECYCLE_REASONS = (
+    (
+        "not-this-quarter",
+        "Interested, but not this quarter",
+        1,
+        True,
+        "A real project later: say when, so marketing can re-engage then.",
+    ),
+    (
+        "early-research",
+        "Early research, no project yet",
+        1,
+        False,
+        "Reading up; nothing to buy yet. Marketing keeps educating.",
+    ),
+    (
+        "wrong-contact",
+        "Wrong person, right company",
+        1,
+        True,
+        "Name who owns the problem, so marketing can reach them.",
+    ),
+)
 DQ_WEIGHTS = {
     "student": 8,
     "competitor": 3,

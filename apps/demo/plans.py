@@ -212,6 +212,15 @@ class LeadPlan:
     disqualification: DisqualificationPlan | None
     opportunity: OpportunityPlan | None
 
+    @property
+    def next_action_at(self) -> datetime | None:
+        """An open lead's soonest open play step, as apps.plays.services.refresh_next_action
+        keeps it for a live one."""
+        if self.status not in ("ready", "working") or self.play is None:
+            return None
+        open_steps = [step.due_at for step in self.play.steps if step.completed_at is None]
+        return min(open_steps, default=None)
+
 
 @dataclass(frozen=True, slots=True)
 class RenewalPlan:
@@ -559,8 +568,18 @@ def _plan_lead(ident: _Identity, index: int, cal: Calendar) -> LeadPlan:
     assigned_at = timeline.ready_at if owner else None
     play = None
     if owner and assigned_at:
+        # as at a live hand-off, the first step is due when a running clock is
+        clock_due = work.sla_due_at if work.sla_state == "pending" else None
         play = _plan_play(
-            rng, ready_reason, touches, person.role, fit, assigned_at, activities, cal.anchor
+            rng,
+            ready_reason,
+            touches,
+            person.role,
+            fit,
+            assigned_at,
+            activities,
+            cal.anchor,
+            first_due=clock_due,
         )
     touches, touched_until, engagement = _finish_journey(
         touches, timeline.status, outcome.converted_at, fit, cal
@@ -1107,8 +1126,10 @@ def _plan_play(
     assigned_at: datetime,
     activities: Sequence[ActivityPlan],
     anchor: datetime,
+    first_due: datetime | None = None,
 ) -> LeadPlayPlan:
-    """Decide the play attached at hand-off and which of its steps the attempts completed."""
+    """Decide the play attached at hand-off and which of its steps the attempts completed; with
+    `first_due` (a running SLA clock) the steps keep their spacing, the first due then."""
     if ready_reason == "account":
         name, why = PLAY_ACCOUNT, "account became conversation-ready"
     elif ready_reason == "hand_raiser":
@@ -1121,8 +1142,11 @@ def _plan_play(
         name, why = PLAY_DEFAULT, "default play"
     worked_until = activities[-1].occurred_at if activities else None
     steps = []
+    start = assigned_at
+    if first_due is not None:
+        start = first_due - timedelta(minutes=PLAY_STEPS[name][0][1])
     for order, (channel, offset, title, template) in enumerate(PLAY_STEPS[name], start=1):
-        due = assigned_at + timedelta(minutes=offset)
+        due = start + timedelta(minutes=offset)
         done = None
         if worked_until and due <= worked_until:
             done = min(due + _seconds(rng, 0, 40 * 60), anchor - timedelta(minutes=1))

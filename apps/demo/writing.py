@@ -44,6 +44,8 @@ from apps.demo.catalogue import (
     NORTH_AMERICA,
     PLAYS,
     QUARTER_GOALS,
+    REASON_RULES,
+    RECYCLE_REASONS,
     REPS,
     SCORE_THRESHOLD,
     SCORING_RULES,
@@ -343,6 +345,19 @@ def _write_disqualification_reasons(result: SeedResult) -> dict[str, Disqualific
                 "note_required": note_required,
                 "is_junk": junk,
                 "description": description,
+                **REASON_RULES.get(code, {}),
+            },
+        )
+        _note(result, "feedback.DisqualificationReason", created)
+    for code, label, min_attempts, note_required, description in RECYCLE_REASONS:
+        reasons[code], created = DisqualificationReason.objects.get_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "min_attempts": min_attempts,
+                "note_required": note_required,
+                "description": description,
+                "use": DisqualificationReason.Use.RECYCLE,
             },
         )
         _note(result, "feedback.DisqualificationReason", created)
@@ -685,6 +700,7 @@ def _insert_leads(plans: Sequence[LeadPlan], refs: Refs) -> list[Lead]:
             pooled_at=p.pooled_at,
             first_response_at=p.first_response_at,
             sla_due_at=p.sla_due_at,
+            next_action_at=p.next_action_at,
             sla_state=p.sla_state,
             sla_breached_at=p.sla_breached_at,
             breached_owner_id=_user_id(refs, p.breached_owner),

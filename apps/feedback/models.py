@@ -5,8 +5,24 @@ from django.db.models import Q
 from apps.core.models import TimeStampedModel
 
 
+class ReasonQuerySet(models.QuerySet["DisqualificationReason"]):
+    def for_disqualifying(self) -> "ReasonQuerySet":
+        """Active reasons a rep may give to disqualify a lead."""
+        return self.filter(is_active=True, use__in=["disqualify", "both"])
+
+    def for_recycling(self) -> "ReasonQuerySet":
+        """Active reasons a rep may give to hand a lead back to marketing's nurture."""
+        return self.filter(is_active=True, use__in=["recycle", "both"])
+
+
 class DisqualificationReason(TimeStampedModel):
-    """Admin-configured reason a rep may give, with the rules for using it."""
+    """Admin-configured reason a rep may give for taking a lead out of the queue (disqualifying
+    it, or recycling it to nurture), with the rules for using it."""
+
+    class Use(models.TextChoices):
+        DISQUALIFY = "disqualify", "Disqualify"
+        RECYCLE = "recycle", "Recycle to nurture"
+        BOTH = "both", "Disqualify or recycle"
 
     code = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=120)
@@ -15,16 +31,57 @@ class DisqualificationReason(TimeStampedModel):
         default=0, help_text="Contact attempts the rep must have logged before using this reason."
     )
     note_required = models.BooleanField(default=False)
+    use = models.CharField(
+        max_length=10,
+        choices=Use.choices,
+        default=Use.DISQUALIFY,
+        help_text="Which action offers this reason.",
+    )
+    min_span_hours = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The attempts must spread over at least this many hours (first to last).",
+    )
+    min_days = models.PositiveSmallIntegerField(
+        default=0, help_text="The attempts must fall on at least this many different days."
+    )
+    min_channels = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The attempts must use at least this many channels (call, email, ...).",
+    )
     is_junk = models.BooleanField(
         default=False, help_text="Counts as 'sales called it junk' on marketing's scoreboard."
     )
     is_active = models.BooleanField(default=True)
 
+    objects = ReasonQuerySet.as_manager()
+
     class Meta:
         ordering = ["label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(use__in=["disqualify", "recycle", "both"]), name="reason_use_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label
+
+    def rules(self) -> list[str]:
+        """What using this reason takes, in short words ("after 6 attempts", "on 2 days")."""
+        rules = []
+        if self.min_attempts:
+            rules.append(
+                f"after {self.min_attempts} attempt{'s' if self.min_attempts != 1 else ''}"
+            )
+        if self.min_days > 1:
+            rules.append(f"on {self.min_days} different days")
+        if self.min_span_hours:
+            rules.append(f"over at least {self.min_span_hours} h")
+        if self.min_channels > 1:
+            rules.append(f"on {self.min_channels} channels")
+        if self.note_required:
+            rules.append("note required")
+        return rules
 
 
 class Disqualification(models.Model):

@@ -1,7 +1,10 @@
-"""Disqualifying a lead (with a reason whose rules are met), and marketing's review of each
-disqualification: acknowledge with an action, or dispute."""
+"""Taking a lead out of the queue with a reason whose rules are met (disqualifying it, or
+recycling it to marketing's nurture), and marketing's review of each disqualification:
+acknowledge with an action, or dispute."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +12,7 @@ from django.utils import timezone
 from apps.core.errors import AttemptsRequired, Conflict, InvalidTransition, NotAllowed
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads import events
-from apps.leads.models import Lead
+from apps.leads.models import Activity, Lead
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
@@ -122,24 +125,61 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
     )
 
 
-@transaction.atomic(durable=True)
-def disqualify_lead(
-    *, lead_id: int, actor: User, reason_id: int, note: str = ""
-) -> Disqualification:
-    """Close the lead with a reason whose rules are met; marketing gets an open review item."""
-    now = timezone.now()
-    reason = DisqualificationReason.objects.filter(pk=reason_id, is_active=True).first()
-    if reason is None:
-        raise InvalidTransition("Choose a disqualification reason from the list.", field="reason")
-    lead = lock_workable_lead(lead_id=lead_id, user=actor)
-    if lead.attempt_count < reason.min_attempts:
+def check_reason_rules(
+    *, lead: Lead, reason: DisqualificationReason, note: str, actor: User
+) -> None:
+    """The reason's rules, on every route: enough attempts, spread over enough time, days and
+    channels (six "no answer"s in a second are not six tries), and a note if it needs one.
+    Caller holds the lead lock."""
+    attempts = list(
+        Activity.objects.filter(lead=lead).values_list("occurred_at", "channel").order_by()
+    )
+    logged = len(attempts)
+    if logged < reason.min_attempts:
         raise AttemptsRequired(
             f"“{reason.label}” needs at least {reason.min_attempts} contact attempts; "
-            f"{lead.attempt_count} logged so far.",
+            f"{logged} logged so far.",
+            field="reason",
+        )
+    times = sorted(at for at, _ in attempts)
+    span_hours = (times[-1] - times[0]).total_seconds() / 3600 if times else 0.0
+    if span_hours < reason.min_span_hours:
+        raise AttemptsRequired(
+            f"“{reason.label}” needs attempts spread over at least {reason.min_span_hours} "
+            f"hours; these span {span_hours:.1f}.",
+            field="reason",
+        )
+    zone = ZoneInfo(actor.time_zone or "UTC")
+    days = {at.astimezone(zone).date() for at in times}
+    if len(days) < reason.min_days:
+        raise AttemptsRequired(
+            f"“{reason.label}” needs attempts on at least {reason.min_days} different days; "
+            f"they fall on {len(days)}.",
+            field="reason",
+        )
+    channels = {channel for _, channel in attempts}
+    if len(channels) < reason.min_channels:
+        raise AttemptsRequired(
+            f"“{reason.label}” needs attempts on at least {reason.min_channels} channels "
+            f"(call, email, ...); {len(channels)} used so far.",
             field="reason",
         )
     if reason.note_required and not note.strip():
         raise InvalidTransition(f"“{reason.label}” needs a note for marketing.", field="note")
+
+
+@transaction.atomic(durable=True)
+def disqualify_lead(
+    *, lead_id: int, actor: User, reason_id: int, note: str = ""
+) -> Disqualification:
+    """Close the lead with a reason whose rules are met; marketing gets an open review item.
+    A running SLA clock is settled: met if decided in time, breached if past due."""
+    now = timezone.now()
+    reason = DisqualificationReason.objects.for_disqualifying().filter(pk=reason_id).first()
+    if reason is None:
+        raise InvalidTransition("Choose a disqualification reason from the list.", field="reason")
+    lead = lock_workable_lead(lead_id=lead_id, user=actor)
+    check_reason_rules(lead=lead, reason=reason, note=note, actor=actor)
     disqualification = Disqualification.objects.create(
         lead=lead,
         rep=actor,
@@ -162,3 +202,36 @@ def disqualify_lead(
     )
     lead.save(update_fields=fields)
     return disqualification
+
+
+@transaction.atomic(durable=True)
+def recycle_lead(*, lead_id: int, actor: User, reason_id: int, note: str = "") -> Lead:
+    """Hand an open lead back to marketing's nurture, with a reason from the configured list
+    whose rules are met (the same as disqualifying). A running SLA clock is settled, met if in
+    time and breached if past due; a breach is never erased. The owner is cleared."""
+    now = timezone.now()
+    reason = DisqualificationReason.objects.for_recycling().filter(pk=reason_id).first()
+    if reason is None:
+        raise InvalidTransition("Choose a reason for recycling from the list.", field="reason")
+    lead = lock_workable_lead(lead_id=lead_id, user=actor)
+    check_reason_rules(lead=lead, reason=reason, note=note, actor=actor)
+    old_owner = lead.owner
+    fields = ["owner", "assigned_at", "updated_at"]
+    settle_first_response(
+        lead=lead, actor=actor, at=now, fields=fields, reason="settled by recycling the lead"
+    )
+    lead.owner = None
+    lead.assigned_at = None
+    change_status(
+        lead=lead,
+        new=Lead.Status.NURTURE,
+        actor=actor,
+        reason=f"recycled to nurture: {reason.label}"
+        + (f" ({note.strip()})" if note.strip() else ""),
+        fields=fields,
+    )
+    lead.save(update_fields=fields)
+    events.lead_assigned_event(
+        lead=lead, old_owner=old_owner, new_owner=None, actor=actor, reason="recycled to nurture"
+    )
+    return lead

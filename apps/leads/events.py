@@ -3,11 +3,13 @@ nothing else creates LeadEvents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
+from apps.core import pulse
 from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
 
@@ -38,7 +40,28 @@ def event_fields(
 
 
 def _event(**kwargs: Any) -> LeadEvent:
-    return LeadEvent.objects.create(**event_fields(**kwargs))
+    event = LeadEvent.objects.create(**event_fields(**kwargs))
+    owner_change = event.kind == LeadEvent.Kind.OWNER
+    previous = event.payload.get("old_owner_id") if owner_change else None
+    announce(
+        leads=[event.lead],
+        previous_owner_ids=[previous],
+        # a lead leaving the pool changes it too (one entering it has no owner: see announce)
+        pool=owner_change and previous is None,
+    )
+    return event
+
+
+def announce(
+    *, leads: Iterable[Lead], previous_owner_ids: Iterable[int | None] = (), pool: bool = False
+) -> None:
+    """Tell the open pages of everyone who sees these leads (their owners, a previous owner,
+    the team pool) to refresh once the change commits (apps.core.pulse)."""
+    owner_ids = [lead.owner_id for lead in leads]
+    pulse.changed(
+        user_ids=[*owner_ids, *previous_owner_ids],
+        pool=pool or any(owner_id is None for owner_id in owner_ids),
+    )
 
 
 def lead_created_event(
@@ -166,10 +189,23 @@ def lead_archived_event(*, lead: Lead, actor: User | None, reason: str) -> LeadE
 def play_step_completed_event(*, lead: Lead, step_title: str, actor: User) -> LeadEvent:
     return _event(
         lead=lead,
-        kind=LeadEvent.Kind.PLAY,
+        kind=LeadEvent.Kind.STEP_DONE,
         actor=actor,
         reason="play step completed",
         new=step_title,
+    )
+
+
+def play_step_added_event(
+    *, lead: Lead, step_title: str, due_at: datetime, actor: User
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.STEP_ADDED,
+        actor=actor,
+        reason="step added",
+        new=step_title,
+        payload={"due_at": due_at.isoformat()},
     )
 
 

@@ -36,6 +36,44 @@ def normalise_email(raw: str) -> str:
     return raw.strip().lower()
 
 
+class QueueBucket(models.IntegerChoices):
+    """Where an open lead sits in its rep's queue (SPEC "Queue order"): running SLA clocks
+    first, by due time; then untouched ready leads, by score; then working leads, by their next
+    due step or callback. A settled clock (met or breached) never outranks a running one."""
+
+    RUNNING_CLOCK = 0, "Clock running"
+    UNTOUCHED = 1, "Untouched"
+    WORKING = 2, "Working"
+    CLOSED = 9, "Not in a queue"
+
+
+# The queue's sort key, computed by the database from the lead's own columns (stored generated
+# columns), so no write path can forget it and the queue index serves ORDER BY ... LIMIT.
+_RUNNING = Q(status="ready", sla_state="pending")
+QUEUE_BUCKET = models.Case(
+    models.When(_RUNNING, then=models.Value(QueueBucket.RUNNING_CLOCK)),
+    models.When(status="ready", then=models.Value(QueueBucket.UNTOUCHED)),
+    models.When(status="working", then=models.Value(QueueBucket.WORKING)),
+    default=models.Value(QueueBucket.CLOSED),
+    output_field=models.SmallIntegerField(),
+)
+QUEUE_AT = models.Case(
+    models.When(_RUNNING, then=models.F("sla_due_at")),
+    models.When(status="working", then=models.F("next_action_at")),
+    default=models.Value(None),
+    output_field=models.DateTimeField(),
+)
+# Ready leads go best first: among the untouched by score, and among running clocks due at the
+# same moment (every night-time hand-raiser is due at opening time) the hand-raiser first.
+QUEUE_SCORE = models.Case(
+    models.When(status="ready", then=-models.F("score")),
+    default=models.Value(0),
+    output_field=models.IntegerField(),
+)
+# Keyset order of every queue: all ascending, NULL times last (lead_rep_queue_idx).
+QUEUE_KEYS = ("queue_bucket", "queue_at", "queue_score", "pk")
+
+
 class Lead(TimeStampedModel):
     """One person, one row: the email is trimmed and lower-cased, and unique."""
 
@@ -142,6 +180,18 @@ class Lead(TimeStampedModel):
         help_text="When routing last found no rep and left it in the team pool.",
     )
     attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_action_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the play's next open step or callback is due."
+    )
+    queue_bucket = models.GeneratedField(
+        expression=QUEUE_BUCKET, output_field=models.SmallIntegerField(), db_persist=True
+    )
+    queue_at = models.GeneratedField(
+        expression=QUEUE_AT, output_field=models.DateTimeField(), db_persist=True
+    )
+    queue_score = models.GeneratedField(
+        expression=QUEUE_SCORE, output_field=models.IntegerField(), db_persist=True
+    )
     last_touch_at = models.DateTimeField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
     disqualified_at = models.DateTimeField(null=True, blank=True)
@@ -189,10 +239,17 @@ class Lead(TimeStampedModel):
             # Intake and import look leads up by their stored (already normalised) email; the
             # unique index on Lower(email) serves only lower(email) = … queries.
             models.Index(fields=["email"], name="lead_email_idx"),
-            # The rep's queue: open leads of one owner by SLA urgency (keyset on due, id).
+            # The rep's queue: one owner's open leads in queue order (QUEUE_KEYS), so the page's
+            # ORDER BY ... LIMIT reads the index instead of sorting the rep's open leads.
             models.Index(
-                fields=["owner", "sla_due_at", "id"],
+                fields=["owner", "queue_bucket", "queue_at", "queue_score", "id"],
                 name="lead_rep_queue_idx",
+                condition=Q(status__in=OPEN_STATUSES, is_archived=False),
+            ),
+            # The manager's team queue: every open lead in queue order.
+            models.Index(
+                fields=["queue_bucket", "queue_at", "queue_score", "id"],
+                name="lead_team_queue_idx",
                 condition=Q(status__in=OPEN_STATUSES, is_archived=False),
             ),
             # The team pool: ready leads nobody holds, oldest first; also the routing sweep.
@@ -312,6 +369,7 @@ class Activity(models.Model):
         BOUNCED = "bounced", "Bounced"
         REPLIED = "replied", "Replied"
         MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        SENT = "sent", "Sent (no reply yet)"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
     rep = models.ForeignKey(
@@ -339,6 +397,7 @@ class Activity(models.Model):
                         "bounced",
                         "replied",
                         "meeting_booked",
+                        "sent",
                     ]
                 ),
                 name="activity_outcome_valid",
@@ -368,6 +427,8 @@ class LeadEvent(models.Model):
         SCORE = "score", "Score band changed"
         SLA = "sla", "SLA changed"
         PLAY = "play", "Play attached"
+        STEP_DONE = "step_done", "Play step done"
+        STEP_ADDED = "step_added", "Play step added"
         ATTEMPT = "attempt", "Attempt logged"
         FIELD = "field", "Details changed"
         ARCHIVED = "archived", "Archived"
@@ -412,3 +473,23 @@ class LeadEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("LeadEvent is append-only and cannot be deleted.")
+
+    def summary(self) -> str:
+        """The event in words, for the lead's history: codes become their labels."""
+        kind = self.kind
+        if kind == self.Kind.PLAY and self.reason == "play step completed":
+            kind = self.Kind.STEP_DONE  # written before steps had a kind; events are not rewritten
+        label = self.Kind(kind).label if kind in self.Kind.values else kind
+        if kind == self.Kind.ATTEMPT:
+            channel = self.payload.get("channel", "")
+            outcome = self.new_value
+            words = [
+                Channel(channel).label if channel in Channel.values else channel,
+                Activity.Outcome(outcome).label if outcome in Activity.Outcome.values else outcome,
+            ]
+            return f"{label}: {' · '.join(w for w in words if w)}"
+        if kind in (self.Kind.STEP_DONE, self.Kind.STEP_ADDED):
+            return f"{label}: {self.new_value}"
+        if self.old_value or self.new_value:
+            return f"{label}: {self.old_value or '—'} → {self.new_value or '—'}"
+        return label

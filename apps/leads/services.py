@@ -102,28 +102,29 @@ def check_attempt_time(*, lead: Lead, at: datetime, now: datetime) -> None:
         )
 
 
-@transaction.atomic(durable=True)
-def log_attempt(
+def record_attempt(
     *,
-    lead_id: int,
+    lead: Lead,
     rep: User,
     channel: str,
     outcome: str,
     note: str = "",
-    at: datetime | None = None,
+    at: datetime,
+    now: datetime,
 ) -> Activity:
-    """Record a contact attempt. The first one sets first_response_at and settles the SLA.
+    """Record a contact attempt on a locked lead: the rules every route shares (who may, an
+    open lead, the time check), the Activity, its event, and the first-response settlement.
 
-    Its time `at` (now when omitted) is checked by check_attempt_time on every route."""
-    now = timezone.now()
-    at = at or now
-    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    Caller holds the lead lock inside its transaction (plays.services.log_attempt is the use
+    case: the attempt also ticks the play's matching step)."""
     if not may_work_lead(rep, lead):
         raise NotAllowed("You can only log attempts on your own leads.")
     if not lead.is_open:
         raise InvalidTransition(
             f"This lead is {lead.get_status_display().lower()}; attempts are closed.", field="lead"
         )
+    if lead.owner_id is None:
+        raise InvalidTransition("Claim the lead from the pool before working it.", field="lead")
     check_attempt_time(lead=lead, at=at, now=now)
     activity = Activity.objects.create(
         lead=lead, rep=rep, channel=channel, outcome=outcome, note=note, occurred_at=at
@@ -137,8 +138,6 @@ def log_attempt(
         lead=lead, actor=rep, at=at, fields=fields, reason="first response logged"
     )
     if lead.status == Lead.Status.READY:
-        if lead.owner_id is None:
-            raise InvalidTransition("Claim the lead from the pool before working it.", field="lead")
         change_status(
             lead=lead,
             new=Lead.Status.WORKING,
@@ -148,38 +147,6 @@ def log_attempt(
         )
     lead.save(update_fields=fields)
     return activity
-
-
-@transaction.atomic(durable=True)
-def recycle_lead(*, lead_id: int, actor: User, note: str = "") -> Lead:
-    """Hand an open lead back to marketing's nurture; the owner and any running clock are cleared."""
-    lead = lock_workable_lead(lead_id=lead_id, user=actor)
-    old_owner = lead.owner
-    fields = ["owner", "assigned_at", "updated_at"]
-    if lead.sla_state == Lead.SlaState.PENDING:
-        lead.sla_state = Lead.SlaState.NONE
-        fields.append("sla_state")
-        events.sla_changed_event(
-            lead=lead,
-            old=Lead.SlaState.PENDING,
-            new="",
-            actor=actor,
-            reason="clock stopped: recycled to nurture",
-        )
-    lead.owner = None
-    lead.assigned_at = None
-    change_status(
-        lead=lead,
-        new=Lead.Status.NURTURE,
-        actor=actor,
-        reason=note or "recycled to nurture",
-        fields=fields,
-    )
-    lead.save(update_fields=fields)
-    events.lead_assigned_event(
-        lead=lead, old_owner=old_owner, new_owner=None, actor=actor, reason="recycled to nurture"
-    )
-    return lead
 
 
 @transaction.atomic(durable=True)

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core import pulse
 from apps.core.queue import enqueue_on_commit
 from apps.leads.models import Lead
 from apps.notifications.models import Notification, TeamChannel
@@ -35,6 +36,7 @@ def notify(
             for r in recipients
         ]
     )
+    pulse.changed(user_ids=[r.pk for r in recipients])
     for note in notes:
         if note.recipient.email:
             enqueue_on_commit("notifications.email", note.pk)

@@ -29,15 +29,16 @@ from apps.feedback import services as feedback_services
 from apps.feedback.models import DisqualificationReason
 from apps.feedback.serializers import DisqualificationOutput
 from apps.leads import selectors as lead_selectors
-from apps.leads import services as lead_services
 from apps.leads.exports import EXPORT_COLUMNS, export_rows
 from apps.leads.models import Activity, Channel, Lead, LeadEvent, Touchpoint
 from apps.opportunities import services as opportunity_services
 from apps.opportunities.serializers import OpportunityOutput
+from apps.plays import services as play_services
 from apps.plays.models import LeadPlayStep
 from apps.routing import services as routing
 from apps.sales import selectors
 from apps.sales.filters import LeadApiFilter
+from apps.sales.forms import ATTEMPT_OUTCOMES
 from apps.users.models import User
 
 # --- Reading leads ---------------------------------------------------------------------------
@@ -269,10 +270,16 @@ class LeadExportApi(generics.GenericAPIView):  # type: ignore[type-arg]
 
 class AttemptInput(serializers.Serializer):  # type: ignore[type-arg]
     channel = serializers.ChoiceField(choices=Channel.choices)
-    outcome = serializers.ChoiceField(choices=Activity.Outcome.choices)
+    outcome = serializers.ChoiceField(choices=ATTEMPT_OUTCOMES)
     note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
     at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When it happened; now if omitted."
+        required=False,
+        allow_null=True,
+        help_text="When it happened; now if omitted. Not before the lead was assigned, not "
+        "more than 5 minutes ahead.",
+    )
+    callback_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Book a callback: it becomes a call step."
     )
 
 
@@ -307,14 +314,15 @@ class LeadAttemptsApi(generics.ListAPIView):  # type: ignore[type-arg]
         serializer = AttemptInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        activity = lead_services.log_attempt(
+        activity = play_services.log_attempt(
             lead_id=lead.pk,
             rep=request.user,  # type: ignore[arg-type]
             channel=data["channel"],
             outcome=data["outcome"],
             note=data["note"],
             at=data.get("at"),
-        )
+            callback_at=data.get("callback_at"),
+        ).activity
         return Response(
             AttemptOutput(activity, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -410,7 +418,7 @@ class LeadConvertApi(APIView):
 class DisqualifyInput(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=DisqualificationReason.objects.filter(is_active=True),
+        queryset=DisqualificationReason.objects.for_disqualifying(),
         help_text="The code of an active disqualification reason.",
     )
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
@@ -442,7 +450,12 @@ class LeadDisqualifyApi(APIView):
 
 
 class RecycleInput(serializers.Serializer):  # type: ignore[type-arg]
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=DisqualificationReason.objects.for_recycling(),
+        help_text="The code of an active reason for recycling.",
+    )
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class LeadRecycleApi(APIView):
@@ -455,13 +468,15 @@ class LeadRecycleApi(APIView):
         responses={200: LeadOutput, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request: Request, lead_id: int) -> Response:
-        """Hand an open lead back to marketing's nurture (the owner and clock are cleared)."""
+        """Hand an open lead back to nurture with a reason from the recycling list (its rules
+        apply, as for disqualifying); a running clock is settled, a breach kept."""
         lead = lead_selectors.lead_for(user=request.user, lead_id=lead_id)  # type: ignore[arg-type]
         serializer = RecycleInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        recycled = lead_services.recycle_lead(
+        recycled = feedback_services.recycle_lead(
             lead_id=lead.pk,
             actor=request.user,  # type: ignore[arg-type]
+            reason_id=serializer.validated_data["reason"].pk,
             note=serializer.validated_data["note"],
         )
         return Response(_lead_output(recycled))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from apps.feedback.models import DisqualificationReason
 from apps.leads.models import Activity, BuyingRole, Channel
@@ -17,17 +18,60 @@ from apps.opportunities.models import Opportunity
 from apps.plays.models import Play
 from apps.users.models import User
 
+# A rep logs what happened on a contact; "sent" is what the app records when it sends an email.
+ATTEMPT_OUTCOMES = [(v, label) for v, label in Activity.Outcome.choices if v != "sent"]
 
-class AttemptForm(forms.Form):
+
+def _callback_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label="Call back at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class _NamesTheZone(forms.Form):
+    """A form with a callback time: read in the rep's own time zone, and says which one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        help_text = f"In your time zone ({zone}). Becomes a call step on the play."
+        self.fields["callback_at"].help_text = help_text
+
+
+class AttemptForm(_NamesTheZone):
     channel = forms.ChoiceField(label="Channel", choices=Channel.choices, initial=Channel.CALL)
     outcome = forms.ChoiceField(
-        label="Outcome", choices=Activity.Outcome.choices, initial=Activity.Outcome.NO_ANSWER
+        label="Outcome", choices=ATTEMPT_OUTCOMES, initial=Activity.Outcome.NO_ANSWER
     )
     note = forms.CharField(
         label="Note",
         max_length=10000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened, what is next"}),
+    )
+    callback_at = _callback_field()
+
+
+class StepForm(_NamesTheZone):
+    """Ticking a play step off: it is an attempt on the step's channel, so it says how it went."""
+
+    outcome = forms.ChoiceField(
+        label="How did it go?",
+        choices=[("", "Choose an outcome"), *ATTEMPT_OUTCOMES],
+        error_messages={"required": "Say how it went: choose an outcome."},
+    )
+    note = forms.CharField(label="Note", max_length=10000, required=False, widget=forms.TextInput())
+    callback_at = _callback_field()
+
+
+class EmailForm(forms.Form):
+    """The step's email, filled from its template; sending logs it as an email attempt."""
+
+    subject = forms.CharField(label="Subject", max_length=200)
+    body = forms.CharField(
+        label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )
 
 
@@ -73,25 +117,24 @@ class DisqualifyForm(forms.Form):
     @staticmethod
     def describe(reason: DisqualificationReason) -> str:
         """The reason's label with its rules, so the rep sees them before choosing."""
-        rules = []
-        if reason.min_attempts:
-            plural = "s" if reason.min_attempts != 1 else ""
-            rules.append(f"after {reason.min_attempts} attempt{plural}")
-        if reason.note_required:
-            rules.append("note required")
+        rules = reason.rules()
         return f"{reason.label} ({', '.join(rules)})" if rules else reason.label
 
     def clean_reason(self) -> int:
         return int(self.cleaned_data["reason"])
 
 
-class RecycleForm(forms.Form):
-    note = forms.CharField(
-        label="Why back to nurture?",
-        max_length=300,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. budget next year"}),
-    )
+class RecycleForm(DisqualifyForm):
+    """Back to marketing's nurture: a reason from the recycling list, with the same rules."""
+
+    def __init__(
+        self, *args: Any, reasons: Sequence[DisqualificationReason], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, reasons=reasons, **kwargs)
+        self.fields["reason"].label = "Why back to nurture?"
+        note = self.fields["note"]
+        note.label = "What marketing should know"
+        note.widget = forms.TextInput(attrs={"placeholder": "e.g. budget opens in Q3"})
 
 
 class SwitchPlayForm(forms.Form):

@@ -8,21 +8,23 @@ or capped, related rows come through select_related, and counts are one aggregat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification, DisqualificationReason
-from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
+from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, Touchpoint
 from apps.leads.querysets import open_lead_q, pool_lead_q
 from apps.leads.selectors import lead_for, reads_all_attempt_notes
 from apps.leads.services import may_work_lead
 from apps.opportunities.models import Opportunity
+from apps.plays import services as play_services
 from apps.plays.models import LeadPlay, LeadPlayStep, Play
 from apps.sales.filters import LeadQueueFilter
 from apps.users.models import Role, User
@@ -34,18 +36,8 @@ JOURNEY_LIMIT = 100
 DETAIL_LIMIT = 100
 ENGAGED_MOST = 3
 
-# Keyset order of every queue: breached clocks first, then running ones, then settled; inside
-# each, by SLA due time and id (index lead_rep_queue_idx serves the rep's slice).
-QUEUE_KEYS = ("urgency", "sla_due_at", "pk")
-
 _OPEN = open_lead_q()
 _POOL = pool_lead_q()
-_URGENCY = Case(
-    When(sla_state=Lead.SlaState.BREACHED, then=Value(0)),
-    When(sla_state=Lead.SlaState.PENDING, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 def _list_columns(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
@@ -56,8 +48,8 @@ def _list_columns(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
 
 
 def rep_queue(*, rep: User) -> QuerySet[Lead]:
-    """The rep's open leads, annotated with urgency for the keyset order (QUEUE_KEYS)."""
-    return _list_columns(Lead.objects.open().owned_by(rep)).annotate(urgency=_URGENCY)
+    """The rep's open leads, to be read in queue order (QUEUE_KEYS, index lead_rep_queue_idx)."""
+    return _list_columns(Lead.objects.open().owned_by(rep))
 
 
 def team_pool(*, limit: int = LIST_LIMIT) -> list[Lead]:
@@ -122,6 +114,65 @@ def claim_target(*, user: User, lead_id: int) -> ClaimTarget:
     return ClaimTarget(lead=just_taken, readable=False)
 
 
+# --- Today: what the rep must do before the day ends --------------------------------------
+
+
+def _today_q(*, now: datetime) -> Q:
+    """Leads with a step or callback due before the end of the rep's day (or overdue), and
+    untouched hand-raisers (a demo request never waits for its step to come due)."""
+    local = timezone.localtime(now)
+    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    untouched_hand_raiser = Q(
+        status=Lead.Status.READY,
+        first_response_at__isnull=True,
+        ready_reason=Lead.ReadyReason.HAND_RAISER,
+    )
+    return Q(next_action_at__lt=end_of_day) | untouched_hand_raiser
+
+
+def today_count(*, rep: User, now: datetime) -> int:
+    """How many of the rep's open leads need them today (the navigation's badge): one count."""
+    return Lead.objects.open().owned_by(rep).filter(_today_q(now=now)).count()
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    lead: Lead
+    steps: list[LeadPlayStep]  # open steps due today or overdue, soonest first
+    hand_raiser: bool
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.steps[0].due_at if self.steps else self.lead.sla_due_at
+
+
+def today_list(*, rep: User, now: datetime, limit: int = LIST_LIMIT * 2) -> list[TodayRow]:
+    """The rep's day in one list: leads with due or overdue steps and callbacks, and untouched
+    hand-raisers, most urgent first (two queries whatever the count)."""
+    local = timezone.localtime(now)
+    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=end_of_day)
+    leads = list(
+        _list_columns(Lead.objects.open().owned_by(rep).filter(_today_q(now=now)))
+        .prefetch_related(
+            Prefetch("lead_play__steps", queryset=due_steps.order_by("due_at", "order"))
+        )
+        .order_by(F("next_action_at").asc(nulls_first=True), "sla_due_at", "pk")[:limit]
+    )
+    rows = []
+    for lead in leads:
+        lead_play = getattr(lead, "lead_play", None)
+        steps = list(lead_play.steps.all()) if lead_play is not None else []
+        hand_raiser = (
+            lead.status == Lead.Status.READY
+            and lead.first_response_at is None
+            and lead.ready_reason == Lead.ReadyReason.HAND_RAISER
+        )
+        rows.append(TodayRow(lead=lead, steps=steps, hand_raiser=hand_raiser))
+    rows.sort(key=lambda row: (not row.hand_raiser, row.due_at or now))
+    return rows
+
+
 # --- The manager's team page -----------------------------------------------------------
 
 
@@ -176,7 +227,7 @@ class TeamPage:
 
 def team_page(*, request: HttpRequest) -> TeamPage:
     """The manager's screen: counts, reps' load, the team's open leads page, breaches, disputes."""
-    team_leads = _list_columns(Lead.objects.open()).annotate(urgency=_URGENCY)
+    team_leads = _list_columns(Lead.objects.open())
     return TeamPage(
         counts=team_counts(),
         reps=sales_team(),
@@ -213,6 +264,20 @@ class Engagement:
 
 
 @dataclass(frozen=True)
+class StepView:
+    """A play step as the rep works it: its script or email filled from the lead."""
+
+    step: LeadPlayStep
+    text: str  # the call script, or the email's body
+    subject: str = ""  # email steps
+    mailto: str = ""  # email steps: open in the rep's own mail client
+
+    @property
+    def is_email(self) -> bool:
+        return self.step.channel == Channel.EMAIL
+
+
+@dataclass(frozen=True)
 class LeadPage:
     lead: Lead
     journey: list[Touchpoint]
@@ -220,8 +285,10 @@ class LeadPage:
     events: list[LeadEvent]
     play_steps: list[LeadPlayStep]
     account_people: list[Lead]
+    steps: list[StepView] = field(default_factory=list)
     opportunities: list[Opportunity] = field(default_factory=list)
     reasons: list[DisqualificationReason] = field(default_factory=list)
+    recycle_reasons: list[DisqualificationReason] = field(default_factory=list)
     plays: list[Play] = field(default_factory=list)
     engaged_most: list[Engagement] = field(default_factory=list)
     hand_raise: Touchpoint | None = None
@@ -236,6 +303,18 @@ class LeadPage:
     @property
     def due_steps(self) -> int:
         return sum(1 for step in self.play_steps if step.completed_at is None)
+
+
+def _step_view(step: LeadPlayStep, lead: Lead, values: dict[str, str]) -> StepView:
+    text = play_services.render_template(step.template, values)
+    if step.channel != Channel.EMAIL:
+        return StepView(step=step, text=text)
+    subject, body = play_services.split_email(text)
+    subject = subject or step.title
+    query = urlencode({"subject": subject, "body": body}, quote_via=quote)
+    return StepView(
+        step=step, text=body, subject=subject, mailto=f"mailto:{quote(lead.email)}?{query}"
+    )
 
 
 def _engagement(journey: list[Touchpoint]) -> tuple[list[Engagement], Touchpoint | None]:
@@ -305,6 +384,9 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         reasons = list(DisqualificationReason.objects.filter(is_active=True).order_by("label"))
         plays = list(Play.objects.filter(is_active=True).order_by("-priority", "name", "pk"))
     engaged, hand_raise = _engagement(journey)
+    latest_asset = next((t.asset for t in journey if t.asset is not None), None)
+    asset = (hand_raise.asset if hand_raise else latest_asset) or None
+    values = play_services.merge_values(lead=lead, rep=user, asset=asset.name if asset else "")
     return LeadPage(
         lead=lead,
         journey=journey,
@@ -312,8 +394,10 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         events=events,
         play_steps=play_steps,
         account_people=people,
+        steps=[_step_view(step, lead, values) for step in play_steps],
         opportunities=opportunities,
-        reasons=reasons,
+        reasons=[r for r in reasons if r.use != DisqualificationReason.Use.RECYCLE],
+        recycle_reasons=[r for r in reasons if r.use != DisqualificationReason.Use.DISQUALIFY],
         plays=plays,
         engaged_most=engaged,
         hand_raise=hand_raise,

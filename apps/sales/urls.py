@@ -1,12 +1,14 @@
 from django.urls import path
 
-from apps.sales.views import lead, pipeline, queue, team
+from apps.sales.views import lead, pipeline, pulse, queue, team, today
 
 app_name = "sales"
 urlpatterns = [
     # The rep's queue and the team pool
     path("", queue.queue, name="queue"),
     path("counts/", queue.counts, name="counts"),
+    path("today/", today.today, name="today"),
+    path("pulse/", pulse.pulse, name="pulse"),
     path("leads/<int:lead_id>/claim/", queue.claim, name="claim"),
     # The lead page and its actions
     path("leads/<int:lead_id>/", lead.lead, name="lead"),
@@ -15,6 +17,11 @@ urlpatterns = [
         "leads/<int:lead_id>/steps/<int:step_id>/complete/",
         lead.complete_step,
         name="complete-step",
+    ),
+    path(
+        "leads/<int:lead_id>/steps/<int:step_id>/email/",
+        lead.send_step_email,
+        name="send-step-email",
     ),
     path("leads/<int:lead_id>/convert/", lead.convert, name="convert"),
     path("leads/<int:lead_id>/disqualify/", lead.disqualify, name="disqualify"),

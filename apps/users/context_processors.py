@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(user)
     links: list[tuple[str, str]] = []
     if roles & {Role.SALES, Role.SALES_MANAGER}:
+        links.append(("sales:today", "Today"))
         links.append(("sales:queue", "My queue"))
         links.append(("sales:pipeline", "Pipeline"))
     if roles & {Role.SALES_MANAGER, Role.REVOPS}:
@@ -33,4 +34,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         links.append(("imports:list", "Imports"))
     links.append(("accounts:list", "Accounts"))
     links.append(("goals:home", "Goals"))
-    return {"nav_links": links, "user_roles": sorted(roles), "is_revops": Role.REVOPS in roles}
+    return {
+        "nav_links": links,
+        "user_roles": sorted(roles),
+        "is_revops": Role.REVOPS in roles,
+        "user_time_zone": user.time_zone,
+    }

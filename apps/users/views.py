@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.users import signin
+from apps.users.forms import ProfileForm
 from apps.users.http import HtmxHttpRequest
 from apps.users.roles import landing_url_name, roles_of
 
@@ -47,3 +49,15 @@ class ThrottledLoginView(auth_views.LoginView):
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """Anonymous visitors never get here: LoginRequiredMiddleware sends them to /login/."""
     return redirect(landing_url_name(roles_of(request.user)))
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HtmxHttpRequest) -> HttpResponse:
+    """The user's own settings: the time zone every time is shown in."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Times are now shown in {form.cleaned_data['time_zone']}.")
+        return redirect("profile")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "auth/profile.html", {"form": form}, status=status)

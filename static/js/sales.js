@@ -10,3 +10,25 @@
     }
   });
 })();
+
+/* "Copy" on a play step's script or email: copies the filled-in text (and the subject line of
+   an email), and says so on the button for a moment. */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button || !navigator.clipboard) { return; }
+    var text = document.querySelector(button.getAttribute("data-copy"));
+    var subject = button.getAttribute("data-copy-subject");
+    var parts = [];
+    if (subject && document.querySelector(subject)) {
+      parts.push("Subject: " + document.querySelector(subject).textContent.trim(), "");
+    }
+    if (text) { parts.push(text.innerText.trim()); }
+    navigator.clipboard.writeText(parts.join("\n")).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    });
+  });
+})();

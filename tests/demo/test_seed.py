@@ -244,6 +244,12 @@ def test_seeded_leads_keep_the_state_invariants() -> None:
     assert set(first_kinds.values()) == {"created"}
     routed = Lead.objects.filter(assigned_at__isnull=False)
     assert LeadPlay.objects.count() == routed.count()
+    # a running clock and the play's first step come due together, as at a live hand-off
+    running = Lead.objects.filter(sla_state="pending", lead_play__isnull=False)
+    assert running.exists()
+    for lead in running.prefetch_related("lead_play__steps"):
+        first = min(lead.lead_play.steps.all(), key=lambda step: step.order)
+        assert first.due_at == lead.sla_due_at
     assert not Disqualification.objects.filter(
         attempts_at_time__lt=F("reason__min_attempts")
     ).exists()

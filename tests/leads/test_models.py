@@ -58,3 +58,23 @@ def test_lead_events_cannot_be_rewritten(rep):
     if connection.vendor == "postgresql":
         with pytest.raises(DatabaseError), transaction.atomic():
             LeadEvent.objects.filter(pk=event.pk)._raw_delete(connection.alias)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"kind": "attempt", "new_value": "no_answer", "payload": {"channel": "call"}},
+            "Attempt logged: Call · No answer",
+        ),
+        ({"kind": "step_done", "new_value": "Call now"}, "Play step done: Call now"),
+        (
+            {"kind": "play", "reason": "play step completed", "new_value": "Call now"},
+            "Play step done: Call now",
+        ),
+        ({"kind": "play", "old_value": "", "new_value": "Demo"}, "Play attached: — → Demo"),
+        ({"kind": "archived"}, "Archived"),
+    ],
+)
+def test_an_event_reads_as_words_in_the_history(fields: dict, expected: str) -> None:
+    assert LeadEvent(**fields).summary() == expected

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.core.errors import InvalidTransition, NotAllowed
 from apps.leads.models import LeadEvent
-from apps.leads.services import log_attempt, recycle_lead
+from apps.plays.services import log_attempt
 from apps.routing import services as routing
 from tests import factories
 
@@ -28,12 +28,6 @@ def test_another_rep_cannot_work_my_lead(owned_lead, other_rep, marketer):
     for user in (other_rep, marketer):
         with pytest.raises(NotAllowed):
             log_attempt(lead_id=owned_lead.pk, rep=user, channel="call", outcome="no_answer")
-
-
-def test_recycle_returns_the_lead_to_nurture_and_stops_the_clock(owned_lead, rep):
-    recycle_lead(lead_id=owned_lead.pk, actor=rep, note="Not yet")
-    owned_lead.refresh_from_db()
-    assert (owned_lead.status, owned_lead.owner, owned_lead.sla_state) == ("nurture", None, "")
 
 
 def test_every_change_is_in_the_event_log(owned_lead, rep):

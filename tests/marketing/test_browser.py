@@ -13,6 +13,7 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import Lead
 from apps.users.models import Role
 from tests import factories
+from tests.browser import sign_in
 from tests.fixtures.marketing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,14 +28,6 @@ def mia(transactional_db):  # type: ignore[no-untyped-def]
     return user
 
 
-def _sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("mia")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Campaigns and feedback")).to_be_visible()
-
-
 def test_mia_acknowledges_one_item_and_disputes_another_in_place(
     page: Page, live_server, mia, world: World
 ) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +35,7 @@ def test_mia_acknowledges_one_item_and_disputes_another_in_place(
     d1, d2 = world.disqualifications["d1"], world.disqualifications["d2"]
     Lead.objects.filter(pk=d2.lead_id).update(status=Lead.Status.DISQUALIFIED)
     page.set_viewport_size({"width": 1400, "height": 1000})
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "mia", "Campaigns and feedback")
     expect(page.locator("#lead-flow")).to_contain_text("Lead flow vs sales capacity")
     page.goto(f"{live_server.url}/marketing/feedback/?quarter=2026-Q4")
     expect(page.get_by_role("heading", name="What sales did with your leads")).to_be_visible()

@@ -18,7 +18,7 @@ from hypothesis.stateful import (
 
 from apps.core.errors import Conflict
 from apps.leads.models import Lead, LeadEvent
-from apps.leads.services import log_attempt
+from apps.plays.services import log_attempt
 from apps.routing import services
 from apps.routing.models import RoutingRule, SlaPolicy
 from tests import factories

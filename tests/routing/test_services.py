@@ -8,8 +8,8 @@ from django.core import mail
 from apps.core.errors import Conflict
 from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, LeadEvent
-from apps.leads.services import log_attempt
 from apps.notifications.models import Notification
+from apps.plays.services import log_attempt
 from apps.routing import services
 from tests import factories
 

@@ -235,15 +235,24 @@ def test_disqualify_enforces_the_reasons_rules(rep_api, api_world):  # type: ign
     unknown = rep_api.post(url, {"reason": "nope"}, format="json")
     assert unknown.status_code == 400
     assert "reason" in unknown.json()
-    Lead.objects.filter(pk=api_world.own.pk).update(attempt_count=2)
+    for _ in range(2):
+        rep_api.post(
+            f"{LEADS}{api_world.own.pk}/attempts/",
+            {"channel": "call", "outcome": "no_answer"},
+            format="json",
+        )
     done = rep_api.post(url, {"reason": "no-budget", "note": "Frozen"}, format="json")
     assert done.status_code == 201, done.content
     assert Lead.objects.get(pk=api_world.own.pk).status == Lead.Status.DISQUALIFIED
 
 
 def test_recycle_returns_the_lead_to_nurture(rep_api, api_world):  # type: ignore[no-untyped-def]
+    factories.DisqualificationReasonFactory(code="later", label="Later", use="recycle")
+    refused = rep_api.post(f"{LEADS}{api_world.own.pk}/recycle/", {"note": "x"}, format="json")
+    assert refused.status_code == 400
+    assert "reason" in refused.json()
     response = rep_api.post(
-        f"{LEADS}{api_world.own.pk}/recycle/", {"note": "Not now"}, format="json"
+        f"{LEADS}{api_world.own.pk}/recycle/", {"reason": "later", "note": "Not now"}, format="json"
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "nurture"

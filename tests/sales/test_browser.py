@@ -15,30 +15,12 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import Lead
 from apps.opportunities.models import Opportunity
 from tests import factories
+from tests.browser import mark, sign_in, still_marked
 from tests.sales.conftest import owned_lead, pool_lead, with_play
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = "/tmp"
-
-
-def _sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("sam")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My queue")).to_be_visible()
-
-
-def _mark(page: Page) -> None:
-    # htmx binds its triggers once the page has loaded; typing before that sends nothing
-    page.wait_for_load_state("load")
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.evaluate("window.__marker = 1")
-
-
-def _still_marked(page: Page) -> None:
-    assert page.evaluate("window.__marker") == 1, "the page reloaded"
 
 
 @pytest.fixture
@@ -119,7 +101,7 @@ def demo_data(rep, other_rep, policy):  # type: ignore[no-untyped-def]
 def test_rep_works_a_lead_end_to_end_without_a_reload(page: Page, live_server, demo_data) -> None:  # type: ignore[no-untyped-def]
     # given
     gina: Lead = demo_data["gina"]
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "sam", "My queue")
     expect(page.locator("[data-due]").first).to_have_text(re.compile(r"\d+:\d\d left"))
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-queue.png", full_page=True)
 
@@ -128,7 +110,7 @@ def test_rep_works_a_lead_end_to_end_without_a_reload(page: Page, live_server, d
     expect(page.get_by_role("heading", name="Gina Globex")).to_be_visible()
     expect(page.get_by_text("Why they raised a hand")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-lead.png", full_page=True)
-    _mark(page)
+    mark(page)
 
     # log an attempt
     page.get_by_label("Channel", exact=True).select_option("call")
@@ -136,19 +118,28 @@ def test_rep_works_a_lead_end_to_end_without_a_reload(page: Page, live_server, d
     page.get_by_label("Note", exact=True).fill("Spoke with Gina: evaluating two vendors.")
     page.get_by_role("button", name="Log attempt").click()
 
-    # then
-    expect(page.get_by_role("status").filter(has_text="Attempt logged.")).to_be_visible()
+    # then the call ticks the play's due call step: one action, not two
+    expect(
+        page.get_by_role("status").filter(
+            has_text="Attempt logged; “Call within five minutes” is done."
+        )
+    ).to_be_visible()
     expect(page.get_by_text("Spoke with Gina: evaluating two vendors.")).to_be_visible()
     expect(page.locator(".badges").get_by_text("Working")).to_be_visible()
     expect(page.locator("#counts-strip")).to_contain_text("0 clock running")
-    _still_marked(page)
+    still_marked(page)
 
-    # when: complete a play step
-    page.get_by_role("button", name="Mark “Call within five minutes” done").click()
+    # when: complete the next play step, saying how it went (it is an attempt too)
+    page.get_by_label("Outcome of “Send the pricing one-pager”").select_option("connected")
+    page.get_by_role("button", name="Mark “Send the pricing one-pager” done").click()
 
     # then
-    expect(page.get_by_text("Step done: Call within five minutes.")).to_be_visible()
-    _still_marked(page)
+    expect(
+        page.get_by_role("status").filter(
+            has_text="Attempt logged; “Send the pricing one-pager” is done."
+        )
+    ).to_be_visible()
+    still_marked(page)
 
     # when: convert
     page.get_by_text("Convert to opportunity", exact=True).first.click()
@@ -162,7 +153,7 @@ def test_rep_works_a_lead_end_to_end_without_a_reload(page: Page, live_server, d
         page.get_by_text("Converted: opportunity “Globex routing rollout” opened.")
     ).to_be_visible()
     expect(page.locator(".badges").get_by_text("Converted")).to_be_visible()
-    _still_marked(page)
+    still_marked(page)
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-lead-converted.png", full_page=True)
     opportunity = Opportunity.objects.get(primary_lead=gina)
     assert opportunity.amount == Decimal("48000")
@@ -173,9 +164,9 @@ def test_rep_is_refused_a_disqualification_then_succeeds_after_attempts(
 ) -> None:  # type: ignore[no-untyped-def]
     # given
     ned: Lead = demo_data["ned"]
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "sam", "My queue")
     page.goto(f"{live_server.url}/sales/leads/{ned.pk}/")
-    _mark(page)
+    mark(page)
 
     # when: disqualify with a reason that needs two attempts
     page.get_by_text("Disqualify", exact=True).first.click()
@@ -188,7 +179,7 @@ def test_rep_is_refused_a_disqualification_then_succeeds_after_attempts(
     )
     expect(refusal).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-refusal.png", full_page=True)
-    _still_marked(page)
+    still_marked(page)
 
     # when: log two attempts, then disqualify again
     for outcome in ("no_answer", "voicemail"):
@@ -203,14 +194,14 @@ def test_rep_is_refused_a_disqualification_then_succeeds_after_attempts(
 
     # then
     expect(page.get_by_text("Disqualified. Marketing will review the reason.")).to_be_visible()
-    _still_marked(page)
+    still_marked(page)
     assert Disqualification.objects.get(lead=ned).attempts_at_time == 2
 
 
 def test_rep_filters_the_queue_in_place(page: Page, live_server, demo_data) -> None:  # type: ignore[no-untyped-def]
     # given
-    _sign_in(page, live_server.url)
-    _mark(page)
+    sign_in(page, live_server.url, "sam", "My queue")
+    mark(page)
 
     # when
     page.get_by_label("Search by name, email or company").fill("globex")
@@ -220,7 +211,7 @@ def test_rep_filters_the_queue_in_place(page: Page, live_server, demo_data) -> N
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Gina Globex")
     assert "q=globex" in page.url
-    _still_marked(page)
+    still_marked(page)
 
 
 def test_manager_toggles_availability_and_wins_a_deal_in_place(
@@ -236,7 +227,7 @@ def test_manager_toggles_availability_and_wins_a_deal_in_place(
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/sales/team/")
-    _mark(page)
+    mark(page)
 
     # when
     page.locator(f"#rep-{other_rep.pk}").get_by_role("button", name="Mark out of office").click()
@@ -244,12 +235,12 @@ def test_manager_toggles_availability_and_wins_a_deal_in_place(
     # then
     expect(page.get_by_text("Sara Rep is out of office.")).to_be_visible()
     expect(page.locator(f"#rep-{other_rep.pk}")).to_contain_text("Out of office")
-    _still_marked(page)
+    still_marked(page)
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-team.png", full_page=True)
 
     # when: the pipeline, a deal won in place
     page.get_by_role("link", name="Pipeline").first.click()
-    _mark(page)
+    mark(page)
     card = page.locator("article.opp").filter(has_text="Initech expansion")
     card.get_by_label("Stage of Initech expansion").select_option("won")
     card.get_by_role("button", name="Move").click()
@@ -257,5 +248,5 @@ def test_manager_toggles_availability_and_wins_a_deal_in_place(
     # then
     expect(page.get_by_text("“Initech expansion” won")).to_be_visible()
     expect(page.locator("#stage-won").locator("..")).to_contain_text("18,000")
-    _still_marked(page)
+    still_marked(page)
     page.screenshot(path=f"{SCREENSHOTS}/rd-sales-pipeline.png", full_page=True)

@@ -4,6 +4,7 @@ refusals are shown next to the field they name, and nobody changes a lead their 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -181,15 +182,30 @@ def test_complete_play_step_ticks_it_off_in_place(sales_client: Client, my_lead:
 
     # when
     response = sales_client.post(
-        f"/sales/leads/{my_lead.pk}/steps/{step.pk}/complete/", headers=HTMX
+        f"/sales/leads/{my_lead.pk}/steps/{step.pk}/complete/",
+        {"outcome": "no_answer"},
+        headers=HTMX,
     )
 
-    # then
+    # then the step is done, and doing it was an attempt that settled the clock
     assert response.status_code == 200
-    assert "Step done: Call within five minutes." in response.content.decode()
+    assert "Attempt logged; “Call within five minutes” is done." in response.content.decode()
     assert "lead-changed" in response["HX-Trigger"]
     step.refresh_from_db()
     assert step.completed_at is not None
+    my_lead.refresh_from_db()
+    assert (my_lead.attempt_count, my_lead.sla_state) == (1, "met")
+
+
+def test_marking_a_step_done_asks_how_it_went(sales_client: Client, my_lead: Lead) -> None:
+    step, _ = with_play(my_lead, "Call within five minutes", "Send the case study")
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/steps/{step.pk}/complete/", {"outcome": ""}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "Say how it went" in response.content.decode()
+    step.refresh_from_db()
+    assert step.completed_at is None
 
 
 def test_complete_step_of_another_lead_is_refused(sales_client: Client, my_lead: Lead, rep) -> None:  # type: ignore[no-untyped-def]
@@ -200,7 +216,9 @@ def test_complete_step_of_another_lead_is_refused(sales_client: Client, my_lead:
 
     # when
     response = sales_client.post(
-        f"/sales/leads/{my_lead.pk}/steps/{foreign_step.pk}/complete/", headers=HTMX
+        f"/sales/leads/{my_lead.pk}/steps/{foreign_step.pk}/complete/",
+        {"outcome": "connected"},
+        headers=HTMX,
     )
 
     # then
@@ -365,7 +383,7 @@ def test_lead_page_lists_each_reasons_rules(
     # then
     assert "No response (after 3 attempts)" in html
     assert "Chose a competitor (note required)" in html
-    assert "needs 3 attempts" in html
+    assert 'after 3 attempts <span class="muted">(0 attempts so far)</span>' in html
 
 
 def test_disqualify_with_an_inactive_or_unknown_reason_is_refused(
@@ -387,23 +405,50 @@ def test_disqualify_with_an_inactive_or_unknown_reason_is_refused(
 # --- Recycle, switch play, buying role ---------------------------------------------------------
 
 
-def test_recycle_hands_the_lead_back_to_nurture(sales_client: Client, my_lead: Lead) -> None:
-    # when
-    response = sales_client.post(
-        f"/sales/leads/{my_lead.pk}/recycle/", {"note": "Budget next year"}, headers=HTMX
+@pytest.fixture
+def later_reason() -> Any:
+    return factories.DisqualificationReasonFactory(
+        code="later", label="Not this quarter", use="recycle"
     )
 
-    # then
+
+def test_recycle_hands_the_lead_back_to_nurture(
+    sales_client: Client, my_lead: Lead, later_reason: Any
+) -> None:
+    # when
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/recycle/",
+        {"reason": later_reason.pk, "note": "Budget next year"},
+        headers=HTMX,
+    )
+
+    # then the lead is marketing's again, and its running clock was settled, not wiped
     assert response.status_code == 200
     assert "lead-changed" in response["HX-Trigger"]
     assert "is back with marketing" in response.content.decode()
     my_lead.refresh_from_db()
-    assert (my_lead.status, my_lead.owner_id, my_lead.sla_state) == ("nurture", None, "")
+    assert (my_lead.status, my_lead.owner_id, my_lead.sla_state) == ("nurture", None, "met")
 
 
-def test_recycle_as_plain_post_goes_back_to_the_queue(sales_client: Client, my_lead: Lead) -> None:
+def test_recycle_without_a_reason_is_refused_next_to_the_field(
+    sales_client: Client, my_lead: Lead, later_reason: Any
+) -> None:
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/recycle/", {"reason": "", "note": "x"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "This field is required" in response.content.decode()
+    my_lead.refresh_from_db()
+    assert my_lead.status == Lead.Status.READY
+
+
+def test_recycle_as_plain_post_goes_back_to_the_queue(
+    sales_client: Client, my_lead: Lead, later_reason: Any
+) -> None:
     # when
-    response = sales_client.post(f"/sales/leads/{my_lead.pk}/recycle/", {"note": ""})
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/recycle/", {"reason": later_reason.pk, "note": ""}
+    )
 
     # then
     assert response.status_code == 302
@@ -677,7 +722,7 @@ def test_lead_page_query_count_is_constant(
     # when
     # 4 for the layout, then lead, journey, attempts, history, play steps, account people,
     # opportunities, disqualification reasons, plays (the action forms) and the queue counts
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = sales_client.get(f"/sales/leads/{lead.pk}/")
 
     # then

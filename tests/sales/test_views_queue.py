@@ -23,35 +23,61 @@ def _names(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [lead.display_name for lead in response.context["queue"]]
 
 
-def test_queue_orders_breached_first_then_by_time_left(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
-    # given
+def test_queue_order_is_running_clocks_then_untouched_by_score_then_working(
+    sales_client: Client, rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given (SPEC "Queue order") two running clocks, two untouched leads whose clock is settled
+    # (breached, unanswered), and two working leads, one with a step due sooner
     now = timezone.now()
-    owned_lead(rep, first_name="Later", last_name="Lead", sla_due_at=now + timedelta(hours=2))
-    owned_lead(rep, first_name="Sooner", last_name="Lead", sla_due_at=now + timedelta(minutes=3))
-    owned_lead(
-        rep,
-        first_name="Breached",
-        last_name="Lead",
-        sla_state=Lead.SlaState.BREACHED,
-        sla_due_at=now + timedelta(hours=5),
-    )
-    owned_lead(
-        rep,
-        first_name="Answered",
-        last_name="Lead",
-        status=Lead.Status.WORKING,
-        sla_state=Lead.SlaState.MET,
-        sla_due_at=now - timedelta(hours=1),
-    )
+    owned_lead(rep, first_name="Later", last_name="Clock", sla_due_at=now + timedelta(hours=2))
+    owned_lead(rep, first_name="Sooner", last_name="Clock", sla_due_at=now + timedelta(minutes=3))
+    for name, score in (("Cool", 20), ("Hot", 80)):
+        owned_lead(
+            rep,
+            first_name=name,
+            last_name="Breached",
+            score=score,
+            sla_state=Lead.SlaState.BREACHED,
+            sla_due_at=now - timedelta(hours=5),
+        )
+    for name, due in (("Friday", now + timedelta(days=3)), ("Tomorrow", now + timedelta(days=1))):
+        owned_lead(
+            rep,
+            first_name=name,
+            last_name="Working",
+            status=Lead.Status.WORKING,
+            sla_state=Lead.SlaState.MET,
+            sla_due_at=now - timedelta(hours=1),
+            next_action_at=due,
+        )
 
     # when
     response = sales_client.get("/sales/")
 
-    # then
-    assert _names(response) == ["Breached Lead", "Sooner Lead", "Later Lead", "Answered Lead"]
+    # then a settled clock (even a breach) never outranks a running one
+    assert _names(response) == [
+        "Sooner Clock",
+        "Later Clock",
+        "Hot Breached",
+        "Cool Breached",
+        "Tomorrow Working",
+        "Friday Working",
+    ]
     html = response.content.decode()
     assert 'data-due="' in html  # live countdown
     assert "js/countdown.js" in html
+
+
+def test_running_clocks_due_at_the_same_moment_put_the_best_lead_first(
+    sales_client: Client, rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given night-time leads, all due at opening time: an old score-20 lead and a new demo request
+    opening = timezone.now() + timedelta(hours=8)
+    owned_lead(rep, first_name="Old", last_name="Lead", score=20, sla_due_at=opening)
+    owned_lead(rep, first_name="Demo", last_name="Request", score=95, sla_due_at=opening)
+
+    # then the hand-raiser is on top, not behind everything that arrived before it
+    assert _names(sales_client.get("/sales/")) == ["Demo Request", "Old Lead"]
 
 
 @pytest.mark.parametrize(
@@ -266,7 +292,7 @@ def test_counts_are_for_sales_only(request: pytest.FixtureRequest, client_fixtur
     assert response.status_code == 403
 
 
-def test_queue_lists_my_open_leads_breached_first_and_the_team_pool(
+def test_queue_lists_my_open_leads_running_clocks_first_and_the_team_pool(
     sales_client: Client, rep, other_rep
 ) -> None:  # type: ignore[no-untyped-def]
     # given
@@ -296,7 +322,7 @@ def test_queue_lists_my_open_leads_breached_first_and_the_team_pool(
     assert "Lena Later" in html
     assert "Northwind Traders" in html
     assert "Q4 Ops Webinar" in html
-    assert html.index("Bo Breached") < html.index("Lena Later")
+    assert html.index("Lena Later") < html.index("Bo Breached")
     assert f'href="/sales/leads/{later.pk}/"' in html
     assert f'href="/sales/leads/{breached.pk}/"' in html
     assert "Polly Pool" in html
@@ -360,7 +386,7 @@ def test_queue_query_count_does_not_grow_with_leads(
 
     # when
     # session, user, roles, unread badge, counts, campaign filter choices, queue, pool
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = sales_client.get("/sales/")
 
     # then (the queue is keyset-paginated, 25 to a page)

@@ -249,7 +249,7 @@ def test_team_page_query_count_does_not_grow(
     # when
     # session, user, roles, unread badge, team counts, reps with counts, open leads page,
     # breached leads, disputes
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = manager_client.get("/sales/team/")
 
     # then

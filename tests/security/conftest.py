@@ -171,7 +171,9 @@ def build_world() -> World:
     lead_play = factories.LeadPlayFactory(lead=sam_lead, play=play, match_reason="default")
     step = factories.LeadPlayStepFactory(lead_play=lead_play, order=1, title="Call now")
 
-    reason = factories.DisqualificationReasonFactory(code="no-budget", label="No budget")
+    reason = factories.DisqualificationReasonFactory(
+        code="no-budget", label="No budget", use="both"
+    )
     disqualification = factories.DisqualificationFactory(
         lead=dq_lead, rep=sam, reason=reason, note="No budget this year"
     )

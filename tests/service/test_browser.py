@@ -14,6 +14,7 @@ from apps.accounts.models import Account
 from apps.leads.models import Lead
 from apps.service.models import Renewal, VoiceNote
 from tests import factories
+from tests.browser import sign_in
 
 SHOTS = os.environ.get("SERVICE_SCREENSHOTS", "/tmp/rd-service")
 
@@ -55,14 +56,6 @@ def service_world(transactional_db, service_user, rep, agreement, policy, pool):
     }
 
 
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("sid")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Customers and renewals")).to_be_visible()
-
-
 @pytest.mark.browser
 def test_service_flows_as_sid(page: Page, live_server, service_world, rep) -> None:  # type: ignore[no-untyped-def]
     base = live_server.url
@@ -70,7 +63,7 @@ def test_service_flows_as_sid(page: Page, live_server, service_world, rep) -> No
     globex_renewal = service_world["globex_renewal"]
 
     # given: sid signs in through the login form and lands on /service/
-    _sign_in(page, base)
+    sign_in(page, base, "sid", "Customers and renewals")
     page.wait_for_function("() => window.htmx !== undefined")  # htmx bound first
     page.evaluate("window.__noReload = true")
 

@@ -106,7 +106,7 @@ def test_layout_shows_navigation_user_roles_unread_badge_and_sign_out(
     assert 'href="/sales/"' in html
     assert "Max Manager" in html
     assert "Sales manager" in html
-    assert 'aria-label="1 unread"' in html
+    assert '<span data-count>1</span><span class="visually-hidden"> unread</span>' in html
     assert 'action="/logout/"' in html
     assert 'href="/admin/"' not in html
 

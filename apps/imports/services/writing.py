@@ -171,6 +171,7 @@ def _write_touchpoints(
 def _write_events(events: list[tuple[Any, ...]]) -> None:
     """Insert the chunk's LeadEvents: on PostgreSQL one COPY (no model instances, no per-value
     SQL quoting: the rows are the larger part of an import's writes), elsewhere bulk_create."""
+    lead_events.announce(leads={event[0].pk: event[0] for event in events}.values())
     if connection.vendor != "postgresql":
         LeadEvent.objects.bulk_create(
             [LeadEvent(**dict(zip(_EVENT_COLUMNS, event, strict=True))) for event in events],

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from apps.core.errors import DomainError, NotAllowed
 from apps.leads.models import Channel, Lead
 from apps.plays.models import Play, PlayStep
+from apps.plays.services.work import MERGE_FIELDS, unknown_merge_fields
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -61,6 +62,14 @@ def validate_steps(steps: tuple[StepSpec, ...] | list[StepSpec]) -> list[StepSpe
             raise DomainError(f"Step {position} has an unknown channel.", field="steps")
         if not step.title.strip():
             raise DomainError(f"Step {position} needs a title.", field="steps")
+        unknown = unknown_merge_fields(step.template)
+        if unknown:
+            known = ", ".join(f"{{{name}}}" for name in MERGE_FIELDS)
+            raise DomainError(
+                f"Step {position} uses {', '.join(f'{{{u}}}' for u in unknown)}, which no lead can "
+                f"fill. Use {known}.",
+                field="steps",
+            )
     for earlier, later in zip(ordered, ordered[1:], strict=False):
         if later.due_offset_minutes < earlier.due_offset_minutes:
             raise DomainError(

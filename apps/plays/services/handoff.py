@@ -58,7 +58,11 @@ def attach_play(
     play: Play | None = None,
     reason: str = "",
 ) -> LeadPlay | None:
-    """Attach (or replace) the lead's play and lay out its steps from `now`. Caller holds the lead lock."""
+    """Attach (or replace) the lead's play and lay out its steps. Caller holds the lead lock.
+
+    The steps keep the play's spacing, anchored so that the first one is due when the SLA
+    clock is (a night-time lead's first call is due the next working morning, like its SLA),
+    or at `now` plus its offset when no clock runs."""
     why = reason
     if play is None:
         play, why = best_play(lead=lead, account_play=account_play)
@@ -72,6 +76,9 @@ def attach_play(
     lead_play = LeadPlay.objects.create(
         lead=lead, play=play, attached_at=now, match_reason=why[:200]
     )
+    anchor = now
+    if steps and lead.sla_state == Lead.SlaState.PENDING and lead.sla_due_at is not None:
+        anchor = lead.sla_due_at - timedelta(minutes=steps[0].due_offset_minutes)
     LeadPlayStep.objects.bulk_create(
         [
             LeadPlayStep(
@@ -80,29 +87,16 @@ def attach_play(
                 channel=s.channel,
                 title=s.title,
                 template=s.template,
-                due_at=now + timedelta(minutes=s.due_offset_minutes),
+                due_at=anchor + timedelta(minutes=s.due_offset_minutes),
             )
             for s in steps
         ]
     )
+    refresh_next_action(lead=lead)
     events.play_attached_event(
         lead=lead, play_name=play.name, old=old_name, actor=actor, reason=why
     )
     return lead_play
-
-
-@transaction.atomic(durable=True)
-def complete_play_step(*, step_id: int, actor: User) -> LeadPlayStep:
-    """Tick off one of the play's due steps on a lead the user may work."""
-    step = LeadPlayStep.objects.select_related("lead_play").get(pk=step_id)
-    lead = lock_workable_lead(lead_id=step.lead_play.lead_id, user=actor)
-    if step.completed_at is None:
-        LeadPlayStep.objects.filter(pk=step.pk, completed_at__isnull=True).update(
-            completed_at=timezone.now(), completed_by=actor
-        )
-        step.refresh_from_db()
-        events.play_step_completed_event(lead=lead, step_title=step.title, actor=actor)
-    return step
 
 
 @transaction.atomic(durable=True)
@@ -115,3 +109,17 @@ def switch_play(*, lead_id: int, play_id: int, actor: User, reason: str) -> Lead
     if play is None:
         raise InvalidTransition("Choose an active play.", field="play")
     return attach_play(lead=lead, now=timezone.now(), actor=actor, play=play, reason=reason.strip())
+
+
+def refresh_next_action(*, lead: Lead) -> None:
+    """Store when the lead's next open step (or callback) is due: the working queue's order.
+    Caller holds the lead lock."""
+    due = (
+        LeadPlayStep.objects.filter(lead_play__lead=lead, completed_at__isnull=True)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if due != lead.next_action_at:
+        Lead.objects.filter(pk=lead.pk).update(next_action_at=due)
+        lead.next_action_at = due

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from apps.core import pulse
 from apps.core.forms import call_service, refused_status
 from apps.core.htmx import refused
 from apps.feedback import services as feedback_services
@@ -40,7 +41,10 @@ _FORMS: dict[str, tuple[str, Callable[..., django_forms.Form]]] = {
         "disqualify-form",
         lambda page, **kw: forms.DisqualifyForm(reasons=page.reasons, **kw),
     ),
-    "recycle": ("recycle-form", lambda page, **kw: forms.RecycleForm(**kw)),
+    "recycle": (
+        "recycle-form",
+        lambda page, **kw: forms.RecycleForm(reasons=page.recycle_reasons, **kw),
+    ),
     "switch_play": (
         "switch-play-form",
         lambda page, **kw: forms.SwitchPlayForm(plays=page.plays, **kw),
@@ -49,7 +53,8 @@ _FORMS: dict[str, tuple[str, Callable[..., django_forms.Form]]] = {
         "buying-role-form",
         lambda page, **kw: forms.BuyingRoleForm(initial={"role": page.lead.buying_role}, **kw),
     ),
-    "step": ("play-steps", lambda page, **kw: django_forms.Form(**kw)),
+    "step": ("play-steps", lambda page, **kw: forms.StepForm(**kw)),
+    "email": ("play-steps", lambda page, **kw: forms.EmailForm(**kw)),
 }
 
 
@@ -71,6 +76,7 @@ def _lead_context(
         "lead": page.lead,
         "counts": page.counts,
         "forms": _lead_forms(page, bound),
+        "outcomes": forms.ATTEMPT_OUTCOMES,
         "now": timezone.now(),
         **extra,
     }
@@ -85,6 +91,7 @@ def workspace_response(request: HtmxHttpRequest, lead_id: int, flash: str) -> Ht
 @require_GET
 @vary_on_headers("HX-Request")
 @role_required(*Role.values)  # which leads each role reads is visible_to()'s job
+@pulse.read_first
 def lead(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
     page = selectors.lead_page(user=request.user, lead_id=lead_id)
     template = "sales/lead.html#lead-workspace" if request.htmx else "sales/lead.html"
@@ -160,17 +167,33 @@ def log_attempt(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
     action = _bind(request, lead_id, "attempt")
     if action.ready:
         data = action.form.cleaned_data
-        if call_service(
+        outcome = call_service(
             action.form,
-            lead_services.log_attempt,
+            play_services.log_attempt,
             lead_id=lead_id,
             rep=request.user,
             channel=data["channel"],
-            outcome=data["outcome"],
-            note=data["note"],
-        ):
-            return _done(request, action, "Attempt logged.")
+            **_how_it_went(data),
+        )
+        if outcome and outcome.result is not None:
+            return _done(request, action, _attempt_message("Attempt logged", outcome.result))
     return _refused(request, action)
+
+
+def _how_it_went(data: dict[str, Any]) -> dict[str, Any]:
+    """What the attempt and step forms both ask: the outcome, a note, a callback time."""
+    return {key: data[key] for key in ("outcome", "note", "callback_at")}
+
+
+def _attempt_message(first: str, attempt: play_services.Attempt) -> str:
+    parts = [first]
+    if attempt.step is not None:
+        parts.append(f"“{attempt.step.title}” is done")
+    if attempt.callback is not None:
+        parts.append(
+            f"callback set for {timezone.localtime(attempt.callback.due_at):%a %d %b, %H:%M %Z}"
+        )
+    return "; ".join(parts) + "."
 
 
 @require_POST
@@ -181,10 +204,37 @@ def complete_step(request: HtmxHttpRequest, lead_id: int, step_id: int) -> HttpR
         step = next((s for s in action.page.play_steps if s.pk == step_id), None)
         if step is None:
             action.form.add_error(None, "This step is not part of the lead's play any more.")
-        elif call_service(
-            action.form, play_services.complete_play_step, step_id=step.pk, actor=request.user
+        else:
+            data = action.form.cleaned_data
+            outcome = call_service(
+                action.form,
+                play_services.complete_play_step,
+                step_id=step.pk,
+                lead_id=lead_id,
+                actor=request.user,
+                **_how_it_went(data),
+            )
+            if outcome and outcome.result is not None:
+                return _done(request, action, _attempt_message("Attempt logged", outcome.result))
+    return _refused(request, action)
+
+
+@require_POST
+@role_required(Role.SALES, Role.SALES_MANAGER)
+def send_step_email(request: HtmxHttpRequest, lead_id: int, step_id: int) -> HttpResponse:
+    action = _bind(request, lead_id, "email")
+    if action.ready:
+        data = action.form.cleaned_data
+        if call_service(
+            action.form,
+            play_services.send_step_email,
+            step_id=step_id,
+            lead_id=lead_id,
+            actor=request.user,
+            subject=data["subject"],
+            body=data["body"],
         ):
-            return _done(request, action, f"Step done: {step.title}.")
+            return _done(request, action, f"Email sent to {action.page.lead.email} and logged.")
     return _refused(request, action)
 
 
@@ -232,9 +282,10 @@ def recycle(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
     action = _bind(request, lead_id, "recycle")
     if action.ready and call_service(
         action.form,
-        lead_services.recycle_lead,
+        feedback_services.recycle_lead,
         lead_id=lead_id,
         actor=request.user,
+        reason_id=action.form.cleaned_data["reason"],
         note=action.form.cleaned_data["note"],
     ):
         message = "Recycled to nurture: marketing owns the lead again."

@@ -1,4 +1,5 @@
-"""The rep's queue: my open leads by SLA urgency, the counts, and the team pool to claim from."""
+"""The rep's queue: my open leads in queue order (running clocks, untouched, working), the
+counts, and the team pool to claim from."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from apps.core import pulse
 from apps.core.forms import call_service
 from apps.core.htmx import partial_for, query_without, refused
 from apps.leads.models import Lead
@@ -37,6 +39,8 @@ def _queue_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
         "pool": screen.pool,
         "limit": selectors.LIST_LIMIT,
         "filter_query": query_without(request, "after"),
+        # what a live refresh re-fetches: this page, cursor and filters included
+        "page_query": request.GET.urlencode(),
         "now": timezone.now(),
         **extra,
     }
@@ -45,6 +49,7 @@ def _queue_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @role_required(Role.SALES, Role.SALES_MANAGER)
+@pulse.read_first
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     template = partial_for(request, "sales/queue.html", QUEUE_PARTS, "queue-region")
     return render(request, template, _queue_context(request))

@@ -1,0 +1,33 @@
+"""The user's own settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+
+from apps.users.models import User
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone people live in (Area/City), by name."""
+    names = sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    )
+    return [("UTC", "UTC"), *[(name, name.replace("_", " ")) for name in names]]
+
+
+class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Every time in Revenue Desk is shown in this zone, with its name.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["time_zone"]
