@@ -57,6 +57,14 @@ class ResilientRedisCache(RedisCache):
         except OUTAGE:
             self._fallback("set").set(key, value, timeout, version)
 
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = 300, version: int | None = None
+    ) -> list[Any]:
+        try:
+            return super().set_many(data, timeout, version)
+        except OUTAGE:
+            return self._fallback("set_many").set_many(data, timeout, version)
+
     def add(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> bool:
         try:
             return super().add(key, value, timeout, version)
@@ -74,3 +82,9 @@ class ResilientRedisCache(RedisCache):
             return super().delete(key, version)
         except OUTAGE:
             return self._fallback("delete").delete(key, version)
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except OUTAGE:
+            self._fallback("delete_many").delete_many(keys, version)

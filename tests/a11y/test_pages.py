@@ -264,7 +264,7 @@ def site(test_database: None, django_db_blocker: Any) -> Iterator[Site]:
 
     # Held for the whole module: the live server's thread reads through its own connection.
     with django_db_blocker.unblock():
-        assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+        assert _is_test_database(connection.settings_dict["NAME"])
         seed.seed_demo(leads=DEMO_LEADS, today=timezone.localdate())
         users = {u.username: u for u in User.objects.all()} | _newcomers()
         world = World(users=users, objects=_objects(users))
@@ -277,6 +277,12 @@ def site(test_database: None, django_db_blocker: Any) -> Iterator[Site]:
             allowed.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+
+
+def _is_test_database(name: str) -> bool:
+    """The module flushes what it wrote: make sure that is a test database (PostgreSQL's
+    test_<name>, SQLite's in-memory one), never the one `make run` serves."""
+    return name.startswith("test_") or "mode=memory" in name or name == ":memory:"
 
 
 def _sessions(users: dict[str, Any]) -> dict[str, str]:

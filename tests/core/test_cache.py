@@ -43,5 +43,10 @@ def test_the_fallback_answers_like_a_cache() -> None:
     assert cache.get("k") == 2
     assert cache.get_many(["k", "missing"]) == {"k": 2}
     assert cache.delete("k") is True
+    # live pages stamp many keys at once (apps/core/pulse.py)
+    assert cache.set_many({"a": "x", "b": "y"}) == []
+    assert cache.get_many(["a", "b"]) == {"a": "x", "b": "y"}
+    cache.delete_many(["a", "b"])
+    assert cache.get_many(["a", "b"]) == {}
     with pytest.raises(ValueError, match="not found"):
         cache.incr("k")
