@@ -82,6 +82,11 @@ urlpatterns = [
     path(
         "v1/campaigns/<api_id:campaign_id>/", api(campaigns_api.CampaignDetailApi), name="campaign"
     ),
+    path(
+        "v1/campaigns/<api_id:campaign_id>/spend/",
+        api(campaigns_api.CampaignSpendApi),
+        name="campaign-spend",
+    ),
     path("v1/assets/", api(campaigns_api.AssetListApi), name="assets"),
     path("v1/assets/<api_id:asset_id>/", api(campaigns_api.AssetDetailApi), name="asset"),
     path("v1/plays/", api(plays_api.PlayListApi), name="plays"),

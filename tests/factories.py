@@ -10,13 +10,15 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Account
-from apps.campaigns.models import Asset, Campaign
+from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.models import Quarter
 from apps.feedback.models import Disqualification, DisqualificationReason
+from apps.goals.facts import rebuild_lead_facts
 from apps.goals.models import GoalSnapshot, JointGoal
 from apps.intake.models import IdempotencyRecord, IntakeSource
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification, TeamChannel
+from apps.opportunities.attribution import credit_deal, touch_arrived
 from apps.opportunities.models import Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
 from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
@@ -64,7 +66,18 @@ class CampaignFactory(DjangoModelFactory[Campaign]):
     slug = factory.Sequence(lambda n: f"campaign-{n}")
     channel = Campaign.Channel.PAID_SEARCH
     budget = Decimal("10000")
-    actual_cost = Decimal("8000")
+
+
+class CampaignSpendFactory(DjangoModelFactory[CampaignSpend]):
+    """Spend of 8,000.00 over Q4 2026 unless told otherwise."""
+
+    class Meta:
+        model = CampaignSpend
+
+    campaign = factory.SubFactory(CampaignFactory)
+    starts_on = date(2026, 10, 1)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=91))
+    amount = Decimal("8000.00")
 
 
 class AssetFactory(DjangoModelFactory[Asset]):
@@ -79,7 +92,29 @@ class AssetFactory(DjangoModelFactory[Asset]):
     engagement_weight = 10
 
 
-class LeadFactory(DjangoModelFactory[Lead]):
+class _KeepsFacts:
+    """Records built here bypass the services, so their lead's facts are rebuilt from the
+    records after each one, as `rebuild_facts` would (the services keep them incrementally)."""
+
+    @classmethod
+    def _facts_of(cls, obj: object) -> int | None:
+        raise NotImplementedError
+
+    @classmethod
+    def _credit(cls, obj: object) -> None:
+        """Won deals' campaign credits the record changes (none by default)."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        obj = super()._create(model_class, *args, **kwargs)  # type: ignore[misc]
+        lead_id = cls._facts_of(obj)
+        if lead_id is not None:
+            rebuild_lead_facts([lead_id])
+        cls._credit(obj)
+        return obj
+
+
+class LeadFactory(_KeepsFacts, DjangoModelFactory[Lead]):
     class Meta:
         model = Lead
 
@@ -88,8 +123,12 @@ class LeadFactory(DjangoModelFactory[Lead]):
     last_name = factory.Sequence(lambda n: f"Buyer{n}")
     title = "Head of Operations"
 
+    @classmethod
+    def _facts_of(cls, obj: Lead) -> int | None:  # type: ignore[override]
+        return obj.pk
 
-class TouchpointFactory(DjangoModelFactory[Touchpoint]):
+
+class TouchpointFactory(_KeepsFacts, DjangoModelFactory[Touchpoint]):
     class Meta:
         model = Touchpoint
 
@@ -97,6 +136,17 @@ class TouchpointFactory(DjangoModelFactory[Touchpoint]):
     account = factory.LazyAttribute(lambda o: o.lead.account)
     kind = Touchpoint.Kind.PAGE_VIEW
     occurred_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _facts_of(cls, obj: Touchpoint) -> int | None:  # type: ignore[override]
+        return obj.lead_id
+
+    @classmethod
+    def _credit(cls, obj: Touchpoint) -> None:  # type: ignore[override]
+        if obj.campaign_id is not None:
+            touch_arrived(
+                account_id=obj.lead.account_id, lead_id=obj.lead_id, occurred_at=obj.occurred_at
+            )
 
 
 class ActivityFactory(DjangoModelFactory[Activity]):
@@ -170,7 +220,7 @@ class DisqualificationReasonFactory(DjangoModelFactory[DisqualificationReason]):
     label = factory.Sequence(lambda n: f"Reason {n}")
 
 
-class OpportunityFactory(DjangoModelFactory[Opportunity]):
+class OpportunityFactory(_KeepsFacts, DjangoModelFactory[Opportunity]):
     class Meta:
         model = Opportunity
 
@@ -179,6 +229,14 @@ class OpportunityFactory(DjangoModelFactory[Opportunity]):
     name = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("12000")
     created_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _facts_of(cls, obj: Opportunity) -> int | None:  # type: ignore[override]
+        return obj.primary_lead_id
+
+    @classmethod
+    def _credit(cls, obj: Opportunity) -> None:  # type: ignore[override]
+        credit_deal(obj)
 
 
 class ChurnReasonFactory(DjangoModelFactory[ChurnReason]):
@@ -270,7 +328,7 @@ class IdempotencyRecordFactory(DjangoModelFactory[IdempotencyRecord]):
     response_body = factory.LazyFunction(lambda: {"id": 1})
 
 
-class DisqualificationFactory(DjangoModelFactory[Disqualification]):
+class DisqualificationFactory(_KeepsFacts, DjangoModelFactory[Disqualification]):
     class Meta:
         model = Disqualification
 
@@ -278,6 +336,10 @@ class DisqualificationFactory(DjangoModelFactory[Disqualification]):
     rep = factory.SubFactory(UserFactory)
     reason = factory.SubFactory(DisqualificationReasonFactory)
     at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _facts_of(cls, obj: Disqualification) -> int | None:  # type: ignore[override]
+        return obj.lead_id
 
 
 class HealthCheckFactory(DjangoModelFactory[HealthCheck]):

@@ -1,4 +1,5 @@
-"""Campaigns and assets API: every role reads campaigns, their briefs, and assets' intent notes."""
+"""Campaigns and assets API: every role reads campaigns, their briefs, their spend and assets'
+intent notes; Marketing and RevOps record spend."""
 
 from __future__ import annotations
 
@@ -8,19 +9,28 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.campaigns import selectors, services
 from apps.campaigns.filters import AssetApiFilter, CampaignApiFilter
-from apps.campaigns.models import Asset, Campaign
+from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.filters import StableOrderingFilter
-from apps.core.serializers import USER_THROTTLES, errors, path_id
+from apps.core.serializers import USER_THROTTLES, UserSummary, errors, path_id
+from apps.users.roles import has_role
 
 
 class CampaignOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     quarter = serializers.CharField(source="quarter.name", allow_null=True, default=None)
+    spend_total = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="Sum of the spend entries that count (all dates); null when none is recorded.",
+    )
 
     class Meta:
         model = Campaign
@@ -31,7 +41,7 @@ class CampaignOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "channel",
             "quarter",
             "budget",
-            "actual_cost",
+            "spend_total",
             "starts_on",
             "ends_on",
             "goal",
@@ -82,7 +92,7 @@ class CampaignListApi(generics.ListAPIView):  # type: ignore[type-arg]
     ordering = ORDERING
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        return Campaign.objects.select_related("quarter")
+        return selectors.with_spend_total(Campaign.objects.select_related("quarter"))
 
     @extend_schema(
         operation_id="campaigns_list",
@@ -103,8 +113,111 @@ class CampaignDetailApi(APIView):
     )
     def get(self, request: Request, campaign_id: int) -> Response:
         """One campaign."""
-        campaign = get_object_or_404(Campaign.objects.select_related("quarter"), pk=campaign_id)
+        campaigns = selectors.with_spend_total(Campaign.objects.select_related("quarter"))
+        campaign = get_object_or_404(campaigns, pk=campaign_id)
         return Response(CampaignOutput(campaign).data)
+
+
+class SpendOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    created_by = UserSummary(allow_null=True, read_only=True)
+    replaced_by = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]
+        read_only=True,
+        allow_null=True,
+        help_text="The entry that corrected this one (which then no longer counts), if any.",
+    )
+
+    class Meta:
+        model = CampaignSpend
+        fields = [
+            "id",
+            "campaign",
+            "starts_on",
+            "ends_on",
+            "amount",
+            "note",
+            "replaces",
+            "replaced_by",
+            "created_by",
+            "created_at",
+        ]
+
+
+class SpendInput(serializers.Serializer):  # type: ignore[type-arg]
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="First day the money was spent over. With no dates the entry is spread over "
+        "the campaign's run dates; with one date it is that single day.",
+    )
+    ends_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Last day (inclusive)."
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    replaces = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Id of an entry of this campaign that this one corrects.",
+    )
+
+
+class RecordsSpend(permissions.BasePermission):
+    """Every role reads spend; Marketing and RevOps record it (checked before the body)."""
+
+    message = "Only Marketing and RevOps record campaign spend."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return has_role(request.user, *services.CAMPAIGN_EDITORS)
+
+
+class CampaignSpendApi(generics.ListAPIView):  # type: ignore[type-arg]
+    serializer_class = SpendOutput
+    throttle_classes = USER_THROTTLES
+    permission_classes = [permissions.IsAuthenticated, RecordsSpend]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[CampaignSpend]:
+        campaign = get_object_or_404(Campaign.objects.only("pk"), pk=self.kwargs["campaign_id"])
+        return selectors.campaign_spend(campaign_id=campaign.pk)
+
+    @extend_schema(
+        operation_id="campaigns_spend_list",
+        parameters=[path_id("campaign_id")],
+        responses={200: SpendOutput(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The campaign's spend entries, newest recorded first, corrected ones included."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="campaigns_spend_create",
+        parameters=[path_id("campaign_id")],
+        request=SpendInput,
+        responses={201: SpendOutput, **errors(400, 403, 404, 422)},
+    )
+    def post(self, request: Request, campaign_id: int) -> Response:
+        """Record spend (Marketing, RevOps): an amount over a period, or without dates spread
+        over the campaign's run dates. A negative amount, or a period outside the campaign's run
+        dates, is a 400 naming the field, and nothing is written."""
+        campaign = get_object_or_404(Campaign.objects.only("pk"), pk=campaign_id)
+        serializer = SpendInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.add_spend(
+            campaign_id=campaign.pk,
+            amount=data["amount"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            note=data["note"],
+            replaces_id=data["replaces"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return Response(SpendOutput(entry).data, status=status.HTTP_201_CREATED)
 
 
 class AssetListApi(generics.ListAPIView):  # type: ignore[type-arg]

@@ -1,8 +1,10 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.campaigns.querysets import CampaignSpendQuerySet
 from apps.core.models import TimeStampedModel
 
 
@@ -27,7 +29,6 @@ class Campaign(TimeStampedModel):
         "core.Quarter", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
     )
     budget = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    actual_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     goal = models.TextField(blank=True, help_text="What the campaign is meant to achieve.")
@@ -41,9 +42,6 @@ class Campaign(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_non_negative"),
             models.CheckConstraint(
-                condition=Q(actual_cost__gte=0), name="campaign_cost_non_negative"
-            ),
-            models.CheckConstraint(
                 condition=Q(ends_on__isnull=True)
                 | Q(starts_on__isnull=True)
                 | Q(ends_on__gte=models.F("starts_on")),
@@ -53,6 +51,84 @@ class Campaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignSpend(models.Model):
+    """Money spent on a campaign over a period (a single day when starts_on == ends_on).
+
+    The spend is the campaign's cost: a period's cost is the part of each entry that falls
+    inside it, spread pro rata by day (apps.campaigns.selectors.spend_between). An entry
+    "spread over the campaign's run dates" is one whose period is the campaign's
+    starts_on..ends_on.
+
+    Append-only, like LeadEvent: an entry is a record of money, so it is never edited or
+    deleted (the database refuses UPDATE, and DELETE on PostgreSQL; migration 0004). Amounts
+    cannot be negative, so a mistake is corrected by a new entry that `replaces` the wrong
+    one: the replaced entry stays in the history and no longer counts.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="spend")
+    starts_on = models.DateField(help_text="First day the money was spent over.")
+    ends_on = models.DateField(help_text="Last day (inclusive); the same day for a one-off.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        help_text="The entry this one corrects; that one stays in the history and no longer "
+        "counts.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the system recorded it (the conversion of the old single cost).",
+    )
+
+    objects = CampaignSpendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = "campaign spend entry"
+        verbose_name_plural = "campaign spend"
+        indexes = [
+            # spend_between: entries overlapping a window (ends_on >= start, starts_on <= end).
+            models.Index(fields=["ends_on", "starts_on"], name="campaign_spend_period_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="campaign_spend_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_spend_dates_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        period = (
+            f"{self.starts_on:%Y-%m-%d}"
+            if self.starts_on == self.ends_on
+            else f"{self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d}"
+        )
+        return f"{self.amount:,.2f} over {period}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise ValueError("Campaign spend is never edited; correct it with a replacing entry.")
+        super().save(*args, **kwargs)
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Campaign spend is never deleted; correct it with a replacing entry.")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
 
 
 class Asset(TimeStampedModel):

@@ -1,20 +1,113 @@
-"""Reads of campaigns and assets."""
+"""Reads of campaigns, their spend and their assets."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
-from apps.campaigns.models import Asset, Campaign
+from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.models import Quarter
 
 LIST_LIMIT = 50
 
 
-def quarter_campaigns(*, quarter: Quarter, limit: int = LIST_LIMIT) -> QuerySet[Campaign]:
-    """The quarter's campaigns with lead and sales-ready counts, aggregated in one query."""
-    return (
-        Campaign.objects.filter(quarter=quarter)
+# --- Spend ---------------------------------------------------------------------------------
+
+
+def spend_share_cents(*, amount_cents: int, days: int, first_day: int, last_day: int) -> int:
+    """The cents of an entry of `amount_cents` over `days` days that fall on its days
+    first_day..last_day (1-based, inclusive).
+
+    Day k of the entry closes with the cumulative amount C(k) = round_half_up(A·k/N) in cents
+    (C(0) = 0, C(N) = A), and days a..b get C(b) − C(a−1). Integer arithmetic, so exact:
+    round_half_up(x/N) for x >= 0 is (2x + N) // 2N.
+    """
+
+    def cumulative(k: int) -> int:
+        return (2 * amount_cents * k + days) // (2 * days)
+
+    return cumulative(last_day) - cumulative(first_day - 1)
+
+
+def spend_between(
+    *, start: date, end: date, campaign_ids: Collection[int] | None = None
+) -> dict[int, Decimal]:
+    """The spend falling inside the inclusive window [start, end], per campaign (all
+    campaigns, or only `campaign_ids`). One query.
+
+    A campaign with no entry overlapping the window is absent (no spend recorded: callers
+    show "—"); one whose overlapping entries come to nothing maps to 0.00. Entries replaced
+    by a correction do not count.
+
+    The rule, pro rata by day: an entry of amount A over N days (starts_on..ends_on) has
+    spent C(k) = A·k/N, rounded half up to the cent, by the end of its k-th day, so a window
+    covering its days a..b gets C(b) − C(a−1). The shares of adjacent windows (two quarters,
+    the months of a year) therefore add up to exactly A, to the cent. A window that starts
+    on the entry's first day gets exactly the naive round(A·days/N); any other window is at
+    most one cent away from it (the cent the rounding of the earlier days used up).
+
+    Worked by hand: 9,200.00 over 1 Sep – 1 Dec 2026 is 92 days (30 + 31 + 30 + 1). Q3
+    (1 Jul – 30 Sep) covers days 1..30: C(30) = 9,200 × 30 / 92 = 3,000.00. Q4 (1 Oct –
+    31 Dec) covers days 31..92: C(92) − C(30) = 9,200.00 − 3,000.00 = 6,200.00 (62 days'
+    worth). And 100.00 over three days gives 33.33, 33.34, 33.33: C(1) = 33.33,
+    C(2) = round(66.666…) = 66.67, C(3) = 100.00.
+    """
+    entries = CampaignSpend.objects.counting().overlapping(start, end)
+    if campaign_ids is not None:
+        entries = entries.filter(campaign_id__in=list(campaign_ids))
+    cents: dict[int, int] = {}
+    rows = entries.order_by().values_list("campaign_id", "starts_on", "ends_on", "amount")
+    for campaign_id, starts_on, ends_on, amount in rows:
+        share = spend_share_cents(
+            amount_cents=int(amount.scaleb(2)),
+            days=(ends_on - starts_on).days + 1,
+            first_day=(max(starts_on, start) - starts_on).days + 1,
+            last_day=(min(ends_on, end) - starts_on).days + 1,
+        )
+        cents[campaign_id] = cents.get(campaign_id, 0) + share
+    return {campaign_id: _money(total) for campaign_id, total in cents.items()}
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)  # 300000 -> Decimal("3000.00")
+
+
+def with_spend_total(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """The campaigns annotated with spend_total: the sum of all their spend entries that count
+    (not replaced), None when they have none (shown "—"). A subquery, so it never multiplies
+    with other joins."""
+    total = (
+        CampaignSpend.objects.counting()
+        .filter(campaign=OuterRef("pk"))
+        .order_by()
+        .values("campaign")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return campaigns.annotate(spend_total=Subquery(total))
+
+
+def campaign_spend(*, campaign_id: int) -> QuerySet[CampaignSpend]:
+    """A campaign's spend entries, replaced ones included (the API orders them), with who
+    recorded them and which entry corrected each."""
+    return CampaignSpend.objects.filter(campaign_id=campaign_id).select_related(
+        "created_by", "replaced_by"
+    )
+
+
+# --- Campaigns -----------------------------------------------------------------------------
+
+
+def quarter_campaigns(*, quarter: Quarter, limit: int = LIST_LIMIT) -> list[Campaign]:
+    """The quarter's campaigns with lead and sales-ready counts, their total spend
+    (spend_total) and the part of it inside the quarter (quarter_spend; None without any), in
+    two queries."""
+    campaigns: list[Campaign] = list(
+        with_spend_total(Campaign.objects.filter(quarter=quarter))
         .annotate(
             lead_count=Count("leads", filter=Q(leads__is_archived=False)),
             ready_count=Count(
@@ -23,13 +116,31 @@ def quarter_campaigns(*, quarter: Quarter, limit: int = LIST_LIMIT) -> QuerySet[
         )
         .order_by("name", "pk")[:limit]
     )
+    shares = spend_between(
+        start=quarter.starts_on, end=quarter.ends_on, campaign_ids=[c.pk for c in campaigns]
+    )
+    for campaign in campaigns:
+        campaign.quarter_spend = shares.get(campaign.pk)  # type: ignore[attr-defined]
+    return campaigns
+
+
+def _spend_entries() -> Prefetch[str, QuerySet[CampaignSpend], str]:
+    return Prefetch(
+        "spend",
+        queryset=CampaignSpend.objects.select_related("created_by", "replaced_by").order_by(
+            "starts_on", "pk"
+        ),
+    )
 
 
 def campaigns_with_assets(*, limit: int = 200) -> QuerySet[Campaign]:
-    """Every campaign (active first, newest start first) with its assets, in two queries."""
+    """Every campaign (active first, newest start first) with its assets, its spend entries and
+    their total, in three queries."""
     return (
-        Campaign.objects.select_related("quarter")
-        .prefetch_related(Prefetch("assets", queryset=Asset.objects.order_by("name", "pk")))
+        with_spend_total(Campaign.objects.select_related("quarter"))
+        .prefetch_related(
+            Prefetch("assets", queryset=Asset.objects.order_by("name", "pk")), _spend_entries()
+        )
         .order_by("-is_active", "-starts_on", "name", "pk")[:limit]
     )
 
@@ -42,6 +153,14 @@ def standalone_assets(*, limit: int = 200) -> QuerySet[Asset]:
 def campaign_for(*, campaign_id: int) -> Campaign:
     """One campaign, or 404."""
     return get_object_or_404(Campaign.objects.select_related("quarter"), pk=campaign_id)
+
+
+def campaign_with_spend(*, campaign_id: int) -> Campaign:
+    """One campaign with its spend entries and their total (the spend region), or 404."""
+    campaigns = with_spend_total(Campaign.objects.select_related("quarter")).prefetch_related(
+        _spend_entries()
+    )
+    return get_object_or_404(campaigns, pk=campaign_id)
 
 
 def asset_for(*, asset_id: int) -> Asset:

@@ -297,7 +297,16 @@ def _rules() -> Iterator[Rule]:
     yield from form("marketing:campaign-edit", grant(*TIER_EDITORS))
     yield from form("marketing:asset-create", grant(*TIER_EDITORS))
     yield from form("marketing:asset-edit", grant(*TIER_EDITORS))
+    yield from action(
+        "marketing:campaign-spend", grant(*TIER_EDITORS), why="Record spend: Marketing, RevOps."
+    )
     yield page("marketing:performance", grant(MARKETING, REVOPS, MANAGER))
+    yield page(
+        "marketing:performance-records",
+        grant(MARKETING, REVOPS, MANAGER),
+        query={"figure": "won_revenue"},
+        why="The records behind a performance figure: the page's roles.",
+    )
 
     # --- Service workspace ------------------------------------------------------------------
     customer = {"account_id": "customer_account"}
@@ -318,6 +327,12 @@ def _rules() -> Iterator[Rule]:
     # --- Shared pages -----------------------------------------------------------------------
     yield page("goals:home", ALL_READ)
     yield page("goals:records", ALL_READ, why="Drill-down rows are scoped per role.")
+    yield page(
+        "goals:scoreboard-records",
+        ALL_READ,
+        query={"metric": "win_rate", "rep": "@rep"},
+        why="The records behind a scoreboard figure; rows scoped per role.",
+    )
     yield page("accounts:list", ALL_READ)
     yield page("accounts:detail", ALL_READ)
     yield page("accounts:people", ALL_READ, why="People rows are scoped by visible_to().")
@@ -408,6 +423,13 @@ def _rules() -> Iterator[Rule]:
         "api:opportunity",
     ):
         yield page(name, ALL_READ)
+    yield page("api:campaign-spend", ALL_READ, why="Every role reads campaign spend.")
+    yield Rule(
+        "api:campaign-spend",
+        POST,
+        grant(*TIER_EDITORS),
+        why="Record spend: Marketing, RevOps (an empty body is then a 400).",
+    )
     yield page(
         "api:disqualifications", ALL_READ, why="Scoped: reps their own, Service none (empty)."
     )

@@ -469,6 +469,7 @@ CAMPAIGNS = (
         "Teaser email\nLaunch webinar\nCustomer upsell sequence",
     ),
 )
+# The share of its budget each campaign spends over its whole run.
 CAMPAIGN_COST_RATIO = {
     "freight-visibility-webinars": 0.92,
     "search-route-planning": 1.05,
@@ -478,6 +479,21 @@ CAMPAIGN_COST_RATIO = {
     "partner-referrals": 0.6,
     "analytics-launch": 0.0,
 }
+# How each campaign's spend is recorded: "spread" is one entry over its run dates, "monthly"
+# one invoice per calendar month run so far (the current month to yesterday). A campaign left
+# out has no spend yet (the next quarter's launch), shown "—".
+CAMPAIGN_SPEND = {
+    "freight-visibility-webinars": ("spread", "Webinar platform, speakers and promotion"),
+    "search-route-planning": ("monthly", "Google Ads invoice"),
+    "abm-target-accounts": ("monthly", "LinkedIn Ads invoice"),
+    "logistics-summit": ("spread", "Booth, travel and badge scanners"),
+    "nurture-ops-leaders": ("spread", "Email platform and playbook production"),
+    "partner-referrals": ("spread", "Partner co-marketing fund"),
+}
+# The webinar series always runs across the start of the current quarter (from a month before
+# it to two weeks into it at least), so the previous and the current quarter each carry part
+# of its spend whatever day the demo is seeded.
+SPANS_QUARTER_START = frozenset({"freight-visibility-webinars"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,8 @@ from apps.demo.catalogue import (
     ASSET_TOUCH_KIND,
     ASSETS,
     BUYING_ROLE_RULES,
+    CAMPAIGN_COST_RATIO,
+    CAMPAIGN_SPEND,
     CAMPAIGNS,
     CHANNEL_SOURCE,
     CHURN_REASONS,
@@ -66,6 +68,7 @@ from apps.demo.catalogue import (
     SCORE_THRESHOLD,
     SCORING_RULES,
     SHOWCASE,
+    SPANS_QUARTER_START,
     TITLES,
     VOICE_QUOTES,
     DemoAsset,
@@ -267,11 +270,22 @@ class QuarterPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class SpendPlan:
+    campaign: str
+    starts_on: date
+    ends_on: date
+    amount: Decimal
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DemoPlan:
     quarters: tuple[QuarterPlan, ...]
     accounts: tuple[AccountPlan, ...]
     leads: tuple[LeadPlan, ...]
     service: ServicePlan
+    spend: tuple[SpendPlan, ...] = ()
 
 
 # --- Planning: pure functions of (seed, leads, anchor) ------------------------------------
@@ -296,13 +310,70 @@ def plan_quarters(anchor: datetime) -> tuple[QuarterPlan, ...]:
 
 def campaign_window(campaign: DemoCampaign, anchor: datetime) -> tuple[date, date]:
     """Start and end dates, never before the previous quarter (the oldest one seeded)."""
-    previous, _, upcoming = plan_quarters(anchor)
+    previous, current, upcoming = plan_quarters(anchor)
     if campaign.start_offset is None or campaign.end_offset is None:
         return upcoming.starts_on, upcoming.ends_on
     today = anchor.date()
     starts = max(previous.starts_on, today + timedelta(days=campaign.start_offset))
     ends = max(starts, today + timedelta(days=campaign.end_offset))
+    if campaign.slug in SPANS_QUARTER_START:
+        starts = min(starts, current.starts_on - timedelta(days=30))
+        ends = max(ends, current.starts_on + timedelta(days=14))
     return starts, ends
+
+
+def _month_slices(starts: date, ends: date) -> list[tuple[date, date]]:
+    """starts..ends cut at calendar month ends."""
+    slices = []
+    day = starts
+    while day <= ends:
+        next_month = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        last = min(ends, next_month - timedelta(days=1))
+        slices.append((day, last))
+        day = last + timedelta(days=1)
+    return slices
+
+
+def plan_campaign_spend(anchor: datetime) -> tuple[SpendPlan, ...]:
+    """Each campaign's spend entries: budget x CAMPAIGN_COST_RATIO over its run dates, as one
+    entry spread over the run or as a monthly invoice per month run so far (CAMPAIGN_SPEND).
+    Each entry is recorded the morning after its period, or an hour before the anchor."""
+    yesterday = anchor.date() - timedelta(days=1)
+    plans = []
+    for c in CAMPAIGNS:
+        if c.slug not in CAMPAIGN_SPEND:
+            continue
+        how, note = CAMPAIGN_SPEND[c.slug]
+        starts, ends = campaign_window(c, anchor)
+        if starts > yesterday:
+            continue  # not started: no spend yet
+        total = Decimal(c.budget) * Decimal(str(CAMPAIGN_COST_RATIO[c.slug]))
+        run_days = (ends - starts).days + 1
+        if how == "spread":
+            periods = [(starts, ends, total, note)]
+        else:
+            periods = [
+                (
+                    first,
+                    last,
+                    total * ((last - first).days + 1) / run_days,
+                    f"{note}, {first:%B %Y}",
+                )
+                for first, last in _month_slices(starts, min(ends, yesterday))
+            ]
+        for first, last, amount, text in periods:
+            recorded = datetime.combine(min(last, yesterday) + timedelta(days=1), time(9), UTC)
+            plans.append(
+                SpendPlan(
+                    campaign=c.slug,
+                    starts_on=first,
+                    ends_on=last,
+                    amount=amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                    note=text,
+                    created_at=min(recorded, anchor - timedelta(hours=1)),
+                )
+            )
+    return tuple(plans)
 
 
 def plan_accounts(*, seed: int, anchor: datetime) -> tuple[AccountPlan, ...]:
@@ -1287,4 +1358,5 @@ def plan_demo(*, seed: int, leads: int, anchor: datetime) -> DemoPlan:
         accounts=accounts,
         leads=tuple(plan_leads(seed=seed, anchor=anchor, start=0, stop=leads, accounts=accounts)),
         service=plan_service(seed=seed, anchor=anchor, accounts=accounts),
+        spend=plan_campaign_spend(anchor),
     )

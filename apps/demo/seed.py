@@ -17,7 +17,7 @@ from datetime import date, datetime
 from django.db import models, transaction
 
 from apps.accounts.models import Account
-from apps.campaigns.models import Asset, Campaign
+from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.models import Quarter
 from apps.demo import writing
 from apps.demo.catalogue import DEFAULT_LEADS, DEFAULT_SEED, DEMO_USERNAMES
@@ -31,7 +31,9 @@ from apps.demo.plans import (
     plan_service,
 )
 from apps.feedback.models import Disqualification, DisqualificationReason
+from apps.goals.facts import rebuild_all
 from apps.goals.models import JointGoal
+from apps.goals.services import rebuild_goal_history
 from apps.intake.models import IntakeSource
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification
@@ -80,6 +82,10 @@ def seed_demo(
     if result.created["leads.Lead"]:
         with transaction.atomic():
             writing.write_rollups(refs=refs, anchor=anchor, pool_counts=pool_counts, result=result)
+        # bulk writes bypass the services that keep the reports' facts: rebuild them, set-wise
+        (progress or (lambda _msg: None))("facts the reports read…")
+        rebuild_all()
+    rebuild_goal_history(today=today)  # a snapshot per elapsed day: the goals' charts have a line
     if result.skipped_leads:
         result.messages.append(
             f"{result.skipped_leads} demo leads already existed; left them as they are."
@@ -142,6 +148,7 @@ def demo_counts() -> dict[str, int]:
         DisqualificationReason,
         ChurnReason,
         Campaign,
+        CampaignSpend,
         Asset,
         Play,
         PlayStep,

@@ -24,12 +24,11 @@ from django.db.models import Min, Sum
 from psycopg.types.json import Jsonb
 
 from apps.accounts.models import Account
-from apps.campaigns.models import Asset, Campaign
+from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.models import Quarter
 from apps.demo.catalogue import (
     ASSETS,
     BUYING_ROLE_RULES,
-    CAMPAIGN_COST_RATIO,
     CAMPAIGNS,
     CHURN_REASONS,
     DEFAULT_LEADS,
@@ -57,6 +56,7 @@ from apps.demo.plans import (
     OpportunityPlan,
     ServicePlan,
     campaign_window,
+    plan_campaign_spend,
     plan_quarters,
 )
 from apps.feedback.models import Disqualification, DisqualificationReason
@@ -129,7 +129,7 @@ def write_configuration(*, anchor: datetime, leads: int, result: SeedResult) -> 
     """Get or create the demo users and every configuration record; return their keys."""
     users = _write_users(result)
     quarters = _write_quarters(anchor, result)
-    campaigns = _write_campaigns(anchor, quarters, result)
+    campaigns = _write_campaigns(anchor, quarters, users["mia"], result)
     _write_goals(anchor=anchor, leads=leads, quarters=quarters, campaigns=campaigns, result=result)
     _write_routing(users, result)
     agreement = _write_scoring(anchor, users, result)
@@ -189,18 +189,18 @@ def _write_quarters(anchor: datetime, result: SeedResult) -> dict[str, Quarter]:
 
 
 def _write_campaigns(
-    anchor: datetime, quarters: dict[str, Quarter], result: SeedResult
+    anchor: datetime, quarters: dict[str, Quarter], marketer: User, result: SeedResult
 ) -> dict[str, Campaign]:
-    """Write the campaigns, each in the quarter it starts in, its cost spent pro rata so far."""
+    """Write the campaigns, each in the quarter it starts in, and the spend of each new one
+    (recorded by the marketer, mia)."""
     campaigns: dict[str, Campaign] = {}
     quarter_plans = plan_quarters(anchor)
+    created_slugs = set()
     for c in CAMPAIGNS:
         starts, ends = campaign_window(c, anchor)
         quarter = next(
             (quarters[q.name] for q in quarter_plans if q.starts_on <= starts <= q.ends_on), None
         )
-        elapsed = min(1.0, max(0.0, (anchor.date() - starts).days / max(1, (ends - starts).days)))
-        cost = Decimal(c.budget * CAMPAIGN_COST_RATIO[c.slug] * elapsed).quantize(Decimal("0.01"))
         campaigns[c.slug], created = Campaign.objects.get_or_create(
             slug=c.slug,
             defaults={
@@ -208,7 +208,6 @@ def _write_campaigns(
                 "channel": c.channel,
                 "quarter": quarter,
                 "budget": Decimal(c.budget),
-                "actual_cost": cost,
                 "starts_on": starts,
                 "ends_on": ends,
                 "goal": c.goal,
@@ -219,6 +218,25 @@ def _write_campaigns(
             },
         )
         _note(result, "campaigns.Campaign", created)
+        if created:
+            created_slugs.add(c.slug)
+    # Spend is append-only, so it is written with its campaign only: a rerun adds nothing.
+    entries = [
+        CampaignSpend(
+            campaign=campaigns[p.campaign],
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            amount=p.amount,
+            note=p.note,
+            created_by=marketer,
+            created_at=p.created_at,
+        )
+        for p in plan_campaign_spend(anchor)
+        if p.campaign in created_slugs
+    ]
+    with _historic_timestamps(CampaignSpend):
+        CampaignSpend.objects.bulk_create(entries)
+    result.created["campaigns.CampaignSpend"] += len(entries)
     return campaigns
 
 

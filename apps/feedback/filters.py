@@ -13,7 +13,10 @@ class DisqualificationApiFilter(django_filters.FilterSet):
     reason = django_filters.CharFilter(field_name="reason__code", max_length=40)
     rep = IdFilter(field_name="rep_id", label="Rep (user id)")
     lead = IdFilter(field_name="lead_id", label="Lead (id)")
-    campaign = IdFilter(field_name="lead__campaign_id", label="Lead's campaign (id)")
+    campaign = IdFilter(
+        field_name="lead__facts__source_campaign_id",
+        label="Lead's source campaign: its first campaign touch (id)",
+    )
     at_after = UtcDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = UtcDateTimeFilter(field_name="at", lookup_expr="lt")
 

@@ -15,7 +15,7 @@ def _with_story(records: QuerySet[Disqualification]) -> QuerySet[Disqualificatio
     """The lead's journey (touchpoints with asset and campaign, oldest first) and the rep's
     attempts (with notes, which Marketing may read) prefetched: four queries for any number."""
     return records.select_related(
-        "lead", "lead__campaign", "lead__account", "reason", "rep", "reviewer"
+        "lead", "lead__facts__source_campaign", "lead__account", "reason", "rep", "reviewer"
     ).prefetch_related(
         Prefetch(
             "lead__touchpoints",
@@ -56,6 +56,6 @@ def open_disqualifications(*, limit: int = 20) -> QuerySet[Disqualification]:
     """Disqualifications marketing has not reviewed yet, newest first."""
     return (
         Disqualification.objects.filter(review_status=Disqualification.Review.OPEN)
-        .select_related("lead", "lead__campaign", "lead__account", "reason", "rep")
+        .select_related("lead", "lead__facts__source_campaign", "lead__account", "reason", "rep")
         .order_by("-at", "-pk")[:limit]
     )

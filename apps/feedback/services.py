@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.core.errors import AttemptsRequired, Conflict, InvalidTransition, NotAllowed
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads import events
+from apps.leads import facts as lead_facts
 from apps.leads.models import Activity, Lead
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.notifications.models import Notification
@@ -94,6 +95,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
     lead.sla_reassigned_at = None
     lead.disqualified_at = None
     lead.save()
+    lead_facts.disqualified(lead_id=lead.pk, reason_id=None)
     events.lead_assigned_event(
         lead=lead,
         old_owner=old_owner,
@@ -188,6 +190,7 @@ def disqualify_lead(
         attempts_at_time=lead.attempt_count,
         at=now,
     )
+    lead_facts.disqualified(lead_id=lead.pk, reason_id=reason.pk)
     fields = ["disqualified_at", "updated_at"]
     lead.disqualified_at = now
     settle_first_response(

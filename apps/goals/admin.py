@@ -13,7 +13,14 @@ from django.http import HttpRequest
 
 from apps.core.admin import ReadOnlyMixin, clean_country_code
 from apps.core.models import Quarter
-from apps.goals.models import GoalSnapshot, JointGoal
+from apps.goals.models import (
+    LOWER_IS_BETTER,
+    TEAM_ONLY_METRICS,
+    GoalSnapshot,
+    JointGoal,
+    ScoreboardTarget,
+)
+from apps.users.models import Role, User
 
 # What makes two goals of one quarter the same line of the scoreboard.
 GOAL_TWIN_FIELDS = (
@@ -147,7 +154,62 @@ class QuarterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return request.user.has_perm("goals.add_jointgoal")
 
 
-class JointGoalForm(forms.ModelForm):  # type: ignore[type-arg]
+class DirectionPresetForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A target form whose "lower is better" follows the metric unless RevOps says otherwise.
+
+    Without JavaScript the box cannot follow the metric picker, so the metric decides on
+    save whenever the box was left as it was shown (on add, or when the metric changes); a box
+    RevOps ticked or cleared on purpose is kept. `?metric=...` on the add page presets the box
+    too, as the admin fills any field from the query string."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The box as it was shown comes back with the POST, so a box left alone is told from
+        # one RevOps cleared on purpose even on the add page (which posts no initial values).
+        self.fields["lower_is_better"].show_hidden_initial = True
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        metric = cleaned.get("metric")
+        box_untouched = "lower_is_better" not in self.changed_data
+        metric_is_new = self.instance.pk is None or "metric" in self.changed_data
+        if metric and box_untouched and metric_is_new:
+            cleaned["lower_is_better"] = metric in LOWER_IS_BETTER
+        return cleaned
+
+
+def direction_initial(request: HttpRequest) -> dict[str, Any]:
+    """The add page's preset: "lower is better" from a metric passed in the query string."""
+    metric = request.GET.get("metric")
+    return {"lower_is_better": metric in LOWER_IS_BETTER} if metric else {}
+
+
+DIRECTION_HELP = (
+    "Preset from the metric when left as shown: on for cost, speed to lead, sales cycle, "
+    "disqualification rate and junk share."
+)
+
+
+class JointGoalForm(DirectionPresetForm):
+    class Meta:
+        model = JointGoal
+        fields = (
+            "quarter",
+            "metric",
+            "name",
+            "target",
+            "lower_is_better",
+            "team_marketing",
+            "team_sales",
+            "team_service",
+            "segment_campaign",
+            "segment_source",
+            "segment_country",
+            "segment_tier",
+        )
+        help_texts = {"lower_is_better": DIRECTION_HELP}
+
     def clean_target(self) -> Any:
         target = self.cleaned_data.get("target")
         if target is not None and target <= 0:
@@ -158,8 +220,7 @@ class JointGoalForm(forms.ModelForm):  # type: ignore[type-arg]
         return clean_country_code(self.cleaned_data.get("segment_country", ""))
 
     def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
+        cleaned = super().clean()
         if not any(cleaned.get(f) for f in ("team_marketing", "team_sales", "team_service")):
             # On the first team field, which shares its row with the others.
             self.add_error(
@@ -207,6 +268,9 @@ class JointGoalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     actions = ("copy_to_next_quarter",)
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return super().get_changeform_initial_data(request) | direction_initial(request)
+
     @admin.display(description="Teams")
     def owning_teams(self, obj: JointGoal) -> str:
         return ", ".join(obj.teams)
@@ -252,3 +316,51 @@ class GoalSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-a
     list_select_related = ("goal", "goal__quarter")
     date_hierarchy = "on"
     search_fields = ("goal__name", "goal__metric")
+
+
+class ScoreboardTargetForm(DirectionPresetForm):
+    class Meta:
+        model = ScoreboardTarget
+        fields = ("quarter", "metric", "rep", "target", "lower_is_better")
+        help_texts = {"lower_is_better": DIRECTION_HELP}
+
+    def clean_target(self) -> Any:
+        target = self.cleaned_data.get("target")
+        if target is not None and target < 0:
+            raise forms.ValidationError("The target cannot be negative.")
+        return target
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("rep") is not None and cleaned.get("metric") in TEAM_ONLY_METRICS:
+            self.add_error(
+                "rep",
+                "This figure is marketing's and exists for the team only: leave the rep empty.",
+            )
+        return cleaned
+
+
+@admin.register(ScoreboardTarget)
+class ScoreboardTargetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The targets beside the SLA scoreboard's figures: the team's (no rep) or one rep's.
+    RevOps sets them (the admin site and the goals app's permissions are RevOps's)."""
+
+    form = ScoreboardTargetForm
+    list_display = ("quarter", "metric", "whose", "target", "lower_is_better")
+    list_filter = ("quarter", "metric")
+    list_select_related = ("quarter", "rep")
+    search_fields = ("metric", "quarter__name", "rep__username", "rep__last_name")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return super().get_changeform_initial_data(request) | direction_initial(request)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:  # type: ignore[type-arg]
+        if db_field.name == "rep":  # a target is a sales rep's (or the team's)
+            kwargs["queryset"] = User.objects.filter(groups__name=Role.SALES).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="For", ordering="rep__username")
+    def whose(self, obj: ScoreboardTarget) -> str:
+        return "Team" if obj.rep is None else obj.rep.display_name

@@ -44,6 +44,24 @@ class QuarterOutput(serializers.Serializer):  # type: ignore[type-arg]
     ends_on = serializers.DateField()
 
 
+class SegmentOutput(serializers.Serializer):  # type: ignore[type-arg]
+    """The slice of the records a goal counts; null fields do not filter."""
+
+    campaign_id = serializers.IntegerField(source="segment_campaign_id", allow_null=True)
+    campaign_name = serializers.CharField(
+        source="segment_campaign.name", allow_null=True, default=None
+    )
+    source = serializers.CharField(source="segment_source", allow_null=True)  # type: ignore[assignment]
+    country = serializers.CharField(source="segment_country", allow_null=True)
+    tier = serializers.ChoiceField(
+        source="segment_tier", choices=["target", "standard"], allow_null=True
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        return {key: (value if value != "" else None) for key, value in data.items()}
+
+
 class GoalOutput(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.IntegerField(source="goal.pk")
     name = serializers.CharField(source="goal.__str__")
@@ -52,6 +70,9 @@ class GoalOutput(serializers.Serializer):  # type: ignore[type-arg]
     teams = serializers.ListField(source="goal.teams", child=serializers.CharField())
     target = _number(source="goal.target")
     lower_is_better = serializers.BooleanField(source="goal.lower_is_better")
+    segment = SegmentOutput(
+        source="goal", help_text="Campaign (the lead's source campaign), source, country, tier."
+    )
     actual = _number(source="actual.value")
     percent_of_target = _number()
     pace = _number(help_text="Where the actual should be by today.")
@@ -74,7 +95,7 @@ class FigureOutput(serializers.Serializer):  # type: ignore[type-arg]
     unit = serializers.ChoiceField(choices=UNITS)
     value = _number()
     previous = _number(help_text="The same figure in the previous quarter.")
-    target = _number()
+    target = _number(help_text="The target RevOps set for this figure (the team's or the rep's).")
 
 
 class RepFiguresOutput(serializers.Serializer):  # type: ignore[type-arg]
@@ -141,6 +162,7 @@ class SlaApi(APIView):
         responses={200: SlaOutput, **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        """Both sides of the handoff for the quarter: marketing's and sales' SLA figures, per rep."""
-        board = metrics.sla_scoreboard(_quarter(request))
+        """Both sides of the handoff for the quarter: marketing's and sales' SLA figures, per rep,
+        each with the target RevOps set for it."""
+        board, _targets = selectors.targeted_scoreboard(quarter=_quarter(request))
         return Response(SlaOutput(board).data)

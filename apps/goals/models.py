@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -22,6 +23,40 @@ class Metric(models.TextChoices):
     COST_PER_WON_DEAL = "cost_per_won_deal", "Cost per won deal"
     GROSS_REVENUE_RETENTION = "gross_revenue_retention", "Gross revenue retention (%)"
     EXPANSION_REVENUE = "expansion_revenue", "Expansion revenue"
+
+
+class ScoreboardMetric(models.TextChoices):
+    """The SLA scoreboard's figures: marketing's side (team only) and sales' (team and rep)."""
+
+    SALES_READY_LEADS = Metric.SALES_READY_LEADS.value, "Sales-ready leads"
+    DISQUALIFICATION_RATE = Metric.DISQUALIFICATION_RATE.value, "Disqualification rate (%)"
+    JUNK_SHARE = "junk_share", "Junk share (%)"  # = apps.goals.metrics.funnel.JUNK_SHARE
+    SPEED_TO_LEAD_MEDIAN = Metric.SPEED_TO_LEAD_MEDIAN.value, "Speed to lead, median (minutes)"
+    SPEED_TO_LEAD_P90 = Metric.SPEED_TO_LEAD_P90.value, "Speed to lead, p90 (minutes)"
+    SLA_COMPLIANCE = Metric.SLA_COMPLIANCE.value, "SLA first-response compliance (%)"
+    FOLLOW_UP_RATE = Metric.FOLLOW_UP_RATE.value, "Follow-up rate (%)"
+    ATTEMPTS_BEFORE_DQ = Metric.ATTEMPTS_BEFORE_DQ.value, "Attempts before disqualification"
+    WIN_RATE = Metric.WIN_RATE.value, "Win rate (%)"
+
+
+# Where a smaller number is the better one: the goal form's and the scoreboard target form's
+# preset for "lower is better", and the scoreboard's trend colours. Attempts before
+# disqualification is not here: more attempts before giving up on a lead is the better side.
+LOWER_IS_BETTER: frozenset[str] = frozenset(
+    {
+        Metric.SPEED_TO_LEAD_MEDIAN,
+        Metric.SPEED_TO_LEAD_P90,
+        Metric.DISQUALIFICATION_RATE,
+        Metric.SALES_CYCLE_DAYS,
+        Metric.COST_PER_READY_LEAD,
+        Metric.COST_PER_WON_DEAL,
+        ScoreboardMetric.JUNK_SHARE,
+    }
+)
+# Marketing's figures exist for the team only: a rep has no disqualification rate of his own.
+TEAM_ONLY_METRICS: frozenset[str] = frozenset(
+    {ScoreboardMetric.DISQUALIFICATION_RATE, ScoreboardMetric.JUNK_SHARE}
+)
 
 
 class JointGoal(TimeStampedModel):
@@ -88,3 +123,48 @@ class GoalSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal} {self.on}: {self.actual}"
+
+
+class ScoreboardTarget(TimeStampedModel):
+    """A target beside one SLA scoreboard figure for a quarter: the team's (no rep) or one
+    rep's. RevOps sets them in the admin; the figure itself is always computed from records."""
+
+    quarter = models.ForeignKey(
+        Quarter, on_delete=models.PROTECT, related_name="scoreboard_targets"
+    )
+    metric = models.CharField(max_length=32, choices=ScoreboardMetric.choices)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: the team's figure.",
+    )
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    lower_is_better = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["quarter", "metric", "rep"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "metric", "rep"], name="scoreboard_target_one_per_rep"
+            ),
+            # NULLs are distinct in the constraint above, so the team's line needs its own.
+            models.UniqueConstraint(
+                fields=["quarter", "metric"],
+                condition=Q(rep__isnull=True),
+                name="scoreboard_target_one_per_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(target__gte=0), name="scoreboard_target_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(rep__isnull=True) | ~Q(metric__in=sorted(TEAM_ONLY_METRICS)),
+                name="scoreboard_target_rep_metric",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        whose = "team" if self.rep is None else self.rep.display_name
+        return f"{self.get_metric_display()} ({whose}): {self.target}"

@@ -17,6 +17,8 @@ FIELD_LABELS = {
     "country": "Country (two-letter code)",
     "source": "Source",
     "campaign": "Campaign (slug)",
+    "touch_kind": "Touch kind (what the buyer did, e.g. webinar)",
+    "asset": "Asset (slug)",
 }
 
 
@@ -41,7 +43,7 @@ def too_large_message() -> str:
 
 
 class MappingForm(forms.Form):
-    """One select per lead field, offering the file's columns."""
+    """One select per lead field and touch column, offering the file's columns."""
 
     def __init__(self, *args: Any, header: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

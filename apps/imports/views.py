@@ -62,6 +62,7 @@ def _detail_context(job: ImportJob, form: MappingForm | None = None) -> dict[str
         "job": job,
         "form": form or MappingForm(initial=job.mapping, header=job.header),
         "preview": services.report_preview(job) if job.status != ImportJob.Status.UPLOADED else [],
+        "touches": services.dry_run_touches(job) if job.status == ImportJob.Status.CHECKED else [],
         "rejections": list(job.rejections.order_by("row_number")[:20]),
         "stalled": services.is_stalled(job),
     }

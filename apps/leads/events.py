@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.core import pulse
+from apps.leads import facts
 from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
 
@@ -41,6 +42,7 @@ def event_fields(
 
 def _event(**kwargs: Any) -> LeadEvent:
     event = LeadEvent.objects.create(**event_fields(**kwargs))
+    _keep_facts(event)
     owner_change = event.kind == LeadEvent.Kind.OWNER
     previous = event.payload.get("old_owner_id") if owner_change else None
     announce(
@@ -50,6 +52,16 @@ def _event(**kwargs: Any) -> LeadEvent:
         pool=owner_change and previous is None,
     )
     return event
+
+
+def _keep_facts(event: LeadEvent) -> None:
+    """The facts the event moves (apps.leads.facts): a new lead or a status change mirrors the
+    lead's times; becoming ready again re-times an earlier answer; a touch may be the first."""
+    lead = event.lead
+    if event.kind == LeadEvent.Kind.TOUCHPOINT:
+        facts.touches_added([lead.pk])
+    elif event.kind in (LeadEvent.Kind.CREATED, LeadEvent.Kind.STATUS):
+        facts.lead_changed(lead, with_response=event.new_value == Lead.Status.READY)
 
 
 def announce(

@@ -301,6 +301,8 @@ class Touchpoint(models.Model):
         AD_CLICK = "ad_click", "Ad click"
         EVENT = "event", "Event"
         MEETING = "meeting", "Meeting"
+        # a row of a CSV import: a record that the buyer exists, not something they did
+        IMPORT = "import", "Import"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touchpoints")
     account = models.ForeignKey(
@@ -343,6 +345,7 @@ class Touchpoint(models.Model):
                         "ad_click",
                         "event",
                         "meeting",
+                        "import",
                     ]
                 ),
                 name="touchpoint_kind_valid",
@@ -493,3 +496,46 @@ class LeadEvent(models.Model):
         if self.old_value or self.new_value:
             return f"{label}: {self.old_value or '—'} → {self.new_value or '—'}"
         return label
+
+
+class LeadFacts(models.Model):
+    """What the reports read about one lead, one row per lead, kept by the transaction that
+    changes the lead (apps.leads.facts) so no page computes them per row at request time.
+
+    source_campaign: the campaign of the lead's first campaign touch (earliest occurred_at,
+    then lowest id) — the one "by campaign" definition. response_minutes: working minutes of
+    the SLA calendar in force when the lead was answered, from ready_at to first_response_at.
+    won_amount: the sum of the won opportunities it is the primary lead of. The other columns
+    mirror the lead's. `python manage.py rebuild_facts` recomputes every row from the records.
+    """
+
+    lead = models.OneToOneField(
+        Lead, primary_key=True, on_delete=models.CASCADE, related_name="facts"
+    )
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_touch_id = models.BigIntegerField(null=True, blank=True)
+    source_touch_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    response_minutes = models.FloatField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    won_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    # feedback.DisqualificationReason's id; no foreign key, because feedback sits above leads
+    disqualification_reason_id = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "lead facts"
+        indexes = [
+            # the campaign table and every "by campaign" figure group on this
+            models.Index(
+                fields=["source_campaign", "ready_at"],
+                include=["response_minutes"],
+                name="facts_campaign_ready_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of lead {self.lead_id}"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import InvalidTransition, NotAllowed
-from apps.leads import events
+from apps.leads import events, facts
 from apps.leads.models import Activity, BuyingRole, Lead
 from apps.users.models import Role, User
 from apps.users.roles import has_role
@@ -53,6 +53,7 @@ def settle_first_response(
         return
     lead.first_response_at = at
     fields.append("first_response_at")
+    facts.lead_changed(lead, with_response=True)
     if lead.sla_state != Lead.SlaState.PENDING:
         return
     met = lead.sla_due_at is not None and at <= lead.sla_due_at

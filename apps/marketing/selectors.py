@@ -111,9 +111,9 @@ def breakdown_records(
     records = metrics.disqualification_records(quarter, by, key)
     total = records.count()
     rows = list(
-        records.select_related("lead", "lead__campaign", "lead__account", "reason", "rep").order_by(
-            "-at", "-pk"
-        )[:limit]
+        records.select_related(
+            "lead", "lead__facts__source_campaign", "lead__account", "reason", "rep"
+        ).order_by("-at", "-pk")[:limit]
     )
     return rows, total
 

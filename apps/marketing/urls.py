@@ -10,9 +10,11 @@ urlpatterns = [
     path("", performance.home, name="home"),
     path("lead-flow/", performance.lead_flow, name="lead-flow"),
     path("performance/", performance.performance, name="performance"),
+    path("performance/records/", performance.performance_records, name="performance-records"),
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
     path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:campaign_id>/spend/", campaigns.spend_add, name="campaign-spend"),
     path("campaigns/<int:campaign_id>/assets/new/", campaigns.asset_create, name="asset-create"),
     path("assets/<int:asset_id>/edit/", campaigns.asset_edit, name="asset-edit"),
 ]

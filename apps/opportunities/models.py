@@ -79,3 +79,46 @@ class Opportunity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignCredit(models.Model):
+    """A won deal's credit to one campaign under one attribution model, written in the
+    transaction that marks the deal won (apps.opportunities.attribution), so reports sum
+    rows instead of walking touches. A deal's rows of one model add up to its amount to the
+    cent; "influenced" gives every campaign that touched the account before the deal was
+    created the whole amount. First touch is not stored: it is the primary lead's source
+    campaign (LeadFacts), read live so it always agrees with the "by campaign" table.
+    """
+
+    class Attribution(models.TextChoices):
+        LAST_TOUCH = "last_touch", "Last touch"
+        LINEAR = "linear", "Linear"
+        W_SHAPED = "w_shaped", "W-shaped"
+        INFLUENCED = "influenced", "Influenced"
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="campaign_credits"
+    )
+    model = models.CharField(max_length=12, choices=Attribution.choices)
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # the deal's closed_at, copied so a quarter's credits are one index range
+    closed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "model", "campaign"], name="credit_one_per_campaign"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="credit_non_negative"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["model", "closed_at", "campaign"],
+                include=["amount"],
+                name="credit_model_closed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} credit of {self.amount} to campaign {self.campaign_id}"

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.errors import InvalidTransition, NotAllowed
+from apps.leads import facts as lead_facts
 from apps.leads.models import Lead
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
+from apps.opportunities import attribution
 from apps.opportunities.models import Opportunity
 from apps.users.models import Role, User
 from apps.users.roles import has_role
@@ -50,6 +52,8 @@ def change_stage(
         fields.append("lost_reason")
     opportunity.save(update_fields=fields)
     if stage == Opportunity.Stage.WON:
+        lead_facts.won(lead_id=opportunity.primary_lead_id, amount=opportunity.amount)
+        attribution.credit_deal(opportunity)
         Account.objects.filter(pk=opportunity.account_id).exclude(
             lifecycle=Account.Lifecycle.CUSTOMER
         ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
@@ -24,7 +24,7 @@ from apps.leads.querysets import open_lead_q
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.plays.services import attach_play
-from apps.routing.business_hours import add_working_minutes
+from apps.routing.business_hours import add_working_minutes, working_minutes_between
 from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
 from apps.users.models import Role, User
 from apps.users.roles import has_role
@@ -39,6 +39,16 @@ DEFAULT_FIRST_RESPONSE_MINUTES = 5
 
 def active_policy() -> SlaPolicy | None:
     return SlaPolicy.objects.filter(is_active=True).prefetch_related("holidays").first()
+
+
+def sla_working_minutes(start: datetime, end: datetime) -> float:
+    """Working minutes from start to end in the active SLA calendar (plain minutes without
+    business hours): what a lead's response time is measured in (apps.leads.facts)."""
+    policy = SlaPolicy.objects.filter(is_active=True).first()
+    holidays: set[date] = set()
+    if policy is not None and policy.business_hours_only:
+        holidays = set(policy.holidays.values_list("date", flat=True))
+    return working_minutes_between(start=start, end=end, policy=policy, holidays=holidays)
 
 
 def _csv(value: str) -> set[str]:

@@ -264,7 +264,7 @@ def site(test_database: None, django_db_blocker: Any) -> Iterator[Site]:
 
     # Held for the whole module: the live server's thread reads through its own connection.
     with django_db_blocker.unblock():
-        assert _is_test_database(connection.settings_dict["NAME"])
+        assert _is_test_database(connection.settings_dict)
         seed.seed_demo(leads=DEMO_LEADS, today=timezone.localdate())
         users = {u.username: u for u in User.objects.all()} | _newcomers()
         world = World(users=users, objects=_objects(users))
@@ -279,10 +279,13 @@ def site(test_database: None, django_db_blocker: Any) -> Iterator[Site]:
             call_command("flush", interactive=False, verbosity=0)
 
 
-def _is_test_database(name: str) -> bool:
-    """The module flushes what it wrote: make sure that is a test database (PostgreSQL's
-    test_<name>, SQLite's in-memory one), never the one `make run` serves."""
-    return name.startswith("test_") or "mode=memory" in name or name == ":memory:"
+def _is_test_database(settings_dict: dict[str, Any]) -> bool:
+    """The module flushes what it wrote: make sure that is a test database (the configured
+    test name, PostgreSQL's test_<name>, SQLite's in-memory one), never the one `make run`
+    serves."""
+    name = str(settings_dict["NAME"])
+    test_name = (settings_dict.get("TEST") or {}).get("NAME")
+    return name == str(test_name) or name.startswith("test_") or "mode=memory" in name
 
 
 def _sessions(users: dict[str, Any]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import Quarter
 from apps.goals import metrics
-from apps.goals.metrics import Segment, compute, drilldown
+from apps.goals.metrics import Segment, compute, drilldown, revenue
 from apps.goals.metrics.base import working_minutes
 from apps.goals.models import Metric
 from apps.leads.models import Lead, LeadEvent
@@ -33,7 +33,8 @@ def at(
 
 
 def ready_lead(ready_at: datetime, **fields: Any) -> Lead:
-    """A lead that became ready at `ready_at`, with the status event the metrics count."""
+    """A lead that became ready at `ready_at`, with the status event the metrics count (and,
+    given a campaign, the campaign touch that makes it the lead's source campaign)."""
     if fields.get("owner") is not None:
         fields.setdefault("assigned_at", ready_at)
     lead = factories.LeadFactory(
@@ -44,6 +45,11 @@ def ready_lead(ready_at: datetime, **fields: Any) -> Lead:
     LeadEvent.objects.create(
         lead=lead, kind="status", old_value="nurture", new_value="ready", at=ready_at
     )
+    if lead.campaign is not None:
+        # the touch that brought the lead in: its first campaign touch, so its source campaign
+        factories.TouchpointFactory(
+            lead=lead, campaign=lead.campaign, kind="form_submit", occurred_at=ready_at
+        )
     return lead
 
 
@@ -79,9 +85,15 @@ def book(rep, other_rep):  # type: ignore[no-untyped-def]
     q = quarters()
     acme = factories.AccountFactory(name="Acme", country="US", tier="target")
     globex = factories.AccountFactory(name="Globex", country="DE", tier="standard")
-    camp_a = factories.CampaignFactory(name="A", quarter=q.q4, actual_cost=D("6000"))
-    camp_b = factories.CampaignFactory(name="B", quarter=q.q4, actual_cost=D("3000"))
-    factories.CampaignFactory(name="Old", quarter=q.q3, actual_cost=D("1000"))
+    camp_a = factories.CampaignFactory(name="A", quarter=q.q4)
+    camp_b = factories.CampaignFactory(name="B", quarter=q.q4)
+    old = factories.CampaignFactory(name="Old", quarter=q.q3)
+    # Spend in Q4: A 4000 over the quarter + 2000 on 15 Nov = 6000, B 3000; Old's 1000 is Q3's.
+    spend = factories.CampaignSpendFactory
+    spend(campaign=camp_a, starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), amount=4000)
+    spend(campaign=camp_a, starts_on=date(2026, 11, 15), ends_on=date(2026, 11, 15), amount=2000)
+    spend(campaign=camp_b, starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), amount=3000)
+    spend(campaign=old, starts_on=date(2026, 7, 1), ends_on=date(2026, 9, 30), amount=1000)
     l1 = ready_lead(
         at(2026, 10, 5, 10),
         campaign=camp_a,
@@ -311,7 +323,7 @@ def test_every_metric_matches_the_hand_worked_book(book):  # type: ignore[no-unt
         Metric.REVENUE_WON: D("14000.00"),
         # O1 36.5 days, O4 80 days → 58.25
         Metric.SALES_CYCLE_DAYS: D("58.3"),
-        # campaigns A 6000 + B 3000 (Old is Q3's) = 9000 / 5 ready; / 2 won
+        # spend dated in Q4: A 6000 + B 3000 (Old's is dated in Q3) = 9000 / 5 ready; / 2 won
         Metric.COST_PER_READY_LEAD: D("1800.00"),
         Metric.COST_PER_WON_DEAL: D("4500.00"),
         # retained min(12000,10000) + min(4000,5000) + 3000 + churned 0 + pending 0 = 17000
@@ -465,12 +477,53 @@ def test_a_quarter_without_data_gives_none_or_zero(db):  # type: ignore[no-untyp
 
 
 def test_cost_with_campaign_spend_but_no_results_is_none(db):  # type: ignore[no-untyped-def]
-    # given money spent, no lead ready and nothing won
+    # given money spent in Q4, no lead ready and nothing won
     q = quarters()
-    factories.CampaignFactory(quarter=q.q4, actual_cost=D("5000"))
+    factories.CampaignSpendFactory(amount=D("5000"))
     # then
+    assert revenue.campaign_cost(q.q4) == D("5000.00")
     assert value(Metric.COST_PER_READY_LEAD, q.q4) is None
     assert value(Metric.COST_PER_WON_DEAL, q.q4) is None
+
+
+def test_cost_is_the_spend_dated_in_the_quarter_whatever_quarter_was_planned(db):  # type: ignore[no-untyped-def]
+    # given a campaign planned for Q3 that spent 9,200.00 over 1 Sep - 1 Dec (92 days),
+    # and a ready lead in each quarter
+    q = quarters()
+    webinars = factories.CampaignFactory(
+        quarter=q.q3, starts_on=date(2026, 9, 1), ends_on=date(2026, 12, 1)
+    )
+    factories.CampaignSpendFactory(
+        campaign=webinars, starts_on=date(2026, 9, 1), ends_on=date(2026, 12, 1), amount=9200
+    )
+    ready_lead(at(2026, 9, 10), campaign=webinars)
+    ready_lead(at(2026, 10, 10), campaign=webinars)
+    # when
+    q3_cost, q4_cost = revenue.campaign_cost(q.q3), revenue.campaign_cost(q.q4)
+    # then: Q3 holds 30 of the 92 days (3,000.00), Q4 the other 62 (6,200.00); they add up
+    assert (q3_cost, q4_cost) == (D("3000.00"), D("6200.00"))
+    assert q3_cost + q4_cost == D("9200.00")
+    assert value(Metric.COST_PER_READY_LEAD, q.q3) == D("3000.00")
+    assert value(Metric.COST_PER_READY_LEAD, q.q4) == D("6200.00")
+
+
+def test_cost_without_spend_in_the_quarter_is_none_and_a_zero_entry_is_zero(db):  # type: ignore[no-untyped-def]
+    # given a ready lead in Q4 and a campaign whose only spend is in Q3
+    q = quarters()
+    campaign = factories.CampaignFactory(quarter=q.q4)
+    factories.CampaignSpendFactory(
+        campaign=campaign, starts_on=date(2026, 9, 1), ends_on=date(2026, 9, 30)
+    )
+    ready_lead(at(2026, 10, 10), campaign=campaign)
+    # then no spend recorded in Q4: "—", not 0.00
+    assert revenue.campaign_cost(q.q4) is None
+    assert value(Metric.COST_PER_READY_LEAD, q.q4) is None
+    # when a zero entry is recorded in Q4, the cost is 0.00
+    factories.CampaignSpendFactory(
+        campaign=campaign, starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 1), amount=0
+    )
+    assert revenue.campaign_cost(q.q4) == D("0.00")
+    assert value(Metric.COST_PER_READY_LEAD, q.q4) == D("0.00")
 
 
 # --- Segments ---

@@ -11,8 +11,8 @@ import pytest
 
 from apps.goals import metrics
 from apps.goals.metrics import Segment, compute
-from apps.goals.metrics.marketing import Touch
 from apps.goals.models import Metric
+from apps.opportunities.attribution import Touch
 from tests.fixtures.marketing import World, at
 
 D = Decimal
@@ -23,19 +23,21 @@ def _row(rows, label):  # type: ignore[no-untyped-def]
 
 
 def test_campaign_table_is_computed_by_hand(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
-    # when
-    with django_assert_max_num_queries(8):
+    # when (W-shaped, the page's default model)
+    with django_assert_max_num_queries(9):
         table = metrics.campaign_performance(world.q4)
 
     # then: rows for the Q4 campaigns and the Q3 one that still has Q4 figures, by name
     assert [row.label for row in table.campaigns] == ["Old ebook", "Search", "Webinar"]
     webinar = _row(table.campaigns, "Webinar")
-    # leads created in Q4: a1, a2, a3 (31 Dec 23:59:59); a4 (1 Jan) is out -> 3
-    # ready in Q4: a1, a2 -> 2; both attempted -> follow-up 100.0; speeds 4 and 10 -> median 7.0
-    # opportunities created in Q4: o1 10,000 + o2 5,000 -> 2, pipeline 15,000.00
-    # closed in Q4: o1 won, o2 lost -> won 1, revenue 10,000.00, win rate 50.0
-    # cost 1,000.00 -> per ready 1,000 / 2 = 500.00, per won 1,000 / 1 = 1,000.00
-    # ROI (10,000 - 1,000) / 1,000 = 900.0 %
+    # leads whose source campaign is Webinar created in Q4: a1, a2, a3 (31 Dec 23:59:59); a4
+    # (1 Jan) is out -> 3. ready in Q4: a1, a2 -> 2; both attempted -> follow-up 100.0;
+    # speeds 4 and 10 -> median 7.0. opportunities created in Q4: o1 10,000 + o2 5,000 -> 2,
+    # pipeline 15,000.00. closed in Q4: o1 won, o2 lost -> won 1, sourced revenue 10,000.00,
+    # win rate 50.0. influenced: Webinar touched Xeno before o1 (t2, t5) and Zephyr before o3
+    # (t9) -> 10,000 + 2,000 = 12,000.00. attributed (W-shaped, see below): 6,200.00.
+    # cost: 1,000 spread over the quarter -> 1,000.00; per ready 500.00, per won 1,000.00
+    # ROI (6,200 - 1,000) / 1,000 = 520.0 %
     assert (webinar.leads, webinar.ready, webinar.follow_up_rate) == (3, 2, D("100.0"))
     assert webinar.speed_to_lead_median == D("7.0")
     assert (webinar.opportunities, webinar.pipeline) == (2, D("15000.00"))
@@ -44,37 +46,58 @@ def test_campaign_table_is_computed_by_hand(world: World, django_assert_max_num_
         D("10000.00"),
         D("50.0"),
     )
+    assert (webinar.influenced_revenue, webinar.attributed_revenue) == (
+        D("12000.00"),
+        D("6200.00"),
+    )
     assert (webinar.cost, webinar.cost_per_ready_lead, webinar.cost_per_won_deal) == (
         D("1000.00"),
         D("500.00"),
         D("1000.00"),
     )
-    assert webinar.roi == D("900.0")
+    assert webinar.roi == D("520.0")
     search = _row(table.campaigns, "Search")
     # leads created: b2, b3 (b1 was created 30 Sep 23:59) -> 2; ready: b1 (1 Oct 00:00), b2 -> 2
     # follow-up 1 / 2 = 50.0; speed [6] -> 6.0; opportunities created: o4 7,000 (o3 in Sep)
-    # closed: o3 won 1 Oct 00:00 -> 1 won, 2,000.00, win rate 100.0
-    # cost 3,000 -> 1,500.00 per ready, 3,000.00 per won; ROI (2,000 - 3,000) / 3,000 = -33.3
+    # closed: o3 won 1 Oct 00:00 -> 1 won, 2,000.00 sourced, win rate 100.0; influenced o1 and
+    # o3 -> 12,000.00; attributed 2,200.00; cost 3 x 1,000 -> 1,500.00 per ready, 3,000.00 per
+    # won; ROI (2,200 - 3,000) / 3,000 = -26.666... -> -26.7
     assert (search.leads, search.ready, search.follow_up_rate) == (2, 2, D("50.0"))
     assert search.speed_to_lead_median == D("6.0")
     assert (search.opportunities, search.pipeline) == (1, D("7000.00"))
     assert (search.won_deals, search.won_revenue, search.win_rate) == (1, D("2000.00"), D("100.0"))
+    assert (search.influenced_revenue, search.attributed_revenue) == (
+        D("12000.00"),
+        D("2200.00"),
+    )
     assert (search.cost_per_ready_lead, search.cost_per_won_deal, search.roi) == (
         D("1500.00"),
         D("3000.00"),
-        D("-33.3"),
+        D("-26.7"),
     )
     ebook = _row(table.campaigns, "Old ebook")
-    # a Q3 campaign: its cost is not a Q4 cost (0.00); c1 created and ready in Q4, speed 20
-    # o5 created in Q4 (3,333.33) but won on 1 Jan 2027: no Q4 win, no win rate
+    # a Q3 campaign whose spend is all dated in Q3: no Q4 spend, so cost "—" and no ROI;
+    # c1 created and ready in Q4, speed 20; o5 created in Q4 (3,333.33) but won on 1 Jan 2027:
+    # no Q4 win, no win rate; yet it gets W-shaped credit for Q4's wins: 3,600.00
     assert (ebook.leads, ebook.ready, ebook.speed_to_lead_median) == (1, 1, D("20.0"))
     assert (ebook.opportunities, ebook.pipeline, ebook.won_deals) == (1, D("3333.33"), 0)
-    assert (ebook.win_rate, ebook.cost, ebook.cost_per_ready_lead) == (None, D("0.00"), D("0.00"))
+    assert (ebook.win_rate, ebook.cost, ebook.cost_per_ready_lead) == (None, None, None)
     assert (ebook.cost_per_won_deal, ebook.roi) == (None, None)
+    assert (ebook.influenced_revenue, ebook.attributed_revenue) == (D("12000.00"), D("3600.00"))
+    # the lead without a campaign (n1) is on its own line, outside ROI
+    apart = table.no_campaign
+    assert (apart.leads, apart.ready, apart.won_revenue, apart.attributed_revenue) == (
+        1,
+        1,
+        D("0.00"),
+        D("0.00"),
+    )
+    assert (apart.cost, apart.roi) == (None, None)
     total = table.total
     # 7 leads (3 + 2 + 1 + n1), 6 ready, 5 followed -> 83.3; speeds 4, 10, 6, 20, 8 -> 8.0
-    # 4 opportunities, 25,333.33 pipeline; 3 closed, 2 won -> 66.7; 12,000.00 won
-    # cost 4,000 -> 666.67 per ready, 2,000.00 per won; ROI (12,000 - 4,000) / 4,000 = 200.0
+    # 4 opportunities, 25,333.33 pipeline; 3 closed, 2 won -> 66.7; 12,000.00 won, all of it
+    # credited to campaigns; cost 4,000 -> 666.67 per ready, 2,000.00 per won;
+    # ROI (12,000 - 4,000) / 4,000 = 200.0
     assert (total.leads, total.ready, total.follow_up_rate, total.speed_to_lead_median) == (
         7,
         6,
@@ -87,20 +110,45 @@ def test_campaign_table_is_computed_by_hand(world: World, django_assert_max_num_
         2,
         D("66.7"),
     )
-    assert (total.won_revenue, total.cost, total.cost_per_ready_lead) == (
+    assert (total.won_revenue, total.attributed_revenue, total.cost) == (
+        D("12000.00"),
         D("12000.00"),
         D("4000.00"),
-        D("666.67"),
     )
+    assert total.cost_per_ready_lead == D("666.67")
     assert (total.cost_per_won_deal, total.roi) == (D("2000.00"), D("200.0"))
-    # channels: one campaign each, plus the lead without a campaign last
+    # channels: one campaign each; the lead without a campaign is the separate line
     assert [(row.label, row.leads, row.ready) for row in table.channels] == [
         ("Content / SEO", 1, 1),
         ("Paid search", 2, 2),
         ("Webinar", 3, 2),
-        ("No campaign", 1, 1),
     ]
-    assert _row(table.channels, "Paid search").roi == D("-33.3")
+    assert _row(table.channels, "Paid search").roi == D("-26.7")
+
+
+def test_first_touch_roi_counts_the_sourced_revenue(world: World) -> None:
+    # under first touch a campaign's attributed revenue is what it sourced:
+    # Webinar (10,000 - 1,000) / 1,000 = 900.0 %, Search (2,000 - 3,000) / 3,000 = -33.3 %
+    table = metrics.campaign_performance(world.q4, "first_touch")
+    webinar, search = _row(table.campaigns, "Webinar"), _row(table.campaigns, "Search")
+    assert (webinar.attributed_revenue, webinar.roi) == (D("10000.00"), D("900.0"))
+    assert (search.attributed_revenue, search.roi) == (D("2000.00"), D("-33.3"))
+
+
+@pytest.mark.parametrize("model", ["first_touch", "last_touch", "linear", "w_shaped"])
+def test_the_table_and_attribution_agree_to_the_cent(world: World, model: str) -> None:
+    # every campaign's attributed revenue in the table is its credit in the attribution
+    # section, and first touch equals the sourced ("by campaign") won revenue
+    table = metrics.campaign_performance(world.q4, model)
+    credit = metrics.attribution(world.q4, model)
+    assert {
+        row.key: row.attributed_revenue for row in table.campaigns if row.attributed_revenue
+    } == {row.campaign_id: row.credit for row in credit.campaigns}
+    assert table.no_campaign.attributed_revenue == credit.unattributed
+    if model == "first_touch":
+        assert {row.key: row.won_revenue for row in table.campaigns if row.won_revenue} == {
+            row.campaign_id: row.credit for row in credit.campaigns
+        }
 
 
 def test_grouped_rows_equal_the_metrics_module_for_each_campaign(world: World) -> None:
@@ -153,8 +201,10 @@ def _credits(result) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
     [
         # o1 (10,000; Xeno; touches t1 Old ebook, t2 Webinar, t3 Search, t4 Search, t5 Webinar)
         # o3 (2,000; Zephyr; touches t8 Search, t9 Webinar, t10 Old ebook)
-        # first touch: o1 -> t1 Old ebook 10,000; o3 -> t8 Search 2,000
-        ("first_touch", {"Old ebook": D("10000.00"), "Search": D("2000.00")}),
+        # first touch is the primary lead's source campaign (its own first campaign touch, not
+        # the account's): o1 -> a1's t2 Webinar 10,000; o3 -> b1's t8 Search 2,000 — the same as
+        # the "by campaign" won revenue
+        ("first_touch", {"Webinar": D("10000.00"), "Search": D("2000.00")}),
         # last touch: o1 -> t5 Webinar 10,000; o3 -> t10 Old ebook 2,000
         ("last_touch", {"Webinar": D("10000.00"), "Old ebook": D("2000.00")}),
         # linear: o1 2,000 a touch -> Old ebook 2,000, Webinar 4,000, Search 4,000;
@@ -194,7 +244,6 @@ def test_attribution_models_by_hand(
     ]
     for deal in result.deals:
         assert sum(share.amount for share in deal.shares) == deal.amount
-    assert [deal.touches for deal in result.deals] == [3, 5]
     assert all(row.reps == ("Sam Rep",) for row in result.campaigns)
 
 
@@ -221,7 +270,7 @@ def test_a_deal_without_campaign_touches_is_unattributed(world: World) -> None:
 
 def test_w_shaped_weights_with_coinciding_roles() -> None:
     def t(pk: int, lead: int) -> Touch:
-        return Touch(pk, lead, pk, f"c{pk}", at(10, pk))
+        return Touch(pk, lead, pk, at(10, pk))
 
     # one touch holds every role: it gets everything
     assert metrics.touch_weights([t(1, 1)], "w_shaped", 1) == {0: Fraction(1)}

@@ -16,6 +16,8 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.accounts.services import match_account, match_accounts
 from apps.core.bulk import update_rows
+from apps.imports.services.rows import Row
+from apps.imports.services.writing import _fresh_engagement
 from apps.leads.models import BuyingRole, Lead
 from apps.scoring import services as scoring
 from tests import factories
@@ -240,20 +242,32 @@ def test_update_rows_writes_what_bulk_update_writes() -> None:
     ]
 
 
-# --- fresh_engagement -------------------------------------------------------------------------
+# --- the engagement of a new lead, scored before it is written --------------------------------
 
 
-@pytest.mark.parametrize("touches", [1, 2, 7])
-def test_fresh_engagement_equals_engagement_scores_of_those_touches(touches: int) -> None:
-    # given a lead whose only touchpoints are form submissions occurring now, without an asset
+@pytest.mark.parametrize(
+    "touches",
+    [
+        [("import", None)],
+        [("import", None), ("import", None), ("import", None)],
+        [("webinar", None), ("import", "guide"), ("page_view", None)],
+        [("form_submit", None), ("download", "guide"), ("import", None)],
+    ],
+)
+def test_new_lead_engagement_equals_engagement_scores_of_its_touches(
+    touches: list[tuple[str, str | None]],
+) -> None:
+    # given a lead whose only touchpoints are the imported rows' touches, occurring now
     now = timezone.now()
+    guide = factories.AssetFactory(slug="guide", engagement_weight=10)
     lead = factories.LeadFactory()
-    for _ in range(touches):
-        factories.TouchpointFactory(lead=lead, kind="form_submit", asset=None, occurred_at=now)
+    rows = []
+    for number, (kind, asset) in enumerate(touches, start=2):
+        chosen = guide if asset else None
+        factories.TouchpointFactory(lead=lead, kind=kind, asset=chosen, occurred_at=now)
+        rows.append(Row(number, lead.email, {}, [], kind=kind, asset=chosen))
     # when the import scores such a lead before writing it
-    fresh = scoring.fresh_engagement(
-        kind="form_submit", touches=touches, now=now, half_life_days=30
-    )
+    fresh = _fresh_engagement(rows, now, 30)
     # then it is what engagement_scores reads back for it
     assert (
         fresh == scoring.engagement_scores(lead_ids=[lead.pk], now=now, half_life_days=30)[lead.pk]

@@ -32,7 +32,9 @@ def test_invalid_status_and_negative_amounts_are_refused():
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.OpportunityFactory(amount=-1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        factories.CampaignFactory(actual_cost=-5)
+        factories.CampaignFactory(budget=-5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.CampaignSpendFactory(amount=-5)
 
 
 def test_working_lead_needs_an_owner_and_pending_sla_a_due_time():

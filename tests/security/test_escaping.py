@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
 
+from apps.campaigns.models import Campaign
 from apps.core.permission_matrix import RULES, Rule
 from tests.security.conftest import (
     NO_HTMX_AND_HTMX,
@@ -75,7 +76,7 @@ def _text_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 
 # Append-only tables refuse UPDATE: their poisoned rows are inserted instead.
-APPEND_ONLY = frozenset({"leads.LeadEvent"})
+APPEND_ONLY = frozenset({"leads.LeadEvent", "campaigns.CampaignSpend"})
 
 
 def poison() -> list[str]:
@@ -127,9 +128,14 @@ def build_poisoned_world() -> World:
             payload=JSON_PAYLOADS[("leads", "payload")],
             actor=built.users["sara"],
         )
+    for campaign in Campaign.objects.all():
+        factories.CampaignSpendFactory(
+            campaign=campaign, note=PAYLOADS[0], created_by=built.users["mia"]
+        )
     built.extra["poisoned"] = [
         *poison(),
         *(f"leads.LeadEvent.{name}" for name in ("reason", "old_value", "new_value", "payload")),
+        "campaigns.CampaignSpend.note",
     ]
     return built
 
@@ -174,6 +180,7 @@ def test_every_text_field_is_poisoned(world: World) -> None:
         "campaigns.Campaign.name",
         "campaigns.Campaign.goal",
         "campaigns.Asset.intent_note",
+        "campaigns.CampaignSpend.note",
         "accounts.Account.name",
         "plays.Play.talk_track",
         "plays.PlayStep.template",

@@ -100,9 +100,8 @@ from apps.goals.metrics.marketing import (  # noqa: E402
     funnel_steps,
     parse_breakdown_key,
     reasons_over_time,
-    split_cents,
-    touch_weights,
 )
+from apps.opportunities.attribution import split_cents, touch_weights  # noqa: E402
 
 __all__ += [
     "ATTRIBUTION_MODELS",

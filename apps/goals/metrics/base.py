@@ -10,10 +10,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.core.quarters import quarter_window
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import Activity, Lead, LeadEvent
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
 
@@ -130,12 +130,13 @@ def _country_q(prefix: str, country: str) -> Q:
 
 
 def lead_segment_q(segment: Segment | None, *, prefix: str = "") -> Q:
-    """Filter leads (or records reaching a lead through `prefix`, e.g. "lead__") by segment."""
+    """Filter leads (or records reaching a lead through `prefix`, e.g. "lead__") by segment;
+    the campaign is the lead's source campaign (its first campaign touch, LeadFacts)."""
     q = Q()
     if segment is None:
         return q
     if segment.campaign_id:
-        q &= Q(**{f"{prefix}campaign_id": segment.campaign_id})
+        q &= Q(**{f"{prefix}facts__source_campaign_id": segment.campaign_id})
     if segment.source:
         q &= Q(**{f"{prefix}source": segment.source})
     if segment.country:
@@ -146,13 +147,13 @@ def lead_segment_q(segment: Segment | None, *, prefix: str = "") -> Q:
 
 
 def opportunity_segment_q(segment: Segment | None) -> Q:
-    """Filter opportunities: campaign and source of the primary lead, country and tier of the
-    opportunity's account."""
+    """Filter opportunities: source campaign and source of the primary lead, country and tier
+    of the opportunity's account."""
     q = Q()
     if segment is None:
         return q
     if segment.campaign_id:
-        q &= Q(primary_lead__campaign_id=segment.campaign_id)
+        q &= Q(primary_lead__facts__source_campaign_id=segment.campaign_id)
     if segment.source:
         q &= Q(primary_lead__source=segment.source)
     if segment.country:
@@ -175,6 +176,32 @@ def renewal_segment_q(segment: Segment | None) -> Q:
     return q
 
 
+# --- As of a moment: the records as they stood then (the goal history, apps.goals.history) ---
+
+
+def window(quarter: Quarter, as_of: datetime | None = None) -> tuple[datetime, datetime]:
+    """The quarter window, cut off at `as_of` when that comes first: the quarter to date as
+    the records stood at `as_of`. None: the whole window (every record known now)."""
+    start, end = quarter_window(quarter)
+    if as_of is None:
+        return start, end
+    return start, max(start, min(end, as_of))
+
+
+def known_by(field: str, as_of: datetime | None) -> Q:
+    """Records whose `field` time is before `as_of`: a state reached later (a close, a breach,
+    an answer, a renewal) is not yet counted. Q() (no filter) when as_of is None."""
+    return Q() if as_of is None else Q(**{f"{field}__lt": as_of})
+
+
+def attempted_by(as_of: datetime | None) -> Q:
+    """Leads with an attempt that happened before `as_of` (their Activity rows' occurred_at);
+    Q() when as_of is None. Combine with attempt_count > 0, which says the same of now."""
+    if as_of is None:
+        return Q()
+    return Q(Exists(Activity.objects.filter(lead_id=OuterRef("pk"), occurred_at__lt=as_of)))
+
+
 def became_ready_in(start: datetime, end: datetime) -> QuerySet[LeadEvent]:
     """Status events that made a lead ready inside [start, end)."""
     return LeadEvent.objects.filter(
@@ -182,11 +209,14 @@ def became_ready_in(start: datetime, end: datetime) -> QuerySet[LeadEvent]:
     )
 
 
-def cohort(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
+def cohort(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> QuerySet[Lead]:
     """The quarter's sales-ready leads: distinct leads with a LeadEvent(kind="status",
-    new_value="ready") whose `at` is in the quarter window, filtered by segment. Archived leads
-    count: they were ready, and history does not change when a lead is archived."""
-    start, end = quarter_window(quarter)
+    new_value="ready") whose `at` is in the quarter window (before `as_of`, if given), filtered
+    by segment. Archived leads count: they were ready, and history does not change when a lead
+    is archived."""
+    start, end = window(quarter, as_of)
     ready_ids = became_ready_in(start, end).values("lead_id")
     return Lead.objects.filter(Q(pk__in=ready_ids) & lead_segment_q(segment))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,21 +17,20 @@ from apps.goals.metrics.base import (
     MetricValue,
     Segment,
     Unit,
+    attempted_by,
     cohort,
+    known_by,
     lead_segment_q,
     median,
     p90,
     percent,
-    policy_holidays,
     quantize,
-    quarter_window,
     rounded,
-    working_minutes,
+    window,
 )
 from apps.goals.models import Metric
 from apps.leads.models import Lead, Touchpoint
 from apps.opportunities.models import Opportunity
-from apps.routing.services import active_policy
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -60,65 +60,80 @@ def rep_key() -> Case:
 # --- Sales-ready leads ---
 
 
-def sales_ready_leads(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def sales_ready_leads(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Sales-ready leads (count): DISTINCT leads with a LeadEvent(kind="status",
     new_value="ready") whose `at` falls in [starts_on 00:00 UTC, ends_on + 1 day 00:00 UTC).
     A lead ready twice in the quarter counts once. Segment: lead campaign, source, country
     (the account's when the lead's is blank) and account tier. Drill-down: those leads."""
-    count = cohort(quarter, segment).count()
+    count = cohort(quarter, segment, as_of=as_of).count()
     return _value(Metric.SALES_READY_LEADS, "count", Decimal(count))
 
 
 # --- Speed to lead ---
 
 
-def speed_minutes(quarter: Quarter, segment: Segment | None = None) -> list[float]:
-    """Working minutes from ready_at to first_response_at of each cohort lead that has both."""
-    policy = active_policy()
-    holidays = policy_holidays(policy)
-    rows = speed_drilldown(quarter, segment).values_list("ready_at", "first_response_at")
-    return [
-        working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
-        for ready, responded in rows
-        if ready is not None and responded is not None  # filtered in SQL; narrows the type
-    ]
+def speed_minutes(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> list[float]:
+    """Working minutes from ready_at to first_response_at of each cohort lead that has both:
+    the response time its transaction recorded in the SLA calendar (LeadFacts)."""
+    rows = speed_drilldown(quarter, segment, as_of=as_of).values_list(
+        "facts__response_minutes", flat=True
+    )
+    return [minutes for minutes in rows if minutes is not None]
 
 
-def speed_drilldown(quarter: Quarter, segment: Segment | None = None) -> QuerySet[Lead]:
-    return cohort(quarter, segment).filter(ready_at__isnull=False, first_response_at__isnull=False)
+def speed_drilldown(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> QuerySet[Lead]:
+    """Cohort leads with a ready time and a first response (answered before `as_of`, if given)."""
+    return cohort(quarter, segment, as_of=as_of).filter(
+        Q(ready_at__isnull=False, first_response_at__isnull=False)
+        & known_by("first_response_at", as_of)
+    )
 
 
-def speed_to_lead_median(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def speed_to_lead_median(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Speed to lead, median (minutes): statistics.median over cohort leads with
     first_response_at set of the minutes from ready_at to first_response_at, counted in working
-    minutes of the active SLA policy (plain minutes when there is no policy or it has no
-    business hours); 1 decimal. None when no cohort lead has been answered."""
-    value = median(speed_minutes(quarter, segment))
+    minutes of the SLA policy active when the lead was answered (plain minutes when there is no
+    policy or it has no business hours; LeadFacts.response_minutes, re-timed by
+    `rebuild_facts`); 1 decimal. None when no cohort lead has been answered."""
+    value = median(speed_minutes(quarter, segment, as_of=as_of))
     return _value(Metric.SPEED_TO_LEAD_MEDIAN, "minutes", rounded(value, "minutes"))
 
 
-def speed_to_lead_p90(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def speed_to_lead_p90(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Speed to lead, p90 (minutes): nearest-rank 90th percentile, sorted(values)[ceil(0.9 n)
     - 1], of the same working minutes as the median; 1 decimal. None when no data."""
-    value = p90(speed_minutes(quarter, segment))
+    value = p90(speed_minutes(quarter, segment, as_of=as_of))
     return _value(Metric.SPEED_TO_LEAD_P90, "minutes", rounded(value, "minutes"))
 
 
 # --- SLA compliance, follow-up, ready to opportunity (one aggregate over the cohort) ---
 
 
-def _met_breached() -> dict[str, Count]:
-    return {
-        "met": Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
-        "breached": Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
-    }
+def _met_breached(as_of: datetime | None = None) -> dict[str, Count]:
+    """Settled clocks; before `as_of`, a clock is met from its answer and breached from its
+    due time (sla_breached_at), the moments the services settle them."""
+    met = Q(sla_state=Lead.SlaState.MET) & known_by("first_response_at", as_of)
+    breached = Q(sla_state=Lead.SlaState.BREACHED) & known_by("sla_breached_at", as_of)
+    return {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
 
 
-def sla_compliance(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def sla_compliance(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """SLA first-response compliance (%): cohort leads with sla_state "met" / (met + breached)
     * 100. Pending and clock-less leads are not settled and do not count. None when no cohort
     lead is settled."""
-    row = cohort(quarter, segment).aggregate(**_met_breached())
+    row = cohort(quarter, segment, as_of=as_of).aggregate(**_met_breached(as_of))
     value = percent(row["met"], row["met"] + row["breached"])
     return _value(Metric.SLA_COMPLIANCE, "percent", value)
 
@@ -129,20 +144,27 @@ def sla_drilldown(quarter: Quarter, segment: Segment | None = None) -> QuerySet[
     )
 
 
-def follow_up_rate(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def follow_up_rate(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Follow-up rate (%): cohort leads with attempt_count > 0 / cohort size * 100. None for an
     empty cohort."""
-    row = cohort(quarter, segment).aggregate(
-        total=Count("pk"), followed=Count("pk", filter=Q(attempt_count__gt=0))
+    followed = Q(attempt_count__gt=0) & attempted_by(as_of)
+    row = cohort(quarter, segment, as_of=as_of).aggregate(
+        total=Count("pk"), followed=Count("pk", filter=followed)
     )
     return _value(Metric.FOLLOW_UP_RATE, "percent", percent(row["followed"], row["total"]))
 
 
-def ready_to_opportunity(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def ready_to_opportunity(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Conversion ready -> opportunity (%): cohort leads that are the primary_lead of at least
     one opportunity (created at any time) / cohort size * 100. None for an empty cohort."""
-    has_opportunity = Exists(Opportunity.objects.filter(primary_lead=OuterRef("pk")))
-    row = cohort(quarter, segment).aggregate(
+    has_opportunity = Exists(
+        Opportunity.objects.filter(Q(primary_lead=OuterRef("pk")) & known_by("created_at", as_of))
+    )
+    row = cohort(quarter, segment, as_of=as_of).aggregate(
         total=Count("pk"), converted=Count("pk", filter=Q(has_opportunity))
     )
     return _value(Metric.READY_TO_OPPORTUNITY, "percent", percent(row["converted"], row["total"]))
@@ -152,38 +174,46 @@ def ready_to_opportunity(quarter: Quarter, segment: Segment | None = None) -> Me
 
 
 def disqualifications(
-    quarter: Quarter, segment: Segment | None = None
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> QuerySet[Disqualification]:
-    """Disqualifications with `at` in the quarter window, segment applied through their lead."""
-    start, end = quarter_window(quarter)
+    """Disqualifications with `at` in the quarter window (before `as_of`, if given), segment
+    applied through their lead."""
+    start, end = window(quarter, as_of)
     return Disqualification.objects.filter(
         Q(at__gte=start, at__lt=end) & lead_segment_q(segment, prefix="lead__")
     )
 
 
-def attempts_before_dq(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def attempts_before_dq(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Attempts before disqualification (count, 1 decimal): mean of attempts_at_time over the
     disqualifications with `at` in the quarter. None when there were none."""
-    average = disqualifications(quarter, segment).aggregate(mean=Avg("attempts_at_time"))["mean"]
+    dqs = disqualifications(quarter, segment, as_of=as_of)
+    average = dqs.aggregate(mean=Avg("attempts_at_time"))["mean"]
     return _value(Metric.ATTEMPTS_BEFORE_DQ, "count", quantize(average, AVERAGE_PLACES))
 
 
-def disqualification_rate(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def disqualification_rate(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Disqualification rate (%): disqualifications with `at` in the quarter / sales-ready leads
     of the quarter * 100 (both with the segment). The numerator is not limited to the cohort:
     a lead ready last quarter and disqualified in this one counts here, so the rate may exceed
     100. None when there are no sales-ready leads."""
-    count = disqualifications(quarter, segment).count()
-    ready = cohort(quarter, segment).count()
+    count = disqualifications(quarter, segment, as_of=as_of).count()
+    ready = cohort(quarter, segment, as_of=as_of).count()
     return _value(Metric.DISQUALIFICATION_RATE, "percent", percent(count, ready))
 
 
-def junk_share(quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def junk_share(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
     """Junk share (%), marketing's "share of leads sales called junk": disqualifications in the
     quarter whose reason.is_junk / sales-ready leads of the quarter * 100. None when there are
     no sales-ready leads."""
-    count = disqualifications(quarter, segment).filter(reason__is_junk=True).count()
-    ready = cohort(quarter, segment).count()
+    count = disqualifications(quarter, segment, as_of=as_of).filter(reason__is_junk=True).count()
+    ready = cohort(quarter, segment, as_of=as_of).count()
     return _value(JUNK_SHARE, "percent", percent(count, ready))
 
 
@@ -220,7 +250,8 @@ def _rep_label(first: str | None, last: str | None, username: str | None) -> str
 def disqualification_breakdown(
     quarter: Quarter, by: BreakdownBy = "reason", segment: Segment | None = None
 ) -> list[BreakdownRow]:
-    """The quarter's disqualifications grouped by reason, campaign (the lead's), asset (the
+    """The quarter's disqualifications grouped by reason, campaign (the lead's source campaign:
+    its first campaign touch), asset (the
     lead's first-touch asset: its earliest touchpoint with an asset), source (the lead's) or
     rep (who disqualified), with counts, shares and rates (see BreakdownRow), most first.
     Leads without a campaign or first-touch asset form a group keyed None. Three queries: the
@@ -236,8 +267,10 @@ def disqualification_breakdown(
         grouped = dqs.values(key=F("reason_id"), name=F("reason__label"))
         group_sizes = None
     elif by == "campaign":
-        grouped = dqs.values(key=F("lead__campaign_id"), name=F("lead__campaign__name"))
-        group_sizes = _sizes(leads.values(key=F("campaign_id")))
+        grouped = dqs.values(
+            key=F("lead__facts__source_campaign_id"), name=F("lead__facts__source_campaign__name")
+        )
+        group_sizes = _sizes(leads.values(key=F("facts__source_campaign_id")))
     elif by == "source":
         grouped = dqs.values(key=F("lead__source"))
         labels = {str(value): str(label) for value, label in Lead.Source.choices}

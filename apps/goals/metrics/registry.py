@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import QuerySet
 
@@ -14,7 +15,16 @@ from apps.goals.models import Metric
 if TYPE_CHECKING:
     from apps.core.models import Quarter
 
-MetricFunction = Callable[["Quarter", Segment | None], MetricValue]
+
+class MetricFunction(Protocol):
+    """A metric: its value for the quarter and segment, as the records stood at `as_of`
+    (the quarter to date then; None: now)."""
+
+    def __call__(
+        self, quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+    ) -> MetricValue: ...
+
+
 DrilldownFunction = Callable[["Quarter", Segment | None], QuerySet[Any]]
 
 METRICS: dict[str, MetricFunction] = {
@@ -91,10 +101,18 @@ def _known(metric: str) -> str:
     return str(metric)
 
 
-def compute(metric: str, quarter: Quarter, segment: Segment | None = None) -> MetricValue:
+def compute(
+    metric: str,
+    quarter: Quarter,
+    segment: Segment | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> MetricValue:
     """The value of `metric` (an apps.goals.models.Metric value, or "junk_share") for the quarter
-    and optional segment. Raises ValueError for an unknown metric."""
-    return METRICS[_known(metric)](quarter, segment)
+    and optional segment. Given `as_of`, the value the records gave at that moment: the quarter
+    to date, nothing stamped at or after it (apps.goals.history says how exact that is per
+    metric). Raises ValueError for an unknown metric."""
+    return METRICS[_known(metric)](quarter, segment, as_of=as_of)
 
 
 def drilldown(metric: str, quarter: Quarter, segment: Segment | None = None) -> QuerySet[Any]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 
@@ -19,18 +17,12 @@ from apps.goals.metrics.base import (
     median,
     p90,
     percent,
-    policy_holidays,
     quantize,
     rounded,
-    working_minutes,
 )
 from apps.goals.models import JointGoal, Metric
 from apps.leads.models import Lead
-from apps.routing.services import active_policy
 from apps.users.models import User
-
-if TYPE_CHECKING:
-    from apps.routing.models import SlaPolicy
 
 RepId = int | None  # None: cohort leads nobody held
 
@@ -132,9 +124,7 @@ def _label(metric: str) -> str:
     return funnel.JUNK_SHARE_LABEL if metric == funnel.JUNK_SHARE else Metric(metric).label
 
 
-def _tallies(
-    quarter: Quarter, policy: SlaPolicy | None, holidays: set[date]
-) -> dict[RepId, _Tally]:
+def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     """Four GROUP BY queries: cohort leads and their speed by rep (owner, or breached owner when
     breached), disqualifications by the rep who made them, closed opportunities by owner."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
@@ -152,13 +142,9 @@ def _tallies(
         tally = tallies[lead_row["rep"]]
         tally.ready, tally.met = lead_row["ready"], lead_row["met"]
         tally.breached, tally.followed = lead_row["breached"], lead_row["followed"]
-    answered = leads.filter(ready_at__isnull=False, first_response_at__isnull=False)
-    for rep, ready, responded in answered.values_list("rep", "ready_at", "first_response_at"):
-        if ready is None or responded is None:  # filtered in SQL; narrows the type
-            continue
-        tallies[rep].speeds.append(
-            working_minutes(start=ready, end=responded, policy=policy, holidays=holidays)
-        )
+    answered = leads.filter(facts__response_minutes__isnull=False)
+    for rep, minutes in answered.values_list("rep", "facts__response_minutes"):
+        tallies[rep].speeds.append(minutes)
     for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")
@@ -231,11 +217,9 @@ def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
     owner. Team figures include cohort leads nobody held. Reps are listed when they have any
     figure this quarter, by name. A constant number of queries (GROUP BY, never per rep).
     """
-    policy = active_policy()
-    holidays = policy_holidays(policy)
     before_quarter = previous_quarter(quarter) if previous else None
-    current = _tallies(quarter, policy, holidays)
-    earlier = _tallies(before_quarter, policy, holidays) if before_quarter else None
+    current = _tallies(quarter)
+    earlier = _tallies(before_quarter) if before_quarter else None
     team, team_before = _team(current), (_team(earlier) if earlier is not None else None)
     target = (
         JointGoal.objects.filter(

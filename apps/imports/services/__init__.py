@@ -1,16 +1,18 @@
 """CSV import of leads: inspect, dry run, import in committed chunks, resume.
 
 reading.py opens and streams the file (guarded lines, the CSV reader); mapping.py guesses and
-validates which column fills which lead field; rows.py parses and checks rows a chunk at a
-time; jobs.py creates a job and moves it along (dry run and import queued by task name,
-claiming, failing, stalled detection); dry_run.py reports what the import would do;
-writing.py imports chunk by chunk, each chunk one transaction, and reports the rejected rows.
+validates which column fills which lead field, and which give the row's touch kind and asset;
+rows.py parses and checks rows a chunk at a time; jobs.py creates a job and moves it along (dry
+run and import queued by task name, claiming, failing, stalled detection); dry_run.py reports
+what the import would do; writing.py imports chunk by chunk, each chunk one transaction, and
+reports the rejected rows.
 """
 
 from apps.imports.services.dry_run import (
     DryRunLine,
     dry_run_import,
     dry_run_lines,
+    dry_run_touches,
     report_preview,
 )
 from apps.imports.services.jobs import (
@@ -35,6 +37,7 @@ __all__ = [
     "create_import_job",
     "dry_run_import",
     "dry_run_lines",
+    "dry_run_touches",
     "guess_mapping",
     "inspect_file",
     "is_stalled",

@@ -1,13 +1,14 @@
-"""The column mapping: which column of the file fills which lead field (guessed from the
-header's names, given on the command line, or chosen on the page), and its validation."""
+"""The column mapping: which column of the file fills which lead field or says what the row's
+touch was (guessed from the header's names, given on the command line, or chosen on the page),
+and its validation."""
 
 from __future__ import annotations
 
 from apps.imports.models import ImportJob
 from apps.imports.services.reading import ImportFileError
 
-# Lead fields an import can fill, with their limits; the header names recognised for each.
-FIELDS: dict[str, int] = {
+# Lead fields an import can fill, with their limits.
+LEAD_FIELDS: dict[str, int] = {
     "email": 254,
     "first_name": 100,
     "last_name": 100,
@@ -18,6 +19,16 @@ FIELDS: dict[str, int] = {
     "source": 20,
     "campaign": 80,
 }
+# What the buyer did, when the file says so: the touch's kind (a Touchpoint.Kind value or label)
+# and its asset (a slug). Unmapped or blank, an imported row is a touch of kind "import" with no
+# asset, which carries no engagement.
+TOUCH_FIELDS: dict[str, int] = {
+    "touch_kind": 20,
+    "asset": 80,
+}
+FIELDS: dict[str, int] = {**LEAD_FIELDS, **TOUCH_FIELDS}
+# The header names recognised for each field. The touch columns are guessed only from names that
+# cannot mean anything else: a wrongly guessed kind column would reject every row.
 ALIASES: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "email address", "email_address", "work email", "mail"),
     "first_name": ("first_name", "first name", "firstname", "given name"),
@@ -28,17 +39,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("country", "country code", "country_code"),
     "source": ("source", "lead source", "lead_source"),
     "campaign": ("campaign", "campaign slug", "campaign_slug"),
+    "touch_kind": ("touch_kind", "touch kind", "touchpoint kind", "touchpoint_kind"),
+    "asset": ("asset", "asset slug", "asset_slug"),
 }
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:
-    """Lead field → column, for the columns whose names are known aliases."""
+    """Field → column, for the columns whose names are known aliases."""
     by_name = {name.strip().lower(): name for name in header}
     mapping = {}
-    for lead_field, aliases in ALIASES.items():
+    for name, aliases in ALIASES.items():
         for alias in aliases:
             if alias in by_name:
-                mapping[lead_field] = by_name[alias]
+                mapping[name] = by_name[alias]
                 break
     return mapping
 
@@ -47,8 +60,8 @@ def parse_mapping(text: str, header: list[str]) -> dict[str, str]:
     """`email=Email,first_name=First` (from the command line) over the guessed mapping."""
     mapping = guess_mapping(header)
     for pair in filter(None, (p.strip() for p in text.split(","))):
-        lead_field, _, column = pair.partition("=")
-        mapping[lead_field.strip()] = column.strip()
+        name, _, column = pair.partition("=")
+        mapping[name.strip()] = column.strip()
     return mapping
 
 
@@ -57,7 +70,7 @@ def validate_mapping(mapping: dict[str, str], header: list[str]) -> dict[str, st
     unknown = sorted(set(mapping) - set(FIELDS))
     if unknown:
         raise ImportFileError(
-            f"Unknown lead field(s): {', '.join(unknown)}. Map to: {', '.join(FIELDS)}."
+            f"Unknown field(s): {', '.join(unknown)}. Map to: {', '.join(FIELDS)}."
         )
     clean = {k: v for k, v in mapping.items() if v}
     missing = sorted(v for v in clean.values() if v not in header)
@@ -71,6 +84,6 @@ def validate_mapping(mapping: dict[str, str], header: list[str]) -> dict[str, st
 
 
 def mapped_columns(job: ImportJob, header: list[str]) -> dict[str, int]:
-    """Lead field → index of its column in `header`, under the job's (re-validated) mapping."""
+    """Field → index of its column in `header`, under the job's (re-validated) mapping."""
     mapping = validate_mapping(job.mapping, header)
-    return {lead_field: header.index(column) for lead_field, column in mapping.items()}
+    return {name: header.index(column) for name, column in mapping.items()}

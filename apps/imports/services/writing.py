@@ -5,6 +5,10 @@ resumes after the last committed chunk without repeating a row.
 Every row goes the way of any intake: one lead per normalised email (a known email is merged:
 blanks are filled, filled fields never overwritten), account matching by domain (never for
 free-mail), a touchpoint, scoring, and the qualification decision of the agreement in force.
+
+The touchpoint records the import, not a buyer's action: kind "import" with no asset, worth no
+engagement, unless the file maps a touch kind or an asset column saying what the buyer did. It
+never poses as a form submission.
 """
 
 from __future__ import annotations
@@ -20,15 +24,15 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
-from apps.campaigns.models import Campaign
 from apps.core.bulk import copy_rows, next_ids, update_rows
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
 from apps.imports.services.mapping import mapped_columns
 from apps.imports.services.reading import MAX_COLUMNS, ImportFileError, open_job_file, read_csv
-from apps.imports.services.rows import CHUNK_ROWS, Plan, Row, chunks, plan_chunk
+from apps.imports.services.rows import CHUNK_ROWS, Lookups, Plan, Row, chunks, plan_chunk
 from apps.leads import events as lead_events
+from apps.leads import facts as lead_facts
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
 from apps.scoring import services as scoring
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
@@ -56,7 +60,7 @@ class _Context:
     agreement: QualificationAgreement | None
     scoring_rules: list[ScoringRule]
     role_rules: list[BuyingRoleRule]
-    campaigns: dict[str, Campaign | None] = field(default_factory=dict)
+    lookups: Lookups = field(default_factory=Lookups)
 
     @property
     def half_life(self) -> int:
@@ -85,6 +89,18 @@ def _score(lead: Lead, engagement: float, ctx: _Context, now: datetime) -> None:
     lead.updated_at = now
 
 
+def _fresh_engagement(touches: list[Row], now: datetime, half_life_days: int) -> float:
+    """engagement_scores' value for a new lead whose only touchpoints are these rows' touches,
+    occurring `now`: scoring's weights and decay, summed touch by touch as it sums them."""
+    total = 0.0
+    for row in touches:
+        weight = scoring.touch_weight(
+            row.kind, row.asset.engagement_weight if row.asset is not None else None
+        )
+        total += scoring.decayed(weight, now, now, half_life_days)
+    return round(total, 2)
+
+
 def _event(
     lead: Lead, kind: str, *, reason: str, actor: User | None, now: datetime, **kw: Any
 ) -> tuple[Any, ...]:
@@ -106,20 +122,16 @@ def _event(
 def _write_touchpoints(
     ctx: _Context, rows: list[Row], leads: dict[str, Lead], now: datetime
 ) -> list[tuple[Lead, int]]:
-    """One form-submission touchpoint per row (bulk_create elsewhere, COPY with preallocated
-    keys on PostgreSQL); (lead, touchpoint id) per row, in row order."""
-
-    def campaign(row: Row) -> Campaign | None:
-        return ctx.campaigns.get(row.values["campaign"]) if row.values["campaign"] else None
-
-    kind = Touchpoint.Kind.FORM_SUBMIT
+    """One touchpoint per row, of the row's kind and asset (bulk_create elsewhere, COPY with
+    preallocated keys on PostgreSQL); (lead, touchpoint id) per row, in row order."""
     if connection.vendor != "postgresql":
         touchpoints = [
             Touchpoint(
                 lead=leads[row.email],
                 account=leads[row.email].account,
-                kind=kind,
-                campaign=campaign(row),
+                kind=row.kind,
+                campaign_id=row.touch_campaign_id,
+                asset=row.asset,
                 occurred_at=now,
                 metadata={"import_job": ctx.job.pk, "row": row.number},
             )
@@ -135,15 +147,14 @@ def _write_touchpoints(
     values: list[tuple[Any, ...]] = []
     for pk, row in zip(ids, rows, strict=True):
         lead = leads[row.email]
-        chosen = campaign(row)
         values.append(
             (
                 pk,
                 lead.pk,
                 lead.account_id,
-                kind.value,
-                chosen.pk if chosen is not None else None,
-                None,
+                row.kind,
+                row.touch_campaign_id,
+                row.asset.pk if row.asset is not None else None,
                 now,
                 adapt_json({"import_job": ctx.job.pk, "row": row.number}, encoder),
                 created_at,
@@ -223,12 +234,11 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         accounts = _chunk_accounts(plan, leads)
         created: dict[str, Lead] = {}
         changed: dict[int, set[str]] = {}
-        touches: dict[str, int] = {}
+        touches: dict[str, list[Row]] = {}
         for row in plan.rows:
-            touches[row.email] = touches.get(row.email, 0) + 1
+            touches.setdefault(row.email, []).append(row)
             lead = leads.get(row.email)
             values = row.values
-            campaign = ctx.campaigns.get(values["campaign"]) if values["campaign"] else None
             if lead is None:
                 lead = Lead(
                     email=row.email,
@@ -239,7 +249,8 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     country=values["country"],
                     company_name=values["company_name"],
                     source=values["source"] or Lead.Source.IMPORT,
-                    campaign=campaign,
+                    # the row's campaign, else its asset's (as intake credits a new lead)
+                    campaign_id=row.touch_campaign_id,
                     last_touch_at=now,
                 )
                 lead.account = accounts[email_domain(row.email)]
@@ -274,17 +285,14 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         touched = [lead for lead in leads.values() if lead.email in touches]
         old_scores = {id(lead): lead.score for lead in touched}
         # A new lead's score is known before it is written: fit from the rules, and the
-        # engagement of the chunk's own touchpoints (one form submission per row, now).
+        # engagement of the chunk's own touchpoints (one per row, now; an unmapped "import"
+        # touch adds none).
         for lead in created.values():
-            engagement = scoring.fresh_engagement(
-                kind=Touchpoint.Kind.FORM_SUBMIT,
-                touches=touches[lead.email],
-                now=now,
-                half_life_days=ctx.half_life,
-            )
-            _score(lead, engagement, ctx, now)
+            _score(lead, _fresh_engagement(touches[lead.email], now, ctx.half_life), ctx, now)
         Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
         touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
+        # bulk writes send no events: the touched leads' facts (source campaign) are kept here
+        lead_facts.touches_added(lead.pk for lead in touched)
         # A merged lead is scored over all its touchpoints, then written once with its filled
         # fields.
         merged = [lead for lead in touched if lead.email not in created]
@@ -318,10 +326,13 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                 reason=EVENT_REASON,
                 actor=actor,
                 now=now,
-                new=Touchpoint.Kind.FORM_SUBMIT,
-                payload={"touchpoint": touchpoint_id, "asset": ""},
+                new=row.kind,
+                payload={
+                    "touchpoint": touchpoint_id,
+                    "asset": row.asset.slug if row.asset is not None else "",
+                },
             )
-            for lead, touchpoint_id in touchpoints
+            for row, (lead, touchpoint_id) in zip(plan.rows, touchpoints, strict=True)
         ]
         for lead in touched:
             is_new = lead.email in created
@@ -343,7 +354,9 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                 )
         _write_events(events)
         # Qualification under the agreement in force: mark_ready writes its own event and
-        # routes after commit, exactly as for an intake.
+        # routes after commit, exactly as for an intake. A mapped hand-raiser asset is not a
+        # hand raised now: an import records what happened elsewhere, earlier, so only the
+        # score (the asset's weight included) can make an imported lead ready.
         if ctx.agreement is not None:
             for lead in touched:
                 reason = scoring.ready_reason(lead=lead, agreement=ctx.agreement, hand_raiser=False)
@@ -423,7 +436,7 @@ def run_import(
             skip = job.rows_done
             remaining = (row for index, row in enumerate(parsed.rows) if index >= skip)
             for chunk in chunks(remaining, chunk_size):
-                plan = plan_chunk(chunk, columns, len(parsed.header), ctx.campaigns)
+                plan = plan_chunk(chunk, columns, parsed.header, ctx.lookups)
                 _import_chunk_with_retry(ctx, plan, rows_in_chunk=len(chunk))
                 if on_chunk is not None:
                     on_chunk(ImportJob.objects.get(pk=job.pk))

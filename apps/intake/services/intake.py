@@ -16,6 +16,7 @@ from apps.core.queue import enqueue_on_commit
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import events
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
+from apps.opportunities import attribution
 from apps.scoring import services as scoring
 from apps.scoring.models import QualificationAgreement
 from apps.users.models import User
@@ -143,6 +144,11 @@ def intake_lead(
     if created:
         events.lead_created_event(
             lead=lead, actor=actor, reason=f"intake via {data.source}", at=now
+        )
+    if touchpoint.campaign_id is not None:
+        # an older campaign touch may change how deals already won are credited
+        attribution.touch_arrived(
+            account_id=lead.account_id, lead_id=lead.pk, occurred_at=occurred_at
         )
     events.touchpoint_added_event(
         lead=lead,

@@ -1,4 +1,4 @@
-"""Campaign briefs and assets as marketing edits them."""
+"""Campaign briefs, spend and assets as marketing edits them."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ class CampaignForm(forms.ModelForm):  # type: ignore[type-arg]
             "channel",
             "quarter",
             "budget",
-            "actual_cost",
             "starts_on",
             "ends_on",
             "goal",
@@ -49,14 +48,40 @@ class CampaignForm(forms.ModelForm):  # type: ignore[type-arg]
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "The campaign cannot end before it starts.")
-        for name in ("budget", "actual_cost"):
-            value = cleaned.get(name)
-            if value is not None and value < 0:
-                self.add_error(name, "Use zero or more.")
+        budget = cleaned.get("budget")
+        if budget is not None and budget < 0:
+            self.add_error("budget", "Use zero or more.")
         return cleaned
 
     def spec(self) -> CampaignSpec:
         return CampaignSpec(**{name: self.cleaned_data[name] for name in self.Meta.fields})
+
+
+class SpendForm(forms.Form):
+    """One spend entry. The rules (no negative amount, a period inside the campaign's run
+    dates, no dates = spread over the run) are the add_spend service's: its refusal lands on
+    the field it names."""
+
+    amount = forms.DecimalField(max_digits=12, decimal_places=2)
+    starts_on = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(max_length=300, required=False)
+    replaces = forms.IntegerField(required=False, min_value=1, label="Corrects entry")
+
+    def spend(self) -> dict[str, Any]:
+        """The service's keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "amount": data["amount"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "note": data["note"],
+            "replaces_id": data["replaces"],
+        }
 
 
 class AssetForm(forms.ModelForm):  # type: ignore[type-arg]

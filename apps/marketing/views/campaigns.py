@@ -1,5 +1,5 @@
-"""Campaigns and assets with their intent notes: everyone reads them; Marketing and RevOps
-create and edit them."""
+"""Campaigns, their spend and assets with their intent notes: everyone reads them; Marketing
+and RevOps create and edit them and record spend."""
 
 from __future__ import annotations
 
@@ -8,24 +8,60 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.campaigns import selectors, services
-from apps.core.forms import call_service
+from apps.core.forms import call_service, refused_status
+from apps.core.htmx import refused
 from apps.marketing.forms import campaigns as forms
 from apps.users.http import HtmxHttpRequest
 from apps.users.roles import has_role, role_required
 
+PAGE = "marketing/campaigns.html"
 
-@require_GET
-def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
-    """Every role reads campaigns and intent notes; Marketing and RevOps get the edit links."""
-    context = {
+
+def _list_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
+    return {
         "campaigns": selectors.campaigns_with_assets(),
         "standalone_assets": selectors.standalone_assets(),
         "can_edit": has_role(request.user, *services.CAMPAIGN_EDITORS),
+        **extra,
     }
-    return render(request, "marketing/campaigns.html", context)
+
+
+@require_GET
+def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Every role reads campaigns, their spend and intent notes; Marketing and RevOps get the
+    edit links and the spend form."""
+    return render(request, PAGE, _list_context(request))
+
+
+@require_POST
+@role_required(*services.CAMPAIGN_EDITORS)
+def spend_add(request: HtmxHttpRequest, campaign_id: int) -> HttpResponse:
+    """Record spend on a campaign: the spend region swapped in place with htmx (with the errors
+    next to their fields on a refusal), else post/redirect/get or the page with the refused form."""
+    campaign = selectors.campaign_for(campaign_id=campaign_id)
+    form = forms.SpendForm(request.POST)
+    outcome = form.is_valid() and call_service(
+        form, services.add_spend, campaign_id=campaign.pk, actor=request.user, **form.spend()
+    )
+    if outcome and not request.htmx:
+        messages.success(request, f"Recorded {outcome.result} on {campaign.name}.")
+        return redirect(f"{reverse('marketing:campaigns')}#campaign-spend-{campaign.pk}")
+    status = 200 if outcome else refused_status(form)
+    if not request.htmx:
+        context = _list_context(request, failed=campaign.pk, failed_form=form)
+        return render(request, PAGE, context, status=status)
+    context = {
+        "campaign": selectors.campaign_with_spend(campaign_id=campaign.pk),
+        "can_edit": True,
+        "spend_form": None if outcome else form,
+        "recorded": outcome.result if outcome else None,
+    }
+    response = render(request, f"{PAGE}#campaign-spend", context, status=status)
+    return response if outcome else refused(response)
 
 
 def _save_form(

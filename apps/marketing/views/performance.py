@@ -4,6 +4,7 @@ and lead flow against sales capacity."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -17,12 +18,15 @@ from apps.core.csv_safe import csv_response
 from apps.core.quarters import current_quarter, pick_quarter, quarters
 from apps.feedback import selectors as feedback_selectors
 from apps.goals import metrics
+from apps.goals import selectors as goal_selectors
 from apps.routing import capacity
 from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import role_required
 
 PERFORMANCE_ROLES = (Role.MARKETING, Role.REVOPS, Role.SALES_MANAGER)
+# The table's figure behind each funnel step (funnel_steps: leads, ready, opportunities, won).
+FUNNEL_FIGURES = ("leads", "ready", "opportunities", "won_deals")
 
 
 @require_GET
@@ -58,7 +62,9 @@ PERFORMANCE_HEADER = [
     "Opportunities",
     "Pipeline",
     "Won deals",
-    "Won revenue",
+    "Sourced revenue",
+    "Influenced revenue",
+    "Attributed revenue",
     "Win rate (%)",
     "Cost",
     "Cost per ready lead",
@@ -79,6 +85,8 @@ def _performance_cells(row: metrics.PerformanceRow) -> list[Any]:
         row.pipeline,
         row.won_deals,
         row.won_revenue,
+        row.influenced_revenue,
+        row.attributed_revenue,
         row.win_rate,
         row.cost,
         row.cost_per_ready_lead,
@@ -92,10 +100,10 @@ def _performance_csv(
 ) -> HttpResponse | None:
     name = f"{quarter_name}-{table}.csv"
     if table == "campaigns":
-        rows = [*performance.campaigns, performance.total]
+        rows = [*performance.campaigns, performance.no_campaign, performance.total]
         return csv_response(name, PERFORMANCE_HEADER, [_performance_cells(r) for r in rows])
     if table == "channels":
-        rows = [*performance.channels, performance.total]
+        rows = [*performance.channels, performance.no_campaign, performance.total]
         return csv_response(name, PERFORMANCE_HEADER, [_performance_cells(r) for r in rows])
     if table == "funnel":
         steps = metrics.funnel_steps(performance)
@@ -115,12 +123,11 @@ def _performance_csv(
                 d.owner_name,
                 d.amount,
                 d.closed_at.date().isoformat(),
-                d.touches,
                 "; ".join(f"{s.name}: {s.amount}" for s in d.shares),
             ]
             for d in credit.deals
         ]
-        header = ["Deal", "Account", "Owner (rep credit)", "Amount", "Closed", "Touches", "Credit"]
+        header = ["Deal", "Account", "Owner (rep credit)", "Amount", "Closed", "Credit"]
         return csv_response(f"{quarter_name}-deals-{credit.model}.csv", header, deal_rows)
     return None
 
@@ -137,7 +144,7 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
         model = "w_shaped"
     if quarter is None:
         return render(request, "marketing/performance.html", {"quarter": None, "quarters": []})
-    table = metrics.campaign_performance(quarter)
+    table = metrics.campaign_performance(quarter, model)
     credit = metrics.attribution(quarter, model)
     if request.GET.get("format") == "csv":
         response = _performance_csv(
@@ -154,6 +161,9 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
         "performance": table,
         "attribution": credit,
         "funnel": steps,
+        "funnel_figures": list(zip(steps, FUNNEL_FIGURES, strict=True)),
+        # every figure links to its records: performance_records with these and ?figure=
+        "records_query": urlencode({"quarter": quarter.name, "model": model}),
         "funnel_chart": charts.funnel_chart(
             chart_id="funnel-chart",
             title=f"Funnel for {quarter.name}: leads, sales-ready, opportunities, won",
@@ -171,3 +181,20 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "attribution":
         template += "#attribution"
     return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@role_required(*PERFORMANCE_ROLES)
+def performance_records(request: HtmxHttpRequest) -> HttpResponse:
+    """The records behind one figure of the performance page: `?figure=` of the line
+    `?campaign=<id|none>` or `?channel=` (else the total), for `?quarter=` and `?model=`."""
+    drill = goal_selectors.performance_records(
+        user=request.user, request=request, today=timezone.localdate()
+    )
+    template = (
+        "goals/figure_records.html#record-page"
+        if request.htmx
+        else "marketing/performance_records.html"
+    )
+    return render(request, template, {"drill": drill})

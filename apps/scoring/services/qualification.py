@@ -18,7 +18,12 @@ from apps.core.queue import enqueue_on_commit
 from apps.leads import events
 from apps.leads.models import BuyingRole, Lead, Touchpoint
 from apps.scoring.models import QualificationAgreement
-from apps.scoring.services.scores import account_meets_rule, rescore_lead, score_band
+from apps.scoring.services.scores import (
+    NOT_ENGAGEMENT,
+    account_meets_rule,
+    rescore_lead,
+    score_band,
+)
 from apps.users.models import User
 
 ROUTE_LEAD_TASK = "routing.route_lead"
@@ -58,6 +63,13 @@ def mark_ready(
     lead.ready_agreement = agreement
     lead.ready_reason = reason
     lead.pooled_at = None
+    # A new hand-off starts a new clock: an answer and a clock of an earlier time in the queue
+    # (a recycled lead raising its hand again) stay in the lead's history, not on its row.
+    lead.first_response_at = None
+    lead.sla_state = Lead.SlaState.NONE
+    lead.sla_due_at = None
+    lead.escalated_at = None
+    lead.sla_reassigned_at = None
     lead.save(
         update_fields=[
             "status",
@@ -65,6 +77,11 @@ def mark_ready(
             "ready_agreement",
             "ready_reason",
             "pooled_at",
+            "first_response_at",
+            "sla_state",
+            "sla_due_at",
+            "escalated_at",
+            "sla_reassigned_at",
             "updated_at",
         ]
     )
@@ -136,6 +153,7 @@ def engaged_people(*, account_id: int, since: datetime) -> list[dict[str, object
     """Who engaged inside the window, where (asset or kind) and when: shown to the rep."""
     rows = (
         Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=since)
+        .exclude(NOT_ENGAGEMENT)
         .select_related("lead", "asset")
         .order_by("-occurred_at")[:50]
     )

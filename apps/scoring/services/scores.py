@@ -26,7 +26,11 @@ KIND_WEIGHTS = {
     "webinar": 8,
     "event": 8,
     "meeting": 15,
+    "import": 0,  # an imported row is no engagement unless the CSV maps what the buyer did
 }
+# An import touch without an asset records that the buyer exists, not that they engaged: it
+# adds no engagement and no buying role to the account's roll-up.
+NOT_ENGAGEMENT = Q(kind="import", asset__isnull=True)
 DEFAULT_HALF_LIFE_DAYS = 30
 DEFAULT_ACCOUNT_WINDOW_DAYS = 30
 FIT_CEILING = 100
@@ -204,6 +208,7 @@ def roll_up_account(
             Touchpoint.objects.filter(
                 account_id=account_id, occurred_at__gte=now - timedelta(days=window)
             )
+            .exclude(NOT_ENGAGEMENT)
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)
             .values_list("lead__buying_role", flat=True)
             .distinct()
@@ -262,6 +267,7 @@ def roll_up_accounts(
         roles: dict[int, set[str]] = defaultdict(set)
         for account_id, role in (
             Touchpoint.objects.filter(account_id__in=part, occurred_at__gte=since)
+            .exclude(NOT_ENGAGEMENT)
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)
             .order_by()
             .values_list("account_id", "lead__buying_role")

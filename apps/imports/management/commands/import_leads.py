@@ -16,8 +16,9 @@ from apps.imports.models import ImportJob
 class Command(BaseCommand):
     help = (
         "Import leads from a UTF-8 CSV: dedupe by email (merging blanks), match accounts, score "
-        "and qualify as any intake. Chunks of 1000 rows commit one by one; --resume continues "
-        "a stopped import after its last committed chunk."
+        "and qualify as any intake. Each row adds a touch of kind 'import' (no engagement) "
+        "unless touch_kind or asset columns are mapped. Chunks of 1000 rows commit one by one; "
+        "--resume continues a stopped import after its last committed chunk."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mapping",
             default="",
-            help="lead_field=Column pairs, comma-separated (e.g. email=E-mail,company_name=Org). "
-            "Columns named like the fields are mapped without it.",
+            help="field=Column pairs, comma-separated (e.g. email=E-mail,company_name=Org,"
+            "touch_kind=Activity,asset=Asset). Columns named like the fields are mapped without it.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report row by row; change nothing."
@@ -85,12 +86,17 @@ class Command(BaseCommand):
 
     def _dry_run(self, job: ImportJob, chunk_size: int) -> None:
         counts = {"create": 0, "merge": 0, "reject": 0}
+        touches: dict[str, int] = {}
         for line in services.dry_run_lines(job, chunk_size=chunk_size):
             counts[line.action] += 1
+            if line.touch_kind:
+                touches[line.touch_kind] = touches.get(line.touch_kind, 0) + 1
             detail = f" ({line.detail})" if line.detail else ""
             self.stdout.write(f"row {line.row}: {line.action} {line.email}{detail}")
+        added = ", ".join(f"{count:,} {kind}" for kind, count in sorted(touches.items()))
         self.stdout.write(
             f"Dry run: {counts['create']:,} to create, {counts['merge']:,} to merge, "
-            f"{counts['reject']:,} to reject. Nothing was changed."
+            f"{counts['reject']:,} to reject; touches to add: {added or 'none'}. "
+            "Nothing was changed."
         )
         ImportJob.objects.filter(pk=job.pk).delete()

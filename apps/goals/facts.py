@@ -1,0 +1,132 @@
+"""Rebuilding the facts the reports read, from the records alone.
+
+The writing transactions keep LeadFacts current (apps.leads.facts); this module computes the
+same rows from scratch, set-wise, for `python manage.py rebuild_facts`, the demo seed and the
+migration that introduced them. A property test (tests/goals/test_facts.py) holds the two equal.
+
+A lead's facts from its records: ready_at, first_response_at, converted_at and disqualified_at
+are the lead's own; response_minutes the SLA calendar's working minutes between ready_at and
+first_response_at; source_campaign its first campaign touch (earliest occurred_at, then lowest
+id); won_amount the sum of its won opportunities as primary lead; disqualification_reason_id
+the reason of its latest disqualification while it is disqualified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from apps.feedback.models import Disqualification
+from apps.leads import facts
+from apps.leads.models import Lead, LeadFacts
+from apps.opportunities.attribution import credit_deals
+from apps.opportunities.models import Opportunity
+from apps.routing.business_hours import working_minutes_between
+from apps.routing.services import active_policy
+
+CHUNK = 2000
+ZERO = Decimal("0.00")
+COLUMNS = (
+    "ready_at",
+    "first_response_at",
+    "response_minutes",
+    "converted_at",
+    "won_amount",
+    "disqualified_at",
+    "disqualification_reason_id",
+)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def rebuild_lead_facts(lead_ids: Collection[int] | None = None) -> int:
+    """Recompute the facts of these leads (all leads when None) from the records; returns how
+    many rows were written. A few set-wise queries per chunk of CHUNK leads."""
+    ids = sorted(lead_ids if lead_ids is not None else Lead.objects.values_list("pk", flat=True))
+    policy = active_policy()
+    holidays = (
+        {holiday.date for holiday in policy.holidays.all()}
+        if policy is not None and policy.business_hours_only
+        else set()
+    )
+    written = 0
+    for chunk in _chunks(ids):
+        with transaction.atomic():
+            written += _rebuild_chunk(chunk, policy=policy, holidays=holidays)
+    return written
+
+
+def _rebuild_chunk(ids: list[int], *, policy: object, holidays: set[object]) -> int:
+    won = dict(
+        Opportunity.objects.filter(primary_lead_id__in=ids, stage=Opportunity.Stage.WON)
+        .values("primary_lead_id")
+        .annotate(total=Sum("amount"))
+        .values_list("primary_lead_id", "total")
+    )
+    reasons: dict[int, int] = {}
+    for lead_id, reason_id in (
+        Disqualification.objects.filter(lead_id__in=ids, lead__disqualified_at__isnull=False)
+        .order_by("lead_id", "-at", "-pk")
+        .values_list("lead_id", "reason_id")
+    ):
+        reasons.setdefault(lead_id, reason_id)
+    rows = []
+    for lead in Lead.objects.filter(pk__in=ids).only(
+        "pk", "ready_at", "first_response_at", "converted_at", "disqualified_at"
+    ):
+        minutes = None
+        if lead.ready_at is not None and lead.first_response_at is not None:
+            minutes = working_minutes_between(
+                start=lead.ready_at,
+                end=lead.first_response_at,
+                policy=policy,  # type: ignore[arg-type]
+                holidays=holidays,  # type: ignore[arg-type]
+            )
+        rows.append(
+            LeadFacts(
+                lead_id=lead.pk,
+                ready_at=lead.ready_at,
+                first_response_at=lead.first_response_at,
+                response_minutes=minutes,
+                converted_at=lead.converted_at,
+                won_amount=won.get(lead.pk) or ZERO,
+                disqualified_at=lead.disqualified_at,
+                disqualification_reason_id=reasons.get(lead.pk),
+            )
+        )
+    LeadFacts.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["lead"], update_fields=list(COLUMNS)
+    )
+    facts.touches_added(ids)
+    return len(rows)
+
+
+def rebuild_deal_credits(chunk: int = 500) -> int:
+    """Rewrite every won deal's campaign credits (apps.opportunities.attribution) from the
+    touches; returns how many deals were credited. Three queries per chunk of deals."""
+    won = Opportunity.objects.filter(stage=Opportunity.Stage.WON).order_by("pk")
+    count = 0
+    batch: list[Opportunity] = []
+    for opportunity in won.iterator(chunk_size=chunk):
+        batch.append(opportunity)
+        if len(batch) == chunk:
+            count += _credit_batch(batch)
+            batch = []
+    return count + _credit_batch(batch)
+
+
+def _credit_batch(batch: list[Opportunity]) -> int:
+    with transaction.atomic():
+        credit_deals(batch)
+    return len(batch)
+
+
+def rebuild_all() -> tuple[int, int]:
+    """Every lead's facts and every won deal's credits: (leads, deals)."""
+    return rebuild_lead_facts(), rebuild_deal_credits()

@@ -1,0 +1,118 @@
+"""Keeping LeadFacts true in the transaction that changes the lead.
+
+Who calls what:
+- every lead event (apps.leads.events) refreshes the columns that mirror the lead (ready_at,
+  first_response_at, converted_at, disqualified_at), one upsert;
+- settle_first_response (apps.leads.services) adds the response in working minutes;
+- every touchpoint write (intake's event, imports' and the demo's bulk writes) calls
+  touches_added(), which re-reads the first campaign touch in SQL;
+- winning an opportunity (apps.opportunities) adds to won_amount; disqualifying
+  (apps.feedback) records the reason.
+
+Working minutes follow the SLA calendar, which routing owns, above this layer: routing plugs
+its arithmetic in at start-up (RoutingConfig.ready -> use_working_minutes), the way a lower
+layer is told about a higher one without importing it. Until then minutes are wall-clock.
+
+apps.goals.facts rebuilds every row from the records; a property test holds the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, OuterRef, Subquery
+
+from apps.leads.models import Lead, LeadFacts, Touchpoint
+
+WorkingMinutes = Callable[[datetime, datetime], float]
+MIRRORED = ("ready_at", "first_response_at", "converted_at", "disqualified_at")
+
+
+def _wall_clock(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 60)
+
+
+_working_minutes: WorkingMinutes = _wall_clock
+
+
+def use_working_minutes(clock: WorkingMinutes) -> None:
+    """Install the SLA calendar's arithmetic (routing does, once, at start-up)."""
+    global _working_minutes  # noqa: PLW0603 - the one plug point, set once at start-up
+    _working_minutes = clock
+
+
+def working_minutes(start: datetime, end: datetime) -> float:
+    return _working_minutes(start, end)
+
+
+def response_minutes(lead: Lead) -> float | None:
+    """Working minutes from ready to first response; None until both are known."""
+    if lead.ready_at is None or lead.first_response_at is None:
+        return None
+    return working_minutes(lead.ready_at, lead.first_response_at)
+
+
+def lead_changed(lead: Lead, *, with_response: bool = False) -> None:
+    """Upsert the columns that mirror the lead, from its in-memory values (the ones its
+    transaction saves). The response minutes are cleared when the lead has no ready time or
+    no answer, and recomputed only `with_response` (the answer or the ready time just moved),
+    so an ordinary status change does not read the SLA calendar."""
+    values: dict[str, object] = {name: getattr(lead, name) for name in MIRRORED}
+    fields = list(MIRRORED)
+    if lead.ready_at is None or lead.first_response_at is None:
+        values["response_minutes"] = None
+        fields.append("response_minutes")
+    elif with_response:
+        values["response_minutes"] = response_minutes(lead)
+        fields.append("response_minutes")
+    LeadFacts.objects.bulk_create(
+        [LeadFacts(lead_id=lead.pk, **values)],
+        update_conflicts=True,
+        unique_fields=["lead"],
+        update_fields=fields,
+    )
+
+
+def ensure(lead_ids: Iterable[int]) -> None:
+    """Make sure each lead has its facts row (new leads written in bulk)."""
+    LeadFacts.objects.bulk_create(
+        [LeadFacts(lead_id=pk) for pk in lead_ids], ignore_conflicts=True, batch_size=1000
+    )
+
+
+def _first_campaign_touch(column: str) -> Subquery:
+    return Subquery(
+        Touchpoint.objects.filter(lead_id=OuterRef("lead_id"), campaign__isnull=False)
+        .order_by("occurred_at", "pk")
+        .values(column)[:1]
+    )
+
+
+def touches_added(lead_ids: Iterable[int]) -> None:
+    """Re-read each lead's first campaign touch after touchpoints were written: one UPDATE,
+    whatever the number of leads (an import chunk passes hundreds)."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return
+    ensure(ids)
+    LeadFacts.objects.filter(lead_id__in=ids).update(
+        source_campaign_id=_first_campaign_touch("campaign_id"),
+        source_touch_id=_first_campaign_touch("pk"),
+        source_touch_at=_first_campaign_touch("occurred_at"),
+    )
+
+
+def won(*, lead_id: int | None, amount: Decimal) -> None:
+    """An opportunity with this primary lead was won for `amount`."""
+    if lead_id is None:
+        return
+    ensure([lead_id])
+    LeadFacts.objects.filter(lead_id=lead_id).update(won_amount=F("won_amount") + amount)
+
+
+def disqualified(*, lead_id: int, reason_id: int | None) -> None:
+    """The lead's latest disqualification reason (None when a dispute reopened it)."""
+    ensure([lead_id])
+    LeadFacts.objects.filter(lead_id=lead_id).update(disqualification_reason_id=reason_id)
