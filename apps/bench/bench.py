@@ -164,6 +164,7 @@ class Http:
         self.port = port
         self.headers = headers or {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.last_etag: str | None = None
 
     def request(
         self,
@@ -181,6 +182,7 @@ class Http:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             self.conn.request(method, path, body=body, headers=all_headers)
             response = self.conn.getresponse()
+        self.last_etag = response.getheader("ETag")
         return response.status, response.read()
 
 
@@ -364,14 +366,19 @@ def measure_live_tabs(
     before = _db_statements()
     idle = None if idle_from is None or before is None else before - idle_from - 1
 
-    def tab(_: int) -> tuple[list[float], list[int]]:
+    def tab(number: int) -> tuple[list[float], list[int]]:
         client = Http(port, {"Cookie": cookie, "If-None-Match": etag})
         timings, statuses = [], []
+        # tabs opened at different moments poll at different moments
+        time.sleep(every_s * number / tabs)
         for _round in range(rounds):
             started = time.perf_counter()
             status, _ = client.request("GET", path)
             timings.append((time.perf_counter() - started) * 1000)
             statuses.append(status)
+            if status == 200 and client.last_etag:
+                # a changed page re-fetches and holds the new stamp, as live.js does
+                client.headers["If-None-Match"] = client.last_etag
             time.sleep(max(0.0, every_s - (time.perf_counter() - started)))
         return timings, statuses
 

@@ -291,8 +291,12 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             _score(lead, _fresh_engagement(touches[lead.email], now, ctx.half_life), ctx, now)
         Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
         touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
-        # bulk writes send no events: the touched leads' facts (source campaign) are kept here
-        lead_facts.touches_added(lead.pk for lead in touched)
+        # bulk writes send no events: the new leads get their facts row, and the leads that got
+        # a campaign touch have their source campaign re-read (an import touch has none)
+        lead_facts.ensure(lead.pk for lead in created.values())
+        lead_facts.touches_added(
+            leads[row.email].pk for row in plan.rows if row.touch_campaign_id is not None
+        )
         # A merged lead is scored over all its touchpoints, then written once with its filled
         # fields.
         merged = [lead for lead in touched if lead.email not in created]
