@@ -8,7 +8,9 @@ its HTML (the row values, such as response minutes, from the listed records).
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -61,6 +63,12 @@ class Drill:
     @property
     def value(self) -> Decimal | None:
         return number(self.value_text)
+
+
+def forged_cursor(*values: Any) -> str:
+    """An `?after=` cursor in the pagination's encoding holding whatever values a caller
+    forges (a list never gives out a string where it keeps a number)."""
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode()
 
 
 def text_of(fragment: str) -> str:

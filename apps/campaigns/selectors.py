@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
@@ -56,20 +57,56 @@ def spend_between(
     worth). And 100.00 over three days gives 33.33, 33.34, 33.33: C(1) = 33.33,
     C(2) = round(66.666…) = 66.67, C(3) = 100.00.
     """
+    rows = (
+        spend_overlapping(start=start, end=end, campaign_ids=campaign_ids)
+        .order_by()
+        .values_list("campaign_id", "starts_on", "ends_on", "amount")
+    )
+    cents: dict[int, int] = {}
+    for campaign_id, starts_on, ends_on, amount in rows:
+        share = _share_cents(starts_on, ends_on, amount, start, end)
+        cents[campaign_id] = cents.get(campaign_id, 0) + share
+    return {campaign_id: _money(total) for campaign_id, total in cents.items()}
+
+
+def spend_overlapping(
+    *, start: date, end: date, campaign_ids: Collection[int] | None = None
+) -> QuerySet[CampaignSpend]:
+    """The entries spend_between counts: not replaced, sharing a day with [start, end], of
+    all campaigns or only `campaign_ids`."""
     entries = CampaignSpend.objects.counting().overlapping(start, end)
     if campaign_ids is not None:
         entries = entries.filter(campaign_id__in=list(campaign_ids))
-    cents: dict[int, int] = {}
-    rows = entries.order_by().values_list("campaign_id", "starts_on", "ends_on", "amount")
-    for campaign_id, starts_on, ends_on, amount in rows:
-        share = spend_share_cents(
-            amount_cents=int(amount.scaleb(2)),
-            days=(ends_on - starts_on).days + 1,
-            first_day=(max(starts_on, start) - starts_on).days + 1,
-            last_day=(min(ends_on, end) - starts_on).days + 1,
-        )
-        cents[campaign_id] = cents.get(campaign_id, 0) + share
-    return {campaign_id: _money(total) for campaign_id, total in cents.items()}
+    return entries
+
+
+class SpendPeriod(Protocol):
+    """A spend entry, recorded (CampaignSpend) or planned (the demo's plans)."""
+
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+    @property
+    def amount(self) -> Decimal: ...
+
+
+def entry_share(entry: SpendPeriod, start: date, end: date) -> Decimal:
+    """The part of one entry inside the inclusive window [start, end] by spend_between's pro
+    rata rule (0.00 when they share no day): the share a drill-down prints beside an entry."""
+    return _money(_share_cents(entry.starts_on, entry.ends_on, entry.amount, start, end))
+
+
+def _share_cents(starts_on: date, ends_on: date, amount: Decimal, start: date, end: date) -> int:
+    first, last = max(starts_on, start), min(ends_on, end)
+    if first > last:
+        return 0
+    return spend_share_cents(
+        amount_cents=int(amount.scaleb(2)),
+        days=(ends_on - starts_on).days + 1,
+        first_day=(first - starts_on).days + 1,
+        last_day=(last - starts_on).days + 1,
+    )
 
 
 def _money(cents: int) -> Decimal:

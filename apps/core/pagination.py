@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
 from rest_framework.pagination import CursorPagination
 
@@ -72,7 +75,7 @@ def keyset_page(
     cursor = request.GET.get(param)
     values = _decode(cursor, len(keys)) if cursor else None
     if values is not None:
-        qs = qs.filter(_after(keys, [_parse(v) for v in values]))
+        qs = qs.filter(_after(keys, _typed(queryset, keys, values)))
     rows = list(qs[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
@@ -82,9 +85,7 @@ def keyset_page(
     return KeysetPage(items=rows, next_cursor=next_cursor, has_previous=values is not None)
 
 
-def _nulls_last(key: str):  # type: ignore[no-untyped-def]
-    from django.db.models import F
-
+def _nulls_last(key: str) -> OrderBy:
     return F(key).asc(nulls_last=True)
 
 
@@ -100,6 +101,38 @@ def _parse(value: Any) -> Any:
         if parsed is not None:
             return parsed
     return value
+
+
+def _typed(queryset: QuerySet[Any], keys: Sequence[str], values: Sequence[Any]) -> list[Any]:
+    """The cursor's values as the key fields hold them. A cursor is whatever JSON the client
+    sends: one this list never gave out (a string where it keeps a number, a number out of the
+    column's range) is a page that does not exist, a 404, never a database error."""
+    typed = []
+    for key, value in zip(keys, values, strict=True):
+        field = _field(queryset, key)
+        try:
+            parsed = None if value is None else field.to_python(_parse(value))
+        except (TypeError, ValueError, ValidationError) as error:
+            raise Http404("No such page.") from error
+        if isinstance(parsed, int) and not isinstance(parsed, bool):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if (low is not None and parsed < low) or (high is not None and parsed > high):
+                raise Http404("No such page.")
+        typed.append(parsed)
+    return typed
+
+
+def _field(queryset: QuerySet[Any], key: str) -> Field[Any, Any]:
+    """The field a key ("pk", "name", "facts__response_minutes", an annotation) ends on."""
+    if key in queryset.query.annotations:
+        return queryset.query.annotations[key].output_field  # type: ignore[no-any-return]
+    model: type[Model] = queryset.model
+    *path, last = key.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model  # type: ignore[assignment]
+    field = model._meta.pk if last == "pk" else model._meta.get_field(last)
+    # a generated column converts values as the field it is stored as
+    return getattr(field, "output_field", None) or field  # type: ignore[return-value]
 
 
 def _after(keys: Sequence[str], values: Sequence[Any]) -> Q:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -52,9 +51,9 @@ def changed(*, user_ids: Iterable[int | None] = (), pool: bool = False) -> None:
         transaction.on_commit(lambda: _bump_now(keys))
 
 
-def etag(*, user_id: int, now: datetime | None = None) -> str:
+def etag(*, user_id: int) -> str:
     """What an open page of this rep shows depends on: their leads, the pool, and the minute."""
-    minute = int((now.timestamp() if now else time.time()) // 60)
+    minute = int(time.time() // 60)
     stamps = cache.get_many([_USER_KEY.format(user_id), _POOL_KEY])
     mine = stamps.get(_USER_KEY.format(user_id), "-")
     pool = stamps.get(_POOL_KEY, "-")

@@ -4,8 +4,6 @@ acknowledge with an action, or dispute."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -151,8 +149,7 @@ def check_reason_rules(
             f"hours; these span {span_hours:.1f}.",
             field="reason",
         )
-    zone = ZoneInfo(actor.time_zone or "UTC")
-    days = {at.astimezone(zone).date() for at in times}
+    days = {at.astimezone(actor.zone).date() for at in times}
     if len(days) < reason.min_days:
         raise AttemptsRequired(
             f"“{reason.label}” needs attempts on at least {reason.min_days} different days; "
@@ -170,6 +167,23 @@ def check_reason_rules(
         raise InvalidTransition(f"“{reason.label}” needs a note for marketing.", field="note")
 
 
+def _lock_for_reason(
+    *,
+    lead_id: int,
+    actor: User,
+    reason: DisqualificationReason | None,
+    unknown: str,
+    note: str,
+) -> tuple[Lead, DisqualificationReason]:
+    """What disqualifying and recycling both start with: a reason from the action's list
+    (`unknown` if not), the locked workable lead, and the reason's rules met."""
+    if reason is None:
+        raise InvalidTransition(unknown, field="reason")
+    lead = lock_workable_lead(lead_id=lead_id, user=actor)
+    check_reason_rules(lead=lead, reason=reason, note=note, actor=actor)
+    return lead, reason
+
+
 @transaction.atomic(durable=True)
 def disqualify_lead(
     *, lead_id: int, actor: User, reason_id: int, note: str = ""
@@ -177,11 +191,13 @@ def disqualify_lead(
     """Close the lead with a reason whose rules are met; marketing gets an open review item.
     A running SLA clock is settled: met if decided in time, breached if past due."""
     now = timezone.now()
-    reason = DisqualificationReason.objects.for_disqualifying().filter(pk=reason_id).first()
-    if reason is None:
-        raise InvalidTransition("Choose a disqualification reason from the list.", field="reason")
-    lead = lock_workable_lead(lead_id=lead_id, user=actor)
-    check_reason_rules(lead=lead, reason=reason, note=note, actor=actor)
+    lead, reason = _lock_for_reason(
+        lead_id=lead_id,
+        actor=actor,
+        reason=DisqualificationReason.objects.for_disqualifying().filter(pk=reason_id).first(),
+        unknown="Choose a disqualification reason from the list.",
+        note=note,
+    )
     disqualification = Disqualification.objects.create(
         lead=lead,
         rep=actor,
@@ -213,11 +229,13 @@ def recycle_lead(*, lead_id: int, actor: User, reason_id: int, note: str = "") -
     whose rules are met (the same as disqualifying). A running SLA clock is settled, met if in
     time and breached if past due; a breach is never erased. The owner is cleared."""
     now = timezone.now()
-    reason = DisqualificationReason.objects.for_recycling().filter(pk=reason_id).first()
-    if reason is None:
-        raise InvalidTransition("Choose a reason for recycling from the list.", field="reason")
-    lead = lock_workable_lead(lead_id=lead_id, user=actor)
-    check_reason_rules(lead=lead, reason=reason, note=note, actor=actor)
+    lead, reason = _lock_for_reason(
+        lead_id=lead_id,
+        actor=actor,
+        reason=DisqualificationReason.objects.for_recycling().filter(pk=reason_id).first(),
+        unknown="Choose a reason for recycling from the list.",
+        note=note,
+    )
     old_owner = lead.owner
     fields = ["owner", "assigned_at", "updated_at"]
     settle_first_response(

@@ -14,17 +14,19 @@ the reason of its latest disqualification while it is disqualified.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
 
 from apps.feedback.models import Disqualification
+from apps.goals.metrics.base import policy_holidays, working_minutes
 from apps.leads import facts
 from apps.leads.models import Lead, LeadFacts
 from apps.opportunities.attribution import credit_deals
 from apps.opportunities.models import Opportunity
-from apps.routing.business_hours import working_minutes_between
+from apps.routing.models import SlaPolicy
 from apps.routing.services import active_policy
 
 CHUNK = 2000
@@ -50,11 +52,7 @@ def rebuild_lead_facts(lead_ids: Collection[int] | None = None) -> int:
     many rows were written. A few set-wise queries per chunk of CHUNK leads."""
     ids = sorted(lead_ids if lead_ids is not None else Lead.objects.values_list("pk", flat=True))
     policy = active_policy()
-    holidays = (
-        {holiday.date for holiday in policy.holidays.all()}
-        if policy is not None and policy.business_hours_only
-        else set()
-    )
+    holidays = policy_holidays(policy)
     written = 0
     for chunk in _chunks(ids):
         with transaction.atomic():
@@ -62,7 +60,7 @@ def rebuild_lead_facts(lead_ids: Collection[int] | None = None) -> int:
     return written
 
 
-def _rebuild_chunk(ids: list[int], *, policy: object, holidays: set[object]) -> int:
+def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[date]) -> int:
     won = dict(
         Opportunity.objects.filter(primary_lead_id__in=ids, stage=Opportunity.Stage.WON)
         .values("primary_lead_id")
@@ -82,11 +80,8 @@ def _rebuild_chunk(ids: list[int], *, policy: object, holidays: set[object]) -> 
     ):
         minutes = None
         if lead.ready_at is not None and lead.first_response_at is not None:
-            minutes = working_minutes_between(
-                start=lead.ready_at,
-                end=lead.first_response_at,
-                policy=policy,  # type: ignore[arg-type]
-                holidays=holidays,  # type: ignore[arg-type]
+            minutes = working_minutes(
+                start=lead.ready_at, end=lead.first_response_at, policy=policy, holidays=holidays
             )
         rows.append(
             LeadFacts(

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from apps.campaigns.models import Campaign, CampaignSpend
-from apps.campaigns.selectors import spend_between, spend_share_cents
+from apps.campaigns.selectors import entry_share, spend_overlapping
 from apps.core.models import Quarter
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.core.quarters import current_quarter, pick_quarter, quarters
@@ -643,36 +643,27 @@ def _query(request: HttpRequest, **changes: str | None) -> str:
     return query.urlencode()
 
 
-def _spend_total(window: SpendWindow) -> Decimal | None:
-    """The cost as the figure counts it: spend_between over the window; None without spend."""
-    spend = spend_between(start=window.start, end=window.end, campaign_ids=window.campaign_ids)
-    return sum(spend.values(), Decimal("0.00")) if spend else None
-
-
-def _spend_share(entry: CampaignSpend, window: SpendWindow) -> Decimal:
-    """The part of one entry inside the window, by spend_between's pro rata rule."""
-    cents = spend_share_cents(
-        amount_cents=int(entry.amount.scaleb(2)),
-        days=(entry.ends_on - entry.starts_on).days + 1,
-        first_day=(max(entry.starts_on, window.start) - entry.starts_on).days + 1,
-        last_day=(min(entry.ends_on, window.end) - entry.starts_on).days + 1,
+def _spend_set(window: SpendWindow) -> RecordSet:
+    """A cost's spend entries: those spend_between counts for the window."""
+    entries = spend_overlapping(
+        start=window.start, end=window.end, campaign_ids=window.campaign_ids
     )
-    return Decimal(cents).scaleb(-2)
+    return RecordSet("cost", "Spend", entries, spend=window)
 
 
-def spend_entries(window: SpendWindow) -> QuerySet[CampaignSpend]:
-    """The spend entries that count and share a day with the window, of its campaigns."""
-    entries = CampaignSpend.objects.counting().overlapping(window.start, window.end)
-    if window.campaign_ids is not None:
-        entries = entries.filter(campaign_id__in=window.campaign_ids)
-    return entries
+def _answered_set(leads: QuerySet[Lead]) -> RecordSet:
+    """Speed to lead's records: the answered leads, fastest first (the median shows)."""
+    return RecordSet("records", "Answered leads", _answered(leads), keys=SPEED_KEYS)
 
 
 def _tally(record_set: RecordSet) -> tuple[int, Decimal | None]:
-    """How many records a set has and, for money, their sum: one aggregate in the database
-    (spend: the entries' count and spend_between's pro rata total)."""
+    """How many records a set has and, for money, their sum: one query (spend: the entries,
+    each counted pro rata by day as spend_between counts it; None without any)."""
     if record_set.spend is not None:
-        return record_set.records.count(), _spend_total(record_set.spend)
+        window = record_set.spend
+        entries = record_set.records.only("starts_on", "ends_on", "amount")
+        shares = [entry_share(entry, window.start, window.end) for entry in entries]
+        return len(shares), (sum(shares, Decimal("0.00")) if shares else None)
     kind = RECORD_KINDS[record_set.records.model.__name__]
     if kind in MONEY_KINDS:
         row = record_set.records.aggregate(n=Count("pk"), total=Sum("amount"))
@@ -701,11 +692,12 @@ def figure_records(
     goal: JointGoal | None = None,
 ) -> FigureRecords:
     """The drill-down of a figure from its record sets: every set counted (and summed), the
-    one picked by `?part=` (else `default`) listed as far as the user may read it."""
+    one picked by `?part=` (else `default`) listed as far as the user may read it. 404 for a
+    part the figure does not have, or a cursor (`?after=`) that is not one of this list's."""
     picked = request.GET.get("part") or default
-    listed = next((s for s in sets if s.key == picked), None) or next(
-        s for s in sets if s.key == default
-    )
+    listed = next((s for s in sets if s.key == picked), None)
+    if listed is None:
+        raise Http404("No such part of this figure.")
     kind = RECORD_KINDS[listed.records.model.__name__]
     parts: list[PartLink] = []
     total, amount = 0, None
@@ -741,7 +733,10 @@ def figure_records(
     if listed.spend is not None:
         window = listed.spend
         page = KeysetPage(
-            items=[SpendRow(entry, _spend_share(entry, window)) for entry in page.items],
+            items=[
+                SpendRow(entry, entry_share(entry, window.start, window.end))
+                for entry in page.items
+            ],
             next_cursor=page.next_cursor,
             has_previous=page.has_previous,
         )
@@ -788,9 +783,7 @@ def goal_record_sets(
     label = RECORD_LABELS.get(metric, "Records")
     won = Opportunity.Stage.WON
     if metric in (Metric.SPEED_TO_LEAD_MEDIAN, Metric.SPEED_TO_LEAD_P90):
-        return (RecordSet("records", "Answered leads", _answered(records), keys=SPEED_KEYS),), (
-            "records"
-        )
+        return (_answered_set(records),), "records"
     # A rate's numerator, out of drilldown()'s records (its denominator).
     numerators: dict[str, tuple[str, Q | Exists]] = {
         Metric.SLA_COMPLIANCE: ("Met", Q(sla_state=Lead.SlaState.MET)),
@@ -820,10 +813,7 @@ def goal_record_sets(
         window = SpendWindow(
             quarter.starts_on, quarter.ends_on, revenue.campaigns_of(quarter, segment)
         )
-        sets = (
-            RecordSet("cost", "Spend", spend_entries(window), spend=window),
-            RecordSet("denominator", label, records),
-        )
+        sets = (_spend_set(window), RecordSet("denominator", label, records))
         return sets, "denominator"
     return (RecordSet("records", label, records),), "records"
 
@@ -894,14 +884,8 @@ def scoreboard_record_sets(
             (RecordSet("numerator", "Junk", dqs.filter(reason__is_junk=True)), ready),
             "numerator",
         ),
-        Metric.SPEED_TO_LEAD_MEDIAN: (
-            (RecordSet("records", "Answered leads", _answered(leads), keys=SPEED_KEYS),),
-            "records",
-        ),
-        Metric.SPEED_TO_LEAD_P90: (
-            (RecordSet("records", "Answered leads", _answered(leads), keys=SPEED_KEYS),),
-            "records",
-        ),
+        Metric.SPEED_TO_LEAD_MEDIAN: ((_answered_set(leads),), "records"),
+        Metric.SPEED_TO_LEAD_P90: ((_answered_set(leads),), "records"),
         Metric.SLA_COMPLIANCE: (
             (
                 RecordSet("numerator", "Met", settled.filter(sla_state=Lead.SlaState.MET)),
@@ -925,15 +909,12 @@ def scoreboard_record_sets(
     return sets[metric]
 
 
-def _scoreboard_figure(board: Scoreboard, metric: str, rep_id: int | None) -> Figure | None:
-    if rep_id is None:
+def _scoreboard_figure(board: Scoreboard, metric: str, rep: RepFigures | None) -> Figure | None:
+    if rep is None:
         figures = board.marketing + board.sales
+    elif metric == Metric.SALES_READY_LEADS:
+        return Figure(metric, Metric.SALES_READY_LEADS.label, "count", Decimal(rep.leads), None)
     else:
-        rep = next((r for r in board.reps if r.rep_id == rep_id), None)
-        if rep is None:
-            return None
-        if metric == Metric.SALES_READY_LEADS:
-            return Figure(metric, Metric.SALES_READY_LEADS.label, "count", Decimal(rep.leads), None)
         figures = rep.figures
     return next((f for f in figures if f.metric == metric), None)
 
@@ -943,19 +924,23 @@ def scoreboard_records(
 ) -> FigureRecords:
     """The records behind one SLA scoreboard figure of a quarter (`?quarter=`, else the
     current), the team's or one rep's, beside the figure as the scoreboard shows it. 404 for
-    an unknown metric or rep, and for a rep's marketing figure (those are the team's only)."""
+    an unknown metric, a rep the quarter's scoreboard does not list, and a rep's marketing
+    figure (those are the team's only)."""
     if metric not in ScoreboardMetric.values or (
         rep_id is not None and metric in TEAM_ONLY_METRICS
     ):
         raise Http404("No such scoreboard figure.")
     quarter = quarter_named(name=request.GET.get("quarter"), today=today)
-    rep = get_object_or_404(User, pk=rep_id) if rep_id is not None else None
     board = metrics.sla_scoreboard(quarter, previous=False)
-    figure = _scoreboard_figure(board, metric, rep_id)
+    rep = next((r for r in board.reps if r.rep_id == rep_id), None)
+    if rep_id is not None and rep is None:
+        # only the reps the scoreboard lists have figures (and names shown) here
+        raise Http404("No such rep on this quarter's scoreboard.")
+    figure = _scoreboard_figure(board, metric, rep)
     unit: Unit = figure.unit if figure is not None else "count"
     sets, default = scoreboard_record_sets(metric, quarter, rep_id)
     label = SHORT_LABELS.get(metric, ScoreboardMetric(metric).label)
-    whose = rep.display_name if rep is not None else "Team"
+    whose = rep.name if rep is not None else "Team"
     return figure_records(
         user=user,
         request=request,
@@ -1110,11 +1095,9 @@ def performance_record_sets(
     won = closed.filter(stage=Opportunity.Stage.WON)
     ready = RecordSet("denominator", "Sales-ready leads", cohort)
     won_set = RecordSet("denominator", "Won deals", won)
-    window = _spend_window(quarter, scope)
-    spend = RecordSet("cost", "Spend", spend_entries(window), spend=window)
+    spend = _spend_set(_spend_window(quarter, scope))
     attributed = _attributed(quarter, model, scope)
     created_leads = Lead.objects.filter(Q(created_at__gte=start, created_at__lt=end) & leads_q)
-    answered = _answered(funnel.speed_drilldown(quarter).filter(leads_q))
     influenced = _credits(quarter, CampaignCredit.Attribution.INFLUENCED, scope)
     sets: dict[str, tuple[tuple[RecordSet, ...], str]] = {
         "leads": ((RecordSet("records", "Leads created", created_leads),), "records"),
@@ -1124,7 +1107,7 @@ def performance_record_sets(
             "denominator",
         ),
         "speed_to_lead_median": (
-            (RecordSet("records", "Answered leads", answered, keys=SPEED_KEYS),),
+            (_answered_set(funnel.speed_drilldown(quarter).filter(leads_q)),),
             "records",
         ),
         "opportunities": ((RecordSet("records", "Opportunities created", created),), "records"),

@@ -43,7 +43,7 @@ def records(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
 def scoreboard_records(request: HtmxHttpRequest) -> HttpResponse:
     """The records behind one SLA scoreboard figure: `?metric=`, `?rep=` (else the team's)."""
     rep = request.GET.get("rep")
-    if rep is not None and not rep.isdigit():
+    if rep is not None and not (rep.isascii() and rep.isdigit()):
         raise Http404("No such rep.")
     drill = selectors.scoreboard_records(
         user=request.user,

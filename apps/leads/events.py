@@ -56,12 +56,10 @@ def _event(**kwargs: Any) -> LeadEvent:
 
 def _keep_facts(event: LeadEvent) -> None:
     """The facts the event moves (apps.leads.facts): a new lead or a status change mirrors the
-    lead's times; becoming ready again re-times an earlier answer; a touch may be the first."""
-    lead = event.lead
-    if event.kind == LeadEvent.Kind.TOUCHPOINT:
-        facts.touches_added([lead.pk])
-    elif event.kind in (LeadEvent.Kind.CREATED, LeadEvent.Kind.STATUS):
-        facts.lead_changed(lead, with_response=event.new_value == Lead.Status.READY)
+    lead's times; becoming ready again re-times an earlier answer. (A campaign touch may be
+    the first: touchpoint_added_event, which knows the touch's campaign, says so.)"""
+    if event.kind in (LeadEvent.Kind.CREATED, LeadEvent.Kind.STATUS):
+        facts.lead_changed(event.lead, with_response=event.new_value == Lead.Status.READY)
 
 
 def announce(
@@ -85,8 +83,18 @@ def lead_created_event(
 
 
 def touchpoint_added_event(
-    *, lead: Lead, touchpoint_id: int, kind: str, asset: str, actor: User | None
+    *,
+    lead: Lead,
+    touchpoint_id: int,
+    campaign_id: int | None,
+    kind: str,
+    asset: str,
+    actor: User | None,
 ) -> LeadEvent:
+    """A touchpoint was written; a campaign touch may be the lead's first campaign touch, so
+    its source campaign is re-read (a touch without a campaign changes no fact)."""
+    if campaign_id is not None:
+        facts.touches_added([lead.pk])
     return _event(
         lead=lead,
         kind=LeadEvent.Kind.TOUCHPOINT,

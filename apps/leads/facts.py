@@ -4,8 +4,9 @@ Who calls what:
 - every lead event (apps.leads.events) refreshes the columns that mirror the lead (ready_at,
   first_response_at, converted_at, disqualified_at), one upsert;
 - settle_first_response (apps.leads.services) adds the response in working minutes;
-- every touchpoint write (intake's event, imports' and the demo's bulk writes) calls
-  touches_added(), which re-reads the first campaign touch in SQL;
+- every campaign touchpoint write (intake's event, imports' bulk writes) calls
+  touches_added(), which re-reads the first campaign touch in SQL (a touch without a
+  campaign cannot be the first campaign touch, so it changes no fact);
 - winning an opportunity (apps.opportunities) adds to won_amount; disqualifying
   (apps.feedback) records the reason.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery
@@ -95,6 +97,17 @@ def ensure(lead_ids: Iterable[int]) -> None:
             cursor.execute(_ENSURE_SQL.format(marks=", ".join(["%s"] * len(chunk))), chunk)
 
 
+def _update(lead_ids: list[int], **values: Any) -> None:
+    """Update the leads' facts rows. Every lead written through the services or an import has
+    its row already, so this is one UPDATE; a row found missing (a lead loaded behind the
+    application's back) is created first and the update repeated, which the values allow:
+    they are expressions over the row, or the same for every row."""
+    rows = LeadFacts.objects.filter(lead_id__in=lead_ids)
+    if rows.update(**values) < len(lead_ids):
+        ensure(lead_ids)
+        rows.update(**values)
+
+
 def _first_campaign_touch(column: str) -> Subquery:
     return Subquery(
         Touchpoint.objects.filter(lead_id=OuterRef("lead_id"), campaign__isnull=False)
@@ -104,13 +117,13 @@ def _first_campaign_touch(column: str) -> Subquery:
 
 
 def touches_added(lead_ids: Iterable[int]) -> None:
-    """Re-read each lead's first campaign touch after touchpoints were written: one UPDATE,
-    whatever the number of leads (an import chunk passes hundreds)."""
+    """Re-read each lead's first campaign touch after campaign touchpoints were written: one
+    UPDATE, whatever the number of leads (an import chunk passes hundreds)."""
     ids = sorted(set(lead_ids))
     if not ids:
         return
-    ensure(ids)
-    LeadFacts.objects.filter(lead_id__in=ids).update(
+    _update(
+        ids,
         source_campaign_id=_first_campaign_touch("campaign_id"),
         source_touch_id=_first_campaign_touch("pk"),
         source_touch_at=_first_campaign_touch("occurred_at"),
@@ -121,11 +134,9 @@ def won(*, lead_id: int | None, amount: Decimal) -> None:
     """An opportunity with this primary lead was won for `amount`."""
     if lead_id is None:
         return
-    ensure([lead_id])
-    LeadFacts.objects.filter(lead_id=lead_id).update(won_amount=F("won_amount") + amount)
+    _update([lead_id], won_amount=F("won_amount") + amount)
 
 
 def disqualified(*, lead_id: int, reason_id: int | None) -> None:
     """The lead's latest disqualification reason (None when a dispute reopened it)."""
-    ensure([lead_id])
-    LeadFacts.objects.filter(lead_id=lead_id).update(disqualification_reason_id=reason_id)
+    _update([lead_id], disqualification_reason_id=reason_id)

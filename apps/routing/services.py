@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
@@ -44,11 +44,10 @@ def active_policy() -> SlaPolicy | None:
 def sla_working_minutes(start: datetime, end: datetime) -> float:
     """Working minutes from start to end in the active SLA calendar (plain minutes without
     business hours): what a lead's response time is measured in (apps.leads.facts)."""
+    # not active_policy(): its holidays prefetch is a query even without business hours, and
+    # working_minutes_between reads the holidays itself only when they count
     policy = SlaPolicy.objects.filter(is_active=True).first()
-    holidays: set[date] = set()
-    if policy is not None and policy.business_hours_only:
-        holidays = set(policy.holidays.values_list("date", flat=True))
-    return working_minutes_between(start=start, end=end, policy=policy, holidays=holidays)
+    return working_minutes_between(start=start, end=end, policy=policy)
 
 
 def _csv(value: str) -> set[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from apps.core import pulse
 from apps.sales import selectors
@@ -39,6 +40,13 @@ def live(request: HttpRequest) -> dict[str, Any]:
 
 
 def today(request: HttpRequest) -> dict[str, Any]:
+    """Counted only if the template shows the badge: an htmx partial (a queue refresh, an
+    action's answer) renders without the navigation and so costs no query for it."""
     if not _is_rep(request):
         return {}
-    return {"today_count": selectors.today_count(rep=request.user, now=timezone.now())}
+    rep = request.user
+    return {
+        "today_count": SimpleLazyObject(
+            lambda: selectors.today_count(rep=rep, now=timezone.now())  # type: ignore[arg-type]
+        )
+    }

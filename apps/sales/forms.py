@@ -27,6 +27,7 @@ def _callback_field() -> forms.DateTimeField:
         label="Call back at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Give the callback as a date and time."},
     )
 
 
@@ -69,9 +70,23 @@ class StepForm(_NamesTheZone):
 class EmailForm(forms.Form):
     """The step's email, filled from its template; sending logs it as an email attempt."""
 
-    subject = forms.CharField(label="Subject", max_length=200)
+    # its fields are drawn per step and its errors listed above the steps, so each names its field
+    subject = forms.CharField(
+        label="Subject",
+        max_length=200,
+        error_messages={
+            "required": "Give the email a subject.",
+            "max_length": "Keep the subject to %(limit_value)d characters.",
+        },
+    )
     body = forms.CharField(
-        label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+        label="Message",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": "The email has no text.",
+            "max_length": "Keep the message to %(limit_value)d characters.",
+        },
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -117,17 +117,24 @@ def claim_target(*, user: User, lead_id: int) -> ClaimTarget:
 # --- Today: what the rep must do before the day ends --------------------------------------
 
 
+# a demo request never waits for its step to come due
+_UNTOUCHED_HAND_RAISER = Q(
+    status=Lead.Status.READY,
+    first_response_at__isnull=True,
+    ready_reason=Lead.ReadyReason.HAND_RAISER,
+)
+
+
+def _end_of_day(now: datetime) -> datetime:
+    """Midnight ending the day `now` falls on, in the rep's own time zone."""
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
 def _today_q(*, now: datetime) -> Q:
     """Leads with a step or callback due before the end of the rep's day (or overdue), and
-    untouched hand-raisers (a demo request never waits for its step to come due)."""
-    local = timezone.localtime(now)
-    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    untouched_hand_raiser = Q(
-        status=Lead.Status.READY,
-        first_response_at__isnull=True,
-        ready_reason=Lead.ReadyReason.HAND_RAISER,
-    )
-    return Q(next_action_at__lt=end_of_day) | untouched_hand_raiser
+    untouched hand-raisers."""
+    return Q(next_action_at__lt=_end_of_day(now)) | _UNTOUCHED_HAND_RAISER
 
 
 def today_count(*, rep: User, now: datetime) -> int:
@@ -149,26 +156,30 @@ class TodayRow:
 def today_list(*, rep: User, now: datetime, limit: int = LIST_LIMIT * 2) -> list[TodayRow]:
     """The rep's day in one list: leads with due or overdue steps and callbacks, and untouched
     hand-raisers, most urgent first (two queries whatever the count)."""
-    local = timezone.localtime(now)
-    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=end_of_day)
+    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=_end_of_day(now))
     leads = list(
         _list_columns(Lead.objects.open().owned_by(rep).filter(_today_q(now=now)))
+        .annotate(
+            untouched_hand_raiser=ExpressionWrapper(
+                _UNTOUCHED_HAND_RAISER, output_field=BooleanField()
+            )
+        )
         .prefetch_related(
             Prefetch("lead_play__steps", queryset=due_steps.order_by("due_at", "order"))
         )
-        .order_by(F("next_action_at").asc(nulls_first=True), "sla_due_at", "pk")[:limit]
+        # hand-raisers first, as the list shows them, so the limit never cuts one off
+        .order_by(
+            F("untouched_hand_raiser").desc(nulls_last=True),
+            F("next_action_at").asc(nulls_first=True),
+            "sla_due_at",
+            "pk",
+        )[:limit]
     )
     rows = []
     for lead in leads:
         lead_play = getattr(lead, "lead_play", None)
         steps = list(lead_play.steps.all()) if lead_play is not None else []
-        hand_raiser = (
-            lead.status == Lead.Status.READY
-            and lead.first_response_at is None
-            and lead.ready_reason == Lead.ReadyReason.HAND_RAISER
-        )
-        rows.append(TodayRow(lead=lead, steps=steps, hand_raiser=hand_raiser))
+        rows.append(TodayRow(lead=lead, steps=steps, hand_raiser=lead.untouched_hand_raiser))
     rows.sort(key=lambda row: (not row.hand_raiser, row.due_at or now))
     return rows
 
@@ -384,8 +395,9 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         reasons = list(DisqualificationReason.objects.filter(is_active=True).order_by("label"))
         plays = list(Play.objects.filter(is_active=True).order_by("-priority", "name", "pk"))
     engaged, hand_raise = _engagement(journey)
+    # plays.engaged_asset_name()'s choice, read from the journey already loaded
     latest_asset = next((t.asset for t in journey if t.asset is not None), None)
-    asset = (hand_raise.asset if hand_raise else latest_asset) or None
+    asset = hand_raise.asset if hand_raise else latest_asset
     values = play_services.merge_values(lead=lead, rep=user, asset=asset.name if asset else "")
     return LeadPage(
         lead=lead,

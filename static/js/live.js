@@ -86,7 +86,7 @@
     });
     if (typeof data.now === "number") {
       // notices are announced once (shown{}); the overlap catches one committed a little late
-      since = Math.max(since, data.now - 60);
+      since = since === null ? data.now - 60 : Math.max(since, data.now - 60);
     }
   }
 
@@ -97,7 +97,7 @@
   }
 
   function poll() {
-    fetch(url + "?since=" + since, {
+    fetch(since === null ? url : url + "?since=" + since, {
       headers: { "Accept": "application/json", "If-None-Match": etag },
       credentials: "same-origin",
       cache: "no-store",
@@ -106,6 +106,13 @@
       if (response.status === 304) { failures = 0; return; }
       if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
         failures = Infinity;  // signed out or no longer a rep: stop asking
+        return;
+      }
+      if (response.status === 400) {
+        // `since` is over a day old (the machine slept): ask for the last minute's news instead
+        // of being refused on every poll from now on
+        since = null;
+        failures += 1;
         return;
       }
       if (!response.ok) { failures += 1; return; }

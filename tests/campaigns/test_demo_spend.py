@@ -9,7 +9,6 @@ of each entry inside it.)
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -17,26 +16,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.campaigns.models import Campaign
-from apps.campaigns.selectors import spend_between, spend_share_cents
+from apps.campaigns.selectors import entry_share, spend_between
 from apps.demo import catalogue, plans
 
 WEBINAR = "freight-visibility-webinars"
 # First, middle and last day of a quarter, and a year end.
 DAYS = [date(2026, 10, 1), date(2026, 11, 30), date(2026, 12, 31), date(2027, 1, 2)]
-
-
-def _share(entry: plans.SpendPlan, start: date, end: date) -> Decimal:
-    """The part of a planned entry inside [start, end], by the selectors' rule."""
-    first, last = max(entry.starts_on, start), min(entry.ends_on, end)
-    if first > last:
-        return Decimal("0.00")
-    cents = spend_share_cents(
-        amount_cents=int(entry.amount.scaleb(2)),
-        days=(entry.ends_on - entry.starts_on).days + 1,
-        first_day=(first - entry.starts_on).days + 1,
-        last_day=(last - entry.starts_on).days + 1,
-    )
-    return Decimal(cents).scaleb(-2)
 
 
 @pytest.mark.parametrize("today", DAYS)
@@ -51,8 +36,8 @@ def test_the_webinar_series_spend_is_spread_across_the_quarter_start(today: date
     (demo,) = [c for c in catalogue.CAMPAIGNS if c.slug == WEBINAR]
     starts, ends = plans.campaign_window(demo, anchor)
     assert (entry.starts_on, entry.ends_on) == (starts, ends)
-    in_previous = _share(entry, previous.starts_on, previous.ends_on)
-    in_current = _share(entry, current.starts_on, current.ends_on)
+    in_previous = entry_share(entry, previous.starts_on, previous.ends_on)
+    in_current = entry_share(entry, current.starts_on, current.ends_on)
     assert in_previous > 0
     assert in_current > 0
     assert in_previous + in_current == entry.amount

@@ -201,3 +201,19 @@ def test_quarter_campaigns_carry_total_and_quarter_spend_in_two_queries(
 def test_an_empty_window_of_an_entry_gets_nothing() -> None:
     assert spend_share_cents(amount_cents=100, days=1, first_day=1, last_day=1) == 100
     assert spend_share_cents(amount_cents=100, days=10, first_day=4, last_day=3) == 0
+
+
+@pytest.mark.django_db
+def test_entry_share_is_spend_betweens_share_of_one_entry() -> None:
+    # given 9,200.00 over 1 Sep - 1 Dec 2026 (92 days)
+    campaign = factories.CampaignFactory()
+    spend(campaign, date(2026, 9, 1), date(2026, 12, 1), "9200.00")
+    entry = campaign.spend.get()
+    # then each window gets what spend_between gives it, and a window it misses gets nothing
+    for start, end in (Q3, Q4, (date(2026, 11, 1), date(2026, 11, 30))):
+        assert (
+            selectors.entry_share(entry, start, end)
+            == spend_between(start=start, end=end)[campaign.pk]
+        )
+    assert selectors.entry_share(entry, *Q3) == D("3000.00")
+    assert selectors.entry_share(entry, date(2027, 1, 1), date(2027, 3, 31)) == D("0.00")

@@ -27,7 +27,7 @@ from apps.goals.models import JointGoal, Metric, ScoreboardTarget
 from apps.leads.models import Lead
 from apps.users.models import User
 from tests import factories
-from tests.drilldown import assert_same, figure_links, read_drill, text_of
+from tests.drilldown import assert_same, figure_links, forged_cursor, read_drill, text_of
 from tests.fixtures.marketing import World, at, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -247,13 +247,28 @@ def test_a_reps_figure_counts_the_breach_he_let_slip(manager_client: Client, she
         "metric=win_rate&rep=abc",
         "metric=win_rate&rep=999999",
         "metric=win_rate&quarter=1999-Q1",
+        "metric=win_rate&rep=@manager",  # not a rep: the scoreboard does not list him
+        "metric=win_rate&rep=١",  # a digit, but not an id
+        "metric=win_rate&part=nonsense",
+        f"metric=win_rate&after={forged_cursor('abc')}",
+        f"metric=speed_to_lead_p90&rep=@sam&after={forged_cursor('fast', 1)}",
     ],
 )
 def test_unknown_scoreboard_figure_rep_or_quarter_is_404(
+    manager_client: Client, manager: User, sheet: World, query: str
+) -> None:
+    query = query.replace("@sam", str(sheet.sam.pk)).replace("@manager", str(manager.pk))
+    response = manager_client.get(f"{SCOREBOARD_RECORDS}?{query}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["part=nonsense", f"after={forged_cursor({'pk': 1})}"])
+def test_an_unknown_part_or_a_forged_cursor_of_a_goals_records_is_404(
     manager_client: Client, sheet: World, query: str
 ) -> None:
-    query = query.replace("@sam", str(sheet.sam.pk))
-    response = manager_client.get(f"{SCOREBOARD_RECORDS}?{query}")
+    goal = JointGoal.objects.filter(metric=Metric.COST_PER_READY_LEAD).order_by("pk").first()
+    assert goal is not None
+    response = manager_client.get(f"/goals/{goal.pk}/records/?{query}")
     assert response.status_code == 404
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -240,3 +242,35 @@ def test_the_rebuild_command_restores_facts_written_behind_the_apps_back(agreeme
     facts = LeadFacts.objects.get(lead=lead)
     assert facts.source_campaign_id == campaign.pk
     assert facts.won_amount == Decimal("1200.50")
+
+
+def test_a_write_recreates_a_facts_row_missing_behind_the_apps_back(agreement, rep) -> None:  # type: ignore[no-untyped-def]
+    # given a lead whose facts row is gone (loaded behind the application's back)
+    campaign = factories.CampaignFactory()
+    data = {"email": "bo@northwind.example"}
+    lead = intake_lead(data=IntakeData(**data)).lead
+    LeadFacts.objects.filter(lead=lead).delete()
+
+    # when a campaign touch arrives
+    intake_lead(data=IntakeData(**data, campaign=campaign))
+
+    # then the row is back, with the source campaign
+    assert LeadFacts.objects.get(lead=lead).source_campaign_id == campaign.pk
+
+
+def test_a_touch_without_a_campaign_leaves_the_facts_alone(agreement) -> None:  # type: ignore[no-untyped-def]
+    # given a lead with a campaign touch
+    campaign = factories.CampaignFactory()
+    data = {"email": "cy@northwind.example"}
+    lead = intake_lead(data=IntakeData(**data, campaign=campaign)).lead
+    before = _table()
+
+    # when a touch without a campaign arrives, older than the first
+    on = LeadFacts.objects.get(lead=lead).source_touch_at
+    with CaptureQueriesContext(connection) as captured:
+        intake_lead(data=IntakeData(**data, occurred_at=on - timedelta(days=3)))
+
+    # then the facts are as they were, and the intake wrote none of them
+    assert _table() == before
+    facts_table = LeadFacts._meta.db_table
+    assert not [q for q in captured.captured_queries if facts_table in q["sql"]]

@@ -474,3 +474,21 @@ def test_command_rebuilds_the_named_quarter_and_says_what_it_wrote(october):  # 
 def test_command_refuses_an_unknown_quarter(october):  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="No quarter is named '1999-Q1'"):
         call_command("rebuild_goal_history", "--quarter", "1999-Q1", stdout=StringIO())
+
+
+def test_every_metric_as_of_before_the_quarter_counts_nothing_of_it(this_quarter):  # type: ignore[no-untyped-def]
+    # given a moment before the quarter opened (nothing of the quarter is known yet)
+    before = history.end_of_day(this_quarter.quarter.starts_on - timedelta(days=1))
+    # when / then: the windowed metrics read an empty window: no rate, no average, no money
+    for metric in metrics.METRICS:
+        if metric == Metric.GROSS_REVENUE_RETENTION:
+            continue  # renewals due in the quarter are known before it opens (not windowed)
+        value = metrics.compute(metric, this_quarter.quarter, as_of=before).value
+        assert value in (None, D(0)), metric
+
+
+def test_command_refuses_an_empty_quarter_name(october):  # type: ignore[no-untyped-def]
+    # an empty --quarter is a mistake, not "the current quarter"
+    with pytest.raises(CommandError, match="No quarter is named ''"):
+        call_command("rebuild_goal_history", "--quarter", "", stdout=StringIO())
+    assert not GoalSnapshot.objects.exists()

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.goals import metrics, selectors
 from tests import factories
-from tests.drilldown import assert_same, figure_links, read_drill
+from tests.drilldown import assert_same, figure_links, forged_cursor, read_drill
 from tests.fixtures.marketing import World, at, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +237,10 @@ def test_a_long_list_is_paged_but_the_total_is_of_all_records(
         "figure=ready&campaign=abc",
         "figure=ready&campaign=999999",
         "figure=ready&channel=carrier_pigeon",
+        "figure=cost_per_ready_lead&part=nonsense",
+        f"figure=ready&after={forged_cursor('abc')}",
+        f"figure=cost&after={forged_cursor({'pk': 1})}",
+        f"figure=speed_to_lead_median&after={forged_cursor('fast', 1)}",
     ],
 )
 def test_unknown_figure_line_or_quarter_is_404(

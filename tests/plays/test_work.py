@@ -152,6 +152,17 @@ def test_another_rep_cannot_tick_my_step(lead, other_rep):  # type: ignore[no-un
         services.complete_play_step(step_id=first.pk, actor=other_rep, outcome="connected")
 
 
+def test_a_step_that_does_not_exist_is_refused_naming_it(lead, rep):  # type: ignore[no-untyped-def]
+    missing = LeadPlayStep.objects.order_by("-pk").values_list("pk", flat=True).first() + 1
+    with pytest.raises(InvalidTransition) as ticked:
+        services.complete_play_step(step_id=missing, actor=rep, outcome="connected")
+    with pytest.raises(InvalidTransition) as sent:
+        services.send_step_email(
+            step_id=missing, lead_id=lead.pk, actor=rep, subject="Hi", body="Hello"
+        )
+    assert (ticked.value.field, sent.value.field) == ("step", "step")
+
+
 def test_templates_read_the_lead_and_rep(lead, rep):  # type: ignore[no-untyped-def]
     values = services.merge_values(lead=lead, rep=rep)
     assert services.render_template(

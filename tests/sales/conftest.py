@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Page
 
 from apps.leads.models import Lead
 from apps.plays.models import LeadPlayStep
@@ -53,6 +54,15 @@ def with_play(lead: Lead, *titles: str) -> list[LeadPlayStep]:
         factories.LeadPlayStepFactory(lead_play=lead_play, order=n, title=title)
         for n, title in enumerate(titles, start=1)
     ]
+
+
+def fill_attempt_form(page: Page, *, channel: str, outcome: str, note: str) -> None:
+    """Browser tests: log an attempt through the lead page's attempt form."""
+    form = page.locator("#attempt-form")
+    form.get_by_label("Channel", exact=True).select_option(channel)
+    form.get_by_label("Outcome", exact=True).select_option(outcome)
+    form.get_by_label("Note", exact=True).fill(note)
+    form.get_by_role("button", name="Log attempt").click()
 
 
 @pytest.fixture

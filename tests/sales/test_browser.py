@@ -16,7 +16,7 @@ from apps.leads.models import Lead
 from apps.opportunities.models import Opportunity
 from tests import factories
 from tests.browser import mark, sign_in, still_marked
-from tests.sales.conftest import owned_lead, pool_lead, with_play
+from tests.sales.conftest import fill_attempt_form, owned_lead, pool_lead, with_play
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,10 +113,9 @@ def test_rep_works_a_lead_end_to_end_without_a_reload(page: Page, live_server, d
     mark(page)
 
     # log an attempt
-    page.get_by_label("Channel", exact=True).select_option("call")
-    page.get_by_label("Outcome", exact=True).select_option("connected")
-    page.get_by_label("Note", exact=True).fill("Spoke with Gina: evaluating two vendors.")
-    page.get_by_role("button", name="Log attempt").click()
+    fill_attempt_form(
+        page, channel="call", outcome="connected", note="Spoke with Gina: evaluating two vendors."
+    )
 
     # then the call ticks the play's due call step: one action, not two
     expect(

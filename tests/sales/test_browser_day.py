@@ -32,7 +32,7 @@ from apps.users.models import User
 from tests import factories
 from tests.browser import mark, sign_in, still_marked
 from tests.fixtures.leads import make_hand_raiser
-from tests.sales.conftest import owned_lead, with_play
+from tests.sales.conftest import fill_attempt_form, owned_lead, with_play
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -151,11 +151,9 @@ def test_logging_a_call_ticks_the_due_call_step(page: Page, live_server, rep: Us
     mark(page)
 
     # when
-    form = page.locator("#attempt-form")
-    form.get_by_label("Channel", exact=True).select_option("call")
-    form.get_by_label("Outcome", exact=True).select_option("voicemail")
-    form.get_by_label("Note", exact=True).fill("Left a voicemail about the demo.")
-    form.get_by_role("button", name="Log attempt").click()
+    fill_attempt_form(
+        page, channel="call", outcome="voicemail", note="Left a voicemail about the demo."
+    )
 
     # then: one action logs the call and ticks the due step, not the later one
     expect(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
@@ -240,6 +241,57 @@ def test_rep_cannot_complete_a_step_on_another_reps_lead(
 
     # then
     assert response.status_code == 404
+    step.refresh_from_db()
+    assert step.completed_at is None
+
+
+@pytest.mark.parametrize("action", ["complete", "email"])
+def test_a_step_id_that_does_not_exist_is_refused_not_a_500(
+    sales_client: Client, my_lead: Lead, action: str
+) -> None:
+    # given
+    (step,) = with_play(my_lead, "Mine")
+    LeadPlayStep.objects.filter(pk=step.pk).update(channel="email")
+
+    # when
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/steps/{step.pk + 1000}/{action}/",
+        {"outcome": "connected", "subject": "Hi", "body": "Hello"},
+        headers=HTMX,
+    )
+
+    # then
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#play-steps"
+    assert "not part of the lead" in response.content.decode()
+    assert my_lead.activities.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"subject": "Hi", "body": "   "}, "The email has no text."),
+        ({"subject": "", "body": "Hello"}, "Give the email a subject."),
+        ({"subject": "Hi", "body": "x" * 20001}, "Keep the message to 20000 characters."),
+    ],
+)
+def test_an_email_without_a_subject_or_text_is_not_sent(
+    sales_client: Client, my_lead: Lead, data: dict[str, str], message: str
+) -> None:
+    # given
+    (step,) = with_play(my_lead, "Send the case study")
+    LeadPlayStep.objects.filter(pk=step.pk).update(channel="email")
+
+    # when
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/steps/{step.pk}/email/", data, headers=HTMX
+    )
+
+    # then
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#play-steps"
+    assert message in response.content.decode()
+    assert len(mail.outbox) == 0
     step.refresh_from_db()
     assert step.completed_at is None
 

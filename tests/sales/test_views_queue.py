@@ -13,6 +13,7 @@ from apps.campaigns.models import Campaign
 from apps.leads.models import Lead
 from apps.users.models import User
 from tests import factories
+from tests.drilldown import forged_cursor
 from tests.fixtures.leads import make_owned_lead, make_pool_lead
 from tests.sales.conftest import htmx, owned_lead, pool_lead
 
@@ -198,6 +199,29 @@ def test_queue_pages_with_a_cursor_and_keeps_filters(sales_client: Client, rep) 
     assert _names(second) == [f"Lead {n:02d}" for n in range(25, 30)]
     assert second.context["queue"].next_cursor is None
     assert "status=working&amp;after=" in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["abc", None, 0, 1],  # a word where the queue keeps a bucket number
+        [0, "not a time", 0, 1],
+        [0, None, 0, 10**30],  # an id beyond the column's range
+        [{"a": 1}, None, 0, 1],
+    ],
+)
+def test_a_forged_cursor_is_a_page_that_does_not_exist(
+    sales_client: Client, rep, values: list[object]
+) -> None:  # type: ignore[no-untyped-def]
+    # given a cursor the queue never gave out
+    owned_lead(rep)
+    cursor = forged_cursor(*values)
+
+    # when
+    response = sales_client.get(f"/sales/?after={cursor}")
+
+    # then a 404, not a database error
+    assert response.status_code == 404
 
 
 def test_queue_counts_per_state_at_the_top(sales_client: Client, rep, other_rep) -> None:  # type: ignore[no-untyped-def]

@@ -134,3 +134,21 @@ def test_the_today_badge_is_there_but_hidden_when_nothing_is_due(sales_client: C
 def test_other_roles_have_no_today(marketing_client: Client) -> None:
     assert marketing_client.get("/sales/today/").status_code == 403
     assert 'id="today-count"' not in marketing_client.get("/accounts/").content.decode()
+
+
+def test_the_limit_never_cuts_off_an_unanswered_hand_raiser(rep) -> None:  # type: ignore[no-untyped-def]
+    # given two overdue steps and a hand-raiser whose first step is due tomorrow
+    now = timezone.now()
+    _working(rep, "First", ("Call", now - timedelta(hours=2)))
+    _working(rep, "Second", ("Call", now - timedelta(hours=1)))
+    raiser = _hand_raiser(rep, "Fresh")
+    factories.LeadPlayStepFactory(
+        lead_play=factories.LeadPlayFactory(lead=raiser), order=1, due_at=now + timedelta(days=2)
+    )
+    refresh_next_action(lead=raiser)
+
+    # when the list holds only two
+    rows = selectors.today_list(rep=rep, now=now, limit=2)
+
+    # then the hand-raiser is one of them, first, as the page shows hand-raisers
+    assert [row.lead.first_name for row in rows] == ["Fresh", "First"]

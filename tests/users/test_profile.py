@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from apps.users.models import User
+from tests import factories
 from tests.sales.conftest import owned_lead
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +53,22 @@ def test_the_profile_page_is_for_every_signed_in_user(marketing_client: Client) 
 
     assert response.status_code == 200
     assert 'name="time_zone"' in response.content.decode()
+
+
+@pytest.mark.parametrize("stored", ["Mars/Base", "../etc", "x" * 64, ""])
+def test_a_stored_zone_that_is_no_zone_falls_back_to_the_sites_and_breaks_nothing(
+    sales_client: Client, rep, stored: str
+) -> None:  # type: ignore[no-untyped-def]
+    # given a time zone a raw write put past the validators
+    User.objects.filter(pk=rep.pk).update(time_zone=stored)
+    rep.refresh_from_db()
+    lead = owned_lead(rep)
+    reason = factories.DisqualificationReasonFactory(code="spread", label="Spread", min_days=2)
+
+    # then the pages render in the site's zone, and a reason's day rule still counts days
+    assert rep.zone == timezone.get_default_timezone()
+    assert sales_client.get(f"/sales/leads/{lead.pk}/").status_code == 200
+    assert sales_client.get("/sales/today/").status_code == 200
+    response = sales_client.post(f"/sales/leads/{lead.pk}/disqualify/", {"reason": reason.pk})
+    assert response.status_code == 422
+    assert "needs attempts on at least 2 different days" in response.content.decode()

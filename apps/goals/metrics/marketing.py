@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -23,16 +24,10 @@ from django.db.models.functions import TruncDate
 
 from apps.campaigns.models import Campaign
 from apps.campaigns.selectors import spend_between
+from apps.core.quarters import quarter_window
 from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
-from apps.goals.metrics.base import (
-    cohort,
-    divide,
-    median,
-    percent,
-    quarter_window,
-    rounded,
-)
+from apps.goals.metrics.base import cohort, divide, median, percent, rounded
 from apps.leads.models import Lead
 from apps.opportunities.models import CampaignCredit
 
@@ -220,12 +215,18 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
     return tallies
 
 
+def _credits_in(quarter: Quarter, model: str) -> QuerySet[CampaignCredit]:
+    """The credits under `model` of the deals won in the quarter (their closed_at, copied onto
+    each credit, in the quarter window)."""
+    start, end = quarter_window(quarter)
+    return CampaignCredit.objects.filter(model=model, closed_at__gte=start, closed_at__lt=end)
+
+
 def _credited(quarter: Quarter, model: str) -> dict[int, Decimal]:
     """The credits of deals won in the quarter under `model`, summed per campaign (one query
     over the credit index)."""
-    start, end = quarter_window(quarter)
     return dict(
-        CampaignCredit.objects.filter(model=model, closed_at__gte=start, closed_at__lt=end)
+        _credits_in(quarter, model)
         .values("campaign_id")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -336,6 +337,7 @@ def _deal_shares(quarter: Quarter, model: str) -> dict[int, list[tuple[int, str,
     primary lead's source campaign for the whole amount; the others are the credits written
     when the deal was won (apps.opportunities.attribution). One query."""
     shares: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    rows: Iterable[tuple[int, int, str, Decimal]]
     if model == FIRST_TOUCH:
         rows = (
             revenue.won_in(quarter)
@@ -348,10 +350,9 @@ def _deal_shares(quarter: Quarter, model: str) -> dict[int, list[tuple[int, str,
             )
         )
     else:
-        start, end = quarter_window(quarter)
-        rows = CampaignCredit.objects.filter(
-            model=model, closed_at__gte=start, closed_at__lt=end
-        ).values_list("opportunity_id", "campaign_id", "campaign__name", "amount")
+        rows = _credits_in(quarter, model).values_list(
+            "opportunity_id", "campaign_id", "campaign__name", "amount"
+        )
     for opportunity_id, campaign_id, name, amount in rows:
         shares[opportunity_id].append((campaign_id, name, amount))
     return shares

@@ -153,6 +153,7 @@ def intake_lead(
     events.touchpoint_added_event(
         lead=lead,
         touchpoint_id=touchpoint.pk,
+        campaign_id=touchpoint.campaign_id,
         kind=data.kind,
         asset=data.asset.slug if data.asset else "",
         actor=actor,

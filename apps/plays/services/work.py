@@ -161,13 +161,19 @@ def log_attempt(
     )
 
 
-def _open_step(*, step_id: int, lead_id: int | None = None) -> tuple[LeadPlayStep, Lead]:
-    step = LeadPlayStep.objects.select_related("lead_play").get(pk=step_id)
-    if lead_id is not None and step.lead_play.lead_id != lead_id:
+def _step(*, step_id: int, lead_id: int | None) -> LeadPlayStep:
+    """The step, on `lead_id`'s play if one is given; a missing step (a wrong id, or one a play
+    switch replaced) is refused naming `step`, never a 500."""
+    step = LeadPlayStep.objects.select_related("lead_play").filter(pk=step_id).first()
+    if step is None or (lead_id is not None and step.lead_play.lead_id != lead_id):
         raise InvalidTransition("This step is not part of the lead's play any more.", field="step")
-    lead = _lock(step.lead_play.lead_id)
-    step.refresh_from_db()
-    return step, lead
+    return step
+
+
+def _open_step(*, step_id: int, lead_id: int | None = None) -> tuple[LeadPlayStep, Lead]:
+    """Lock the step's lead, then read the step again under that lock."""
+    lead = _lock(_step(step_id=step_id, lead_id=lead_id).lead_play.lead_id)
+    return _step(step_id=step_id, lead_id=lead.pk), lead
 
 
 @transaction.atomic(durable=True)

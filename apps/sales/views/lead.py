@@ -176,7 +176,7 @@ def log_attempt(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
             **_how_it_went(data),
         )
         if outcome and outcome.result is not None:
-            return _done(request, action, _attempt_message("Attempt logged", outcome.result))
+            return _done(request, action, _attempt_message(outcome.result))
     return _refused(request, action)
 
 
@@ -185,8 +185,8 @@ def _how_it_went(data: dict[str, Any]) -> dict[str, Any]:
     return {key: data[key] for key in ("outcome", "note", "callback_at")}
 
 
-def _attempt_message(first: str, attempt: play_services.Attempt) -> str:
-    parts = [first]
+def _attempt_message(attempt: play_services.Attempt) -> str:
+    parts = ["Attempt logged"]
     if attempt.step is not None:
         parts.append(f"“{attempt.step.title}” is done")
     if attempt.callback is not None:
@@ -201,21 +201,17 @@ def _attempt_message(first: str, attempt: play_services.Attempt) -> str:
 def complete_step(request: HtmxHttpRequest, lead_id: int, step_id: int) -> HttpResponse:
     action = _bind(request, lead_id, "step")
     if action.ready:
-        step = next((s for s in action.page.play_steps if s.pk == step_id), None)
-        if step is None:
-            action.form.add_error(None, "This step is not part of the lead's play any more.")
-        else:
-            data = action.form.cleaned_data
-            outcome = call_service(
-                action.form,
-                play_services.complete_play_step,
-                step_id=step.pk,
-                lead_id=lead_id,
-                actor=request.user,
-                **_how_it_went(data),
-            )
-            if outcome and outcome.result is not None:
-                return _done(request, action, _attempt_message("Attempt logged", outcome.result))
+        # the service refuses a step that is not on this lead's play (field "step")
+        outcome = call_service(
+            action.form,
+            play_services.complete_play_step,
+            step_id=step_id,
+            lead_id=lead_id,
+            actor=request.user,
+            **_how_it_went(action.form.cleaned_data),
+        )
+        if outcome and outcome.result is not None:
+            return _done(request, action, _attempt_message(outcome.result))
     return _refused(request, action)
 
 

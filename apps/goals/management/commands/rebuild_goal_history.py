@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
-        if options["quarter"]:
+        if options["quarter"] is not None:  # an empty name is an error, not "this quarter"
             quarters: list[Quarter] | None = list(Quarter.objects.filter(name=options["quarter"]))
             if not quarters:
                 raise CommandError(f"No quarter is named {options['quarter']!r}.")
