@@ -147,9 +147,11 @@ class GoalsApi(APIView):
         """The quarter's joint goals: actual (computed from records), pace, forecast, status."""
         quarter = _quarter(request)
         today = timezone.localdate()
-        progress = [
-            metrics.goal_progress(goal, today) for goal in selectors.quarter_goals(quarter=quarter)
-        ]
+        with metrics.shared_reads():
+            progress = [
+                metrics.goal_progress(goal, today)
+                for goal in selectors.quarter_goals(quarter=quarter)
+            ]
         return Response(GoalsOutput(_Goals(quarter=quarter, goals=progress)).data)
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from apps.core.models import Quarter
-from apps.goals.metrics import Segment, compute
+from apps.goals.metrics import Segment, compute, shared_reads
 from apps.goals.models import JointGoal
 
 DAY = timedelta(days=1)
@@ -58,9 +58,10 @@ def quarter_history(
     quarter: Quarter, goals: list[JointGoal], *, today: date
 ) -> dict[tuple[int, date], Decimal | None]:
     """Each goal's actual on each elapsed day of the quarter, keyed (goal id, day). A few
-    aggregate queries per goal and day, none per record."""
-    return {
-        (goal.pk, day): goal_actual(goal, quarter=quarter, on=day)
-        for day in elapsed_days(quarter, today)
-        for goal in goals
-    }
+    aggregate queries per day and cohort (goals of one cohort share them), none per record."""
+    with shared_reads():
+        return {
+            (goal.pk, day): goal_actual(goal, quarter=quarter, on=day)
+            for day in elapsed_days(quarter, today)
+            for goal in goals
+        }

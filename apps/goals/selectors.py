@@ -496,10 +496,11 @@ def goal_sheet(*, quarter_name: str | None, today: date) -> GoalSheet:
     elapsed, total = metrics.quarter_days(quarter, today)
     goals = list(quarter_goals(quarter=quarter))
     snapshots = snapshots_by_goal(goal_ids=[goal.pk for goal in goals])
-    cards = [
-        goal_card(metrics.goal_progress(goal, today), snapshots.get(goal.pk, []), today=today)
-        for goal in goals
-    ]
+    with metrics.shared_reads():  # goals of one cohort share its aggregates
+        cards = [
+            goal_card(metrics.goal_progress(goal, today), snapshots.get(goal.pk, []), today=today)
+            for goal in goals
+        ]
     return GoalSheet(
         quarters=options,
         quarter=quarter,

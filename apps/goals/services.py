@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.core.models import Quarter
 from apps.goals import history
+from apps.goals.metrics import shared_reads
 from apps.goals.models import GoalSnapshot, JointGoal
 
 CENT = Decimal("0.01")
@@ -30,7 +31,10 @@ def snapshot_goals(*, on: date | None = None) -> int:
         return 0
     goals = JointGoal.objects.filter(quarter=quarter).order_by("pk")
     # Compute first, write after: the metric reads hold no transaction open.
-    actuals = {(goal.pk, day): history.goal_actual(goal, quarter=quarter, on=day) for goal in goals}
+    with shared_reads():
+        actuals = {
+            (goal.pk, day): history.goal_actual(goal, quarter=quarter, on=day) for goal in goals
+        }
     with transaction.atomic(durable=True):
         _store_snapshots(actuals)
     return len(actuals)

@@ -335,6 +335,57 @@ def test_every_metric_matches_the_hand_worked_book(book):  # type: ignore[no-unt
     assert actual == expected
 
 
+def test_inside_shared_reads_the_figures_of_one_cohort_read_it_once_and_agree(  # type: ignore[no-untyped-def]
+    book, django_assert_num_queries
+):
+    # given: the cohort figures of the book, each computed alone
+    cohort_metrics = (
+        Metric.SALES_READY_LEADS,
+        Metric.SLA_COMPLIANCE,
+        Metric.FOLLOW_UP_RATE,
+        Metric.READY_TO_OPPORTUNITY,
+        Metric.SPEED_TO_LEAD_MEDIAN,
+        Metric.SPEED_TO_LEAD_P90,
+    )
+    alone = {metric: value(metric, book.q4) for metric in cohort_metrics}
+    # when: a page computes them all in one block: the cohort aggregate and the answered
+    # leads' minutes, once each
+    with metrics.shared_reads(), django_assert_num_queries(2):
+        shared = {metric: value(metric, book.q4) for metric in cohort_metrics}
+    # then
+    assert (
+        shared
+        == alone
+        == {
+            Metric.SALES_READY_LEADS: D("5"),
+            Metric.SLA_COMPLIANCE: D("60.0"),
+            Metric.FOLLOW_UP_RATE: D("80.0"),
+            Metric.READY_TO_OPPORTUNITY: D("80.0"),
+            Metric.SPEED_TO_LEAD_MEDIAN: D("7.0"),
+            Metric.SPEED_TO_LEAD_P90: D("30.0"),
+        }
+    )
+
+
+def test_shared_reads_end_with_their_block_so_a_later_read_sees_new_records(book):  # type: ignore[no-untyped-def]
+    # given: the cohort read inside a block
+    with metrics.shared_reads():
+        assert value(Metric.SALES_READY_LEADS, book.q4) == D("5")
+        # a lead made ready meanwhile is not seen inside the same block (one page, one read)
+        ready_lead(at(2026, 11, 2, 9), owner=book.leads[0].owner)
+        assert value(Metric.SALES_READY_LEADS, book.q4) == D("5")
+    # when / then: after the block every call reads the records again
+    assert value(Metric.SALES_READY_LEADS, book.q4) == D("6")
+    with metrics.shared_reads():
+        assert value(Metric.SALES_READY_LEADS, book.q4) == D("6")
+    # a segment and an as_of are separate reads
+    with metrics.shared_reads():
+        assert value(Metric.SALES_READY_LEADS, book.q4, Segment(campaign_id=book.camp_a.pk)) == D(
+            "2"
+        )
+        assert value(Metric.SALES_READY_LEADS, book.q4) == D("6")
+
+
 def test_every_metric_names_its_unit_and_label(book):  # type: ignore[no-untyped-def]
     # when
     results = {metric: compute(metric, book.q4) for metric in metrics.METRICS}

@@ -557,7 +557,7 @@ def records_queries(client: Client, goal: JointGoal) -> int:
     return len(queries)
 
 
-SHEET_MAX_QUERIES = 32
+SHEET_MAX_QUERIES = 26
 RECORDS_MAX_QUERIES = 12
 
 

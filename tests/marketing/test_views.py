@@ -116,12 +116,45 @@ def test_performance_query_count_is_constant(
             stage="won",
             closed_at=at(10, 9),
         )
-    # when: session, user, roles, badge, quarters, 9 table (leads, cohort, speeds, created,
-    # closed, influenced, the model's credits, spend, campaigns), 2 attribution, 4 lead flow
-    with django_assert_max_num_queries(20):
+    # when: session, user, roles, badge, quarters, 8 table (leads, the cohort with its speeds,
+    # created, closed, influenced, the model's credits, spend, campaigns), 2 attribution,
+    # 4 lead flow
+    with django_assert_max_num_queries(19):
         response = marketing_client.get("/marketing/performance/?quarter=2026-Q4")
     # then
     assert len(response.context["performance"].campaigns) == 3 + size
+
+
+def test_performance_lists_the_ten_largest_deals_and_the_csv_has_them_all(
+    marketing_client: Client, world: World
+) -> None:
+    # given: 12 more Q4 wins of 1,001 to 1,012 beside the world's 10,000 and 2,000
+    account = factories.AccountFactory(name="Many wins")
+    for n in range(1, 13):
+        factories.OpportunityFactory(
+            account=account,
+            owner=world.sam,
+            name=f"Win {n:02d}",
+            amount=Decimal(1000 + n),
+            created_at=at(10, 4),
+            stage="won",
+            closed_at=at(10, 9),
+        )
+    # when
+    response = marketing_client.get("/marketing/performance/?quarter=2026-Q4")
+    rows = _csv(
+        marketing_client.get("/marketing/performance/?quarter=2026-Q4&format=csv&table=deals")
+    )
+    # then: 10,000, 2,000, then 1,012 down to 1,005; the page says how many it left out
+    listed = [deal.name for deal in response.context["largest_deals"]]
+    assert listed == ["Xeno platform", "Zephyr rollout"] + [
+        f"Win {n:02d}" for n in range(12, 4, -1)
+    ]
+    html = response.content.decode()
+    assert "The 10 largest of" in html
+    assert "14 deals won in 2026-Q4" in html
+    assert "Win 04" not in html
+    assert len(rows) == 1 + 14
 
 
 @pytest.mark.parametrize("client_fixture", ["sales_client", "service_client"])

@@ -6,7 +6,16 @@ live in the docstrings of the metric functions (funnel.py: leads and disqualific
 revenue.py: opportunities, cost and renewals).
 """
 
-from apps.goals.metrics.base import MetricValue, Segment, Unit, cohort, quarter_window
+from apps.goals.metrics.base import (
+    CohortFigures,
+    MetricValue,
+    Segment,
+    Unit,
+    cohort,
+    cohort_figures,
+    quarter_window,
+    shared_reads,
+)
 from apps.goals.metrics.funnel import (
     JUNK_SHARE,
     BreakdownRow,
@@ -44,6 +53,9 @@ from apps.goals.metrics.scoreboard import (
 )
 
 __all__ = [
+    "CohortFigures",
+    "cohort_figures",
+    "shared_reads",
     "PlayPerformanceTable",
     "PlayPerformance",
     "play_performance",

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.core.quarters import quarter_window
 from apps.leads.models import Activity, Lead, LeadEvent
+from apps.opportunities.models import Opportunity
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
 
@@ -219,6 +222,79 @@ def cohort(
     start, end = window(quarter, as_of)
     ready_ids = became_ready_in(start, end).values("lead_id")
     return Lead.objects.filter(Q(pk__in=ready_ids) & lead_segment_q(segment))
+
+
+# --- One read per figure a page shows several times ---
+
+T = TypeVar("T")
+_SHARED: ContextVar[dict[Hashable, Any] | None] = ContextVar("metrics_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Inside the block, a cohort aggregate several figures share (the cohort's size, its
+    settled clocks, its answered leads' minutes) is read once per (quarter, segment, as_of):
+    a page or a report computing a dozen goals runs each aggregate once. Outside the block
+    every call reads the database. Use it for one page or one command run, never longer."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(key: Hashable, read: Callable[[], T]) -> T:
+    """read(), or what it returned for `key` earlier in the same shared_reads() block."""
+    reads = _SHARED.get()
+    if reads is None:
+        return read()
+    if key not in reads:
+        reads[key] = read()
+    value: T = reads[key]
+    return value
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    """The counts over the quarter's cohort that several metrics divide: its size, the leads
+    followed up (an attempt), converted (primary lead of an opportunity) and the settled
+    clocks (met, breached), as the records stood at `as_of` when given."""
+
+    total: int
+    followed: int
+    converted: int
+    met: int
+    breached: int
+
+
+def _met_breached(as_of: datetime | None = None) -> dict[str, Count]:
+    """Settled clocks; before `as_of`, a clock is met from its answer and breached from its
+    due time (sla_breached_at), the moments the services settle them."""
+    met = Q(sla_state=Lead.SlaState.MET) & known_by("first_response_at", as_of)
+    breached = Q(sla_state=Lead.SlaState.BREACHED) & known_by("sla_breached_at", as_of)
+    return {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
+
+
+def cohort_figures(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> CohortFigures:
+    """CohortFigures in one aggregate over the cohort (read once per shared_reads() block)."""
+
+    def read() -> CohortFigures:
+        has_opportunity = Exists(
+            Opportunity.objects.filter(
+                Q(primary_lead=OuterRef("pk")) & known_by("created_at", as_of)
+            )
+        )
+        row = cohort(quarter, segment, as_of=as_of).aggregate(
+            total=Count("pk"),
+            followed=Count("pk", filter=Q(attempt_count__gt=0) & attempted_by(as_of)),
+            converted=Count("pk", filter=Q(has_opportunity)),
+            **_met_breached(as_of),
+        )
+        return CohortFigures(**row)
+
+    return shared(("cohort", quarter.pk, segment, as_of), read)
 
 
 # --- Working time without a query per lead ---

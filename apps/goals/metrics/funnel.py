@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Case, F, When
 
 from apps.campaigns.models import Asset
@@ -17,8 +17,8 @@ from apps.goals.metrics.base import (
     MetricValue,
     Segment,
     Unit,
-    attempted_by,
     cohort,
+    cohort_figures,
     known_by,
     lead_segment_q,
     median,
@@ -26,11 +26,11 @@ from apps.goals.metrics.base import (
     percent,
     quantize,
     rounded,
+    shared,
     window,
 )
 from apps.goals.models import Metric
 from apps.leads.models import Lead, Touchpoint
-from apps.opportunities.models import Opportunity
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -67,7 +67,7 @@ def sales_ready_leads(
     new_value="ready") whose `at` falls in [starts_on 00:00 UTC, ends_on + 1 day 00:00 UTC).
     A lead ready twice in the quarter counts once. Segment: lead campaign, source, country
     (the account's when the lead's is blank) and account tier. Drill-down: those leads."""
-    count = cohort(quarter, segment, as_of=as_of).count()
+    count = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(Metric.SALES_READY_LEADS, "count", Decimal(count))
 
 
@@ -79,10 +79,14 @@ def speed_minutes(
 ) -> list[float]:
     """Working minutes from ready_at to first_response_at of each cohort lead that has both:
     the response time its transaction recorded in the SLA calendar (LeadFacts)."""
-    rows = speed_drilldown(quarter, segment, as_of=as_of).values_list(
-        "facts__response_minutes", flat=True
-    )
-    return [minutes for minutes in rows if minutes is not None]
+
+    def read() -> list[float]:
+        rows = speed_drilldown(quarter, segment, as_of=as_of).values_list(
+            "facts__response_minutes", flat=True
+        )
+        return [minutes for minutes in rows if minutes is not None]
+
+    return shared(("speed", quarter.pk, segment, as_of), read)
 
 
 def speed_drilldown(
@@ -119,22 +123,14 @@ def speed_to_lead_p90(
 # --- SLA compliance, follow-up, ready to opportunity (one aggregate over the cohort) ---
 
 
-def _met_breached(as_of: datetime | None = None) -> dict[str, Count]:
-    """Settled clocks; before `as_of`, a clock is met from its answer and breached from its
-    due time (sla_breached_at), the moments the services settle them."""
-    met = Q(sla_state=Lead.SlaState.MET) & known_by("first_response_at", as_of)
-    breached = Q(sla_state=Lead.SlaState.BREACHED) & known_by("sla_breached_at", as_of)
-    return {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
-
-
 def sla_compliance(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> MetricValue:
     """SLA first-response compliance (%): cohort leads with sla_state "met" / (met + breached)
     * 100. Pending and clock-less leads are not settled and do not count. None when no cohort
     lead is settled."""
-    row = cohort(quarter, segment, as_of=as_of).aggregate(**_met_breached(as_of))
-    value = percent(row["met"], row["met"] + row["breached"])
+    figures = cohort_figures(quarter, segment, as_of=as_of)
+    value = percent(figures.met, figures.met + figures.breached)
     return _value(Metric.SLA_COMPLIANCE, "percent", value)
 
 
@@ -149,11 +145,8 @@ def follow_up_rate(
 ) -> MetricValue:
     """Follow-up rate (%): cohort leads with attempt_count > 0 / cohort size * 100. None for an
     empty cohort."""
-    followed = Q(attempt_count__gt=0) & attempted_by(as_of)
-    row = cohort(quarter, segment, as_of=as_of).aggregate(
-        total=Count("pk"), followed=Count("pk", filter=followed)
-    )
-    return _value(Metric.FOLLOW_UP_RATE, "percent", percent(row["followed"], row["total"]))
+    figures = cohort_figures(quarter, segment, as_of=as_of)
+    return _value(Metric.FOLLOW_UP_RATE, "percent", percent(figures.followed, figures.total))
 
 
 def ready_to_opportunity(
@@ -161,13 +154,9 @@ def ready_to_opportunity(
 ) -> MetricValue:
     """Conversion ready -> opportunity (%): cohort leads that are the primary_lead of at least
     one opportunity (created at any time) / cohort size * 100. None for an empty cohort."""
-    has_opportunity = Exists(
-        Opportunity.objects.filter(Q(primary_lead=OuterRef("pk")) & known_by("created_at", as_of))
-    )
-    row = cohort(quarter, segment, as_of=as_of).aggregate(
-        total=Count("pk"), converted=Count("pk", filter=Q(has_opportunity))
-    )
-    return _value(Metric.READY_TO_OPPORTUNITY, "percent", percent(row["converted"], row["total"]))
+    figures = cohort_figures(quarter, segment, as_of=as_of)
+    value = percent(figures.converted, figures.total)
+    return _value(Metric.READY_TO_OPPORTUNITY, "percent", value)
 
 
 # --- Disqualifications ---
@@ -202,7 +191,7 @@ def disqualification_rate(
     a lead ready last quarter and disqualified in this one counts here, so the rate may exceed
     100. None when there are no sales-ready leads."""
     count = disqualifications(quarter, segment, as_of=as_of).count()
-    ready = cohort(quarter, segment, as_of=as_of).count()
+    ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(Metric.DISQUALIFICATION_RATE, "percent", percent(count, ready))
 
 
@@ -213,7 +202,7 @@ def junk_share(
     quarter whose reason.is_junk / sales-ready leads of the quarter * 100. None when there are
     no sales-ready leads."""
     count = disqualifications(quarter, segment, as_of=as_of).filter(reason__is_junk=True).count()
-    ready = cohort(quarter, segment, as_of=as_of).count()
+    ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(JUNK_SHARE, "percent", percent(count, ready))
 
 

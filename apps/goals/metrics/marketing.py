@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from apps.campaigns.models import Campaign
@@ -155,9 +155,10 @@ def _row(
 
 
 def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
-    """Eight grouped queries: leads created, the sales-ready cohort, the answered cohort leads'
-    response minutes, opportunities created, opportunities closed, influenced revenue and the
-    model's credits; keyed by the source campaign (None for leads without one)."""
+    """Seven queries: leads created (grouped), the sales-ready cohort with its answered leads'
+    response minutes (one pass), opportunities created, opportunities closed, influenced
+    revenue and the model's credits; keyed by the source campaign (None for leads without
+    one)."""
     tallies: dict[int | None, _Tally] = defaultdict(_Tally)
     start, end = quarter_window(quarter)
     for row in (
@@ -167,20 +168,22 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         .order_by()
     ):
         tallies[row["key"]].leads = row["n"]
-    leads = cohort(quarter)
-    for row in (
-        leads.values(key=F("facts__source_campaign_id"))
-        .annotate(n=Count("pk"), followed=Count("pk", filter=Q(attempt_count__gt=0)))
-        .order_by()
-    ):
-        tallies[row["key"]].ready = row["n"]
-        tallies[row["key"]].followed = row["followed"]
-    answered = funnel.speed_drilldown(quarter).values_list(
-        "facts__source_campaign_id", "facts__response_minutes"
+    # the cohort in one pass: its size, follow-ups and answered leads' minutes per campaign
+    answered = ExpressionWrapper(
+        Q(ready_at__isnull=False, first_response_at__isnull=False), output_field=BooleanField()
     )
-    for campaign_id, minutes in answered:
-        if minutes is not None:
-            tallies[campaign_id].speeds.append(minutes)
+    for campaign_id, attempts, was_answered, minutes in (
+        cohort(quarter)
+        .annotate(answered=answered)
+        .values_list(
+            "facts__source_campaign_id", "attempt_count", "answered", "facts__response_minutes"
+        )
+    ):
+        tally = tallies[campaign_id]
+        tally.ready += 1
+        tally.followed += attempts > 0
+        if was_answered and minutes is not None:
+            tally.speeds.append(minutes)
     for row in (
         revenue.created_in(quarter)
         .values(key=F("primary_lead__facts__source_campaign_id"))
@@ -321,6 +324,9 @@ class CampaignCreditRow:
     reps: tuple[str, ...]
 
 
+LARGEST_DEALS = 10  # deals listed on the performance page; the CSV has them all
+
+
 @dataclass(frozen=True)
 class Attribution:
     model: str
@@ -330,6 +336,15 @@ class Attribution:
     won_revenue: Decimal
     attributed: Decimal
     unattributed: Decimal
+
+    def largest_deals(self, count: int = LARGEST_DEALS) -> tuple[DealCredit, ...]:
+        """The `count` biggest deals (amount, then latest won, then id): what the page lists;
+        every deal is in the CSV and behind the won-revenue figure."""
+        ranked = sorted(
+            self.deals,
+            key=lambda deal: (-deal.amount, -deal.closed_at.timestamp(), deal.opportunity_id),
+        )
+        return tuple(ranked[:count])
 
 
 def _deal_shares(quarter: Quarter, model: str) -> dict[int, list[tuple[int, str, Decimal]]]:

@@ -15,7 +15,7 @@ from apps.goals.metrics.base import (
     MetricValue,
     Segment,
     Unit,
-    cohort,
+    cohort_figures,
     divide,
     known_by,
     mean,
@@ -170,7 +170,7 @@ def cost_per_ready_lead(
     when there are no sales-ready leads, or no spend is recorded in the quarter."""
     segment = segment.campaign_only() if segment else None
     cost = campaign_cost(quarter, segment)
-    ready = cohort(quarter, segment, as_of=as_of).count()
+    ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(Metric.COST_PER_READY_LEAD, "money", divide(cost, ready, "money"))
 
 

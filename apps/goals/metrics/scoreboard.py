@@ -125,26 +125,22 @@ def _label(metric: str) -> str:
 
 
 def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
-    """Four GROUP BY queries: cohort leads and their speed by rep (owner, or breached owner when
-    breached), disqualifications by the rep who made them, closed opportunities by owner."""
+    """Three queries: the cohort leads' rep (owner, or breached owner when breached), clock,
+    follow-up and speed in one pass (the row counts are the cohort's, which a GROUP BY would
+    read twice over for the speeds), disqualifications by the rep who made them and closed
+    opportunities by owner, both grouped."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
     leads = cohort(quarter).annotate(rep=funnel.rep_key())
-    for lead_row in (
-        leads.values("rep")
-        .annotate(
-            ready=Count("pk"),
-            met=Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
-            breached=Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
-            followed=Count("pk", filter=Q(attempt_count__gt=0)),
-        )
-        .order_by()
+    for rep, clock, attempts, minutes in leads.values_list(
+        "rep", "sla_state", "attempt_count", "facts__response_minutes"
     ):
-        tally = tallies[lead_row["rep"]]
-        tally.ready, tally.met = lead_row["ready"], lead_row["met"]
-        tally.breached, tally.followed = lead_row["breached"], lead_row["followed"]
-    answered = leads.filter(facts__response_minutes__isnull=False)
-    for rep, minutes in answered.values_list("rep", "facts__response_minutes"):
-        tallies[rep].speeds.append(minutes)
+        tally = tallies[rep]
+        tally.ready += 1
+        tally.met += clock == Lead.SlaState.MET
+        tally.breached += clock == Lead.SlaState.BREACHED
+        tally.followed += attempts > 0
+        if minutes is not None:
+            tally.speeds.append(minutes)
     for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")

@@ -160,6 +160,7 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
         "models": metrics.ATTRIBUTION_MODELS,
         "performance": table,
         "attribution": credit,
+        "largest_deals": credit.largest_deals(),
         "funnel": steps,
         "funnel_figures": list(zip(steps, FUNNEL_FIGURES, strict=True)),
         # every figure links to its records: performance_records with these and ?figure=
