@@ -350,6 +350,7 @@ def _rules() -> Iterator[Rule]:
     yield page("imports:rejected", imports_object)
     yield from action("imports:dry-run", imports_object, on_get=imports_get)
     yield from action("imports:run", imports_object, on_get=imports_get)
+    yield from action("imports:discard", imports_object, on_get=imports_get)
 
     # --- REST API (session or token; 401 for anonymous) -------------------------------------
     yield from action(

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from apps.campaigns.models import Campaign
 from apps.imports.services import FIELDS
 
 FIELD_LABELS = {
@@ -24,8 +25,11 @@ FIELD_LABELS = {
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file (UTF-8, first line names the columns)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label="CSV file (the first line names the columns)",
+        help_text="Separated by commas, semicolons, tabs or pipes; UTF-8 or Windows-1252, as Excel saves it.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,text/csv,text/tab-separated-values,.tsv,.txt"}
+        ),
     )
 
     def clean_file(self) -> Any:
@@ -43,7 +47,10 @@ def too_large_message() -> str:
 
 
 class MappingForm(forms.Form):
-    """One select per lead field and touch column, offering the file's columns."""
+    """One select per lead field and touch column, offering the file's columns, and the
+    campaign every row without its own is a touch of."""
+
+    TAG = "tag_campaign"
 
     def __init__(self, *args: Any, header: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +59,18 @@ class MappingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=FIELD_LABELS[name], choices=choices, required=name == "email"
             )
+        self.fields[self.TAG] = forms.ModelChoiceField(
+            label="Tag the rows with a campaign (rows naming no campaign or asset)",
+            queryset=Campaign.objects.order_by("name"),
+            required=False,
+            empty_label="— no campaign —",
+        )
 
     def mapping(self) -> dict[str, str]:
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        return {
+            name: value for name, value in self.cleaned_data.items() if value and name != self.TAG
+        }
+
+    def campaign(self) -> Campaign | None:
+        campaign: Campaign | None = self.cleaned_data.get(self.TAG)
+        return campaign

@@ -20,6 +20,17 @@ class ImportJob(TimeStampedModel):
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Stopped with an error"
+        DISCARDED = "discarded", "Discarded"
+
+    class Delimiter(models.TextChoices):
+        COMMA = ",", "comma"
+        SEMICOLON = ";", "semicolon"
+        TAB = "\t", "tab"
+        PIPE = "|", "pipe"
+
+    class Encoding(models.TextChoices):
+        UTF8 = "utf-8", "UTF-8"
+        CP1252 = "cp1252", "Windows-1252 (Western European)"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,7 +47,27 @@ class ImportJob(TimeStampedModel):
     original_name = models.CharField(max_length=255)
     size_bytes = models.PositiveBigIntegerField(default=0)
     header = models.JSONField(default=list, blank=True)
+    delimiter = models.CharField(
+        max_length=1,
+        choices=Delimiter.choices,
+        default=Delimiter.COMMA,
+        help_text="The column separator, found in the file when it was uploaded.",
+    )
+    encoding = models.CharField(
+        max_length=10,
+        choices=Encoding.choices,
+        default=Encoding.UTF8,
+        help_text="UTF-8 (a byte-order mark is skipped), else Windows-1252, as Excel saves CSV.",
+    )
     mapping = models.JSONField(default=dict, blank=True, help_text="Lead field → CSV column.")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Rows without a campaign of their own are touches of this campaign.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     error = models.TextField(blank=True)
     checked_rows = models.PositiveBigIntegerField(default=0)
@@ -65,9 +96,16 @@ class ImportJob(TimeStampedModel):
                         "running",
                         "done",
                         "failed",
+                        "discarded",
                     ]
                 ),
                 name="import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(delimiter__in=[",", ";", "\t", "|"]), name="import_delimiter_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(encoding__in=["utf-8", "cp1252"]), name="import_encoding_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(file="") | ~Q(source_path=""), name="import_has_source"
@@ -77,6 +115,18 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def importable_rows(self) -> int:
+        """Rows the dry run would create or merge: what an import would bring in."""
+        return self.check_created + self.check_merged
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, saying so when a dry run found nothing it could import."""
+        if self.status == self.Status.CHECKED and not self.importable_rows:
+            return "Dry run done: nothing to import"
+        return str(self.get_status_display())
 
     @property
     def is_busy(self) -> bool:

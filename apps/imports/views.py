@@ -58,9 +58,12 @@ def import_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _detail_context(job: ImportJob, form: MappingForm | None = None) -> dict[str, object]:
+    initial: dict[str, object] = {**job.mapping, MappingForm.TAG: job.campaign_id}
     return {
         "job": job,
-        "form": form or MappingForm(initial=job.mapping, header=job.header),
+        "file_format": services.FileFormat.of(job),
+        "discardable": job.status in services.DISCARDABLE,
+        "form": form or MappingForm(initial=initial, header=job.header),
         "preview": services.report_preview(job) if job.status != ImportJob.Status.UPLOADED else [],
         "touches": services.dry_run_touches(job) if job.status == ImportJob.Status.CHECKED else [],
         "rejections": list(job.rejections.order_by("row_number")[:20]),
@@ -85,6 +88,7 @@ def import_dry_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
         services.start_dry_run,
         job_id=job.pk,
         mapping=form.mapping(),
+        campaign=form.campaign(),
         actor=request.user,
     ):
         return redirect("imports:detail", job_id=job.pk)
@@ -96,6 +100,14 @@ def import_dry_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
 def import_run(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
     call_service_or_message(request, services.start_import, job_id=job.pk, actor=request.user)
+    return redirect("imports:detail", job_id=job.pk)
+
+
+@imports_role
+@require_POST
+def import_discard(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_for(user=request.user, job_id=job_id)  # type: ignore[arg-type]
+    call_service_or_message(request, services.discard_import, job_id=job.pk, actor=request.user)
     return redirect("imports:detail", job_id=job.pk)
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from apps.accounts.models import Account
 from apps.imports import services
 from apps.imports.models import ImportJob, ImportRejection
-from apps.imports.services import writing
+from apps.imports.services import reading, writing
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from tests import factories
 
@@ -172,7 +172,8 @@ def test_a_failed_import_can_be_resumed(monkeypatch, tmp_path):  # type: ignore[
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("email,name\nré@acme.example,Ré\n".encode("latin-1"), "not UTF-8"),
+        # 0x81 is neither UTF-8 nor a Windows-1252 character
+        (b"email,name\nr\x81@acme.example,R\x81\n", "not text"),
         (b"name,company\nAna,Acme\n", "No email column"),
         (("email," + ",".join(f"c{i}" for i in range(10_000)) + "\n").encode(), "10,001 columns"),
         (b"", "empty"),
@@ -203,14 +204,21 @@ def test_a_100_mb_line_is_refused_without_reading_it_whole(tmp_path):  # type: i
 
 
 def test_bad_encoding_late_in_the_file_stops_the_import_keeping_committed_rows(tmp_path):  # type: ignore[no-untyped-def]
+    # given: a UTF-8 file whose first 64 KB (what the format is found from) are clean, and a
+    # Latin-1 byte on row 5,001
     path = tmp_path / "late.csv"
-    rows = "".join(f"r{i}@acme.example\n" for i in range(1500)).encode()
+    rows = "".join(f"r{i:05d}@acme.example\n" for i in range(5000)).encode()
+    assert len(rows) > reading.SNIFF_BYTES
     path.write_bytes(b"email\n" + rows + "bad\xe9@acme.example\n".encode("latin-1"))
-    job = _import(_job(path), chunk_size=500)
+    job = _job(path)
+    assert job.encoding == "utf-8"
+    # when
+    job = _import(job, chunk_size=500)
+    # then
     assert job.status == "failed"
     assert "not UTF-8" in job.error
     # the chunks read before the bad byte are committed (the decoder reads ahead a little)
-    assert job.rows_done in (1000, 1500)
+    assert job.rows_done in (4500, 5000)
     assert Lead.objects.count() == job.rows_done
 
 
@@ -294,10 +302,10 @@ def test_progress_partial_polls_while_busy(revops_client, revops):  # type: igno
 
 
 def test_bad_upload_is_a_form_error(marketing_client):  # type: ignore[no-untyped-def]
-    upload = SimpleUploadedFile("x.csv", "email\nré@x.example\n".encode("latin-1"))
+    upload = SimpleUploadedFile("x.csv", b"email\nr\x81@x.example\n")
     response = marketing_client.post("/imports/", {"file": upload})
     assert response.status_code == 422
-    assert b"not UTF-8" in response.content
+    assert b"not text" in response.content
     assert not ImportJob.objects.exists()
 
 

@@ -16,25 +16,30 @@ from apps.imports.services.dry_run import (
     report_preview,
 )
 from apps.imports.services.jobs import (
+    DISCARDABLE,
     IMPORT_ROLES,
     create_import_job,
+    discard_import,
     is_stalled,
     may_import,
     start_dry_run,
     start_import,
 )
 from apps.imports.services.mapping import FIELDS, guess_mapping, parse_mapping, validate_mapping
-from apps.imports.services.reading import ImportFileError, inspect_file
+from apps.imports.services.reading import FileFormat, ImportFileError, inspect_file
 from apps.imports.services.rows import CHUNK_ROWS
 from apps.imports.services.writing import rejected_header, rejected_rows, run_import
 
 __all__ = [
     "CHUNK_ROWS",
+    "DISCARDABLE",
     "FIELDS",
     "IMPORT_ROLES",
     "DryRunLine",
+    "FileFormat",
     "ImportFileError",
     "create_import_job",
+    "discard_import",
     "dry_run_import",
     "dry_run_lines",
     "dry_run_touches",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.core.csv_safe import safe_row
 from apps.imports.models import ImportJob
 from apps.imports.services.mapping import mapped_columns
-from apps.imports.services.reading import ImportFileError, open_job_file, read_csv
+from apps.imports.services.reading import FileFormat, ImportFileError, open_job_file, read_csv
 from apps.imports.services.rows import CHUNK_ROWS, Lookups, chunks, plan_chunk
 from apps.leads.models import Lead, Touchpoint
 
@@ -68,10 +68,10 @@ class _SeenEmails:
 def dry_run_lines(job: ImportJob, *, chunk_size: int = CHUNK_ROWS) -> Iterator[DryRunLine]:
     """What the import would do with each row, in file order; writes nothing."""
     seen = _SeenEmails()
-    lookups = Lookups()
+    lookups = Lookups(tag=job.campaign)
     try:
         with open_job_file(job) as stream:
-            parsed = read_csv(stream)
+            parsed = read_csv(stream, FileFormat.of(job))
             columns = mapped_columns(job, parsed.header)
             for chunk in chunks(parsed.rows, chunk_size):
                 plan = plan_chunk(chunk, columns, parsed.header, lookups)

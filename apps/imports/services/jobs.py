@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.campaigns.models import Campaign
 from apps.core.errors import InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob
@@ -38,19 +39,21 @@ def create_import_job(
     if actor is not None and not may_import(actor):
         raise NotAllowed("Only RevOps, Marketing and sales managers import leads.")
     if upload is not None:
-        header = inspect_upload(upload)
+        inspected = inspect_upload(upload)
         size = upload.size
     else:
         with open(source_path, "rb") as stream:
-            header = inspect_file(stream)
+            inspected = inspect_file(stream)
         size = os.path.getsize(source_path)
     job = ImportJob(
         created_by=actor,
         source_path=source_path,
         original_name=original_name[:255],
         size_bytes=size,
-        header=header,
-        mapping=guess_mapping(header),
+        header=inspected.header,
+        delimiter=inspected.file_format.delimiter,
+        encoding=inspected.file_format.encoding,
+        mapping=guess_mapping(inspected.header),
     )
     if upload is not None:
         job.file.save(os.path.basename(original_name)[:100] or "leads.csv", upload, save=False)
@@ -63,16 +66,45 @@ def _lock_job(job_id: int) -> ImportJob:
 
 
 @transaction.atomic(durable=True)
-def start_dry_run(*, job_id: int, mapping: dict[str, str], actor: User | None) -> ImportJob:
-    """Save the mapping and queue the dry run (re-checking is allowed until the import starts)."""
+def start_dry_run(
+    *,
+    job_id: int,
+    mapping: dict[str, str],
+    actor: User | None,
+    campaign: Campaign | None = None,
+) -> ImportJob:
+    """Save the mapping and the campaign the rows are tagged with, and queue the dry run
+    (re-checking is allowed until the import starts)."""
     job = _lock_job(job_id)
     if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED):
         raise InvalidTransition("This import has started; the mapping is fixed.", field="mapping")
     job.mapping = validate_mapping(mapping, job.header)
+    job.campaign = campaign
     job.status = ImportJob.Status.CHECKING
     job.error = ""
-    job.save(update_fields=["mapping", "status", "error", "updated_at"])
+    job.save(update_fields=["mapping", "campaign", "status", "error", "updated_at"])
     enqueue_on_commit("imports.dry_run_import", job.pk)
+    return job
+
+
+DISCARDABLE = (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.FAILED)
+
+
+@transaction.atomic(durable=True)
+def discard_import(*, job_id: int, actor: User | None) -> ImportJob:
+    """Set aside a job that will not be imported (or finished): it keeps its record and file
+    but can no longer be checked, imported or resumed. Rows an import already committed stay."""
+    job = _lock_job(job_id)
+    if job.status == ImportJob.Status.DISCARDED:
+        return job
+    if job.status not in DISCARDABLE:
+        raise InvalidTransition(
+            "Only an import that is not running can be discarded; wait for it to finish.",
+            field="status",
+        )
+    job.status = ImportJob.Status.DISCARDED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
     return job
 
 
@@ -90,6 +122,11 @@ def start_import(*, job_id: int, actor: User | None) -> ImportJob:
         ImportJob.Status.RUNNING,
     ):
         raise InvalidTransition("Run the dry run first.", field="status")
+    if job.status == ImportJob.Status.CHECKED and job.checked_rows and not job.importable_rows:
+        raise InvalidTransition(
+            f"Nothing to import: the dry run rejected all {job.checked_rows:,} rows.",
+            field="status",
+        )
     job.status = ImportJob.Status.QUEUED
     job.save(update_fields=["status", "updated_at"])
     enqueue_on_commit("imports.run_import", job.pk)

@@ -52,10 +52,14 @@ class Rejected:
 
 @dataclass
 class Lookups:
-    """Campaigns and active assets by slug (None: there is none), shared by a run's chunks."""
+    """Campaigns and active assets by slug (None: there is none), shared by a run's chunks,
+    and the campaign the import is tagged with."""
 
     campaigns: dict[str, Campaign | None] = field(default_factory=dict)
     assets: dict[str, Asset | None] = field(default_factory=dict)
+    # the campaign the import is tagged with: the touch's campaign for rows naming neither a
+    # campaign nor an asset (ImportJob.campaign)
+    tag: Campaign | None = None
 
     def load(self, *, campaigns: set[str], assets: set[str]) -> None:
         """Look up the slugs not seen yet: one query for each kind of slug, whatever their
@@ -143,6 +147,8 @@ def _parse_row(
             return Rejected(
                 number, email, f"asset (column {column}): no active asset {_shown(slug)}", cells
             )
+    if row.campaign is None and row.asset is None:
+        row.campaign = lookups.tag
     return row
 
 

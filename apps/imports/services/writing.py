@@ -29,7 +29,13 @@ from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
 from apps.imports.services.mapping import mapped_columns
-from apps.imports.services.reading import MAX_COLUMNS, ImportFileError, open_job_file, read_csv
+from apps.imports.services.reading import (
+    MAX_COLUMNS,
+    FileFormat,
+    ImportFileError,
+    open_job_file,
+    read_csv,
+)
 from apps.imports.services.rows import CHUNK_ROWS, Lookups, Plan, Row, chunks, plan_chunk
 from apps.leads import events as lead_events
 from apps.leads import facts as lead_facts
@@ -432,10 +438,11 @@ def run_import(
         agreement=QualificationAgreement.objects.in_force(),
         scoring_rules=list(ScoringRule.objects.filter(is_active=True)),
         role_rules=list(BuyingRoleRule.objects.all()),
+        lookups=Lookups(tag=job.campaign),
     )
     try:
         with open_job_file(job) as stream:
-            parsed = read_csv(stream)
+            parsed = read_csv(stream, FileFormat.of(job))
             columns = mapped_columns(job, parsed.header)
             skip = job.rows_done
             remaining = (row for index, row in enumerate(parsed.rows) if index >= skip)

@@ -1,4 +1,5 @@
-"""`manage.py import_leads FILE.csv [--mapping email=Email,...] [--dry-run] [--resume JOB]`."""
+"""`manage.py import_leads FILE.csv [--mapping email=Email,...] [--campaign SLUG] [--dry-run]
+[--resume JOB]`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.campaigns.models import Campaign
 from apps.core.errors import DomainError
 from apps.imports import services
 from apps.imports.models import ImportJob
@@ -15,7 +17,8 @@ from apps.imports.models import ImportJob
 
 class Command(BaseCommand):
     help = (
-        "Import leads from a UTF-8 CSV: dedupe by email (merging blanks), match accounts, score "
+        "Import leads from a CSV (comma, semicolon, tab or pipe separated; UTF-8 or "
+        "Windows-1252, found from the file): dedupe by email (merging blanks), match accounts, score "
         "and qualify as any intake. Each row adds a touch of kind 'import' (no engagement) "
         "unless touch_kind or asset columns are mapped. Chunks of 1000 rows commit one by one; "
         "--resume continues a stopped import after its last committed chunk."
@@ -28,6 +31,11 @@ class Command(BaseCommand):
             default="",
             help="field=Column pairs, comma-separated (e.g. email=E-mail,company_name=Org,"
             "touch_kind=Activity,asset=Asset). Columns named like the fields are mapped without it.",
+        )
+        parser.add_argument(
+            "--campaign",
+            default="",
+            help="Slug of the campaign that rows naming no campaign or asset are touches of.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report row by row; change nothing."
@@ -81,7 +89,17 @@ class Command(BaseCommand):
         )
         mapping = services.parse_mapping(options["mapping"], job.header)
         job.mapping = services.validate_mapping(mapping, job.header)
-        job.save(update_fields=["mapping", "updated_at"])
+        if options["campaign"]:
+            job.campaign = Campaign.objects.filter(slug=options["campaign"]).first()
+            if job.campaign is None:
+                ImportJob.objects.filter(pk=job.pk).delete()
+                raise CommandError(f"--campaign: no campaign with slug {options['campaign']!r}.")
+        job.save(update_fields=["mapping", "campaign", "updated_at"])
+        file_format = services.FileFormat.of(job)
+        self.stderr.write(
+            f"Read as {job.get_encoding_display()}, columns separated by "
+            f"{file_format.delimiter_name}. {file_format.warning}".rstrip()
+        )
         return job
 
     def _dry_run(self, job: ImportJob, chunk_size: int) -> None:
