@@ -329,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "intake.prune_idempotency_records",
         "schedule": crontab(minute=7),
     },
+    # A win's renewal is opened by the task the win enqueues; this catches a lost one.
+    "open-missing-renewals": {
+        "task": "service.open_missing_renewals",
+        "schedule": crontab(minute=37),
+    },
     "nightly-goal-snapshot": {
         "task": "goals.snapshot_goals",
         "schedule": crontab(hour=23, minute=50),

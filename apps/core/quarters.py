@@ -4,6 +4,7 @@ calendars allowed); with none configured, pages that still need one use calendar
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
 from apps.core.models import Quarter
@@ -17,6 +18,16 @@ def quarter_window(quarter: Quarter) -> tuple[datetime, datetime]:
     start = datetime.combine(quarter.starts_on, time.min, tzinfo=UTC)
     end = datetime.combine(quarter.ends_on + timedelta(days=1), time.min, tzinfo=UTC)
     return start, end
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 month
+    is 28 or 29 Feb): how a contract term runs."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def calendar_quarter(day: date) -> Quarter:

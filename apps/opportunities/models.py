@@ -48,10 +48,19 @@ class Opportunity(TimeStampedModel):
     expected_close = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     lost_reason = models.CharField(max_length=200, blank=True)
+    term_months = models.PositiveSmallIntegerField(
+        default=12,
+        help_text="Contract term: a won deal opens the account's renewal this many months after "
+        "the win, for the deal's amount (its ARR).",
+    )
 
     class Meta:
         verbose_name_plural = "opportunities"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(term_months__gte=1, term_months__lte=120),
+                name="opportunity_term_in_range",
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="opportunity_amount_non_negative"
             ),

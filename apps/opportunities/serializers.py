@@ -33,6 +33,7 @@ class OpportunityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "created_at",
             "updated_at",
             "expected_close",
+            "term_months",
             "closed_at",
             "lost_reason",
         ]

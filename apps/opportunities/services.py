@@ -1,4 +1,5 @@
-"""Opportunities: converting a lead opens one; stage changes; a win makes the account a customer."""
+"""Opportunities: converting a lead opens one; stage changes; a win makes the account a customer
+and asks Service to open its renewal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.errors import InvalidTransition, NotAllowed
+from apps.core.queue import enqueue_on_commit
 from apps.leads import facts as lead_facts
 from apps.leads.models import Lead
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
@@ -19,6 +21,8 @@ from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 CLOSED = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+OPEN_RENEWAL_TASK = "service.open_renewal_for_win"
+DEFAULT_TERM_MONTHS, MIN_TERM_MONTHS, MAX_TERM_MONTHS = 12, 1, 120
 MAX_AMOUNT = Decimal("999999999999")
 
 
@@ -57,6 +61,8 @@ def change_stage(
         Account.objects.filter(pk=opportunity.account_id).exclude(
             lifecycle=Account.Lifecycle.CUSTOMER
         ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)
+        # Service owns renewals (a layer above): it opens this deal's once the win commits.
+        enqueue_on_commit(OPEN_RENEWAL_TASK, opportunity.pk)
     return opportunity
 
 
@@ -68,9 +74,16 @@ def convert_lead(
     name: str,
     amount: object,
     expected_close: date | None = None,
+    term_months: int = DEFAULT_TERM_MONTHS,
 ) -> Opportunity:
-    """Open an opportunity for the lead's account and mark the lead converted."""
+    """Open an opportunity for the lead's account and mark the lead converted. `term_months`
+    (1–120) is the contract term the renewal of a win is due after."""
     now = timezone.now()
+    if not MIN_TERM_MONTHS <= term_months <= MAX_TERM_MONTHS:
+        raise InvalidTransition(
+            f"The contract term must be {MIN_TERM_MONTHS} to {MAX_TERM_MONTHS} months.",
+            field="term_months",
+        )
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError) as exc:
@@ -98,6 +111,7 @@ def convert_lead(
         name=name.strip()[:200],
         amount=value,
         expected_close=expected_close,
+        term_months=term_months,
         created_at=now,
         origin=origin,
         type=Opportunity.Type.EXPANSION

@@ -388,6 +388,7 @@ class ConvertInput(serializers.Serializer):  # type: ignore[type-arg]
         max_digits=14, decimal_places=2, min_value=0, max_value=999_999_999_999
     )
     expected_close = serializers.DateField(required=False, allow_null=True)
+    term_months = serializers.IntegerField(required=False, default=12, min_value=1, max_value=120)
 
 
 class LeadConvertApi(APIView):
@@ -411,6 +412,7 @@ class LeadConvertApi(APIView):
             name=data["name"],
             amount=data["amount"],
             expected_close=data.get("expected_close"),
+            term_months=data["term_months"],
         )
         return Response(OpportunityOutput(opportunity).data, status=status.HTTP_201_CREATED)
 

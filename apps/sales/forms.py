@@ -102,6 +102,18 @@ class ConvertForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    term_months = forms.IntegerField(
+        label="Contract term (months)",
+        initial=12,
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text="A win opens the account's renewal this many months later (12 if blank).",
+    )
+
+    def clean_term_months(self) -> int:
+        term: int | None = self.cleaned_data.get("term_months")
+        return 12 if term is None else term
 
     def clean_amount(self) -> str:
         """Accept what people type ("25,000", " 1 200 "): the service parses the number."""

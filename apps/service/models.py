@@ -44,6 +44,14 @@ class Renewal(TimeStampedModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    source_opportunity = models.OneToOneField(
+        "opportunities.Opportunity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal",
+        help_text="The won deal this renewal was opened for (one renewal per won deal).",
+    )
 
     class Meta:
         ordering = ["due_on"]

@@ -1,4 +1,5 @@
-"""Service use cases: account health, closing renewals, voice-of-customer notes, hand to sales.
+"""Service use cases: account health, the renewal a won deal opens, closing renewals,
+voice-of-customer notes, hand to sales.
 
 Lock order: a renewal row, then its account row. Only churn locks the account, so that two
 renewals of one account churned at once see each other's outcome before deciding whether the
@@ -8,7 +9,7 @@ account has churned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,10 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain
 from apps.core.errors import InvalidTransition, NotAllowed
+from apps.core.quarters import add_months
 from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, Touchpoint, normalise_email
+from apps.opportunities.models import Opportunity
 from apps.scoring.models import QualificationAgreement
 from apps.scoring.services import mark_ready
 from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
@@ -37,6 +40,43 @@ CONTEXT_MAX = 200
 TAG_MAX = 40
 TAGS_MAX = 12
 HANDOFF_REASON = Lead.ReadyReason.SERVICE_HANDOFF
+
+
+RECONCILE_WINDOW = timedelta(days=7)  # wins a lost task may have left without a renewal
+
+
+@transaction.atomic
+def open_renewal_for_win(*, opportunity_id: int) -> Renewal | None:
+    """The renewal a won deal opens: due `term_months` after the win (the win's UTC date; a
+    shorter month ends on its last day), for the deal's amount as its annual recurring revenue.
+    One per deal, however often it is asked (the renewal is keyed by the deal, under its row
+    lock); None for a deal that is not won."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity_id)
+    if opportunity.stage != Opportunity.Stage.WON or opportunity.closed_at is None:
+        return None
+    existing = Renewal.objects.filter(source_opportunity=opportunity).first()
+    if existing is not None:
+        return existing
+    won_on = opportunity.closed_at.astimezone(UTC).date()
+    return Renewal.objects.create(
+        account_id=opportunity.account_id,
+        source_opportunity=opportunity,
+        due_on=add_months(won_on, opportunity.term_months),
+        amount=opportunity.amount,
+    )
+
+
+def open_missing_renewals(*, now: datetime | None = None) -> int:
+    """Open the renewal of every deal won in the last RECONCILE_WINDOW that has none (the task
+    a win enqueues was lost with its worker or broker). Returns how many were opened."""
+    since = (now or timezone.now()) - RECONCILE_WINDOW
+    missing = Opportunity.objects.filter(
+        stage=Opportunity.Stage.WON, closed_at__gte=since, renewal__isnull=True
+    ).values_list("pk", flat=True)
+    opened = 0
+    for opportunity_id in list(missing):
+        opened += open_renewal_for_win(opportunity_id=opportunity_id) is not None
+    return opened
 
 
 def _require_editor(actor: User) -> None:

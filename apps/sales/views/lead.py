@@ -248,6 +248,7 @@ def convert(request: HtmxHttpRequest, lead_id: int) -> HttpResponse:
             name=data["name"],
             amount=data["amount"],
             expected_close=data["expected_close"],
+            term_months=data["term_months"],
         ):
             message = f"Converted: opportunity “{data['name'].strip()}” opened."
             return _done(request, action, message)
