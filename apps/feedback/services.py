@@ -99,7 +99,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
         old_owner=old_owner,
         new_owner=None,
         actor=actor,
-        reason="disqualification disputed",
+        reason=events.DISPUTED,
     )
     agreement = QualificationAgreement.objects.in_force()
     if outcome == "ready" and agreement is not None:
@@ -109,7 +109,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
             old=Lead.Status.DISQUALIFIED,
             new=Lead.Status.NURTURE,
             actor=actor,
-            reason="disqualification disputed",
+            reason=events.DISPUTED,
         )
         mark_ready(
             lead=lead, agreement=agreement, reason=Lead.ReadyReason.DISPUTE, actor=actor, now=now

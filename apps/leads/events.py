@@ -125,6 +125,23 @@ def status_changed_event(
     )
 
 
+# The reason on the owner event of a disputed disqualification: the rep it names in
+# old_owner_id disqualified the lead, so a dispute re-routing it as ready avoids that rep.
+DISPUTED = "disqualification disputed"
+
+
+def disputed_from(lead: Lead) -> int | None:
+    """The rep whose disqualification of the lead was last disputed (their owner event), or
+    None."""
+    rep_id = (
+        LeadEvent.objects.filter(lead=lead, kind=LeadEvent.Kind.OWNER, reason=DISPUTED)
+        .order_by("-at", "-pk")
+        .values_list("payload__old_owner_id", flat=True)
+        .first()
+    )
+    return int(rep_id) if rep_id is not None else None
+
+
 def lead_assigned_event(
     *, lead: Lead, old_owner: User | None, new_owner: User | None, actor: User | None, reason: str
 ) -> LeadEvent:

@@ -102,8 +102,12 @@ def _can_take(rep: User | None, counts: dict[int, int]) -> bool:
     return bool(rep and rep.is_active and rep.is_available and counts.get(rep.pk, 0) < rep.capacity)
 
 
-def _choose_rep(*, lead: Lead, exclude: set[int] | None = None) -> tuple[User | None, str]:
+def _choose_rep(
+    *, lead: Lead, exclude: set[int] | None = None, avoid: int | None = None
+) -> tuple[User | None, str]:
     """Account owner first, else weighted round-robin in the first matching rule's pool.
+    `avoid` (the rep whose disqualification was disputed) gets the lead only when no one else
+    can take it.
 
     Caller holds the lead lock. Locks every candidate rep (pk order) so that capacity and the
     round-robin counters are read and written by one routing at a time.
@@ -122,13 +126,17 @@ def _choose_rep(*, lead: Lead, exclude: set[int] | None = None) -> tuple[User | 
     # the locks must see the counters the previous one wrote, or everyone picks the same rep.
     members = list(PoolMember.objects.filter(rule=rule).order_by("rep_id")) if rule else []
     counts = _open_counts(set(reps))
-    if owner_id in reps and _can_take(reps[owner_id], counts):
+    eligible = [m for m in members if m.rep_id in reps and _can_take(reps[m.rep_id], counts)]
+    others = [m for m in eligible if m.rep_id != avoid]
+    owner_can = owner_id in reps and _can_take(reps[owner_id], counts)
+    if owner_can and (owner_id != avoid or not others):
         return reps[owner_id], "account owner"
     if rule is None:
         return None, "no routing rule matches"
-    eligible = [m for m in members if m.rep_id in reps and _can_take(reps[m.rep_id], counts)]
     if not eligible:
         return None, f"nobody in {rule.name} can take it"
+    if others:
+        eligible = others  # another rep looks at a disputed disqualification
     # Weighted round-robin: the member furthest below their weighted share goes next.
     chosen = min(
         eligible,
@@ -221,7 +229,8 @@ def route_lead(*, lead_id: int, actor: User | None = None, now: datetime | None 
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     if lead.status != Lead.Status.READY or lead.owner_id is not None or lead.is_archived:
         return lead  # routed already: a duplicate task, a retry or the sweep
-    rep, reason = _choose_rep(lead=lead)
+    avoid = events.disputed_from(lead) if lead.ready_reason == Lead.ReadyReason.DISPUTE else None
+    rep, reason = _choose_rep(lead=lead, avoid=avoid)
     if rep is None:
         _leave_in_pool(lead=lead, reason=reason, now=now)
         return lead

@@ -12,6 +12,7 @@ from apps.leads.models import Lead, LeadEvent
 from apps.notifications.models import Notification
 from apps.plays.services import log_attempt
 from apps.routing import services as routing
+from apps.routing.models import PoolMember
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,62 @@ def test_leaving_the_queue_never_erases_a_breach(owned_lead, rep):
     recycle_lead(lead_id=owned_lead.pk, actor=rep, reason_id=reason.pk)
     owned_lead.refresh_from_db()
     assert (owned_lead.sla_state, owned_lead.breached_owner_id) == ("breached", rep.pk)
+
+
+def _dispute_as_ready(dq, marketer, capture):  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        review_disqualification(
+            disqualification_id=dq.pk,
+            actor=marketer,
+            decision="dispute",
+            note="She asked for pricing twice",
+            dispute_outcome="ready",
+        )
+
+
+@pytest.mark.parametrize("round_robin_favours_the_rep", [True, False])
+def test_a_dispute_re_routes_the_lead_to_another_rep_than_the_one_who_disqualified(  # type: ignore[no-untyped-def]
+    owned_lead, rep, other_rep, marketer, agreement, pool, django_capture_on_commit_callbacks,
+    round_robin_favours_the_rep,
+):  # fmt: skip
+    # given: rep disqualified it; the round-robin would pick rep next (or not)
+    favoured, other = (rep, other_rep) if round_robin_favours_the_rep else (other_rep, rep)
+    PoolMember.objects.filter(rule=pool, rep=favoured).update(assigned=0)
+    PoolMember.objects.filter(rule=pool, rep=other).update(assigned=50)
+    reason = factories.DisqualificationReasonFactory(code="student", label="Student")
+    dq = disqualify_lead(lead_id=owned_lead.pk, actor=rep, reason_id=reason.pk)
+    # when
+    _dispute_as_ready(dq, marketer, django_capture_on_commit_callbacks)
+    # then
+    owned_lead.refresh_from_db()
+    assert (owned_lead.status, owned_lead.owner) == (Lead.Status.READY, other_rep)
+
+
+def test_a_disputed_lead_goes_back_to_the_same_rep_when_no_one_else_can_take_it(  # type: ignore[no-untyped-def]
+    owned_lead, rep, other_rep, marketer, agreement, pool, django_capture_on_commit_callbacks
+):
+    # given: the other rep is away
+    other_rep.is_available = False
+    other_rep.save()
+    reason = factories.DisqualificationReasonFactory(code="student", label="Student")
+    dq = disqualify_lead(lead_id=owned_lead.pk, actor=rep, reason_id=reason.pk)
+    # when
+    _dispute_as_ready(dq, marketer, django_capture_on_commit_callbacks)
+    # then: rather than waiting in the pool
+    owned_lead.refresh_from_db()
+    assert owned_lead.owner == rep
+
+
+def test_a_disputed_lead_skips_the_account_owner_who_disqualified_it(  # type: ignore[no-untyped-def]
+    owned_lead, rep, other_rep, marketer, agreement, pool, django_capture_on_commit_callbacks
+):
+    # given: rep owns the account (normally routed there first) and disqualified the lead
+    owned_lead.account.owner = rep
+    owned_lead.account.save()
+    reason = factories.DisqualificationReasonFactory(code="student", label="Student")
+    dq = disqualify_lead(lead_id=owned_lead.pk, actor=rep, reason_id=reason.pk)
+    # when
+    _dispute_as_ready(dq, marketer, django_capture_on_commit_callbacks)
+    # then
+    owned_lead.refresh_from_db()
+    assert owned_lead.owner == other_rep
