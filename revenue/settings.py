@@ -334,6 +334,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "service.open_missing_renewals",
         "schedule": crontab(minute=37),
     },
+    "wake-recycled-leads": {
+        "task": "feedback.wake_recycled_leads",
+        "schedule": crontab(hour=6, minute=5),
+    },
     "nightly-goal-snapshot": {
         "task": "goals.snapshot_goals",
         "schedule": crontab(hour=23, minute=50),

@@ -59,10 +59,24 @@ class DisqualificationListApi(generics.ListAPIView):  # type: ignore[type-arg]
 
 class ReviewInput(serializers.Serializer):  # type: ignore[type-arg]
     decision = serializers.ChoiceField(
-        choices=[("acknowledge", "Acknowledge"), ("dispute", "Dispute")]
+        choices=[
+            ("acknowledge", "Acknowledge"),
+            ("recycle", "Acknowledge and recycle to nurture"),
+            ("dispute", "Dispute"),
+        ]
     )
     action_note = serializers.CharField(
-        max_length=5000, help_text="What marketing will change, or why it disputes."
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What marketing will change, or why it disputes (optional when recycling).",
+    )
+    reengage_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When recycling: the day the lead wakes (after today, within two years).",
     )
     dispute_outcome = serializers.ChoiceField(
         choices=[("nurture", "Back to nurture"), ("ready", "Re-route as ready")],
@@ -83,7 +97,8 @@ class DisqualificationReviewApi(APIView):
         responses={200: DisqualificationOutput, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request: Request, disqualification_id: int) -> Response:
-        """Acknowledge with an action, or dispute (Marketing, RevOps). Each item is reviewed once."""
+        """Acknowledge with an action, acknowledge and recycle to nurture (with an optional
+        re-engage day), or dispute (Marketing, RevOps). Each item is reviewed once."""
         dq = get_object_or_404(
             disqualifications_for(user=request.user),  # type: ignore[arg-type]
             pk=disqualification_id,
@@ -97,5 +112,6 @@ class DisqualificationReviewApi(APIView):
             decision=data["decision"],
             note=data["action_note"],
             dispute_outcome=data["dispute_outcome"],
+            reengage_on=data["reengage_on"],
         )
         return Response(DisqualificationOutput(reviewed).data)

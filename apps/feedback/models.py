@@ -90,6 +90,7 @@ class Disqualification(models.Model):
     class Review(models.TextChoices):
         OPEN = "open", "Open"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RECYCLED = "recycled", "Acknowledged and recycled to nurture"
         DISPUTED = "disputed", "Disputed"
 
     class DisputeOutcome(models.TextChoices):
@@ -118,12 +119,22 @@ class Disqualification(models.Model):
     dispute_outcome = models.CharField(
         max_length=8, choices=DisputeOutcome.choices, default="", blank=True
     )
+    reengage_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="A recycled lead wakes on this day: marketing is told and it is rescored.",
+    )
+    woken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(review_status__in=["open", "acknowledged", "disputed"]),
+                condition=Q(review_status__in=["open", "acknowledged", "recycled", "disputed"]),
                 name="dq_review_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reengage_on__isnull=True) | Q(review_status="recycled"),
+                name="dq_reengage_only_when_recycled",
             ),
             models.CheckConstraint(
                 condition=Q(review_status="open")
@@ -141,6 +152,12 @@ class Disqualification(models.Model):
             # Reason analytics per quarter.
             models.Index(fields=["reason", "at"], name="dq_reason_time_idx"),
             models.Index(fields=["at"], name="dq_at_idx"),
+            # The daily wake-up of recycled leads whose day has come.
+            models.Index(
+                fields=["reengage_on"],
+                name="dq_reengage_idx",
+                condition=Q(reengage_on__isnull=False, woken_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

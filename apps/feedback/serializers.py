@@ -34,4 +34,6 @@ class DisqualificationOutput(serializers.ModelSerializer):  # type: ignore[type-
             "action_note",
             "reviewed_at",
             "dispute_outcome",
+            "reengage_on",
+            "woken_at",
         ]

@@ -1,8 +1,11 @@
 """Taking a lead out of the queue with a reason whose rules are met (disqualifying it, or
 recycling it to marketing's nurture), and marketing's review of each disqualification:
-acknowledge with an action, or dispute."""
+acknowledge with an action, acknowledge and recycle the lead to nurture (waking it on a
+re-engage day), or dispute."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,18 +23,43 @@ from apps.scoring.services import mark_ready
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
+DECISIONS = ("acknowledge", "recycle", "dispute")
+REENGAGE_HORIZON = timedelta(days=730)
+RECYCLED = "disqualification acknowledged: recycled to nurture"
+
+
+def _reengage_day(value: date | None, *, today: date) -> date | None:
+    if value is None:
+        return None
+    if value <= today:
+        raise InvalidTransition("Pick a re-engage day after today.", field="reengage_on")
+    if value > today + REENGAGE_HORIZON:
+        raise InvalidTransition("Pick a re-engage day within two years.", field="reengage_on")
+    return value
+
 
 @transaction.atomic(durable=True)
 def review_disqualification(
-    *, disqualification_id: int, actor: User, decision: str, note: str, dispute_outcome: str = ""
+    *,
+    disqualification_id: int,
+    actor: User,
+    decision: str,
+    note: str,
+    dispute_outcome: str = "",
+    reengage_on: date | None = None,
 ) -> Disqualification:
-    """Acknowledge (with the action marketing took) or dispute (the lead goes back to nurture, or
-    is re-routed as ready). Each item is reviewed once; the loser of a race gets a Conflict."""
+    """Acknowledge (with the action marketing took), acknowledge and recycle (marketing agrees
+    and takes the lead back to nurture, optionally waking it on `reengage_on`; not a dispute)
+    or dispute (the lead goes back to nurture, or is re-routed as ready to another rep). Each
+    item is reviewed once; the loser of a race gets a Conflict."""
     if not has_role(actor, Role.MARKETING, Role.REVOPS):
         raise NotAllowed("Only Marketing or RevOps review disqualifications.")
-    if decision not in ("acknowledge", "dispute"):
-        raise InvalidTransition("Choose acknowledge or dispute.", field="decision")
-    if not note.strip():
+    if decision not in DECISIONS:
+        raise InvalidTransition("Choose acknowledge, recycle or dispute.", field="decision")
+    reengage = (
+        _reengage_day(reengage_on, today=timezone.localdate()) if decision == "recycle" else None
+    )
+    if not note.strip() and decision != "recycle":
         field = "action_note"
         raise InvalidTransition(
             "Say what marketing will change."
@@ -61,12 +89,22 @@ def review_disqualification(
         dq.review_status = Disqualification.Review.ACKNOWLEDGED
         dq.save(update_fields=["reviewer", "reviewed_at", "action_note", "review_status"])
         return dq
+    if decision == "recycle":
+        dq.review_status = Disqualification.Review.RECYCLED
+        dq.reengage_on = reengage
+        dq.save(
+            update_fields=["reviewer", "reviewed_at", "action_note", "review_status", "reengage_on"]
+        )
+        _send_back(lead_id=dq.lead_id, outcome="nurture", actor=actor, now=now, why=RECYCLED)
+        return dq
     dq.review_status = Disqualification.Review.DISPUTED
     dq.dispute_outcome = dispute_outcome
     dq.save(
         update_fields=["reviewer", "reviewed_at", "action_note", "review_status", "dispute_outcome"]
     )
-    _send_back(lead_id=dq.lead_id, outcome=dispute_outcome, actor=actor, now=now)
+    _send_back(
+        lead_id=dq.lead_id, outcome=dispute_outcome, actor=actor, now=now, why=events.DISPUTED
+    )
     notify(
         recipients=managers(),
         kind=Notification.Kind.DISPUTE,
@@ -79,7 +117,8 @@ def review_disqualification(
     return dq
 
 
-def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
+def _send_back(*, lead_id: int, outcome: str, actor: User, now: object, why: str) -> None:
+    """The disqualified lead leaves its rep: back to nurture, or (a dispute) ready again."""
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     if lead.status != Lead.Status.DISQUALIFIED:
         return  # the lead moved on since (e.g. re-qualified by a new touchpoint)
@@ -99,7 +138,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
         old_owner=old_owner,
         new_owner=None,
         actor=actor,
-        reason=events.DISPUTED,
+        reason=why,
     )
     agreement = QualificationAgreement.objects.in_force()
     if outcome == "ready" and agreement is not None:
@@ -121,7 +160,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object) -> None:
         old=Lead.Status.DISQUALIFIED,
         new=Lead.Status.NURTURE,
         actor=actor,
-        reason="disqualification disputed: back to nurture",
+        reason=why if why == RECYCLED else f"{why}: back to nurture",
     )
 
 
@@ -256,3 +295,45 @@ def recycle_lead(*, lead_id: int, actor: User, reason_id: int, note: str = "") -
         lead=lead, old_owner=old_owner, new_owner=None, actor=actor, reason="recycled to nurture"
     )
     return lead
+
+
+def wake_recycled_leads(*, today: date | None = None) -> int:
+    """Wake every recycled lead whose re-engage day has come (once each): the day is written to
+    the lead's history and the marketer who recycled it is told. Returns how many woke."""
+    today = today or timezone.localdate()
+    due = Disqualification.objects.filter(
+        review_status=Disqualification.Review.RECYCLED,
+        reengage_on__lte=today,
+        woken_at__isnull=True,
+    ).values_list("pk", flat=True)
+    return sum(_wake(disqualification_id=pk) for pk in list(due))
+
+
+@transaction.atomic
+def _wake(*, disqualification_id: int) -> bool:
+    dq = (
+        Disqualification.objects.select_for_update()
+        .select_related("lead", "reason", "reviewer")
+        .get(pk=disqualification_id)
+    )
+    if dq.woken_at is not None or dq.reengage_on is None:
+        return False  # another run woke it
+    dq.woken_at = timezone.now()
+    dq.save(update_fields=["woken_at"])
+    lead = dq.lead
+    events.reengage_event(
+        lead=lead, due_on=dq.reengage_on, reason=f"recycled after “{dq.reason.label}”"
+    )
+    recipients = [dq.reviewer] if dq.reviewer and dq.reviewer.is_active else []
+    if recipients:
+        notify(
+            recipients=recipients,
+            kind=Notification.Kind.REENGAGE,
+            lead=lead,
+            title=f"Time to re-engage {lead.display_name}",
+            body=f"You recycled this lead to nurture on {dq.reviewed_at:%d %b %Y} after "
+            f"“{dq.reason.label}”; its re-engage day is {dq.reengage_on:%d %b %Y}. "
+            f"It is {lead.get_status_display().lower()} now."
+            + (f" Your note: {dq.action_note}" if dq.action_note else ""),
+        )
+    return True

@@ -4,7 +4,7 @@ nothing else creates LeadEvents."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -214,6 +214,17 @@ def attempt_logged_event(
         reason="attempt logged",
         new=outcome,
         payload={"activity": activity_id, "channel": channel},
+    )
+
+
+def reengage_event(*, lead: Lead, due_on: date, reason: str) -> LeadEvent:
+    """A recycled lead's re-engage day came (marketing set it when recycling)."""
+    return _event(
+        lead=lead,
+        kind=LeadEvent.Kind.REENGAGE,
+        actor=None,
+        reason=reason,
+        new=due_on.isoformat(),
     )
 
 

@@ -435,6 +435,7 @@ class LeadEvent(models.Model):
         ATTEMPT = "attempt", "Attempt logged"
         FIELD = "field", "Details changed"
         ARCHIVED = "archived", "Archived"
+        REENGAGE = "reengage", "Re-engage date reached"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

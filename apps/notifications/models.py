@@ -14,6 +14,7 @@ class Notification(models.Model):
         LEAD_REASSIGNED = "lead_reassigned", "Lead reassigned"
         POOL_ALERT = "pool_alert", "No rep could take a lead"
         DISPUTE = "dispute", "Disqualification disputed"
+        REENGAGE = "reengage", "Recycled lead to re-engage"
         CAPACITY = "capacity", "Capacity warning"
 
     recipient = models.ForeignKey(

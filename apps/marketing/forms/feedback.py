@@ -1,5 +1,6 @@
-"""The review form: acknowledge with what marketing will change, or dispute and send the lead
-back (to nurture, or re-routed as ready)."""
+"""The review form: acknowledge with what marketing will change, acknowledge and recycle the
+lead to nurture (with an optional re-engage day), or dispute and send the lead back (to
+nurture, or re-routed as ready)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,24 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[
             ("acknowledge", "Acknowledge"),
+            ("recycle", "Acknowledge and recycle to nurture"),
             ("dispute", "Dispute"),
             ("dispute-nurture", "Dispute: back to nurture"),
             ("dispute-ready", "Dispute: re-route as ready"),
         ],
-        error_messages={"required": "Choose acknowledge or dispute."},
+        error_messages={"required": "Choose acknowledge, recycle or dispute."},
     )
     action_note = forms.CharField(
         label="Action note",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reengage_on = forms.DateField(
+        label="Re-engage on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the re-engage day as a date."},
     )
     dispute_outcome = forms.ChoiceField(
         required=False,

@@ -140,6 +140,17 @@ def _item_response(
     return response
 
 
+def _done_message(dq: Disqualification) -> str:
+    name = dq.lead.display_name
+    if dq.review_status == Disqualification.Review.ACKNOWLEDGED:
+        return f"Acknowledged: {name}."
+    if dq.review_status == Disqualification.Review.RECYCLED:
+        wakes = f"; it wakes on {dq.reengage_on:%d %b %Y}" if dq.reengage_on else ""
+        return f"Recycled: {name} is back in nurture{wakes}."
+    outcome = dq.get_dispute_outcome_display().lower()
+    return f"Disputed: {name} goes back as {outcome}; the sales manager is told."
+
+
 @require_POST
 @role_required(*REVIEWERS)
 def review(request: HtmxHttpRequest, disqualification_id: int) -> HttpResponse:
@@ -157,15 +168,11 @@ def review(request: HtmxHttpRequest, disqualification_id: int) -> HttpResponse:
             decision=data["decision"],
             note=data["action_note"],
             dispute_outcome=data["dispute_outcome"],
+            reengage_on=data["reengage_on"],
         )
         if outcome:
             dq = selectors.review_item(disqualification_id=dq.pk)
-            done = (
-                f"Acknowledged: {dq.lead.display_name}."
-                if dq.review_status == Disqualification.Review.ACKNOWLEDGED
-                else f"Disputed: {dq.lead.display_name} goes back as "
-                f"{dq.get_dispute_outcome_display().lower()}; the sales manager is told."
-            )
+            done = _done_message(dq)
             if request.htmx:
                 response = _item_response(request, dq, None, 200)
                 response["HX-Trigger"] = "review-changed"
