@@ -338,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.wake_recycled_leads",
         "schedule": crontab(hour=6, minute=5),
     },
+    "disqualification-digest": {
+        "task": "feedback.send_disqualification_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "nightly-goal-snapshot": {
         "task": "goals.snapshot_goals",
         "schedule": crontab(hour=23, minute=50),

@@ -86,6 +86,13 @@ class ReviewInput(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Required when disputing.",
     )
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["decision"] != "recycle" and not attrs["action_note"].strip():
+            raise serializers.ValidationError(
+                {"action_note": "Required to acknowledge or dispute."}
+            )
+        return attrs
+
 
 class DisqualificationReviewApi(APIView):
     throttle_classes = USER_THROTTLES

@@ -5,9 +5,10 @@ re-engage day), or dispute."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from apps.core.errors import AttemptsRequired, Conflict, InvalidTransition, NotAllowed
@@ -20,10 +21,12 @@ from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.scoring.models import QualificationAgreement
 from apps.scoring.services import mark_ready
-from apps.users.models import Role, User
+from apps.users.models import DisqualificationAlerts, Role, User
 from apps.users.roles import has_role
 
 DECISIONS = ("acknowledge", "recycle", "dispute")
+REVIEW_PATH = "/marketing/feedback/"
+DIGEST_GAP = timedelta(hours=20)  # a digest a day, whenever beat runs it
 REENGAGE_HORIZON = timedelta(days=730)
 RECYCLED = "disqualification acknowledged: recycled to nurture"
 
@@ -259,7 +262,65 @@ def disqualify_lead(
         fields=fields,
     )
     lead.save(update_fields=fields)
+    _tell_marketing(disqualification)
     return disqualification
+
+
+def _marketers(alerts: str) -> list[User]:
+    return list(
+        User.objects.filter(
+            groups__name=Role.MARKETING, is_active=True, disqualification_alerts=alerts
+        ).order_by("pk")
+    )
+
+
+def _tell_marketing(dq: Disqualification) -> None:
+    """A notice to each marketer who asked for one per disqualification (their profile)."""
+    recipients = _marketers(DisqualificationAlerts.EACH)
+    if not recipients:
+        return
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.DISQUALIFIED,
+        lead=dq.lead,
+        title=f"{dq.rep.display_name} disqualified {dq.lead.display_name}: {dq.reason.label}",
+        body=(f"“{dq.note}” " if dq.note else "")
+        + f"after {dq.attempts_at_time} attempt(s). Review it at {REVIEW_PATH}.",
+    )
+
+
+def send_disqualification_digests(*, now: datetime | None = None) -> int:
+    """One notice to each marketer who chose the daily digest: the disqualifications of the last
+    24 hours by reason, and how many wait for review. Nothing on a day without any; never two
+    to one marketer within DIGEST_GAP. Returns how many were sent."""
+    now = now or timezone.now()
+    recipients = [
+        user
+        for user in _marketers(DisqualificationAlerts.DIGEST)
+        if not Notification.objects.filter(
+            recipient=user, kind=Notification.Kind.DQ_DIGEST, created_at__gte=now - DIGEST_GAP
+        ).exists()
+    ]
+    if not recipients:
+        return 0
+    by_reason = list(
+        Disqualification.objects.filter(at__gte=now - timedelta(days=1), at__lt=now)
+        .values_list("reason__label")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason__label")
+    )
+    total = sum(n for _, n in by_reason)
+    if not total:
+        return 0
+    waiting = Disqualification.objects.filter(review_status=Disqualification.Review.OPEN).count()
+    reasons = ", ".join(f"{label} {n}" for label, n in by_reason)
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.DQ_DIGEST,
+        title=f"{total} disqualification{'s' if total != 1 else ''} in the last 24 hours",
+        body=f"By reason: {reasons}. {waiting} wait for your review at {REVIEW_PATH}.",
+    )
+    return len(recipients)
 
 
 @transaction.atomic(durable=True)

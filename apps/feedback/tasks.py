@@ -1,4 +1,5 @@
-"""One-line task wrappers for the feedback app: the daily wake-up of recycled leads."""
+"""One-line task wrappers for the feedback app: the daily wake-up of recycled leads and the
+marketers' daily digest of disqualifications."""
 
 from celery import shared_task
 
@@ -9,3 +10,9 @@ from apps.feedback import services
 def wake_recycled_leads_task() -> int:
     """Idempotent: a lead wakes once (woken_at, under the row lock)."""
     return services.wake_recycled_leads()
+
+
+@shared_task(name="feedback.send_disqualification_digests", acks_late=True)
+def send_disqualification_digests_task() -> int:
+    """At most one digest per marketer a day, however often it runs."""
+    return services.send_disqualification_digests()

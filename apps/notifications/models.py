@@ -15,6 +15,8 @@ class Notification(models.Model):
         POOL_ALERT = "pool_alert", "No rep could take a lead"
         DISPUTE = "dispute", "Disqualification disputed"
         REENGAGE = "reengage", "Recycled lead to re-engage"
+        DISQUALIFIED = "disqualified", "Lead disqualified"
+        DQ_DIGEST = "dq_digest", "Disqualifications of the day"
         CAPACITY = "capacity", "Capacity warning"
 
     recipient = models.ForeignKey(

@@ -30,6 +30,12 @@ def validate_work_days(value: str) -> None:
         raise ValidationError("Work days are weekday numbers 0 (Mon) to 6 (Sun), e.g. 0,1,2,3,4.")
 
 
+class DisqualificationAlerts(models.TextChoices):
+    EACH = "each", "A notice for each new disqualification"
+    DIGEST = "digest", "One digest a day"
+    OFF = "off", "None: I read the review queue"
+
+
 class User(AbstractUser):
     """A person who signs in. Reps carry their routing settings here."""
 
@@ -47,6 +53,12 @@ class User(AbstractUser):
         default=True, help_text="Off while out of office: routing and reassignment skip them."
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    disqualification_alerts = models.CharField(
+        max_length=6,
+        choices=DisqualificationAlerts.choices,
+        default=DisqualificationAlerts.EACH,
+        help_text="Marketing: how you hear of new disqualifications.",
+    )
     work_start = models.TimeField(default=time(9, 0))
     work_end = models.TimeField(default=time(17, 30))
     work_days = models.CharField(
@@ -60,6 +72,10 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         constraints = [
             models.CheckConstraint(condition=Q(routing_weight__gte=1), name="user_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(disqualification_alerts__in=["each", "digest", "off"]),
+                name="user_dq_alerts_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(work_end__gt=models.F("work_start")), name="user_work_hours_order"
             ),

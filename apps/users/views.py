@@ -53,11 +53,16 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HtmxHttpRequest) -> HttpResponse:
-    """The user's own settings: the time zone every time is shown in."""
+    """The user's own settings: the time zone every time is shown in, and (Marketing) how new
+    disqualifications are announced."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"Times are now shown in {form.cleaned_data['time_zone']}.")
+        saved = f"Times are now shown in {form.cleaned_data['time_zone']}."
+        if "disqualification_alerts" in form.cleaned_data:
+            alerts = request.user.get_disqualification_alerts_display()
+            saved += f" New disqualifications: {alerts[0].lower()}{alerts[1:]}."
+        messages.success(request, saved)
         return redirect("profile")
     status = 422 if request.method == "POST" else 200
     return render(request, "auth/profile.html", {"form": form}, status=status)
