@@ -287,6 +287,7 @@ def _rules() -> Iterator[Rule]:
     # --- Disqualification review ----------------------------------------------------------------
     yield page("feedback:home", grant(*REVIEWERS), why="Managers see disputes on /sales/team/.")
     yield from action("feedback:review", grant(*REVIEWERS))
+    yield from action("feedback:bulk-acknowledge", grant(*REVIEWERS))
     yield page("feedback:records", grant(*REVIEWERS), query={"by": "reason", "key": "@reason"})
 
     # --- Marketing workspace ----------------------------------------------------------------

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from apps.core.pagination import KeysetPage, keyset_page
+from apps.feedback.filters import ReviewQueueFilter
 from apps.feedback.models import Disqualification
 from apps.leads.models import Activity, Touchpoint
 
 REVIEW_LIMIT = 25
+REVIEW_KEYS = ("at", "pk")  # oldest first: the review index
 
 
 def _with_story(records: QuerySet[Disqualification]) -> QuerySet[Disqualification]:
@@ -30,13 +36,28 @@ def _with_story(records: QuerySet[Disqualification]) -> QuerySet[Disqualificatio
     )
 
 
-def review_queue(*, limit: int = REVIEW_LIMIT) -> list[Disqualification]:
-    """Open review items, oldest first (the review index), with their story."""
-    return list(
-        _with_story(
-            Disqualification.objects.filter(review_status=Disqualification.Review.OPEN)
-        ).order_by("at", "pk")[:limit]
+@dataclass(frozen=True)
+class ReviewQueue:
+    filters: ReviewQueueFilter
+    page: KeysetPage  # REVIEW_LIMIT items after the cursor, with their story
+    matching: int  # open items the filters match
+
+    @property
+    def is_filtered(self) -> bool:
+        form = self.filters.form
+        return form.is_bound and form.is_valid() and any(form.cleaned_data.values())
+
+
+def review_queue_page(*, request: HttpRequest) -> ReviewQueue:
+    """The open items the filters in `request.GET` match, oldest first, a keyset page at a time
+    (`?after=`), with their count: the same few queries for any number of items."""
+    filters = ReviewQueueFilter(
+        request.GET or None,
+        queryset=Disqualification.objects.filter(review_status=Disqualification.Review.OPEN),
     )
+    matching = filters.qs
+    page = keyset_page(_with_story(matching), request, keys=REVIEW_KEYS, page_size=REVIEW_LIMIT)
+    return ReviewQueue(filters=filters, page=page, matching=matching.count())
 
 
 def review_item(*, disqualification_id: int) -> Disqualification:

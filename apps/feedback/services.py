@@ -5,6 +5,7 @@ re-engage day), or dispute."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -118,6 +119,40 @@ def review_disqualification(
         team=Role.SALES_MANAGER,
     )
     return dq
+
+
+BULK_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BulkReview:
+    acknowledged: int
+    already_reviewed: int
+
+
+@transaction.atomic(durable=True)
+def acknowledge_many(*, disqualification_ids: list[int], actor: User, note: str) -> BulkReview:
+    """Acknowledge the open items among `disqualification_ids` (at most BULK_LIMIT) with one
+    action note, in one transaction; items reviewed meanwhile (by someone else, or a second
+    click) are counted, not changed."""
+    if not has_role(actor, Role.MARKETING, Role.REVOPS):
+        raise NotAllowed("Only Marketing or RevOps review disqualifications.")
+    if not disqualification_ids:
+        raise InvalidTransition("Tick the items to acknowledge.", field="ids")
+    if len(disqualification_ids) > BULK_LIMIT:
+        raise InvalidTransition(f"Acknowledge at most {BULK_LIMIT} items at once.", field="ids")
+    if not note.strip():
+        raise InvalidTransition("Say what marketing will change.", field="action_note")
+    ids = sorted(set(disqualification_ids))
+    locked = list(Disqualification.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    open_ids = [dq.pk for dq in locked if dq.review_status == Disqualification.Review.OPEN]
+    Disqualification.objects.filter(pk__in=open_ids).update(
+        review_status=Disqualification.Review.ACKNOWLEDGED,
+        reviewer=actor,
+        reviewed_at=timezone.now(),
+        action_note=note.strip(),
+    )
+    return BulkReview(acknowledged=len(open_ids), already_reviewed=len(locked) - len(open_ids))
 
 
 def _send_back(*, lead_id: int, outcome: str, actor: User, now: object, why: str) -> None:

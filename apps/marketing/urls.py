@@ -23,6 +23,7 @@ feedback_patterns = (
     [
         path("", feedback.review_page, name="home"),
         path("<int:disqualification_id>/review/", feedback.review, name="review"),
+        path("bulk-acknowledge/", feedback.bulk_acknowledge, name="bulk-acknowledge"),
         path("records/", feedback.records, name="records"),
     ],
     "feedback",

@@ -4,9 +4,11 @@ review replaces its item in place, which `window.__marker` surviving each step p
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apps.feedback.models import Disqualification
@@ -46,7 +48,7 @@ def test_mia_acknowledges_one_item_and_disputes_another_in_place(
     # when: acknowledge d1 with an action note
     first = page.locator(f"#review-item-{d1.pk}")
     first.get_by_label("Action note").fill("Paused the student-heavy ad set")
-    first.get_by_role("button", name="Acknowledge").click()
+    first.get_by_role("button", name="Acknowledge", exact=True).click()
 
     # then: the item shows the review in place, without a reload
     expect(page.locator(f"#review-item-{d1.pk}")).to_contain_text("Acknowledged by Mia Marketer")
@@ -70,6 +72,24 @@ def test_mia_acknowledges_one_item_and_disputes_another_in_place(
     assert Disqualification.objects.get(pk=d1.pk).review_status == "acknowledged"
     assert Disqualification.objects.get(pk=d2.pk).dispute_outcome == "nurture"
     assert Lead.objects.get(pk=d2.lead_id).status == Lead.Status.NURTURE
+
+    # when: d3 is acknowledged and recycled to nurture, to wake in two weeks
+    d3 = world.disqualifications["d3"]
+    Lead.objects.filter(pk=d3.lead_id).update(status=Lead.Status.DISQUALIFIED)
+    third = page.locator(f"#review-item-{d3.pk}")
+    wake = timezone.localdate() + timedelta(days=14)
+    third.get_by_label("Re-engage on").fill(wake.isoformat())
+    third.get_by_role("button", name="Acknowledge and recycle to nurture").click()
+
+    # then: in place, counted as recycled and not as a dispute
+    expect(page.locator(f"#review-item-{d3.pk}")).to_contain_text(
+        f"Acknowledged and recycled to nurture, wakes {wake.day} {wake:%b %Y}"
+    )
+    expect(page.locator("#review-counts")).to_contain_text(re.compile(r"1\s*Recycled to nurture"))
+    expect(page.locator("#review-counts")).to_contain_text(re.compile(r"1\s*Disputed"))
+    assert page.evaluate("window.__marker") == 1
+    assert Lead.objects.get(pk=d3.lead_id).status == Lead.Status.NURTURE
+    assert Disqualification.objects.get(pk=d3.pk).reengage_on == wake
     page.screenshot(path=f"{SCREENSHOTS}/rd-mkt-feedback-reviewed.png", full_page=True)
 
     # and the performance page renders its charts

@@ -46,3 +46,27 @@ class ReviewForm(forms.Form):
         if decision.startswith("dispute-"):
             cleaned["decision"], cleaned["dispute_outcome"] = "dispute", decision.split("-", 1)[1]
         return cleaned
+
+
+class IdListField(forms.Field):
+    """Record ids posted as repeated values (`ids=3&ids=7`), as a list of ints."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = [str(item) for item in (value or [])]
+        if any(not (v.isascii() and v.isdigit()) or len(v) > 12 for v in values):
+            raise forms.ValidationError("Pick items from the review queue.")
+        return [int(v) for v in values]
+
+
+class BulkAcknowledgeForm(forms.Form):
+    """Acknowledge the ticked review items with one action note."""
+
+    ids = IdListField(error_messages={"required": "Tick the items to acknowledge."})
+    action_note = forms.CharField(
+        label="Action note for every ticked item",
+        max_length=5000,
+        error_messages={"required": "Say what marketing will change."},
+    )
+    back = forms.CharField(required=False, max_length=2000)

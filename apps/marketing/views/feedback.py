@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -23,7 +24,7 @@ from apps.feedback import selectors, services
 from apps.feedback.models import Disqualification
 from apps.goals import metrics
 from apps.marketing import selectors as analytics
-from apps.marketing.forms.feedback import ReviewForm
+from apps.marketing.forms.feedback import BulkAcknowledgeForm, ReviewForm
 from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import role_required
@@ -67,11 +68,22 @@ def _analytics(quarter: Quarter | None, by: str) -> dict[str, Any]:
     }
 
 
+def _filter_query(request: HtmxHttpRequest) -> str:
+    """The queue's filters as a query string, for its paging links (the cursor dropped)."""
+    kept = request.GET.copy()
+    for name in ("after", "format", "table"):
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
 def _page_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
     quarter, options = _quarter(request)
     by = _by(request)
+    queue = selectors.review_queue_page(request=request)
     return {
-        "items": selectors.review_queue(),
+        "queue": queue,
+        "items": queue.page,
+        "queue_query": _filter_query(request),
         "counts": selectors.review_counts(),
         "quarter": quarter,
         "quarters": options,
@@ -128,7 +140,35 @@ def review_page(request: HtmxHttpRequest) -> HttpResponse:
     template = PAGE
     if request.htmx and request.htmx.target == "analytics":
         template = f"{PAGE}#analytics"
+    elif request.htmx and request.htmx.target == "review-queue":
+        template = f"{PAGE}#review-queue"
     return render(request, template, _page_context(request))
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def bulk_acknowledge(request: HtmxHttpRequest) -> HttpResponse:
+    """Acknowledge the ticked open items with one action note; back to the queue as filtered."""
+    form = BulkAcknowledgeForm(request.POST)
+    if form.is_valid():
+        outcome = call_service(
+            form,
+            services.acknowledge_many,
+            disqualification_ids=form.cleaned_data["ids"],
+            actor=request.user,
+            note=form.cleaned_data["action_note"],
+        )
+        if outcome and outcome.result is not None:
+            done = outcome.result
+            text = f"Acknowledged {done.acknowledged} item{'s' if done.acknowledged != 1 else ''}."
+            if done.already_reviewed:
+                text += f" {done.already_reviewed} had been reviewed already and were left as they were."
+            messages.success(request, text)
+            return redirect(f"{reverse('feedback:home')}?{form.cleaned_data['back']}")
+    errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    messages.error(request, errors or "Nothing was acknowledged.")
+    back = request.POST.get("back", "")
+    return redirect(f"{reverse('feedback:home')}?{back}" if back else reverse("feedback:home"))
 
 
 def _item_response(
