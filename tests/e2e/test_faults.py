@@ -411,7 +411,9 @@ def _queued_import(path: Path, rows: int) -> ImportJob:
     job = import_services.create_import_job(
         actor=None, original_name=path.name, source_path=str(path)
     )
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKED, checked_rows=rows)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.CHECKED, checked_rows=rows, check_created=rows
+    )
     return import_services.start_import(job_id=job.pk, actor=None)  # publishes after commit
 
 
