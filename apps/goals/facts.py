@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Sum
 
 from apps.feedback.models import Disqualification
@@ -125,3 +126,13 @@ def _credit_batch(batch: list[Opportunity]) -> int:
 def rebuild_all() -> tuple[int, int]:
     """Every lead's facts and every won deal's credits: (leads, deals)."""
     return rebuild_lead_facts(), rebuild_deal_credits()
+
+
+def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """post_migrate receiver: an install that has leads but no facts yet (one that upgraded
+    past goals.0003) gets them rebuilt once every migration has run, so the live models the
+    rebuild reads match the schema. A no-op on a new or an up-to-date install."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    if Lead.objects.exists() and not LeadFacts.objects.exists():
+        rebuild_all()

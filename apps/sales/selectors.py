@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts.models import Account
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, Touchpoint
@@ -27,6 +28,7 @@ from apps.opportunities.models import Opportunity
 from apps.plays import services as play_services
 from apps.plays.models import LeadPlay, LeadPlayStep, Play
 from apps.sales.filters import LeadQueueFilter
+from apps.service.models import HealthCheck, Renewal, VoiceNote
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -306,6 +308,7 @@ class LeadPage:
     counts: dict[str, int] | None = None
     may_work: bool = False
     may_claim: bool = False
+    customer: CustomerContext | None = None
 
     @property
     def is_open(self) -> bool:
@@ -356,6 +359,68 @@ def _engagement(journey: list[Touchpoint]) -> tuple[list[Engagement], Touchpoint
         for (label, kind), entry in ranked[:ENGAGED_MOST]
     ]
     return engaged, hand_raise
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """What Service knows about the customer an expansion or referral lead came from."""
+
+    account: Account
+    kind: str  # "expansion" or "referral"
+    handed_by: User | None
+    handoff_note: str
+    health_since: datetime | None
+    renewal: Renewal | None  # the next pending one
+    voice_note: VoiceNote | None  # the latest
+
+
+def _handoff_touch(lead: Lead, journey: list[Touchpoint]) -> Touchpoint | None:
+    shown = next((t for t in journey if t.metadata.get("handoff")), None)
+    if shown is not None:
+        return shown
+    return (
+        lead.touchpoints.filter(metadata__has_key="handoff").order_by("-occurred_at", "-pk").first()
+    )
+
+
+def customer_context(*, lead: Lead, journey: list[Touchpoint]) -> CustomerContext | None:
+    """The customer behind a lead Service handed to sales (its hand-off touch names the account
+    and who handed it over): health, the next renewal, the latest voice-of-customer note and
+    the service contact. None for any other lead. A handful of queries, only for such leads."""
+    if lead.ready_reason != Lead.ReadyReason.SERVICE_HANDOFF and lead.source not in (
+        Lead.Source.EXPANSION,
+        Lead.Source.REFERRAL,
+    ):
+        return None
+    touch = _handoff_touch(lead, journey)
+    meta = touch.metadata if touch is not None else {}
+    account_id = meta.get("from_account_id") or lead.account_id
+    account = Account.objects.filter(pk=account_id).first() if account_id else None
+    if account is None:
+        return None
+    handed_by = (
+        User.objects.filter(username=meta["handed_by"]).first() if meta.get("handed_by") else None
+    )
+    latest_check = (
+        HealthCheck.objects.filter(account=account)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return CustomerContext(
+        account=account,
+        kind=str(meta.get("handoff") or lead.source),
+        handed_by=handed_by,
+        handoff_note=str(meta.get("note") or ""),
+        health_since=latest_check,
+        renewal=Renewal.objects.filter(account=account, outcome=Renewal.Outcome.PENDING)
+        .order_by("due_on", "pk")
+        .first(),
+        voice_note=VoiceNote.objects.filter(account=account)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first(),
+    )
 
 
 def lead_page(*, user: User, lead_id: int) -> LeadPage:
@@ -416,6 +481,7 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         counts=queue_counts(rep=user) if in_sales else None,
         may_work=may_work,
         may_claim=in_sales and lead.owner_id is None and lead.status == Lead.Status.READY,
+        customer=customer_context(lead=lead, journey=journey),
     )
 
 

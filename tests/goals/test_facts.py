@@ -24,7 +24,7 @@ from apps.core.errors import DomainError
 from apps.feedback import services as feedback
 from apps.feedback.models import Disqualification
 from apps.goals.facts import COLUMNS as FACT_COLUMNS
-from apps.goals.facts import rebuild_deal_credits, rebuild_lead_facts
+from apps.goals.facts import backfill_after_migrate, rebuild_deal_credits, rebuild_lead_facts
 from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, LeadFacts
 from apps.opportunities import services as opportunities
@@ -274,3 +274,17 @@ def test_a_touch_without_a_campaign_leaves_the_facts_alone(agreement) -> None:  
     assert _table() == before
     facts_table = LeadFacts._meta.db_table
     assert not [q for q in captured.captured_queries if facts_table in q["sql"]]
+
+
+def test_an_install_with_leads_but_no_facts_gets_them_once_migrate_has_run(db) -> None:  # type: ignore[no-untyped-def]
+    # given: leads from before the facts existed (an upgrade past goals.0003)
+    lead = factories.LeadFactory()
+    LeadFacts.objects.all().delete()
+    # when: migrate finishes (its post_migrate signal)
+    backfill_after_migrate(sender=None)
+    # then
+    assert LeadFacts.objects.filter(lead=lead).exists()
+    # an install with its facts is left alone
+    LeadFacts.objects.filter(lead=lead).update(source_touch_id=123456)
+    backfill_after_migrate(sender=None)
+    assert LeadFacts.objects.get(lead=lead).source_touch_id == 123456

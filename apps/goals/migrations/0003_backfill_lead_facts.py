@@ -1,14 +1,12 @@
-"""Fill the new per-lead facts (leads.LeadFacts) and deal credits (opportunities.CampaignCredit) from the records of an existing install: the
-same set-wise rebuild as `python manage.py rebuild_facts`. New writes keep them current."""
+"""Fill the new per-lead facts (leads.LeadFacts) and deal credits (opportunities.CampaignCredit)
+of an existing install. The rebuild reads the live models (it is the one definition of the
+facts: apps.goals.facts.rebuild_all), so it cannot run in the middle of a migration plan,
+where later migrations have not yet added the columns those models read: it runs after
+`migrate` instead, when the install has leads and no facts (apps.goals.facts.
+backfill_after_migrate, connected in GoalsConfig.ready). This migration is kept for the
+history of installs that ran it."""
 
 from django.db import migrations
-
-
-def backfill(apps, schema_editor):
-    # The rebuild reads the live models on purpose: it is the one definition of the facts.
-    from apps.goals.facts import rebuild_all
-
-    rebuild_all()
 
 
 class Migration(migrations.Migration):
@@ -19,4 +17,4 @@ class Migration(migrations.Migration):
         ("opportunities", "0003_campaign_credit"),
         ("routing", "0002_initial"),
     ]
-    operations = [migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
