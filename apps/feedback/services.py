@@ -408,7 +408,7 @@ def wake_recycled_leads(*, today: date | None = None) -> int:
 @transaction.atomic
 def _wake(*, disqualification_id: int) -> bool:
     dq = (
-        Disqualification.objects.select_for_update()
+        Disqualification.objects.select_for_update(of=("self",))  # the reviewer join is outer
         .select_related("lead", "reason", "reviewer")
         .get(pk=disqualification_id)
     )
