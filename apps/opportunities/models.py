@@ -50,6 +50,7 @@ class Opportunity(TimeStampedModel):
     lost_reason = models.CharField(max_length=200, blank=True)
     term_months = models.PositiveSmallIntegerField(
         default=12,
+        db_default=12,  # bulk loads (COPY) that do not name the column get a term too
         help_text="Contract term: a won deal opens the account's renewal this many months after "
         "the win, for the deal's amount (its ARR).",
     )
