@@ -8,7 +8,9 @@ A lead's facts from its records: ready_at, first_response_at, converted_at and d
 are the lead's own; response_minutes the SLA calendar's working minutes between ready_at and
 first_response_at; source_campaign its first campaign touch (earliest occurred_at, then lowest
 id); won_amount the sum of its won opportunities as primary lead; disqualification_reason_id
-the reason of its latest disqualification while it is disqualified.
+the reason of its latest disqualification while it is disqualified; rep_id, sla_state and
+attempted follow the lead's owner, clock and attempts (apps.leads.facts.cohort_values);
+converted whether it is the primary lead of an opportunity.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ COLUMNS = (
     "won_amount",
     "disqualified_at",
     "disqualification_reason_id",
+    "rep_id",
+    "sla_state",
+    "attempted",
+    "converted",
 )
 
 
@@ -75,9 +81,22 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
         .values_list("lead_id", "reason_id")
     ):
         reasons.setdefault(lead_id, reason_id)
+    converted = set(
+        Opportunity.objects.filter(primary_lead_id__in=ids).values_list(
+            "primary_lead_id", flat=True
+        )
+    )
     rows = []
     for lead in Lead.objects.filter(pk__in=ids).only(
-        "pk", "ready_at", "first_response_at", "converted_at", "disqualified_at"
+        "pk",
+        "ready_at",
+        "first_response_at",
+        "converted_at",
+        "disqualified_at",
+        "owner_id",
+        "breached_owner_id",
+        "sla_state",
+        "attempt_count",
     ):
         minutes = None
         if lead.ready_at is not None and lead.first_response_at is not None:
@@ -94,6 +113,8 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
                 won_amount=won.get(lead.pk) or ZERO,
                 disqualified_at=lead.disqualified_at,
                 disqualification_reason_id=reasons.get(lead.pk),
+                converted=lead.pk in converted,
+                **facts.cohort_values(lead),
             )
         )
     LeadFacts.objects.bulk_create(

@@ -496,11 +496,13 @@ def goal_sheet(*, quarter_name: str | None, today: date) -> GoalSheet:
     elapsed, total = metrics.quarter_days(quarter, today)
     goals = list(quarter_goals(quarter=quarter))
     snapshots = snapshots_by_goal(goal_ids=[goal.pk for goal in goals])
-    with metrics.shared_reads():  # goals of one cohort share its aggregates
+    # the goals and the scoreboard of one cohort share its aggregates (one read of the cohort)
+    with metrics.shared_reads():
         cards = [
             goal_card(metrics.goal_progress(goal, today), snapshots.get(goal.pk, []), today=today)
             for goal in goals
         ]
+        scoreboard = scoreboard_view(quarter=quarter)
     return GoalSheet(
         quarters=options,
         quarter=quarter,
@@ -508,7 +510,7 @@ def goal_sheet(*, quarter_name: str | None, today: date) -> GoalSheet:
         elapsed_days=elapsed,
         total_days=total,
         cards=cards,
-        scoreboard=scoreboard_view(quarter=quarter),
+        scoreboard=scoreboard,
         flow=lead_flow(),
     )
 

@@ -54,12 +54,28 @@ def _event(**kwargs: Any) -> LeadEvent:
     return event
 
 
+# the kinds that move a mirrored fact: the lead's times, its owner, clock or attempts
+MIRRORING_KINDS = frozenset(
+    {
+        LeadEvent.Kind.CREATED,
+        LeadEvent.Kind.STATUS,
+        LeadEvent.Kind.OWNER,
+        LeadEvent.Kind.SLA,
+        LeadEvent.Kind.ATTEMPT,
+    }
+)
+
+
 def _keep_facts(event: LeadEvent) -> None:
-    """The facts the event moves (apps.leads.facts): a new lead or a status change mirrors the
-    lead's times; becoming ready again re-times an earlier answer. (A campaign touch may be
+    """The facts the event moves (apps.leads.facts): a new lead, a status, owner, clock or
+    attempt change mirrors the lead's columns; becoming ready again re-times an earlier answer. (A campaign touch may be
     the first: touchpoint_added_event, which knows the touch's campaign, says so.)"""
-    if event.kind in (LeadEvent.Kind.CREATED, LeadEvent.Kind.STATUS):
-        facts.lead_changed(event.lead, with_response=event.new_value == Lead.Status.READY)
+    if event.kind in MIRRORING_KINDS:
+        facts.lead_changed(
+            event.lead,
+            with_response=event.kind == LeadEvent.Kind.STATUS
+            and event.new_value == Lead.Status.READY,
+        )
 
 
 def announce(

@@ -7,8 +7,10 @@ Who calls what:
 - every campaign touchpoint write (intake's event, imports' bulk writes) calls
   touches_added(), which re-reads the first campaign touch in SQL (a touch without a
   campaign cannot be the first campaign touch, so it changes no fact);
-- winning an opportunity (apps.opportunities) adds to won_amount; disqualifying
-  (apps.feedback) records the reason.
+- an owner, clock or attempt event mirrors the cohort columns too (the credited rep, the
+  clock, followed up);
+- converting (apps.opportunities) marks the lead converted, winning adds to won_amount;
+  disqualifying (apps.feedback) records the reason.
 
 Working minutes follow the SLA calendar, which routing owns, above this layer: routing plugs
 its arithmetic in at start-up (RoutingConfig.ready -> use_working_minutes), the way a lower
@@ -57,13 +59,34 @@ def response_minutes(lead: Lead) -> float | None:
     return working_minutes(lead.ready_at, lead.first_response_at)
 
 
+def credited_rep_id(lead: Lead) -> int | None:
+    """The rep a lead's cohort figures count for: the breached owner when its SLA was breached
+    (the rep who let it slip keeps the breach after a reassignment), otherwise the owner."""
+    if lead.sla_state == Lead.SlaState.BREACHED and lead.breached_owner_id is not None:
+        return lead.breached_owner_id
+    return lead.owner_id
+
+
+def cohort_values(lead: Lead) -> dict[str, Any]:
+    """The cohort columns that follow the lead's owner, clock and attempts."""
+    return {
+        "rep_id": credited_rep_id(lead),
+        "sla_state": lead.sla_state,
+        "attempted": lead.attempt_count > 0,
+    }
+
+
+COHORT = ("rep_id", "sla_state", "attempted")
+
+
 def lead_changed(lead: Lead, *, with_response: bool = False) -> None:
     """Upsert the columns that mirror the lead, from its in-memory values (the ones its
     transaction saves). The response minutes are cleared when the lead has no ready time or
     no answer, and recomputed only `with_response` (the answer or the ready time just moved),
     so an ordinary status change does not read the SLA calendar."""
     values: dict[str, object] = {name: getattr(lead, name) for name in MIRRORED}
-    fields = list(MIRRORED)
+    values.update(cohort_values(lead))
+    fields = [*MIRRORED, *COHORT]
     if lead.ready_at is None or lead.first_response_at is None:
         values["response_minutes"] = None
         fields.append("response_minutes")
@@ -128,6 +151,11 @@ def touches_added(lead_ids: Iterable[int]) -> None:
         source_touch_id=_first_campaign_touch("pk"),
         source_touch_at=_first_campaign_touch("occurred_at"),
     )
+
+
+def converted(*, lead_id: int) -> None:
+    """An opportunity was created with this primary lead."""
+    _update([lead_id], converted=True)
 
 
 def won(*, lead_id: int | None, amount: Decimal) -> None:

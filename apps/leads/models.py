@@ -526,6 +526,14 @@ class LeadFacts(models.Model):
     disqualified_at = models.DateTimeField(null=True, blank=True)
     # feedback.DisqualificationReason's id; no foreign key, because feedback sits above leads
     disqualification_reason_id = models.IntegerField(null=True, blank=True)
+    # What the cohort figures group and count, so a quarter's cohort is read from this narrow
+    # table alone: the rep the lead counts for (the breached owner when its SLA was breached,
+    # else the owner), its clock, whether it was followed up (an attempt logged) and whether
+    # it is the primary lead of an opportunity.
+    rep_id = models.BigIntegerField(null=True, blank=True)
+    sla_state = models.CharField(max_length=10, blank=True, default="", db_default="")
+    attempted = models.BooleanField(default=False, db_default=False)
+    converted = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name_plural = "lead facts"

@@ -118,6 +118,7 @@ def convert_lead(
         if lead.source == Lead.Source.EXPANSION
         else Opportunity.Type.NEW,
     )
+    lead_facts.converted(lead_id=lead.pk)
     fields = ["converted_at", "updated_at"]
     lead.converted_at = now
     settle_first_response(

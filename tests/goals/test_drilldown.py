@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.goals import metrics
+from apps.goals.facts import rebuild_lead_facts
 from apps.goals.models import JointGoal, Metric, ScoreboardTarget
 from apps.leads.models import Lead
 from apps.users.models import User
@@ -72,6 +73,8 @@ def sheet(world: World) -> World:
     Lead.objects.filter(pk=leads["a2"].pk).update(
         sla_state=breached, breached_owner=world.sara, owner=world.sam
     )
+    # written behind the services' back, so the leads' facts are rebuilt as rebuild_facts would
+    rebuild_lead_facts([leads[name].pk for name in ("a1", "b1", "n1", "c1", "a2")])
     price = factories.ChurnReasonFactory()
     customer = factories.AccountFactory(name="Umber", country="DE", tier="target")
     renewal = factories.RenewalFactory

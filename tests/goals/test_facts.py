@@ -61,6 +61,10 @@ class FactsMachine(RuleBasedStateMachine):
         sales = Group.objects.get(name="Sales")
         self.rep = factories.UserFactory(username=f"{self.prefix}rep", capacity=50)
         self.rep.groups.add(sales)
+        self.other_rep = factories.UserFactory(username=f"{self.prefix}rep2", capacity=50)
+        self.other_rep.groups.add(sales)
+        self.manager = factories.UserFactory(username=f"{self.prefix}mgr")
+        self.manager.groups.add(Group.objects.get(name="Sales manager"))
         self.marketer = factories.UserFactory(username=f"{self.prefix}mkt")
         self.marketer.groups.add(Group.objects.get(name="Marketing"))
         rule = factories.RoutingRuleFactory(name=f"facts {n}")
@@ -114,6 +118,26 @@ class FactsMachine(RuleBasedStateMachine):
         lead = self._workable(index)
         if lead is not None:
             log_attempt(lead_id=lead.pk, rep=self.rep, channel=channel, outcome="no_answer")
+
+    @rule(index=st.integers(0, 20))
+    def breach(self, index: int) -> None:
+        """The SLA clock of a pending lead runs out (the sweep settles it weeks later)."""
+        lead = self._lead(index, sla_state=Lead.SlaState.PENDING, first_response_at__isnull=True)
+        if lead is not None:
+            routing.settle_sla(lead_id=lead.pk, now=timezone.now() + timedelta(days=60))
+
+    @rule(index=st.integers(0, 20))
+    def hand_over(self, index: int) -> None:
+        """A manager moves an open lead to the other rep: a breach stays with the rep it was."""
+        lead = self._lead(
+            index,
+            owner__in=[self.rep, self.other_rep],
+            status__in=[Lead.Status.READY, "working"],
+            is_archived=False,
+        )
+        if lead is not None:
+            to_rep = self.other_rep if lead.owner_id == self.rep.pk else self.rep
+            routing.reassign_lead(lead_id=lead.pk, to_rep=to_rep, actor=self.manager)
 
     @rule(index=st.integers(0, 20), amount=st.integers(0, 90_000))
     def convert(self, index: int, amount: int) -> None:

@@ -19,6 +19,7 @@ from apps.goals.metrics.base import (
     Unit,
     cohort,
     cohort_figures,
+    cohort_groups,
     known_by,
     lead_segment_q,
     median,
@@ -81,6 +82,9 @@ def speed_minutes(
     the response time its transaction recorded in the SLA calendar (LeadFacts)."""
 
     def read() -> list[float]:
+        if segment is None and as_of is None:
+            groups = cohort_groups(quarter).values()
+            return [minutes for group in groups for minutes in group.minutes]
         rows = speed_drilldown(quarter, segment, as_of=as_of).values_list(
             "facts__response_minutes", flat=True
         )

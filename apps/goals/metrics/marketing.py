@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from apps.campaigns.models import Campaign
@@ -27,7 +27,7 @@ from apps.campaigns.selectors import spend_between
 from apps.core.quarters import quarter_window
 from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
-from apps.goals.metrics.base import cohort, divide, median, percent, rounded
+from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded
 from apps.leads.models import Lead
 from apps.opportunities.models import CampaignCredit
 
@@ -168,22 +168,13 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         .order_by()
     ):
         tallies[row["key"]].leads = row["n"]
-    # the cohort in one pass: its size, follow-ups and answered leads' minutes per campaign
-    answered = ExpressionWrapper(
-        Q(ready_at__isnull=False, first_response_at__isnull=False), output_field=BooleanField()
-    )
-    for campaign_id, attempts, was_answered, minutes in (
-        cohort(quarter)
-        .annotate(answered=answered)
-        .values_list(
-            "facts__source_campaign_id", "attempt_count", "answered", "facts__response_minutes"
-        )
-    ):
+    # the cohort: its size, follow-ups and answered leads' minutes per campaign (the grouped
+    # read the goal sheet and the scoreboard share)
+    for (_rep, campaign_id), group in cohort_groups(quarter).items():
         tally = tallies[campaign_id]
-        tally.ready += 1
-        tally.followed += attempts > 0
-        if was_answered and minutes is not None:
-            tally.speeds.append(minutes)
+        tally.ready += group.total
+        tally.followed += group.followed
+        tally.speeds.extend(group.minutes)
     for row in (
         revenue.created_in(quarter)
         .values(key=F("primary_lead__facts__source_campaign_id"))

@@ -13,7 +13,7 @@ from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
     AVERAGE_PLACES,
     Unit,
-    cohort,
+    cohort_groups,
     median,
     p90,
     percent,
@@ -21,7 +21,6 @@ from apps.goals.metrics.base import (
     rounded,
 )
 from apps.goals.models import JointGoal, Metric
-from apps.leads.models import Lead
 from apps.users.models import User
 
 RepId = int | None  # None: cohort leads nobody held
@@ -125,22 +124,18 @@ def _label(metric: str) -> str:
 
 
 def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
-    """Three queries: the cohort leads' rep (owner, or breached owner when breached), clock,
-    follow-up and speed in one pass (the row counts are the cohort's, which a GROUP BY would
-    read twice over for the speeds), disqualifications by the rep who made them and closed
-    opportunities by owner, both grouped."""
+    """Three queries: the cohort grouped by the rep each lead counts for (owner, or breached
+    owner when breached) with its clocks, follow-ups and speeds (cohort_groups, the read the
+    goal sheet shares), disqualifications by the rep who made them and closed opportunities by
+    owner, both grouped."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
-    leads = cohort(quarter).annotate(rep=funnel.rep_key())
-    for rep, clock, attempts, minutes in leads.values_list(
-        "rep", "sla_state", "attempt_count", "facts__response_minutes"
-    ):
+    for (rep, _campaign), group in cohort_groups(quarter).items():
         tally = tallies[rep]
-        tally.ready += 1
-        tally.met += clock == Lead.SlaState.MET
-        tally.breached += clock == Lead.SlaState.BREACHED
-        tally.followed += attempts > 0
-        if minutes is not None:
-            tally.speeds.append(minutes)
+        tally.ready += group.total
+        tally.met += group.met
+        tally.breached += group.breached
+        tally.followed += group.followed
+        tally.speeds.extend(group.minutes)
     for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")
