@@ -295,7 +295,7 @@ class BuyingRoleRuleFactory(DjangoModelFactory[BuyingRoleRule]):
     role = "decision_maker"
 
 
-class LeadEventFactory(DjangoModelFactory[LeadEvent]):
+class LeadEventFactory(_KeepsFacts, DjangoModelFactory[LeadEvent]):
     class Meta:
         model = LeadEvent
 
@@ -303,6 +303,11 @@ class LeadEventFactory(DjangoModelFactory[LeadEvent]):
     kind = LeadEvent.Kind.CREATED
     reason = "intake"
     at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _facts_of(cls, obj: LeadEvent) -> int | None:  # type: ignore[override]
+        """A ready event enters the lead into its quarter's cohort (CohortEntry)."""
+        return obj.lead_id if obj.kind == LeadEvent.Kind.STATUS else None
 
 
 class IntakeSourceFactory(DjangoModelFactory[IntakeSource]):

@@ -45,6 +45,17 @@ def quarters() -> list[Quarter]:
     return list(Quarter.objects.order_by("starts_on", "pk")[:QUARTER_LIMIT])
 
 
+def quarter_start_of(day: date, configured: list[Quarter] | None = None) -> date:
+    """The first day of the quarter `day` falls in: the configured quarter containing it
+    (`configured`, or one query), else the calendar quarter. What keys a lead's entry into a
+    quarter's sales-ready cohort (apps.leads.facts)."""
+    if configured is None:
+        found = Quarter.objects.filter(starts_on__lte=day, ends_on__gte=day).first()
+    else:
+        found = next((q for q in configured if q.starts_on <= day <= q.ends_on), None)
+    return (found or calendar_quarter(day)).starts_on
+
+
 def calendar_quarters_until(
     today: date, *, count: int = CALENDAR_FALLBACK_QUARTERS
 ) -> list[Quarter]:

@@ -16,17 +16,21 @@ converted whether it is the primary lead of an opportunity.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Sum
 
+from apps.core.models import Quarter
+from apps.core.quarters import quarter_start_of, quarters
+from apps.core.queue import enqueue_on_commit
 from apps.feedback.models import Disqualification
 from apps.goals.metrics.base import policy_holidays, working_minutes
 from apps.leads import facts
-from apps.leads.models import Lead, LeadFacts
+from apps.leads.facts import ENTRY_COPIED
+from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts
 from apps.opportunities.attribution import credit_deals
 from apps.opportunities.models import Opportunity
 from apps.routing.models import SlaPolicy
@@ -121,7 +125,47 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
         rows, update_conflicts=True, unique_fields=["lead"], update_fields=list(COLUMNS)
     )
     facts.touches_added(ids)
+    _rebuild_entries(ids, configured=quarters())
     return len(rows)
+
+
+def _rebuild_entries(ids: list[int], *, configured: list[Quarter]) -> int:
+    """The leads' cohort entries from their ready events: one per quarter they became ready in,
+    dated by the first such event, with their facts' columns (apps.leads.facts.entered_cohort
+    writes the same incrementally)."""
+    CohortEntry.objects.filter(lead_id__in=ids).delete()
+    firsts: dict[tuple[int, date], date] = {}
+    for lead_id, at in (
+        LeadEvent.objects.filter(
+            lead_id__in=ids, kind=LeadEvent.Kind.STATUS, new_value=Lead.Status.READY
+        )
+        .order_by("at", "pk")
+        .values_list("lead_id", "at")
+    ):
+        day = at.astimezone(UTC).date()
+        firsts.setdefault((lead_id, quarter_start_of(day, configured)), day)
+    copied = {
+        row.pop("lead_id"): row
+        for row in LeadFacts.objects.filter(lead_id__in=ids).values("lead_id", *ENTRY_COPIED)
+    }
+    entries = [
+        CohortEntry(lead_id=lead_id, quarter_starts_on=starts_on, ready_on=day, **copied[lead_id])
+        for (lead_id, starts_on), day in firsts.items()
+        if lead_id in copied
+    ]
+    CohortEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def rebuild_cohort_entries() -> int:
+    """Every lead's cohort entries again (after the quarters were edited); returns how many."""
+    ids = sorted(Lead.objects.values_list("pk", flat=True))
+    configured = quarters()
+    written = 0
+    for chunk in _chunks(ids):
+        with transaction.atomic():
+            written += _rebuild_entries(chunk, configured=configured)
+    return written
 
 
 def rebuild_deal_credits(chunk: int = 500) -> int:
@@ -157,3 +201,14 @@ def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **k
         return
     if Lead.objects.exists() and not LeadFacts.objects.exists():
         rebuild_all()
+    elif (
+        not CohortEntry.objects.exists()
+        and LeadFacts.objects.filter(ready_at__isnull=False).exists()
+    ):
+        rebuild_cohort_entries()  # an install from before the cohort entries (leads.0016)
+
+
+def quarters_changed(sender: object, **kwargs: Any) -> None:
+    """post_save / post_delete of a Quarter: a lead's cohort entry is keyed by the quarter its
+    ready day falls in, so the entries are rebuilt once the change commits (by the worker)."""
+    enqueue_on_commit("goals.rebuild_cohort_entries")

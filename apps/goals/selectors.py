@@ -178,8 +178,20 @@ def _segment_text(goal: JointGoal) -> str:
 
 @dataclass(frozen=True)
 class SnapshotRow:
+    """One day of a goal's history table; the day's labels are formatted once here (a quarter
+    of snapshots per goal is a thousand dates on the sheet, too many for the date filter)."""
+
     on: date
     text: str
+
+    @property
+    def iso(self) -> str:
+        return self.on.isoformat()
+
+    @property
+    def label(self) -> str:
+        """ "Mon 5 Oct", as the date filter's "D j M" writes it."""
+        return f"{self.on:%a} {self.on.day} {self.on:%b}"
 
 
 @dataclass(frozen=True)

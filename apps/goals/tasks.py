@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from apps.goals import services
+from apps.goals import facts, services
 
 
 @shared_task(
@@ -16,3 +16,16 @@ from apps.goals import services
 def snapshot_goals_task() -> int:
     """Idempotent per day: a redelivery or a second run updates the same snapshot rows."""
     return services.snapshot_goals()
+
+
+@shared_task(
+    name="goals.rebuild_cohort_entries",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def rebuild_cohort_entries_task() -> int:
+    """The quarters changed: every lead's cohort entries again (idempotent: a rerun rewrites
+    the same rows)."""
+    return facts.rebuild_cohort_entries()

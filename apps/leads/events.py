@@ -4,7 +4,7 @@ nothing else creates LeadEvents."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -68,14 +68,15 @@ MIRRORING_KINDS = frozenset(
 
 def _keep_facts(event: LeadEvent) -> None:
     """The facts the event moves (apps.leads.facts): a new lead, a status, owner, clock or
-    attempt change mirrors the lead's columns; becoming ready again re-times an earlier answer. (A campaign touch may be
+    attempt change mirrors the lead's columns; becoming ready again re-times an earlier answer,
+    and enters the lead into the quarter's cohort (its first ready event in the quarter). (A campaign touch may be
     the first: touchpoint_added_event, which knows the touch's campaign, says so.)"""
-    if event.kind in MIRRORING_KINDS:
-        facts.lead_changed(
-            event.lead,
-            with_response=event.kind == LeadEvent.Kind.STATUS
-            and event.new_value == Lead.Status.READY,
-        )
+    if event.kind not in MIRRORING_KINDS:
+        return
+    became_ready = event.kind == LeadEvent.Kind.STATUS and event.new_value == Lead.Status.READY
+    facts.lead_changed(event.lead, with_response=became_ready)
+    if became_ready:
+        facts.entered_cohort(lead_id=event.lead_id, on=event.at.astimezone(UTC).date())
 
 
 def announce(

@@ -22,14 +22,15 @@ apps.goals.facts rebuilds every row from the records; a property test holds the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 
-from apps.leads.models import Lead, LeadFacts, Touchpoint
+from apps.core.quarters import quarter_start_of
+from apps.leads.models import CohortEntry, Lead, LeadFacts, Touchpoint
 
 WorkingMinutes = Callable[[datetime, datetime], float]
 MIRRORED = ("ready_at", "first_response_at", "converted_at", "disqualified_at")
@@ -99,6 +100,46 @@ def lead_changed(lead: Lead, *, with_response: bool = False) -> None:
         unique_fields=["lead"],
         update_fields=fields,
     )
+    if lead.ready_at is not None:  # a lead never ready is in no cohort
+        copy_to_entries([lead.pk])
+
+
+# --- The cohort entries (CohortEntry): a copy of these columns per quarter the lead entered ---
+
+ENTRY_COPIED = (
+    "rep_id",
+    "source_campaign_id",
+    "attempted",
+    "converted",
+    "sla_state",
+    "response_minutes",
+)
+
+
+def entered_cohort(*, lead_id: int, on: date) -> None:
+    """The lead became ready on `on` (a UTC day): it enters that day's quarter's cohort unless
+    it already did earlier in the quarter (the first entry stays). Call after its facts are
+    written; two queries."""
+    values = LeadFacts.objects.filter(lead_id=lead_id).values(*ENTRY_COPIED).first()
+    if values is None:
+        return
+    CohortEntry.objects.bulk_create(
+        [
+            CohortEntry(
+                lead_id=lead_id, quarter_starts_on=quarter_start_of(on), ready_on=on, **values
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def copy_to_entries(lead_ids: list[int]) -> None:
+    """Copy the leads' current facts onto their cohort entries: one UPDATE (none when they have
+    no entries yet)."""
+    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
+    CohortEntry.objects.filter(lead_id__in=lead_ids).update(
+        **{column: Subquery(facts.values(column)[:1]) for column in ENTRY_COPIED}
+    )
 
 
 ENSURE_CHUNK = 1000
@@ -151,11 +192,13 @@ def touches_added(lead_ids: Iterable[int]) -> None:
         source_touch_id=_first_campaign_touch("pk"),
         source_touch_at=_first_campaign_touch("occurred_at"),
     )
+    copy_to_entries(ids)
 
 
 def converted(*, lead_id: int) -> None:
     """An opportunity was created with this primary lead."""
     _update([lead_id], converted=True)
+    copy_to_entries([lead_id])
 
 
 def won(*, lead_id: int | None, amount: Decimal) -> None:

@@ -463,6 +463,13 @@ class LeadEvent(models.Model):
                 name="event_became_ready_idx",
                 condition=Q(kind="status", new_value="ready"),
             ),
+            # The lead flow: the window's status changes, read from the index alone.
+            models.Index(
+                fields=["at"],
+                include=["lead", "new_value", "old_value"],
+                name="event_status_flow_idx",
+                condition=Q(kind="status"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -548,3 +555,41 @@ class LeadFacts(models.Model):
 
     def __str__(self) -> str:
         return f"facts of lead {self.lead_id}"
+
+
+class CohortEntry(models.Model):
+    """A lead's entry into one quarter's sales-ready cohort: one row per lead and quarter, dated
+    by its first ready event in that quarter, carrying the LeadFacts columns the cohort figures
+    group and count (copied again whenever they change, apps.leads.facts). A quarter's cohort is
+    then one index range of this narrow table instead of a distinct over its ready events joined
+    to the leads. The quarter is the configured one containing the day, else the calendar
+    quarter; editing the quarters rebuilds the entries (apps.goals)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    quarter_starts_on = models.DateField()
+    ready_on = models.DateField()
+    rep_id = models.BigIntegerField(null=True, blank=True)
+    source_campaign_id = models.BigIntegerField(null=True, blank=True)
+    attempted = models.BooleanField(default=False)
+    converted = models.BooleanField(default=False)
+    sla_state = models.CharField(max_length=10, blank=True, default="")
+    response_minutes = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "cohort entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "quarter_starts_on"], name="cohort_entry_once_per_quarter"
+            ),
+        ]
+        indexes = [
+            # the cohort figures: one quarter's rows, read from the index alone
+            models.Index(
+                fields=["quarter_starts_on", "rep_id", "source_campaign_id"],
+                include=["attempted", "converted", "sla_state", "response_minutes", "lead"],
+                name="cohort_entry_quarter_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} in the quarter from {self.quarter_starts_on}"

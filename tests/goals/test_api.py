@@ -40,8 +40,6 @@ def test_page_and_api_show_the_same_figures(rep_api, manager, client):  # type: 
     from datetime import UTC, datetime, timedelta
     from decimal import Decimal
 
-    from apps.leads.models import LeadEvent
-
     quarter = factories.QuarterFactory()
     factories.JointGoalFactory(quarter=quarter, metric="sales_ready_leads", target=10)
     factories.JointGoalFactory(
@@ -58,7 +56,7 @@ def test_page_and_api_show_the_same_figures(rep_api, manager, client):  # type: 
             sla_due_at=ready_at + timedelta(minutes=5),
             first_response_at=ready_at + timedelta(minutes=3 + i * 5),
         )
-        LeadEvent.objects.create(
+        factories.LeadEventFactory(
             lead=lead, kind="status", old_value="nurture", new_value="ready", at=ready_at
         )
     # when both are asked

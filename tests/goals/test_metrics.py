@@ -16,7 +16,7 @@ from apps.goals import metrics
 from apps.goals.metrics import Segment, compute, drilldown, revenue
 from apps.goals.metrics.base import working_minutes
 from apps.goals.models import Metric
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import Lead
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import Holiday, SlaPolicy
 from tests import factories
@@ -42,7 +42,7 @@ def ready_lead(ready_at: datetime, **fields: Any) -> Lead:
         status=Lead.Status.WORKING if fields.get("owner") else Lead.Status.READY,
         **fields,
     )
-    LeadEvent.objects.create(
+    factories.LeadEventFactory(
         lead=lead, kind="status", old_value="nurture", new_value="ready", at=ready_at
     )
     if lead.campaign is not None:
@@ -105,7 +105,7 @@ def book(rep, other_rep):  # type: ignore[no-untyped-def]
         sla_state="met",
         attempt_count=2,
     )
-    LeadEvent.objects.create(
+    factories.LeadEventFactory(
         lead=l1, kind="status", old_value="nurture", new_value="ready", at=at(2026, 10, 25)
     )
     l2 = ready_lead(

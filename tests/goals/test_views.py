@@ -22,7 +22,7 @@ from django.utils import timezone
 from apps.goals import charts, metrics
 from apps.goals.metrics import Segment
 from apps.goals.models import GoalSnapshot, JointGoal
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import Lead
 from apps.opportunities.models import Opportunity
 from apps.users.models import User
 from tests import factories
@@ -51,7 +51,7 @@ def ready_lead(ready_at: datetime, *, name: str, **fields: Any) -> Lead:
     lead = factories.LeadFactory(
         first_name=name, last_name="Buyer", ready_at=ready_at, **({"status": "ready"} | fields)
     )
-    LeadEvent.objects.create(
+    factories.LeadEventFactory(
         lead=lead, kind="status", old_value="nurture", new_value="ready", at=ready_at
     )
     return lead

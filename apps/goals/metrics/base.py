@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.core.quarters import quarter_window
-from apps.leads.models import Activity, Lead, LeadEvent, LeadFacts
+from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent
 from apps.opportunities.models import Opportunity
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
@@ -221,7 +221,14 @@ def cohort(
     """The quarter's sales-ready leads: distinct leads with a LeadEvent(kind="status",
     new_value="ready") whose `at` is in the quarter window (before `as_of`, if given), filtered
     by segment. Archived leads count: they were ready, and history does not change when a lead
-    is archived."""
+    is archived. The cohort as it stands now is the quarter's CohortEntry rows (one per lead,
+    kept with the ready events), narrowed by source campaign in the index when the segment
+    names one; as of a past moment, the ready events before it."""
+    if as_of is None:
+        entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
+        if segment is not None and segment.campaign_id:
+            entries = entries.filter(source_campaign_id=segment.campaign_id)
+        return Lead.objects.filter(Q(pk__in=entries.values("lead_id")) & lead_segment_q(segment))
     start, end = window(quarter, as_of)
     ready_ids = became_ready_in(start, end).values("lead_id")
     return Lead.objects.filter(Q(pk__in=ready_ids) & lead_segment_q(segment))
@@ -295,28 +302,27 @@ GroupKey = tuple[int | None, int | None]  # (the rep it counts for, its source c
 
 
 def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
-    """The quarter's whole cohort as it stands now, grouped by (credited rep, source campaign),
-    in one aggregate over the narrow LeadFacts table (its cohort columns are kept by the
-    transactions that change the lead, apps.leads.facts), so the goal sheet, the scoreboard and
-    the performance table share one read of the cohort instead of a pass each over the leads.
-    One query: grouped in the database on PostgreSQL, tallied from the rows elsewhere. Read
-    once per shared_reads() block."""
+    """The quarter's whole cohort as it stands now, grouped by (credited rep, source campaign):
+    one index range of the quarter's CohortEntry rows (one per lead that became ready in the
+    quarter, carrying the facts the transactions that change the lead keep, apps.leads.facts),
+    so the goal sheet, the scoreboard and the performance table share one read of the cohort
+    instead of a pass each over its ready events and leads. One query: grouped in the database
+    on PostgreSQL, tallied from the rows elsewhere. Read once per shared_reads() block."""
 
     def read() -> dict[GroupKey, CohortGroup]:
-        start, end = window(quarter)
-        facts = LeadFacts.objects.filter(lead_id__in=became_ready_in(start, end).values("lead_id"))
+        entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
         if connection.vendor == "postgresql":
-            return _grouped_in_database(facts)
-        return _grouped_row_by_row(facts)
+            return _grouped_in_database(entries)
+        return _grouped_row_by_row(entries)
 
-    return shared(("cohort_groups", quarter.pk), read)
+    return shared(("cohort_groups", quarter.starts_on), read)
 
 
-def _grouped_in_database(facts: QuerySet[LeadFacts]) -> dict[GroupKey, CohortGroup]:
+def _grouped_in_database(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
     """One GROUP BY, the answered leads' minutes gathered per group with array_agg."""
     groups: dict[GroupKey, CohortGroup] = {}
     for row in (
-        facts.values("rep_id", "source_campaign_id")
+        entries.values("rep_id", "source_campaign_id")
         .annotate(
             total=Count("pk"),
             followed=Count("pk", filter=Q(attempted=True)),
@@ -332,10 +338,10 @@ def _grouped_in_database(facts: QuerySet[LeadFacts]) -> dict[GroupKey, CohortGro
     return groups
 
 
-def _grouped_row_by_row(facts: QuerySet[LeadFacts]) -> dict[GroupKey, CohortGroup]:
+def _grouped_row_by_row(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
     """The same groups tallied from the rows (SQLite has no array aggregate), one query."""
     groups: dict[GroupKey, CohortGroup] = defaultdict(CohortGroup)
-    for rep_id, campaign_id, attempted, converted, clock, minutes in facts.values_list(
+    for rep_id, campaign_id, attempted, converted, clock, minutes in entries.values_list(
         "rep_id", "source_campaign_id", "attempted", "converted", "sla_state", "response_minutes"
     ):
         group = groups[(rep_id, campaign_id)]

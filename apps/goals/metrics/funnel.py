@@ -236,7 +236,8 @@ def _first_asset(lead_ref: str) -> Subquery:
     )
 
 
-def _rep_label(first: str | None, last: str | None, username: str | None) -> str:
+def rep_label(first: str | None, last: str | None, username: str | None) -> str:
+    """User.display_name from the columns a values() read brings back."""
     return f"{first or ''} {last or ''}".strip() or (username or "")
 
 
@@ -289,7 +290,7 @@ def disqualification_breakdown(
     for row in rows:
         key = row["key"]
         if by == "rep":
-            label = _rep_label(row["first"], row["last"], row["username"])
+            label = rep_label(row["first"], row["last"], row["username"])
         else:
             label = row.get("name") or labels.get(key) or (str(key) if key is not None else "—")
         denominator = group_sizes.get(key, 0) if group_sizes is not None else ready_total

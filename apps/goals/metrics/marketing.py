@@ -372,22 +372,22 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     credits plus the unattributed amount equal revenue_won. Two queries."""
     if model not in ATTRIBUTION_MODELS:
         raise ValueError(f"Unknown attribution model {model!r}.")
-    opportunities = list(
+    # plain rows, not model instances: a quarter has thousands of won deals
+    opportunities = (
         revenue.won_in(quarter)
-        .select_related("owner", "account")
-        .only(
+        .order_by("closed_at", "pk")
+        .values_list(
             "pk",
             "name",
             "amount",
             "closed_at",
             "created_at",
             "owner_id",
-            "owner__username",
             "owner__first_name",
             "owner__last_name",
+            "owner__username",
             "account__name",
         )
-        .order_by("closed_at", "pk")
     )
     shares_by_deal = _deal_shares(quarter, model)
     deals: list[DealCredit] = []
@@ -396,26 +396,37 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     deal_count: dict[int, int] = defaultdict(int)
     reps: dict[int, set[str]] = defaultdict(set)
     won_total = unattributed = ZERO
-    for opp in opportunities:
-        won_total += opp.amount
-        owner_name = opp.owner.display_name
-        shares = shares_by_deal.get(opp.pk, [])
-        for campaign_id, name, amount in shares:
-            credit[campaign_id] += amount
-            names[campaign_id] = name
+    for (
+        pk,
+        name,
+        amount,
+        closed_at,
+        created_at,
+        owner_id,
+        first,
+        last,
+        username,
+        account,
+    ) in opportunities:
+        won_total += amount
+        owner_name = funnel.rep_label(first, last, username)
+        shares = shares_by_deal.get(pk, [])
+        for campaign_id, campaign_name, share in shares:
+            credit[campaign_id] += share
+            names[campaign_id] = campaign_name
             deal_count[campaign_id] += 1
             reps[campaign_id].add(owner_name)
         if not shares:
-            unattributed += opp.amount
+            unattributed += amount
         deals.append(
             DealCredit(
-                opportunity_id=opp.pk,
-                name=opp.name,
-                account_name=opp.account.name,
-                owner_id=opp.owner_id,
+                opportunity_id=pk,
+                name=name,
+                account_name=account,
+                owner_id=owner_id,
                 owner_name=owner_name,
-                amount=opp.amount,
-                closed_at=opp.closed_at or opp.created_at,
+                amount=amount,
+                closed_at=closed_at or created_at,
                 shares=tuple(
                     CampaignShare(campaign_id=c, name=n, amount=a)
                     for c, n, a in sorted(shares, key=lambda share: (-share[2], share[1]))
