@@ -39,12 +39,14 @@ from apps.routing.services import active_policy
 CHUNK = 2000
 ZERO = Decimal("0.00")
 COLUMNS = (
+    "created_at",
     "ready_at",
     "first_response_at",
     "response_minutes",
     "converted_at",
     "won_amount",
     "disqualified_at",
+    "archived_at",
     "disqualification_reason_id",
     "rep_id",
     "sla_state",
@@ -97,6 +99,7 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
         "first_response_at",
         "converted_at",
         "disqualified_at",
+        "archived_at",
         "owner_id",
         "breached_owner_id",
         "sla_state",
@@ -110,12 +113,14 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
         rows.append(
             LeadFacts(
                 lead_id=lead.pk,
+                created_at=lead.created_at,
                 ready_at=lead.ready_at,
                 first_response_at=lead.first_response_at,
                 response_minutes=minutes,
                 converted_at=lead.converted_at,
                 won_amount=won.get(lead.pk) or ZERO,
                 disqualified_at=lead.disqualified_at,
+                archived_at=lead.archived_at,
                 disqualification_reason_id=reasons.get(lead.pk),
                 converted=lead.pk in converted,
                 **facts.cohort_values(lead),

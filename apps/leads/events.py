@@ -54,7 +54,7 @@ def _event(**kwargs: Any) -> LeadEvent:
     return event
 
 
-# the kinds that move a mirrored fact: the lead's times, its owner, clock or attempts
+# the kinds that move a mirrored fact: the lead's times, its owner, clock, attempts or archiving
 MIRRORING_KINDS = frozenset(
     {
         LeadEvent.Kind.CREATED,
@@ -62,6 +62,7 @@ MIRRORING_KINDS = frozenset(
         LeadEvent.Kind.OWNER,
         LeadEvent.Kind.SLA,
         LeadEvent.Kind.ATTEMPT,
+        LeadEvent.Kind.ARCHIVED,
     }
 )
 

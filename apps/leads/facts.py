@@ -33,7 +33,14 @@ from apps.core.quarters import quarter_start_of
 from apps.leads.models import CohortEntry, Lead, LeadFacts, Touchpoint
 
 WorkingMinutes = Callable[[datetime, datetime], float]
-MIRRORED = ("ready_at", "first_response_at", "converted_at", "disqualified_at")
+MIRRORED = (
+    "created_at",
+    "ready_at",
+    "first_response_at",
+    "converted_at",
+    "disqualified_at",
+    "archived_at",
+)
 
 
 def _wall_clock(start: datetime, end: datetime) -> float:
@@ -146,8 +153,8 @@ ENSURE_CHUNK = 1000
 # one statement per chunk, built in the database: an import chunk's thousand new leads cost
 # one INSERT, not a thousand model instances (the same on SQLite and PostgreSQL)
 _ENSURE_SQL = (
-    f"INSERT INTO {LeadFacts._meta.db_table} (lead_id, won_amount) "  # noqa: S608 - table names
-    f"SELECT id, 0 FROM {Lead._meta.db_table} WHERE id IN ({{marks}}) "
+    f"INSERT INTO {LeadFacts._meta.db_table} (lead_id, won_amount, created_at) "  # noqa: S608
+    f"SELECT id, 0, created_at FROM {Lead._meta.db_table} WHERE id IN ({{marks}}) "
     "ON CONFLICT (lead_id) DO NOTHING"
 )
 

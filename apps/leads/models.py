@@ -270,6 +270,12 @@ class Lead(TimeStampedModel):
             ),
             # Quarter reports: sales-ready leads by ready time, per campaign.
             models.Index(fields=["ready_at"], name="lead_ready_at_idx"),
+            # the lead flow's answers in its window
+            models.Index(
+                fields=["first_response_at"],
+                name="lead_first_response_idx",
+                condition=Q(first_response_at__isnull=False),
+            ),
             models.Index(fields=["campaign", "created_at"], name="lead_campaign_created_idx"),
             models.Index(fields=["status", "created_at"], name="lead_status_created_idx"),
             models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
@@ -438,6 +444,16 @@ class LeadEvent(models.Model):
         REENGAGE = "reengage", "Re-engage date reached"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    # the lead's facts reached straight from the event (no column: joined on lead_id), so a
+    # report over events groups by source campaign without joining the wide lead table
+    facts = models.ForeignObject(
+        "LeadFacts",
+        on_delete=models.DO_NOTHING,
+        from_fields=["lead"],
+        to_fields=["lead"],
+        related_name="+",
+        null=True,
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -525,12 +541,14 @@ class LeadFacts(models.Model):
     )
     source_touch_id = models.BigIntegerField(null=True, blank=True)
     source_touch_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     response_minutes = models.FloatField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
     won_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     disqualified_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
     # feedback.DisqualificationReason's id; no foreign key, because feedback sits above leads
     disqualification_reason_id = models.IntegerField(null=True, blank=True)
     # What the cohort figures group and count, so a quarter's cohort is read from this narrow
@@ -550,6 +568,12 @@ class LeadFacts(models.Model):
                 fields=["source_campaign", "ready_at"],
                 include=["response_minutes"],
                 name="facts_campaign_ready_idx",
+            ),
+            # leads created in a quarter, by source campaign (the performance table)
+            models.Index(
+                fields=["created_at"],
+                include=["source_campaign"],
+                name="facts_created_idx",
             ),
         ]
 
