@@ -40,8 +40,10 @@ TARGETS = {
     "queue_p95_ms": ("<=", 80),
     "lead_p95_ms": ("<=", 80),
     "account_p95_ms": ("<=", 80),
-    "goals_p95_ms": ("<=", 300),
-    "performance_p95_ms": ("<=", 500),
+    "goals_p95_ms": ("<=", 200),
+    "goals_queries": ("<=", 25),
+    "performance_p95_ms": ("<=", 300),
+    "performance_queries": ("<=", 25),
     "import_rows_per_s": (">=", 3000),
     # 50 open rep tabs polling the pulse: answered from the cache, the session and the user
     "live_p95_ms": ("<=", 50),

@@ -510,6 +510,8 @@ def goal_sheet(*, quarter_name: str | None, today: date) -> GoalSheet:
     snapshots = snapshots_by_goal(goal_ids=[goal.pk for goal in goals])
     # the goals and the scoreboard of one cohort share its aggregates (one read of the cohort)
     with metrics.shared_reads():
+        metrics.known_quarters(quarter, options)  # the quarters and goals read above
+        metrics.known_goals(quarter, goals)
         cards = [
             goal_card(metrics.goal_progress(goal, today), snapshots.get(goal.pk, []), today=today)
             for goal in goals

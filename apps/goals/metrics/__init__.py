@@ -48,6 +48,8 @@ from apps.goals.metrics.scoreboard import (
     Figure,
     RepFigures,
     Scoreboard,
+    known_goals,
+    known_quarters,
     previous_quarter,
     sla_scoreboard,
 )
@@ -85,6 +87,8 @@ __all__ = [
     "junk_share",
     "opportunity_to_won",
     "pipeline_created",
+    "known_goals",
+    "known_quarters",
     "previous_quarter",
     "quarter_days",
     "quarter_window",

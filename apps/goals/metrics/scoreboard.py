@@ -19,6 +19,7 @@ from apps.goals.metrics.base import (
     percent,
     quantize,
     rounded,
+    shared,
 )
 from apps.goals.models import JointGoal, Metric
 from apps.users.models import User
@@ -192,8 +193,61 @@ def _figures(
 
 
 def previous_quarter(quarter: Quarter) -> Quarter | None:
-    """The latest quarter ending before this one starts (fiscal calendars may leave gaps)."""
-    return Quarter.objects.filter(ends_on__lt=quarter.starts_on).order_by("-ends_on", "-pk").first()
+    """The latest quarter ending before this one starts (fiscal calendars may leave gaps); what
+    a page that has read the quarters already said (known_quarters), else one query."""
+
+    def read() -> Quarter | None:
+        earlier = Quarter.objects.filter(ends_on__lt=quarter.starts_on)
+        return earlier.order_by("-ends_on", "-pk").first()
+
+    return shared(("previous_quarter", quarter.starts_on), read)
+
+
+def sales_ready_target(quarter: Quarter) -> Decimal | None:
+    """The target of the quarter's first unsegmented sales_ready_leads goal, if any; what a
+    page that has read the quarter's goals already said (known_goals), else one query."""
+
+    def read() -> Decimal | None:
+        return (
+            JointGoal.objects.filter(
+                quarter=quarter,
+                metric=Metric.SALES_READY_LEADS,
+                segment_campaign__isnull=True,
+                segment_source="",
+                segment_country="",
+                segment_tier="",
+            )
+            .order_by("pk")
+            .values_list("target", flat=True)
+            .first()
+        )
+
+    return shared(("sales_ready_target", quarter.pk), read)
+
+
+def known_quarters(quarter: Quarter, every: list[Quarter]) -> None:
+    """Inside shared_reads(): the page has every configured quarter (oldest first), so the
+    scoreboard finds the previous one among them instead of asking again."""
+    earlier = [q for q in every if q.ends_on < quarter.starts_on]
+    latest = max(earlier, key=lambda q: (q.ends_on, q.pk or 0), default=None)
+    shared(("previous_quarter", quarter.starts_on), lambda: latest)
+
+
+def known_goals(quarter: Quarter, goals: list[JointGoal]) -> None:
+    """Inside shared_reads(): the page has the quarter's goals, so the scoreboard takes the
+    sales-ready target from them instead of asking again."""
+    unsegmented = sorted(
+        (
+            goal
+            for goal in goals
+            if goal.metric == Metric.SALES_READY_LEADS
+            and goal.segment_campaign_id is None
+            and not (goal.segment_source or goal.segment_country or goal.segment_tier)
+        ),
+        key=lambda goal: goal.pk,
+    )
+    target = unsegmented[0].target if unsegmented else None
+    shared(("sales_ready_target", quarter.pk), lambda: target)
 
 
 def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
@@ -212,19 +266,7 @@ def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
     current = _tallies(quarter)
     earlier = _tallies(before_quarter) if before_quarter else None
     team, team_before = _team(current), (_team(earlier) if earlier is not None else None)
-    target = (
-        JointGoal.objects.filter(
-            quarter=quarter,
-            metric=Metric.SALES_READY_LEADS,
-            segment_campaign__isnull=True,
-            segment_source="",
-            segment_country="",
-            segment_tier="",
-        )
-        .order_by("pk")
-        .values_list("target", flat=True)
-        .first()
-    )
+    target = sales_ready_target(quarter)
     marketing = _figures(
         MARKETING_UNITS,
         team.marketing(),
