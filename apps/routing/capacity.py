@@ -167,13 +167,20 @@ def _hours_until_full(*, headroom: int, load_growth: Decimal) -> Decimal | None:
     return None
 
 
-def _unanswered_since(instant: datetime, prefix: str = "") -> Q:
-    """Rules (b) and (c) of the backlog at `instant` (module doc): no first response and not
-    archived before it (`prefix` reaches a lead, e.g. "lead__")."""
-    return (
-        Q(**{f"{prefix}first_response_at__isnull": True})
-        | Q(**{f"{prefix}first_response_at__gte": instant})
-    ) & (Q(**{f"{prefix}is_archived": False}) | Q(**{f"{prefix}archived_at__gte": instant}))
+def _unanswered_since(instant: datetime) -> Q:
+    """Rules (b) and (c) of the backlog at `instant` (module doc), over leads: no first
+    response and not archived before it."""
+    return (Q(first_response_at__isnull=True) | Q(first_response_at__gte=instant)) & (
+        Q(is_archived=False) | Q(archived_at__gte=instant)
+    )
+
+
+def _unanswered_facts_since(instant: datetime) -> Q:
+    """The same rules over events, through the lead's facts (LeadEvent.facts), which mirror
+    the answer and the archiving time (set exactly when a lead is archived)."""
+    return (Q(facts__first_response_at__isnull=True) | Q(facts__first_response_at__gte=instant)) & (
+        Q(facts__archived_at__isnull=True) | Q(facts__archived_at__gte=instant)
+    )
 
 
 def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
@@ -195,9 +202,7 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
     #    lead_id), the events from the covering index of status changes.
     ready, left_ready = Q(new_value=Lead.Status.READY), Q(old_value=Lead.Status.READY)
     in_window = Q(at__lt=now)
-    rolls_back = (
-        Q(facts__first_response_at__isnull=True) | Q(facts__first_response_at__gte=start)
-    ) & (Q(facts__archived_at__isnull=True) | Q(facts__archived_at__gte=start))
+    rolls_back = _unanswered_facts_since(start)
     rows = list(
         LeadEvent.objects.filter(kind=LeadEvent.Kind.STATUS, at__gte=start)
         .filter(ready | Q(old_value__in=OPEN_STATUSES))

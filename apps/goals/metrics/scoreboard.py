@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from apps.core.models import Quarter
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
     AVERAGE_PLACES,
+    Segment,
     Unit,
     cohort_groups,
     median,
@@ -192,62 +194,54 @@ def _figures(
     )
 
 
+def _latest_before(quarter: Quarter, candidates: Iterable[Quarter]) -> Quarter | None:
+    """The latest of `candidates` ending before `quarter` starts (then the highest id)."""
+    earlier = [q for q in candidates if q.ends_on < quarter.starts_on]
+    return max(earlier, key=lambda q: (q.ends_on, q.pk or 0), default=None)
+
+
 def previous_quarter(quarter: Quarter) -> Quarter | None:
     """The latest quarter ending before this one starts (fiscal calendars may leave gaps); what
     a page that has read the quarters already said (known_quarters), else one query."""
 
     def read() -> Quarter | None:
-        earlier = Quarter.objects.filter(ends_on__lt=quarter.starts_on)
-        return earlier.order_by("-ends_on", "-pk").first()
+        return _latest_before(quarter, Quarter.objects.filter(ends_on__lt=quarter.starts_on))
 
     return shared(("previous_quarter", quarter.starts_on), read)
 
 
+def _sales_ready_target(goals: Iterable[JointGoal]) -> Decimal | None:
+    """The target of the first (lowest id) unsegmented sales_ready_leads goal among `goals`."""
+    unsegmented = [
+        goal
+        for goal in goals
+        if goal.metric == Metric.SALES_READY_LEADS and Segment.from_goal(goal) is None
+    ]
+    first = min(unsegmented, key=lambda goal: goal.pk, default=None)
+    return first.target if first is not None else None
+
+
 def sales_ready_target(quarter: Quarter) -> Decimal | None:
-    """The target of the quarter's first unsegmented sales_ready_leads goal, if any; what a
-    page that has read the quarter's goals already said (known_goals), else one query."""
+    """The quarter's sales-ready target (_sales_ready_target); what a page that has read the
+    quarter's goals already said (known_goals), else one query."""
 
     def read() -> Decimal | None:
-        return (
-            JointGoal.objects.filter(
-                quarter=quarter,
-                metric=Metric.SALES_READY_LEADS,
-                segment_campaign__isnull=True,
-                segment_source="",
-                segment_country="",
-                segment_tier="",
-            )
-            .order_by("pk")
-            .values_list("target", flat=True)
-            .first()
-        )
+        goals = JointGoal.objects.filter(quarter=quarter, metric=Metric.SALES_READY_LEADS)
+        return _sales_ready_target(goals)
 
     return shared(("sales_ready_target", quarter.pk), read)
 
 
 def known_quarters(quarter: Quarter, every: list[Quarter]) -> None:
-    """Inside shared_reads(): the page has every configured quarter (oldest first), so the
-    scoreboard finds the previous one among them instead of asking again."""
-    earlier = [q for q in every if q.ends_on < quarter.starts_on]
-    latest = max(earlier, key=lambda q: (q.ends_on, q.pk or 0), default=None)
-    shared(("previous_quarter", quarter.starts_on), lambda: latest)
+    """Inside shared_reads(): the page has every configured quarter, so the scoreboard finds
+    the previous one among them instead of asking again."""
+    shared(("previous_quarter", quarter.starts_on), lambda: _latest_before(quarter, every))
 
 
 def known_goals(quarter: Quarter, goals: list[JointGoal]) -> None:
     """Inside shared_reads(): the page has the quarter's goals, so the scoreboard takes the
     sales-ready target from them instead of asking again."""
-    unsegmented = sorted(
-        (
-            goal
-            for goal in goals
-            if goal.metric == Metric.SALES_READY_LEADS
-            and goal.segment_campaign_id is None
-            and not (goal.segment_source or goal.segment_country or goal.segment_tier)
-        ),
-        key=lambda goal: goal.pk,
-    )
-    target = unsegmented[0].target if unsegmented else None
-    shared(("sales_ready_target", quarter.pk), lambda: target)
+    shared(("sales_ready_target", quarter.pk), lambda: _sales_ready_target(goals))
 
 
 def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
