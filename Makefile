@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test install install-dev lint format serve worker clean
+.PHONY: run dev test mutation install install-dev lint format serve worker clean
 
 # `make run` self-hosts: DEBUG off, a secret key generated once into the var directory, plain
 # HTTP on this machine (no HSTS or Secure-only cookies). `make dev` is for changing the code.
@@ -41,6 +41,10 @@ dev: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Mutation testing over the rule modules (.ci/mutation.py; MUTATION_ARGS="sla_clock" for one group)
+mutation: install-dev
+	$(BIN)/python .ci/mutation.py $(MUTATION_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -46,6 +46,9 @@ class SlaPolicy(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(day_end__gt=models.F("day_start")), name="sla_day_order"
             ),
+            # a business calendar needs at least one working day (validate_work_days says so
+            # in forms; the clock would otherwise find no working time at all)
+            models.CheckConstraint(condition=~Q(work_days=""), name="sla_some_work_day"),
         ]
 
     def __str__(self) -> str:

@@ -150,12 +150,7 @@ def _start_clock(*, lead: Lead, now: datetime) -> datetime:
     policy = active_policy()
     if policy is None:
         return now + timedelta(minutes=DEFAULT_FIRST_RESPONSE_MINUTES)
-    return add_working_minutes(
-        start=now,
-        minutes=policy.first_response_minutes,
-        policy=policy,
-        holidays={h.date for h in policy.holidays.all()},
-    )
+    return add_working_minutes(start=now, minutes=policy.first_response_minutes, policy=policy)
 
 
 def _assign(*, lead: Lead, rep: User, actor: User | None, reason: str, now: datetime) -> None:
