@@ -149,16 +149,6 @@ def engagement_scores(
     return {lead_id: round(total, 2) for lead_id, total in totals.items()}
 
 
-def fresh_engagement(*, kind: str, touches: int, now: datetime, half_life_days: int) -> float:
-    """engagement_scores' value for a lead whose only touchpoints are `touches` of `kind`, without
-    an asset, occurring at `now`: the score of a lead about to be written with them, no query."""
-    points = decayed(touch_weight(kind, None), now, now, half_life_days)
-    total = 0.0
-    for _ in range(touches):
-        total += points  # summed touch by touch, as engagement_scores sums them
-    return round(total, 2)
-
-
 def total_score(*, fit: int, engagement: float) -> int:
     """The lead's score: fit plus rounded engagement, capped at the column's ceiling."""
     return min(SCORE_CEILING, fit + round(engagement))
