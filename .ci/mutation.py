@@ -61,11 +61,12 @@ GROUPS: dict[str, Group] = {
         "Business hours and the SLA clock",
         {
             "apps/routing/business_hours.py": ("*",),
-            "apps/routing/services.py": ("_start_clock", "sla_working_minutes"),
+            "apps/routing/services.py": ("_start_clock", "sla_working_minutes", "settle_sla"),
         },
         (
             "tests/routing/test_business_hours.py",
             "tests/routing/test_calendar_edges.py",
+            "tests/routing/test_sla_settlement.py",
             "tests/routing/test_services.py",
             "tests/goals/test_metrics.py",
         ),
@@ -168,6 +169,21 @@ GROUPS: dict[str, Group] = {
         {"apps/intake/services/idempotency.py": ("*",)},
         ("tests/intake/test_services.py", "tests/intake/test_idempotency.py"),
     ),
+    "capacity": Group(
+        "Routing: capacity and the lead-flow verdict",
+        {
+            "apps/routing/capacity.py": (
+                "_one_decimal",
+                "_fmt",
+                "_backlog_change",
+                "_flow_sentence",
+                "_capacity_sentence",
+                "_hours_until_full",
+                "lead_flow",
+            ),
+        },
+        ("tests/routing/test_capacity.py", "tests/routing/test_capacity_rules.py"),
+    ),
 }
 
 
@@ -194,6 +210,7 @@ def _pyproject(group: Group) -> str:
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         "use_git_change_detection = false",
         "timeout_multiplier = 5.0",
+        "timeout_constant = 5.0",  # test setup (database fixtures) is not in the estimate
     ]
     return head.rstrip() + "\n\n" + "\n".join(lines) + "\n"
 

@@ -3,9 +3,12 @@ reason where those are absent; .ci/run makes them present."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.contrib.auth.models import Group
@@ -212,3 +215,24 @@ def demo_asset(db):  # type: ignore[no-untyped-def]
         is_public_form=True,
         engagement_weight=20,
     )
+
+
+@pytest.fixture
+def receiver():  # type: ignore[no-untyped-def]
+    """A Slack-compatible webhook receiver on 127.0.0.1 that records what it is sent."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()

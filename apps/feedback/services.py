@@ -358,39 +358,44 @@ def send_disqualification_digests(*, now: datetime | None = None) -> int:
     return len(recipients)
 
 
-@transaction.atomic(durable=True)
 def recycle_lead(*, lead_id: int, actor: User, reason_id: int, note: str = "") -> Lead:
     """Hand an open lead back to marketing's nurture, with a reason from the configured list
     whose rules are met (the same as disqualifying). A running SLA clock is settled, met if in
     time and breached if past due; a breach is never erased. The owner is cleared."""
-    now = timezone.now()
-    lead, reason = _lock_for_reason(
-        lead_id=lead_id,
-        actor=actor,
-        reason=DisqualificationReason.objects.for_recycling().filter(pk=reason_id).first(),
-        unknown="Choose a reason for recycling from the list.",
-        note=note,
-    )
-    old_owner = lead.owner
-    fields = ["owner", "assigned_at", "updated_at"]
-    settle_first_response(
-        lead=lead, actor=actor, at=now, fields=fields, reason="settled by recycling the lead"
-    )
-    lead.owner = None
-    lead.assigned_at = None
-    change_status(
-        lead=lead,
-        new=Lead.Status.NURTURE,
-        actor=actor,
-        reason=f"recycled to nurture: {reason.label}"
-        + (f" ({note.strip()})" if note.strip() else ""),
-        fields=fields,
-    )
-    lead.save(update_fields=fields)
-    events.lead_assigned_event(
-        lead=lead, old_owner=old_owner, new_owner=None, actor=actor, reason="recycled to nurture"
-    )
-    return lead
+    # a `with` block, not the decorator: mutmut skips decorated functions (.ci/mutation.py)
+    with transaction.atomic(durable=True):
+        now = timezone.now()
+        lead, reason = _lock_for_reason(
+            lead_id=lead_id,
+            actor=actor,
+            reason=DisqualificationReason.objects.for_recycling().filter(pk=reason_id).first(),
+            unknown="Choose a reason for recycling from the list.",
+            note=note,
+        )
+        old_owner = lead.owner
+        fields = ["owner", "assigned_at", "updated_at"]
+        settle_first_response(
+            lead=lead, actor=actor, at=now, fields=fields, reason="settled by recycling the lead"
+        )
+        lead.owner = None
+        lead.assigned_at = None
+        change_status(
+            lead=lead,
+            new=Lead.Status.NURTURE,
+            actor=actor,
+            reason=f"recycled to nurture: {reason.label}"
+            + (f" ({note.strip()})" if note.strip() else ""),
+            fields=fields,
+        )
+        lead.save(update_fields=fields)
+        events.lead_assigned_event(
+            lead=lead,
+            old_owner=old_owner,
+            new_owner=None,
+            actor=actor,
+            reason="recycled to nurture",
+        )
+        return lead
 
 
 def wake_recycled_leads(*, today: date | None = None) -> int:
@@ -405,31 +410,32 @@ def wake_recycled_leads(*, today: date | None = None) -> int:
     return sum(_wake(disqualification_id=pk) for pk in list(due))
 
 
-@transaction.atomic
 def _wake(*, disqualification_id: int) -> bool:
-    dq = (
-        Disqualification.objects.select_for_update(of=("self",))  # the reviewer join is outer
-        .select_related("lead", "reason", "reviewer")
-        .get(pk=disqualification_id)
-    )
-    if dq.woken_at is not None or dq.reengage_on is None:
-        return False  # another run woke it
-    dq.woken_at = timezone.now()
-    dq.save(update_fields=["woken_at"])
-    lead = dq.lead
-    events.reengage_event(
-        lead=lead, due_on=dq.reengage_on, reason=f"recycled after “{dq.reason.label}”"
-    )
-    recipients = [dq.reviewer] if dq.reviewer and dq.reviewer.is_active else []
-    if recipients:
-        notify(
-            recipients=recipients,
-            kind=Notification.Kind.REENGAGE,
-            lead=lead,
-            title=f"Time to re-engage {lead.display_name}",
-            body=f"You recycled this lead to nurture on {dq.reviewed_at:%d %b %Y} after "
-            f"“{dq.reason.label}”; its re-engage day is {dq.reengage_on:%d %b %Y}. "
-            f"It is {lead.get_status_display().lower()} now."
-            + (f" Your note: {dq.action_note}" if dq.action_note else ""),
+    # a `with` block, not the decorator: mutmut skips decorated functions (.ci/mutation.py)
+    with transaction.atomic():
+        dq = (
+            Disqualification.objects.select_for_update(of=("self",))  # the reviewer join is outer
+            .select_related("lead", "reason", "reviewer")
+            .get(pk=disqualification_id)
         )
-    return True
+        if dq.woken_at is not None or dq.reengage_on is None:
+            return False  # another run woke it
+        dq.woken_at = timezone.now()
+        dq.save(update_fields=["woken_at"])
+        lead = dq.lead
+        events.reengage_event(
+            lead=lead, due_on=dq.reengage_on, reason=f"recycled after “{dq.reason.label}”"
+        )
+        recipients = [dq.reviewer] if dq.reviewer and dq.reviewer.is_active else []
+        if recipients:
+            notify(
+                recipients=recipients,
+                kind=Notification.Kind.REENGAGE,
+                lead=lead,
+                title=f"Time to re-engage {lead.display_name}",
+                body=f"You recycled this lead to nurture on {dq.reviewed_at:%d %b %Y} after "
+                f"“{dq.reason.label}”; its re-engage day is {dq.reengage_on:%d %b %Y}. "
+                f"It is {lead.get_status_display().lower()} now."
+                + (f" Your note: {dq.action_note}" if dq.action_note else ""),
+            )
+        return True

@@ -313,7 +313,6 @@ def _move(*, lead: Lead, to_rep: User, actor: User | None, reason: str, now: dat
     )
 
 
-@transaction.atomic(durable=True)
 def settle_sla(
     *, lead_id: int, assignment_version: int | None = None, now: datetime | None = None
 ) -> Lead | None:
@@ -322,68 +321,71 @@ def settle_sla(
     Returns early when the lead was reassigned since the timer was set (stale version), when
     the clock is no longer running, or when the due time is still ahead (early delivery).
     """
-    now = now or timezone.now()
-    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
-    if lead is None:
-        return None
-    if assignment_version is not None and lead.assignment_version != assignment_version:
-        return lead
-    if lead.first_response_at is not None or lead.sla_due_at is None or lead.is_archived:
-        return lead
-    if lead.sla_state == Lead.SlaState.PENDING:
-        if lead.sla_due_at > now:
+    # a `with` block, not the decorator: mutmut skips decorated functions (.ci/mutation.py)
+    with transaction.atomic(durable=True):
+        now = now or timezone.now()
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return None
+        if assignment_version is not None and lead.assignment_version != assignment_version:
             return lead
-        Lead.objects.filter(pk=lead.pk, sla_state=Lead.SlaState.PENDING).update(
-            sla_state=Lead.SlaState.BREACHED,
-            sla_breached_at=lead.sla_due_at,
-            breached_owner_id=lead.owner_id,
-            updated_at=now,
-        )
-        lead.refresh_from_db()
-        events.sla_changed_event(
-            lead=lead,
-            old=Lead.SlaState.PENDING,
-            new=Lead.SlaState.BREACHED,
-            actor=None,
-            reason="no first response by due time",
-            payload={"due_at": lead.sla_due_at.isoformat(), "owner_id": lead.owner_id},
-        )
-    if lead.sla_state != Lead.SlaState.BREACHED or lead.status != Lead.Status.READY:
+        if lead.first_response_at is not None or lead.sla_due_at is None or lead.is_archived:
+            return lead
+        if lead.sla_state == Lead.SlaState.PENDING:
+            if now <= lead.sla_due_at:  # in time up to the due instant, as an answer is
+                return lead
+            Lead.objects.filter(pk=lead.pk, sla_state=Lead.SlaState.PENDING).update(
+                sla_state=Lead.SlaState.BREACHED,
+                sla_breached_at=lead.sla_due_at,
+                breached_owner_id=lead.owner_id,
+                updated_at=now,
+            )
+            lead.refresh_from_db()
+            events.sla_changed_event(
+                lead=lead,
+                old=Lead.SlaState.PENDING,
+                new=Lead.SlaState.BREACHED,
+                actor=None,
+                reason="no first response by due time",
+                payload={"due_at": lead.sla_due_at.isoformat(), "owner_id": lead.owner_id},
+            )
+        if lead.sla_state != Lead.SlaState.BREACHED or lead.status != Lead.Status.READY:
+            return lead
+        policy = active_policy()
+        if policy is None:
+            return lead
+        if lead.escalated_at is None and now >= lead.sla_due_at + timedelta(
+            minutes=policy.escalate_after_minutes
+        ):
+            Lead.objects.filter(pk=lead.pk).update(escalated_at=now, updated_at=now)
+            lead.escalated_at = now
+            events.sla_changed_event(
+                lead=lead,
+                old=Lead.SlaState.BREACHED,
+                new=Lead.SlaState.BREACHED,
+                actor=None,
+                reason="escalated to sales managers",
+                payload={"owner_id": lead.owner_id},
+            )
+            owner = lead.owner.display_name if lead.owner else "nobody"
+            notify(
+                recipients=managers(),
+                kind=Notification.Kind.SLA_ESCALATION,
+                title=f"SLA breached: {lead.display_name}",
+                lead=lead,
+                body=f"Held by {owner}, due {timezone.localtime(lead.sla_due_at):%H:%M %Z}, still unanswered.",
+                team=Role.SALES_MANAGER,
+            )
+        if lead.sla_reassigned_at is None and now >= lead.sla_due_at + timedelta(
+            minutes=policy.reassign_after_minutes
+        ):
+            rep, why = _choose_rep(lead=lead, exclude={lead.owner_id} if lead.owner_id else set())
+            if rep is not None:
+                Lead.objects.filter(pk=lead.pk).update(sla_reassigned_at=now)  # _move reloads
+                _move(
+                    lead=lead, to_rep=rep, actor=None, reason=f"SLA reassignment ({why})", now=now
+                )
         return lead
-    policy = active_policy()
-    if policy is None:
-        return lead
-    if lead.escalated_at is None and now >= lead.sla_due_at + timedelta(
-        minutes=policy.escalate_after_minutes
-    ):
-        Lead.objects.filter(pk=lead.pk).update(escalated_at=now, updated_at=now)
-        lead.escalated_at = now
-        events.sla_changed_event(
-            lead=lead,
-            old=Lead.SlaState.BREACHED,
-            new=Lead.SlaState.BREACHED,
-            actor=None,
-            reason="escalated to sales managers",
-            payload={"owner_id": lead.owner_id},
-        )
-        owner = lead.owner.display_name if lead.owner else "nobody"
-        notify(
-            recipients=managers(),
-            kind=Notification.Kind.SLA_ESCALATION,
-            title=f"SLA breached: {lead.display_name}",
-            lead=lead,
-            body=f"Held by {owner}, due {timezone.localtime(lead.sla_due_at):%H:%M %Z}, still unanswered.",
-            team=Role.SALES_MANAGER,
-        )
-    if lead.sla_reassigned_at is None and now >= lead.sla_due_at + timedelta(
-        minutes=policy.reassign_after_minutes
-    ):
-        rep, why = _choose_rep(lead=lead, exclude={lead.owner_id} if lead.owner_id else set())
-        if rep is not None:
-            Lead.objects.filter(pk=lead.pk).update(sla_reassigned_at=now)
-            lead.sla_reassigned_at = now
-            _move(lead=lead, to_rep=rep, actor=None, reason=f"SLA reassignment ({why})", now=now)
-    return lead
 
 
 @dataclass
