@@ -96,6 +96,11 @@ GROUPS: dict[str, Group] = {
                 "touch_weight",
                 "total_score",
                 "account_meets_rule",
+                "engagement_score",
+                "engagement_scores",
+                "rescore_lead",
+                "roll_up_account",
+                "roll_up_accounts",
             ),
             "apps/scoring/services/qualification.py": ("ready_reason",),
         },
@@ -183,6 +188,22 @@ GROUPS: dict[str, Group] = {
             ),
         },
         ("tests/routing/test_capacity.py", "tests/routing/test_capacity_rules.py"),
+    ),
+    "sweep": Group(
+        "The SLA sweep: what it routes, settles and follows up",
+        {
+            "apps/routing/services.py": (
+                "unrouted_lead_ids",
+                "overdue_lead_ids",
+                "breached_follow_up_ids",
+                "_sweep_step",
+            ),
+        },
+        (
+            "tests/routing/test_services.py",
+            "tests/routing/test_sweep_rules.py",
+            "tests/routing/test_sla_settlement.py",
+        ),
     ),
 }
 

@@ -27,12 +27,12 @@ from apps.core.models import Quarter
 from apps.core.quarters import quarter_start_of, quarters
 from apps.core.queue import enqueue_on_commit
 from apps.feedback.models import Disqualification
-from apps.goals.metrics.base import policy_holidays, working_minutes
 from apps.leads import facts
 from apps.leads.facts import ENTRY_COPIED
 from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts
 from apps.opportunities.attribution import credit_deals
 from apps.opportunities.models import Opportunity
+from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
 from apps.routing.services import active_policy
 
@@ -64,16 +64,15 @@ def rebuild_lead_facts(lead_ids: Collection[int] | None = None) -> int:
     """Recompute the facts of these leads (all leads when None) from the records; returns how
     many rows were written. A few set-wise queries per chunk of CHUNK leads."""
     ids = sorted(lead_ids if lead_ids is not None else Lead.objects.values_list("pk", flat=True))
-    policy = active_policy()
-    holidays = policy_holidays(policy)
+    policy = active_policy()  # its holidays prefetched: the calendar is read once
     written = 0
     for chunk in _chunks(ids):
         with transaction.atomic():
-            written += _rebuild_chunk(chunk, policy=policy, holidays=holidays)
+            written += _rebuild_chunk(chunk, policy=policy)
     return written
 
 
-def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[date]) -> int:
+def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None) -> int:
     won = dict(
         Opportunity.objects.filter(primary_lead_id__in=ids, stage=Opportunity.Stage.WON)
         .values("primary_lead_id")
@@ -95,6 +94,7 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
     rows = []
     for lead in Lead.objects.filter(pk__in=ids).only(
         "pk",
+        "created_at",
         "ready_at",
         "first_response_at",
         "converted_at",
@@ -107,8 +107,8 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None, holidays: set[da
     ):
         minutes = None
         if lead.ready_at is not None and lead.first_response_at is not None:
-            minutes = working_minutes(
-                start=lead.ready_at, end=lead.first_response_at, policy=policy, holidays=holidays
+            minutes = working_minutes_between(
+                start=lead.ready_at, end=lead.first_response_at, policy=policy
             )
         rows.append(
             LeadFacts(

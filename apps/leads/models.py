@@ -260,13 +260,20 @@ class Lead(TimeStampedModel):
             ),
             # The SLA sweep: pending clocks by due time.
             models.Index(
-                fields=["sla_due_at"], name="lead_sla_sweep_idx", condition=Q(sla_state="pending")
+                fields=["sla_due_at"],
+                name="lead_sla_sweep_idx",
+                condition=Q(sla_state="pending", is_archived=False),
             ),
             # The sweep's second pass: breached, unanswered leads awaiting escalation/reassignment.
             models.Index(
                 fields=["sla_due_at"],
                 name="lead_sla_breached_open_idx",
-                condition=Q(sla_state="breached", first_response_at__isnull=True, status="ready"),
+                condition=Q(
+                    sla_state="breached",
+                    first_response_at__isnull=True,
+                    status="ready",
+                    is_archived=False,
+                ),
             ),
             # Quarter reports: sales-ready leads by ready time, per campaign.
             models.Index(fields=["ready_at"], name="lead_ready_at_idx"),

@@ -44,8 +44,9 @@ class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return self.filter(pool_lead_q())
 
     def overdue(self, now: datetime) -> Self:
-        """Pending SLA clocks whose due time has passed."""
-        return self.filter(sla_state="pending", sla_due_at__lte=now)
+        """Pending SLA clocks whose due time has passed (in time up to the due instant) on leads
+        still in the desk (an archived lead's clock is never settled)."""
+        return self.filter(sla_state="pending", sla_due_at__lt=now, is_archived=False)
 
     def visible_to(self, user: User) -> Self:
         """The leads this user's roles may read (the SPEC's baseline permissions)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from apps.routing.models import SlaPolicy
@@ -40,22 +39,17 @@ def add_working_minutes(*, start: datetime, minutes: int, policy: SlaPolicy) -> 
     raise ValueError("The SLA policy has no working time in the next two years.")
 
 
-def working_minutes_between(
-    *,
-    start: datetime,
-    end: datetime,
-    policy: SlaPolicy | None,
-    holidays: Iterable[date] | None = None,
-) -> float:
+def working_minutes_between(*, start: datetime, end: datetime, policy: SlaPolicy | None) -> float:
     """Working minutes from start to end (plain minutes when there is no business-hours policy;
     0 when end is not after start).
 
-    Pass `holidays` when calling in a loop, so the policy's calendar is read once.
+    Pass a policy from active_policy() (holidays prefetched) when calling in a loop, so the
+    calendar is read once.
     """
     if policy is None or not policy.business_hours_only:
         return max((end - start).total_seconds(), 0) / 60
     tz = policy.tz
-    days_off = set(holidays) if holidays is not None else _days_off(policy)
+    days_off = _days_off(policy)
     weekdays = policy.weekdays
     total = 0.0
     day = start.astimezone(tz).date()

@@ -423,7 +423,9 @@ def breached_follow_up_ids(*, now: datetime, limit: int) -> list[int]:
         sla_due_at__lte=now - timedelta(minutes=policy.reassign_after_minutes),
     )
     return list(
-        Lead.objects.filter(sla_state="breached", first_response_at__isnull=True, status="ready")
+        Lead.objects.filter(
+            sla_state="breached", first_response_at__isnull=True, status="ready", is_archived=False
+        )
         .filter(due_escalation | due_reassign)
         .order_by("sla_due_at")
         .values_list("pk", flat=True)[:limit]

@@ -14,10 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.models import Quarter
 from apps.goals import metrics
 from apps.goals.metrics import Segment, compute, drilldown, revenue
-from apps.goals.metrics.base import working_minutes
 from apps.goals.models import Metric
 from apps.leads.models import Lead
-from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import Holiday, SlaPolicy
 from tests import factories
 
@@ -461,27 +459,6 @@ def test_speed_to_lead_counts_working_minutes_across_a_weekend(rep):  # type: ig
     # then 5 minutes on Friday + 10 on Monday
     assert median == D("15.0")
     assert p90 == D("15.0")
-
-
-def test_working_minutes_agrees_with_the_routing_calendar(rep):  # type: ignore[no-untyped-def]
-    # given a Berlin calendar with a holiday on Monday 2026-11-30
-    policy = SlaPolicy.objects.create(
-        name="Berlin", business_hours_only=True, time_zone="Europe/Berlin",
-        day_start=time(9), day_end=time(17),
-    )  # fmt: skip
-    Holiday.objects.create(policy=policy, date=date(2026, 11, 30))
-    spans = [
-        (at(2026, 11, 27, 15, 30), at(2026, 12, 1, 8, 45)),
-        (at(2026, 11, 24, 7), at(2026, 11, 24, 7, 30)),
-        (at(2026, 11, 24, 10), at(2026, 11, 24, 9)),
-        (at(2026, 10, 23, 14), at(2026, 10, 26, 10)),  # over the end of summer time
-    ]
-    holidays = {date(2026, 11, 30)}
-    # then
-    for start, end in spans:
-        assert working_minutes(
-            start=start, end=end, policy=policy, holidays=holidays
-        ) == working_minutes_between(start=start, end=end, policy=policy)
 
 
 def test_an_opportunity_counts_as_pipeline_when_created_and_revenue_when_won(rep):  # type: ignore[no-untyped-def]

@@ -13,9 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from apps.leads.models import Lead
+from apps.goals.facts import rebuild_lead_facts
+from apps.leads import facts
+from apps.leads.models import Lead, LeadFacts
 from apps.routing import services
 from apps.routing.business_hours import add_working_minutes, working_minutes_between
 from apps.routing.models import Holiday, SlaPolicy
@@ -237,18 +240,17 @@ def test_working_minutes_at_the_calendar_edges(start, end, office, minutes):  # 
     assert got == minutes
 
 
-def test_working_minutes_use_the_holidays_the_caller_read_without_a_query(
+def test_working_minutes_read_a_prefetched_calendar_without_a_query(
     django_assert_num_queries,
 ):  # type: ignore[no-untyped-def]
-    # given: the calendar read once for a loop, with Wednesday off
-    policy = OFFICE.policy()
+    # given the calendar read once for a loop (as active_policy() reads it), Wednesday off
+    office = Office(holidays=(date(2026, 11, 25),)).policy()
+    policy = SlaPolicy.objects.prefetch_related("holidays").get(pk=office.pk)
     start = datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
     end = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
     # when / then
     with django_assert_num_queries(0):
-        got = working_minutes_between(
-            start=start, end=end, policy=policy, holidays=[date(2026, 11, 25)]
-        )
+        got = working_minutes_between(start=start, end=end, policy=policy)
     assert got == 120
 
 
@@ -320,3 +322,46 @@ def test_response_time_is_measured_in_the_active_calendar():
     SlaPolicy.objects.filter(pk=policy.pk).update(is_active=True)
     # then: one hour on Friday and one on Monday
     assert services.sla_working_minutes(start, end) == 120
+
+
+def test_speed_to_lead_counts_no_minutes_on_a_holiday_kept_and_rebuilt_alike(rep):  # type: ignore[no-untyped-def]
+    # given the active Berlin office with Wednesday 25 November off, and a lead ready on
+    # Tuesday at 16:00 first answered on Thursday at 10:00: one hour each working day
+    policy = Office(holidays=(date(2026, 11, 25),)).policy()
+    SlaPolicy.objects.filter(pk=policy.pk).update(is_active=True)
+    lead = factories.LeadFactory(
+        status=Lead.Status.WORKING,
+        owner=rep,
+        assigned_at=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
+        ready_at=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
+        first_response_at=datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN),
+    )
+    # when / then: as the write path keeps it, and as the rebuild recomputes it
+    assert facts.response_minutes(lead) == 120
+    rebuild_lead_facts([lead.pk])
+    assert LeadFacts.objects.get(lead=lead).response_minutes == 120
+
+
+def test_rebuilding_speed_to_lead_reads_the_holiday_calendar_once_not_per_lead(rep):  # type: ignore[no-untyped-def]
+    # given the active office with a holiday, and answered leads
+    policy = Office(holidays=(date(2026, 11, 25),)).policy()
+    SlaPolicy.objects.filter(pk=policy.pk).update(is_active=True)
+    ready = datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
+    leads = [
+        factories.LeadFactory(
+            status=Lead.Status.WORKING,
+            owner=rep,
+            assigned_at=ready,
+            ready_at=ready,
+            first_response_at=datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN),
+        )
+        for _ in range(3)
+    ]
+    # when one lead and then three are rebuilt
+    with CaptureQueriesContext(connection) as one:
+        rebuild_lead_facts([leads[0].pk])
+    with CaptureQueriesContext(connection) as three:
+        rebuild_lead_facts([lead.pk for lead in leads])
+    # then the same queries (no read per lead), and the holiday counted for each
+    assert len(three) == len(one)
+    assert set(LeadFacts.objects.values_list("response_minutes", flat=True)) == {120}

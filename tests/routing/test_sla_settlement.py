@@ -239,3 +239,23 @@ def test_settling_refuses_to_run_inside_a_callers_transaction(pool, policy):  # 
     lead = _routed_lead()
     with pytest.raises(RuntimeError), transaction.atomic():
         services.settle_sla(lead_id=lead.pk, now=DUE + SECOND)
+
+
+def test_the_sweep_leaves_archived_leads_and_clocks_due_this_instant_alone(pool, policy, manager):  # type: ignore[no-untyped-def]
+    # given an archived lead past due and past its follow-up times, and a live one due now
+    archived, breached_archived, live = _routed_lead(), _routed_lead(), _routed_lead()
+    services.settle_sla(lead_id=breached_archived.pk, now=DUE + SECOND)
+    Lead.objects.filter(pk__in=[archived.pk, breached_archived.pk]).update(
+        is_archived=True, archived_at=NOW + SECOND
+    )
+    later = DUE + timedelta(hours=1)
+    # when / then: only the live clock is for the sweep, and only once it is past due
+    assert services.overdue_lead_ids(now=DUE, limit=10) == []
+    assert services.overdue_lead_ids(now=later, limit=10) == [live.pk]
+    assert services.breached_follow_up_ids(now=later, limit=10) == []
+    result = services.sweep_sla(now=later)
+    assert (result.settled, result.followed_up) == (1, 0)  # settling escalated and moved it
+    for lead in (archived, breached_archived):
+        lead.refresh_from_db()
+        assert lead.escalated_at is None
+        assert lead.owner_id is not None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -20,8 +20,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from apps.core.quarters import quarter_window
 from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent
 from apps.opportunities.models import Opportunity
-from apps.routing.business_hours import working_minutes_between
-from apps.routing.models import SlaPolicy
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -385,21 +383,3 @@ def cohort_figures(
         return CohortFigures(**row)
 
     return shared(("cohort", quarter.pk, segment, as_of), read)
-
-
-# --- Working time without a query per lead ---
-
-
-def policy_holidays(policy: SlaPolicy | None) -> set[date]:
-    """The policy's holidays from its prefetched rows (active_policy() prefetches them)."""
-    if policy is None or not policy.business_hours_only:
-        return set()
-    return {holiday.date for holiday in policy.holidays.all()}
-
-
-def working_minutes(
-    *, start: datetime, end: datetime, policy: SlaPolicy | None, holidays: Iterable[date]
-) -> float:
-    """Working minutes from start to end under the policy (the routing calendar's arithmetic),
-    with the holidays passed in so a loop over leads reads the calendar once."""
-    return working_minutes_between(start=start, end=end, policy=policy, holidays=holidays)
