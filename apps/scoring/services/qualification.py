@@ -152,7 +152,9 @@ def best_contact_id(*, account_id: int) -> int | None:
 def engaged_people(*, account_id: int, since: datetime) -> list[dict[str, object]]:
     """Who engaged inside the window, where (asset or kind) and when: shown to the rep."""
     rows = (
-        Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=since)
+        Touchpoint.objects.filter(
+            account_id=account_id, occurred_at__gte=since, lead__is_archived=False
+        )
         .exclude(NOT_ENGAGEMENT)
         .select_related("lead", "asset")
         .order_by("-occurred_at")[:50]

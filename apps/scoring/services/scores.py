@@ -196,7 +196,9 @@ def roll_up_account(
     roles = sorted(
         set(
             Touchpoint.objects.filter(
-                account_id=account_id, occurred_at__gte=now - timedelta(days=window)
+                account_id=account_id,
+                occurred_at__gte=now - timedelta(days=window),
+                lead__is_archived=False,  # an archived lead is out of the buying group
             )
             .exclude(NOT_ENGAGEMENT)
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)
@@ -256,7 +258,9 @@ def roll_up_accounts(
         )
         roles: dict[int, set[str]] = defaultdict(set)
         for account_id, role in (
-            Touchpoint.objects.filter(account_id__in=part, occurred_at__gte=since)
+            Touchpoint.objects.filter(
+                account_id__in=part, occurred_at__gte=since, lead__is_archived=False
+            )
             .exclude(NOT_ENGAGEMENT)
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)
             .order_by()
