@@ -220,7 +220,10 @@ def _pyproject(group: Group) -> str:
     """The repository's pyproject with this group's [tool.mutmut] section."""
     text = (ROOT / "pyproject.toml").read_text()
     head, _, _ = text.partition("[tool.mutmut]")
-    tests = [t for t in group.tests if (ROOT / t).exists()]
+    tests = list(group.tests)
+    missing = [t for t in tests if not (ROOT / t).exists()]
+    if missing:  # a renamed test file would otherwise leave its rules untested, silently
+        raise SystemExit(f"group tests not found: {', '.join(missing)}")
     lines = [
         "[tool.mutmut]",
         'source_paths = ["apps/"]',
@@ -337,7 +340,8 @@ def changed_groups(since: str) -> list[str]:
         text=True,
         check=False,
     )
-    if diff.returncode != 0:
+    if diff.returncode != 0:  # a shallow checkout has no REF: say so, then use the fallback
+        print(f"cannot diff against {since}: {diff.stderr.strip()}")
         return []
     changed = set(diff.stdout.split())
     return [
@@ -356,6 +360,8 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="print the table, run nothing")
     args = parser.parse_args()
 
+    if args.budget is not None and args.budget <= 0:
+        parser.error("--budget is a number of seconds above 0")
     unknown = set(args.groups) - set(GROUPS)
     if unknown:
         parser.error(f"unknown group(s) {', '.join(sorted(unknown))}; known: {', '.join(GROUPS)}")

@@ -42,7 +42,7 @@ class Office:
     holidays: tuple[date, ...] = field(default=())
 
     def policy(self, minutes: int = 5) -> SlaPolicy:
-        policy = SlaPolicy.objects.create(
+        policy = factories.SlaPolicyFactory(
             name="Office",
             is_active=False,
             first_response_minutes=minutes,
