@@ -252,11 +252,44 @@ class Lead(TimeStampedModel):
                 name="lead_team_queue_idx",
                 condition=Q(status__in=OPEN_STATUSES, is_archived=False),
             ),
-            # The team pool: ready leads nobody holds, oldest first; also the routing sweep.
+            # The rep's day: the queue's counts by status and SLA state and the Today badge are
+            # one index-only aggregate over the rep's open leads (every column they read is in
+            # the key), and Today's due list reads it in next_action_at order.
+            models.Index(
+                fields=[
+                    "owner",
+                    "next_action_at",
+                    "status",
+                    "sla_state",
+                    "first_response_at",
+                    "ready_reason",
+                ],
+                name="lead_rep_day_idx",
+                condition=Q(status__in=OPEN_STATUSES, is_archived=False),
+            ),
+            # Today's first rows: a rep's untouched hand-raisers, soonest due first.
+            models.Index(
+                fields=["owner", "sla_due_at", "id"],
+                name="lead_rep_hand_raiser_idx",
+                condition=Q(
+                    status="ready",
+                    first_response_at__isnull=True,
+                    ready_reason="hand_raiser",
+                    is_archived=False,
+                ),
+            ),
+            # The lead page's "people at this account", by name.
+            models.Index(
+                fields=["account", "last_name", "first_name", "id"],
+                name="lead_account_people_idx",
+                condition=Q(is_archived=False),
+            ),
+            # The team pool (pool_lead_q): ready leads nobody holds, oldest first; also the
+            # routing sweep, and the pool count as an index-only scan.
             models.Index(
                 fields=["ready_at", "id"],
                 name="lead_pool_idx",
-                condition=Q(status="ready", owner__isnull=True),
+                condition=Q(status="ready", owner__isnull=True, is_archived=False),
             ),
             # The SLA sweep: pending clocks by due time.
             models.Index(

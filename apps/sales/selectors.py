@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -33,6 +33,9 @@ from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 LIST_LIMIT = 50
+# The oldest of the pool beside the rep's queue: claims go oldest first, the header counts the
+# rest, and routing offers them as reps free up (the manager's team page lists every open lead).
+POOL_LIMIT = 10
 PAGE_SIZE = 25
 JOURNEY_LIMIT = 100
 DETAIL_LIMIT = 100
@@ -61,16 +64,22 @@ def team_pool(*, limit: int = LIST_LIMIT) -> list[Lead]:
 
 
 def queue_counts(*, rep: User) -> dict[str, int]:
-    """Counts for the queue's header: the rep's open leads by status and SLA state, and the pool."""
-    mine = _OPEN & Q(owner=rep)
-    return Lead.objects.filter(mine | _POOL).aggregate(
-        open=Count("pk", filter=mine),
-        ready=Count("pk", filter=mine & Q(status=Lead.Status.READY)),
-        working=Count("pk", filter=mine & Q(status=Lead.Status.WORKING)),
-        pending=Count("pk", filter=mine & Q(sla_state=Lead.SlaState.PENDING)),
-        breached=Count("pk", filter=mine & Q(sla_state=Lead.SlaState.BREACHED)),
-        pool=Count("pk", filter=_POOL),
+    """Counts for the queue's header: the rep's open leads by status and SLA state (one
+    index-only aggregate over lead_rep_day_idx), and the pool (one over lead_pool_idx)."""
+    # Counted by owner (never null here), not by id: the id is not in the index, and reading
+    # it would visit the table for every open lead.
+    counts = (
+        Lead.objects.open()
+        .owned_by(rep)
+        .aggregate(
+            open=Count("owner"),
+            ready=Count("owner", filter=Q(status=Lead.Status.READY)),
+            working=Count("owner", filter=Q(status=Lead.Status.WORKING)),
+            pending=Count("owner", filter=Q(sla_state=Lead.SlaState.PENDING)),
+            breached=Count("owner", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+        )
     )
+    return {**counts, "pool": Lead.objects.in_pool().count()}
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,9 @@ def queue_page(*, rep: User, request: HttpRequest) -> QueuePage:
     """The queue screen: counts, the filtered page of the rep's leads after the cursor, the pool."""
     filters = LeadQueueFilter(request.GET or None, queryset=rep_queue(rep=rep))
     page = keyset_page(filters.qs, request, keys=QUEUE_KEYS, page_size=PAGE_SIZE)
-    return QueuePage(counts=queue_counts(rep=rep), filters=filters, page=page, pool=team_pool())
+    return QueuePage(
+        counts=queue_counts(rep=rep), filters=filters, page=page, pool=team_pool(limit=POOL_LIMIT)
+    )
 
 
 # A rep who loses a claim race asks within seconds; after this long the lead is not "just taken".
@@ -140,7 +151,8 @@ def _today_q(*, now: datetime) -> Q:
 
 
 def today_count(*, rep: User, now: datetime) -> int:
-    """How many of the rep's open leads need them today (the navigation's badge): one count."""
+    """How many of the rep's open leads need them today (the navigation's badge): one
+    index-only count over lead_rep_day_idx."""
     return Lead.objects.open().owned_by(rep).filter(_today_q(now=now)).count()
 
 
@@ -156,32 +168,28 @@ class TodayRow:
 
 
 def today_list(*, rep: User, now: datetime, limit: int = LIST_LIMIT * 2) -> list[TodayRow]:
-    """The rep's day in one list: leads with due or overdue steps and callbacks, and untouched
-    hand-raisers, most urgent first (two queries whatever the count)."""
-    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=_end_of_day(now))
-    leads = list(
-        _list_columns(Lead.objects.open().owned_by(rep).filter(_today_q(now=now)))
-        .annotate(
-            untouched_hand_raiser=ExpressionWrapper(
-                _UNTOUCHED_HAND_RAISER, output_field=BooleanField()
-            )
-        )
-        .prefetch_related(
-            Prefetch("lead_play__steps", queryset=due_steps.order_by("due_at", "order"))
-        )
-        # hand-raisers first, as the list shows them, so the limit never cuts one off
-        .order_by(
-            F("untouched_hand_raiser").desc(nulls_last=True),
-            F("next_action_at").asc(nulls_first=True),
-            "sla_due_at",
-            "pk",
-        )[:limit]
+    """The rep's day in one list: untouched hand-raisers first (so the limit never cuts one
+    off), then leads with due or overdue steps and callbacks, most urgent first. Two index
+    reads, each in its index's order (lead_rep_day_idx), never a sort of the rep's open set;
+    then the due steps of the listed leads (two queries whatever the count)."""
+    mine = _list_columns(Lead.objects.open().owned_by(rep))
+    hand_raisers = list(mine.filter(_UNTOUCHED_HAND_RAISER).order_by("sla_due_at", "pk")[:limit])
+    due = list(
+        mine.filter(next_action_at__lt=_end_of_day(now))
+        .exclude(_UNTOUCHED_HAND_RAISER)
+        .order_by("next_action_at", "pk")[: max(0, limit - len(hand_raisers))]
     )
+    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=_end_of_day(now))
+    leads = hand_raisers + due
+    prefetch_related_objects(
+        leads, Prefetch("lead_play__steps", queryset=due_steps.order_by("due_at", "order"))
+    )
+    raised = {lead.pk for lead in hand_raisers}
     rows = []
     for lead in leads:
         lead_play = getattr(lead, "lead_play", None)
         steps = list(lead_play.steps.all()) if lead_play is not None else []
-        rows.append(TodayRow(lead=lead, steps=steps, hand_raiser=lead.untouched_hand_raiser))
+        rows.append(TodayRow(lead=lead, steps=steps, hand_raiser=lead.pk in raised))
     rows.sort(key=lambda row: (not row.hand_raiser, row.due_at or now))
     return rows
 

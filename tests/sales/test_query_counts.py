@@ -15,11 +15,12 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# session, user, roles, unread badge, counts, campaign filter choices, queue page, pool
-QUEUE_QUERIES = 9
-# 4 for the layout, then lead, journey, attempts, history, play steps, account people,
-# opportunities, disqualification reasons, plays, queue counts
-LEAD_PAGE_QUERIES = 15
+# session, user, roles, unread badge, Today badge, the rep's counts, the pool count, campaign
+# filter choices, queue page, pool
+QUEUE_QUERIES = 10
+# 5 for the layout, then lead, journey, attempts, history, play steps, account people,
+# opportunities, disqualification reasons, plays, the rep's counts, the pool count
+LEAD_PAGE_QUERIES = 16
 
 
 def _bulk_leads(n: int, *, rep: User, account, campaign) -> list[Lead]:  # type: ignore[no-untyped-def]

@@ -772,9 +772,10 @@ def test_lead_page_query_count_is_constant(
         factories.ActivityFactory(lead=lead, rep=rep)
 
     # when
-    # 4 for the layout, then lead, journey, attempts, history, play steps, account people,
-    # opportunities, disqualification reasons, plays (the action forms) and the queue counts
-    with django_assert_max_num_queries(15):
+    # 5 for the layout, then lead, journey, attempts, history, play steps, account people,
+    # opportunities, disqualification reasons, plays (the action forms), the rep's counts and
+    # the pool count
+    with django_assert_max_num_queries(16):
         response = sales_client.get(f"/sales/leads/{lead.pk}/")
 
     # then

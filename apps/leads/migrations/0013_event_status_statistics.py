@@ -5,22 +5,15 @@ lead) where a hash join reads the table once. SQLite has no extended statistics.
 
 from django.db import migrations
 
-NAME = "leads_event_kind_value_stats"
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE STATISTICS IF NOT EXISTS {NAME} (mcv, dependencies) "
-            "ON kind, new_value FROM leads_leadevent"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP STATISTICS IF EXISTS {NAME}")
+from apps.core.migrations_ops import CreateStatistics
 
 
 class Migration(migrations.Migration):
     dependencies = [("leads", "0012_lead_facts")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        CreateStatistics(
+            name="leads_event_kind_value_stats",
+            table="leads_leadevent",
+            columns=("kind", "new_value"),
+        )
+    ]

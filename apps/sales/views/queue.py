@@ -37,7 +37,6 @@ def _queue_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
         "filters": screen.filters,
         "queue": screen.page,
         "pool": screen.pool,
-        "limit": selectors.LIST_LIMIT,
         "filter_query": query_without(request, "after"),
         # what a live refresh re-fetches: this page, cursor and filters included
         "page_query": request.GET.urlencode(),

@@ -1,0 +1,119 @@
+"""The rep's pages read their lists in an index's order and count from indexes alone, so they
+stay flat however many open leads a rep holds (issue 17: no sort of the rep's open set).
+
+Each test requests the page, records the exact SQL and parameters it ran, and EXPLAINs them
+with sorting, sequential and bitmap scans priced out: a plan that still sorts, or still
+reads the table to count, has no index able to serve it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from apps.leads.models import Lead
+from apps.users.models import User
+from tests.sales.conftest import owned_lead, pool_lead
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+PLAIN_SORT = re.compile(r"^\s*(->\s+)?Sort\s+\(cost", re.MULTILINE)
+
+
+@contextmanager
+def recorded_sql() -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
+
+
+def plan(sql: str, params: Any) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_sort = off")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_sort")
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_bitmapscan")
+
+
+def the_one(statements: list[tuple[str, Any]], *fragments: str) -> tuple[str, Any]:
+    found = [(sql, p) for sql, p in statements if all(f in sql for f in fragments)]
+    assert len(found) == 1, f"expected one statement with {fragments}, got {len(found)}"
+    return found[0]
+
+
+@pytest.fixture
+def busy_rep(rep: User) -> User:
+    """A rep with running clocks, worked leads with callbacks, untouched hand-raisers, and a
+    pool beside them."""
+    now = timezone.now()
+    for i in range(6):
+        owned_lead(rep, sla_due_at=now + timedelta(minutes=i + 1))
+        owned_lead(
+            rep,
+            status=Lead.Status.WORKING,
+            sla_state=Lead.SlaState.MET,
+            sla_due_at=None,
+            first_response_at=now - timedelta(hours=1),
+            next_action_at=now + timedelta(minutes=10 * i),
+        )
+        owned_lead(rep, ready_reason=Lead.ReadyReason.HAND_RAISER)
+        pool_lead()
+    return rep
+
+
+def test_queue_reads_its_page_in_index_order_and_counts_from_indexes(
+    sales_client: Client, busy_rep: User
+) -> None:
+    # when
+    with recorded_sql() as statements:
+        response = sales_client.get("/sales/")
+
+    # then
+    assert response.status_code == 200
+    assert response.context["counts"]["open"] == 18
+    page = plan(*the_one(statements, 'FROM "leads_lead"', 'ORDER BY "leads_lead"."queue_bucket"'))
+    assert "lead_rep_queue_idx" in page
+    assert not PLAIN_SORT.search(page), page
+    counts = plan(*the_one(statements, 'COUNT("leads_lead"."owner_id") AS "open"'))
+    assert "Index Only Scan using lead_rep_day_idx" in counts, counts
+    pool = plan(*the_one(statements, "COUNT(*)", '"leads_lead"."owner_id" IS NULL'))
+    assert "Index Only Scan using lead_pool_idx" in pool, pool
+
+
+def test_today_reads_hand_raisers_and_due_leads_in_index_order(
+    sales_client: Client, busy_rep: User
+) -> None:
+    # when
+    with recorded_sql() as statements:
+        response = sales_client.get("/sales/today/")
+
+    # then
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [row.hand_raiser for row in rows[:6]] == [True] * 6
+    hand_raisers = plan(*the_one(statements, 'ORDER BY "leads_lead"."sla_due_at"'))
+    assert "lead_rep_hand_raiser_idx" in hand_raisers
+    assert not PLAIN_SORT.search(hand_raisers), hand_raisers
+    due = plan(*the_one(statements, 'ORDER BY "leads_lead"."next_action_at"'))
+    assert "lead_rep_day_idx" in due
+    assert not PLAIN_SORT.search(due), due
+    badge = plan(*the_one(statements, "COUNT(*)", '"leads_lead"."next_action_at" <'))
+    assert "Index Only Scan using lead_rep_day_idx" in badge, badge
