@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign, CampaignSpend
@@ -32,12 +32,12 @@ from apps.demo.plans import (
 )
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.goals.facts import rebuild_all
-from apps.goals.models import JointGoal
+from apps.goals.models import GoalSnapshot, JointGoal
 from apps.goals.services import rebuild_goal_history
 from apps.intake.models import IntakeSource
-from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
+from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent, LeadFacts, Touchpoint
 from apps.notifications.models import Notification
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
 from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
@@ -45,6 +45,30 @@ from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
 from apps.users.models import User
 
 CHUNK_SIZE = 5000
+
+# What seed_demo writes in bulk (COPY or bulk_create) and the facts rebuilt from it. A bulk
+# load leaves these tables without planner statistics until autovacuum gets to them, and a
+# planner that guesses row counts picks different plans than the live database would.
+BULK_LOADED: tuple[type[models.Model], ...] = (
+    Account,
+    CampaignSpend,
+    Renewal,
+    HealthCheck,
+    VoiceNote,
+    Lead,
+    Touchpoint,
+    Activity,
+    LeadEvent,
+    Disqualification,
+    Opportunity,
+    LeadPlay,
+    LeadPlayStep,
+    Notification,
+    LeadFacts,
+    CohortEntry,
+    CampaignCredit,
+    GoalSnapshot,
+)
 
 
 def demo_users_exist() -> bool:
@@ -90,7 +114,21 @@ def seed_demo(
         result.messages.append(
             f"{result.skipped_leads} demo leads already existed; left them as they are."
         )
+    analyze_tables(BULK_LOADED)
     return result
+
+
+def analyze_tables(model_classes: Sequence[type[models.Model]]) -> None:
+    """Refresh the planner statistics of these models' tables (`ANALYZE`, which PostgreSQL and
+    SQLite both have), so the first queries after a bulk load are planned on real row counts."""
+    quote = connection.ops.quote_name
+    tables = [quote(model_class._meta.db_table) for model_class in model_classes]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        elif connection.vendor == "sqlite":  # SQLite's ANALYZE takes one table at a time
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def _seed_leads(
