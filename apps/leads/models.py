@@ -4,7 +4,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 
 from apps.core.models import TimeStampedModel
-from apps.leads.querysets import OPEN_STATUSES, LeadQuerySet
+from apps.leads.querysets import (
+    OPEN_STATUSES,
+    LeadQuerySet,
+    open_lead_q,
+    pool_lead_q,
+    untouched_hand_raiser_q,
+)
 
 
 class BuyingRole(models.TextChoices):
@@ -265,18 +271,13 @@ class Lead(TimeStampedModel):
                     "ready_reason",
                 ],
                 name="lead_rep_day_idx",
-                condition=Q(status__in=OPEN_STATUSES, is_archived=False),
+                condition=open_lead_q(),
             ),
             # Today's first rows: a rep's untouched hand-raisers, soonest due first.
             models.Index(
                 fields=["owner", "sla_due_at", "id"],
                 name="lead_rep_hand_raiser_idx",
-                condition=Q(
-                    status="ready",
-                    first_response_at__isnull=True,
-                    ready_reason="hand_raiser",
-                    is_archived=False,
-                ),
+                condition=untouched_hand_raiser_q(is_archived=False),
             ),
             # The lead page's "people at this account", by name.
             models.Index(
@@ -289,7 +290,7 @@ class Lead(TimeStampedModel):
             models.Index(
                 fields=["ready_at", "id"],
                 name="lead_pool_idx",
-                condition=Q(status="ready", owner__isnull=True, is_archived=False),
+                condition=pool_lead_q(),
             ),
             # The SLA sweep: pending clocks by due time.
             models.Index(

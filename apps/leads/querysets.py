@@ -22,6 +22,12 @@ def open_lead_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_STATUSES, f"{prefix}is_archived": False})
 
 
+def untouched_hand_raiser_q(**also: object) -> Q:
+    """Ready hand-raisers no rep has answered yet: Today lists them first, whatever else is due
+    (`also` narrows further, e.g. is_archived=False for an index condition)."""
+    return Q(status="ready", first_response_at__isnull=True, ready_reason="hand_raiser", **also)
+
+
 def pool_lead_q() -> Q:
     """Ready leads nobody holds: the team pool reps claim from (and routing re-drives)."""
     return Q(status="ready", owner__isnull=True, is_archived=False)

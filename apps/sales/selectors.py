@@ -21,7 +21,7 @@ from apps.accounts.models import Account
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, Touchpoint
-from apps.leads.querysets import open_lead_q, pool_lead_q
+from apps.leads.querysets import open_lead_q, untouched_hand_raiser_q
 from apps.leads.selectors import lead_for, reads_all_attempt_notes
 from apps.leads.services import may_work_lead
 from apps.opportunities.models import Opportunity
@@ -42,7 +42,6 @@ DETAIL_LIMIT = 100
 ENGAGED_MOST = 3
 
 _OPEN = open_lead_q()
-_POOL = pool_lead_q()
 
 
 def _list_columns(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
@@ -130,12 +129,8 @@ def claim_target(*, user: User, lead_id: int) -> ClaimTarget:
 # --- Today: what the rep must do before the day ends --------------------------------------
 
 
-# a demo request never waits for its step to come due
-_UNTOUCHED_HAND_RAISER = Q(
-    status=Lead.Status.READY,
-    first_response_at__isnull=True,
-    ready_reason=Lead.ReadyReason.HAND_RAISER,
-)
+# a demo request never waits for its step to come due (the condition of lead_rep_hand_raiser_idx)
+_UNTOUCHED_HAND_RAISER = untouched_hand_raiser_q()
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -144,10 +139,14 @@ def _end_of_day(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
+def _due_q(*, end_of_day: datetime) -> Q:
+    """Leads with a step or callback due before the end of the rep's day, or overdue."""
+    return Q(next_action_at__lt=end_of_day)
+
+
 def _today_q(*, now: datetime) -> Q:
-    """Leads with a step or callback due before the end of the rep's day (or overdue), and
-    untouched hand-raisers."""
-    return Q(next_action_at__lt=_end_of_day(now)) | _UNTOUCHED_HAND_RAISER
+    """Due leads and untouched hand-raisers."""
+    return _due_q(end_of_day=_end_of_day(now)) | _UNTOUCHED_HAND_RAISER
 
 
 def today_count(*, rep: User, now: datetime) -> int:
@@ -172,14 +171,15 @@ def today_list(*, rep: User, now: datetime, limit: int = LIST_LIMIT * 2) -> list
     off), then leads with due or overdue steps and callbacks, most urgent first. Two index
     reads, each in its index's order (lead_rep_day_idx), never a sort of the rep's open set;
     then the due steps of the listed leads (two queries whatever the count)."""
+    end_of_day = _end_of_day(now)
     mine = _list_columns(Lead.objects.open().owned_by(rep))
     hand_raisers = list(mine.filter(_UNTOUCHED_HAND_RAISER).order_by("sla_due_at", "pk")[:limit])
     due = list(
-        mine.filter(next_action_at__lt=_end_of_day(now))
+        mine.filter(_due_q(end_of_day=end_of_day))
         .exclude(_UNTOUCHED_HAND_RAISER)
         .order_by("next_action_at", "pk")[: max(0, limit - len(hand_raisers))]
     )
-    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=_end_of_day(now))
+    due_steps = LeadPlayStep.objects.filter(completed_at__isnull=True, due_at__lt=end_of_day)
     leads = hand_raisers + due
     prefetch_related_objects(
         leads, Prefetch("lead_play__steps", queryset=due_steps.order_by("due_at", "order"))

@@ -39,6 +39,16 @@ def test_sizes_parse_to_distinct_ascending_counts() -> None:
             bench.parse_sizes(bad)
 
 
+def test_sizes_refuse_other_digits_and_more_than_the_bench_seeds() -> None:
+    # when / then
+    assert bench.parse_sizes("10m") == [10_000_000]
+    with pytest.raises(ValueError, match="number of leads"):
+        bench.parse_sizes("\u0663k")  # an Arabic-Indic three: isdigit() but not a count we take
+    for huge in ("10001k", "99999999999999999999m"):
+        with pytest.raises(ValueError, match="at most 10,000,000"):
+            bench.parse_sizes(huge)
+
+
 def test_largest_size_uses_the_configured_database_and_smaller_ones_a_suffixed_one() -> None:
     # given
     sizes = [10_000, 100_000]

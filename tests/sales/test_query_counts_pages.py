@@ -138,6 +138,8 @@ def test_today_query_count_is_the_same_at_10_and_300_leads_due(
     html = response.content.decode()
     assert f"{shown} leads to work today" in html
     assert html.count("data-lead-row=") == shown
+    # the heading says when the list is the most urgent part of a longer day
+    assert (f"the most urgent of {size}" in html) == (size > shown)
 
 
 # --- The pipeline --------------------------------------------------------------------------

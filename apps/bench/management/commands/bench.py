@@ -77,7 +77,7 @@ class Command(BaseCommand):
         if not os.environ.get("DATABASE_URL"):
             raise CommandError("bench names its databases after DATABASE_URL's: set it.")
         try:
-            sizes = bench.parse_sizes(options["sizes"]) if options["sizes"] else [options["leads"]]
+            sizes = bench.parse_sizes(options["sizes"] or str(options["leads"]))
             compare = self._compare_target(options)
             report = bench.run_bench(
                 sizes=sizes,
