@@ -15,7 +15,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from math import ceil, log10
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -205,15 +216,15 @@ def account_for(*, account_id: int) -> Account:
     return get_object_or_404(Account.objects.select_related("owner"), pk=account_id)
 
 
-def _visible_people(user: User, account_id: int) -> QuerySet[Lead]:
-    return Lead.objects.visible_to(user).active().filter(account_id=account_id)
+def _visible_people(user: User, account: Account) -> QuerySet[Lead]:
+    return Lead.objects.active().visible_at(user, account)
 
 
-def account_people(*, user: User, account_id: int) -> QuerySet[Lead]:
+def account_people(*, user: User, account: Account) -> QuerySet[Lead]:
     """The people of the account the user may read, for keyset paging on PEOPLE_KEYS:
     decision makers first, then champions, influencers, users, unknown; by score inside."""
     return (
-        _visible_people(user, account_id)
+        _visible_people(user, account)
         .select_related("owner")
         .annotate(role_rank=ROLE_RANK, neg_score=-F("score"))
     )
@@ -223,14 +234,14 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
     """Everything the account page shows apart from the paged people table."""
     now = now or timezone.now()
     account = account_for(account_id=account_id)
-    roles = role_counts(user=user, account_id=account.pk)
+    roles = role_counts(user=user, account=account)
     by_role, by_topic = engagement_charts(account_id=account.pk, now=now)
     opportunities = open_opportunities(user=user, account_id=account.pk)
     return AccountPage(
         account=account,
         people_total=sum(r.people for r in roles),
         roles=roles,
-        timeline=account_timeline(user=user, account_id=account.pk),
+        timeline=account_timeline(user=user, account=account),
         by_role=by_role,
         by_topic=by_topic,
         opportunities=opportunities,
@@ -238,7 +249,7 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
         renewals=(
             account_renewals(account_id=account.pk) if has_role(user, *RENEWAL_READERS) else None
         ),
-        disqualifications=account_disqualifications(user=user, account_id=account.pk),
+        disqualifications=account_disqualifications(user=user, account=account),
         readiness=account_readiness(user=user, account=account, now=now),
         can_edit_tier=has_role(user, *account_services.TIER_EDITORS),
         roles_engaged=[
@@ -247,10 +258,10 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
     )
 
 
-def role_counts(*, user: User, account_id: int) -> list[RoleCount]:
+def role_counts(*, user: User, account: Account) -> list[RoleCount]:
     """People per buying role (and how many of them are open with sales), one GROUP BY."""
     rows = (
-        _visible_people(user, account_id)
+        _visible_people(user, account)
         .order_by()
         .values("buying_role")
         .annotate(
@@ -272,12 +283,14 @@ def role_counts(*, user: User, account_id: int) -> list[RoleCount]:
 
 
 def account_timeline(
-    *, user: User, account_id: int, limit: int = TIMELINE_LIMIT
+    *, user: User, account: Account, limit: int = TIMELINE_LIMIT
 ) -> list[Touchpoint]:
-    """The newest touchpoints of the account's people the user may read, with asset and campaign."""
-    visible = _visible_people(user, account_id).values("pk")
+    """The newest touchpoints of the account's people the user may read, with asset and campaign:
+    the account's touches in time order (touch_account_time_idx), each kept if its person is
+    visible (a semi-join per row), so the read stops at `limit` instead of sorting them all."""
+    visible = _visible_people(user, account).filter(pk=OuterRef("lead_id"))
     return list(
-        Touchpoint.objects.filter(account_id=account_id, lead_id__in=visible)
+        Touchpoint.objects.filter(Exists(visible), account_id=account.pk)
         .select_related("lead", "asset", "campaign")
         .order_by("-occurred_at", "-pk")[:limit]
     )
@@ -306,11 +319,11 @@ def account_renewals(*, account_id: int) -> list[Renewal]:
     )
 
 
-def account_disqualifications(*, user: User, account_id: int) -> list[Disqualification]:
+def account_disqualifications(*, user: User, account: Account) -> list[Disqualification]:
     """Disqualifications of the account's people the user may read, newest first."""
-    visible = Lead.objects.visible_to(user).filter(account_id=account_id).values("pk")
+    visible = Lead.objects.visible_at(user, account).filter(pk=OuterRef("lead_id"))
     return list(
-        Disqualification.objects.filter(lead__account_id=account_id, lead_id__in=visible)
+        Disqualification.objects.filter(Exists(visible), lead__account_id=account.pk)
         .select_related("lead", "reason", "rep")
         .order_by("-at", "-pk")[:DISQUALIFICATION_LIMIT]
     )

@@ -50,7 +50,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 def account_detail(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     page = selectors.account_page(user=request.user, account_id=account_id)
     people = keyset_page(
-        selectors.account_people(user=request.user, account_id=page.account.pk),
+        selectors.account_people(user=request.user, account=page.account),
         request,
         keys=selectors.PEOPLE_KEYS,
         page_size=selectors.PEOPLE_PAGE_SIZE,
@@ -72,7 +72,7 @@ def account_people(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     """More rows of the people table ("Show more" with htmx), or the whole list as a page."""
     account = selectors.account_for(account_id=account_id)
     people = keyset_page(
-        selectors.account_people(user=request.user, account_id=account.pk),
+        selectors.account_people(user=request.user, account=account),
         request,
         keys=selectors.PEOPLE_KEYS,
         page_size=selectors.PEOPLE_PAGE_SIZE,
