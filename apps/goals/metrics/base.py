@@ -317,7 +317,7 @@ def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
 
 
 def _grouped_in_database(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
-    """One GROUP BY, the answered leads' minutes gathered per group with array_agg."""
+    """One GROUP BY, the answered leads' minutes gathered per group with array_agg, in order."""
     groups: dict[GroupKey, CohortGroup] = {}
     for row in (
         entries.values("rep_id", "source_campaign_id")
@@ -327,7 +327,13 @@ def _grouped_in_database(entries: QuerySet[CohortEntry]) -> dict[GroupKey, Cohor
             converted=Count("pk", filter=Q(converted=True)),
             met=Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
             breached=Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
-            minutes=ArrayAgg("response_minutes", filter=Q(response_minutes__isnull=False)),
+            # sorted in each group: a figure's minutes are then a few sorted runs, which the
+            # median's and the p90's sorts merge in linear time instead of n log n
+            minutes=ArrayAgg(
+                "response_minutes",
+                filter=Q(response_minutes__isnull=False),
+                order_by="response_minutes",
+            ),
         )
         .order_by()
     ):

@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from apps.campaigns.models import Campaign
 from apps.campaigns.selectors import spend_between
@@ -303,7 +304,16 @@ class DealCredit:
     owner_name: str
     amount: Decimal
     closed_at: datetime
-    shares: tuple[CampaignShare, ...]
+    # (campaign id, name, amount) as read; `shares` orders them, only for the deals shown
+    share_rows: tuple[tuple[int | None, str, Decimal], ...] = ()
+
+    @cached_property
+    def shares(self) -> tuple[CampaignShare, ...]:
+        """The campaigns' credits, largest first (then by name)."""
+        return tuple(
+            CampaignShare(campaign_id=c, name=n, amount=a)
+            for c, n, a in sorted(self.share_rows, key=lambda share: (-share[2], share[1]))
+        )
 
 
 @dataclass(frozen=True)
@@ -375,13 +385,13 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     # plain rows, not model instances: a quarter has thousands of won deals
     opportunities = (
         revenue.won_in(quarter)
+        .annotate(closed=Coalesce("closed_at", "created_at"))
         .order_by("closed_at", "pk")
         .values_list(
             "pk",
             "name",
             "amount",
-            "closed_at",
-            "created_at",
+            "closed",
             "owner_id",
             "owner__first_name",
             "owner__last_name",
@@ -401,7 +411,6 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
         name,
         amount,
         closed_at,
-        created_at,
         owner_id,
         first,
         last,
@@ -426,11 +435,8 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
                 owner_id=owner_id,
                 owner_name=owner_name,
                 amount=amount,
-                closed_at=closed_at or created_at,
-                shares=tuple(
-                    CampaignShare(campaign_id=c, name=n, amount=a)
-                    for c, n, a in sorted(shares, key=lambda share: (-share[2], share[1]))
-                ),
+                closed_at=closed_at,
+                share_rows=tuple(shares),
             )
         )
     campaigns = sorted(
