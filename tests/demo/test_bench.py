@@ -369,3 +369,17 @@ def test_seed_demo_ends_by_analyzing_the_tables_it_loaded() -> None:
     for model in (Lead, Touchpoint):
         assert f'"{model._meta.db_table}"' in text
     assert Lead.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_a_page_is_timed_only_after_its_warmup_requests(
+    two_servers: tuple[list[str], int, int], rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given a server that records every request
+    arrivals, port, _ = two_servers
+    # when the page is measured with 8 warm-up requests (two per worker of 4) and 5 timed ones
+    result = bench.measure_page(port=port, username=rep.username, path="/p/", repeat=5, warmup=8)
+    # then the server saw 13 requests, the percentiles come from the 5, and all were 200
+    assert len([line for line in arrivals if line.startswith("ours /p/")]) == 13
+    assert result["status"] == [200]
+    assert result["p50_ms"] <= result["p95_ms"]
