@@ -35,11 +35,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
 # Figure names: `<figure>` once per run, or `<figure>@<size>` (`queue_p95_ms@10k`) for the
 # figures measured at every size. A target holds at every size it is measured at.
@@ -190,10 +192,36 @@ def current_database_url() -> str:
     return url
 
 
+def _queued(queue: str) -> int:
+    """Tasks waiting in the broker's `queue` (0 while nobody has declared it yet)."""
+    with celery_app.connection_for_read() as conn:
+        try:
+            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except ChannelError:
+            return 0
+
+
+def _wait_for_idle_worker(deadline: float) -> bool:
+    """Wait until the Celery worker answers a ping, runs no task and none waits in its queue
+    (True), or the deadline passes (False). A worker still booting, or working off what the
+    seed queued, takes the CPU the pages are timed with."""
+    queue = celery_app.conf.task_default_queue
+    while time.monotonic() < deadline:
+        if celery_app.control.ping(timeout=1.0):
+            inspect = celery_app.control.inspect(timeout=1.0)
+            running = [*((inspect.active() or {}).values()), *((inspect.reserved() or {}).values())]
+            if not any(running) and not _queued(queue):
+                return True
+        time.sleep(0.5)
+    return False
+
+
 @contextmanager
-def running_stack(*, workers: int, database_url: str) -> Iterator[int]:
+def running_stack(
+    *, workers: int, database_url: str, log: Callable[[str], None] = print
+) -> Iterator[int]:
     """gunicorn (sync workers) and a Celery worker on `database_url`, both on this machine,
-    stopped afterwards."""
+    stopped afterwards; yielded once the worker has booted and worked off what was queued."""
     port = _free_port()
     env = {
         **os.environ,
@@ -251,7 +279,8 @@ def running_stack(*, workers: int, database_url: str) -> Iterator[int]:
     ]
     try:
         _wait_for_port(port, time.monotonic() + 30)
-        time.sleep(3)  # let the worker connect to the broker
+        if not _wait_for_idle_worker(time.monotonic() + 120):
+            log("the Celery worker was still busy after 2 minutes; measuring anyway")
         yield port
     finally:
         for proc in procs:
@@ -839,7 +868,7 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
     )
     run = uuid.uuid4().hex[:6]
     rep = "sam"
-    with running_stack(workers=plan.workers, database_url=database_url) as port:
+    with running_stack(workers=plan.workers, database_url=database_url, log=log) as port:
         # the pages first, on a quiet stack: after the intake run the worker is still
         # routing, rolling up and rebuilding facts for a while, and would be timed with them
         lead_id = (
