@@ -218,9 +218,10 @@ def _wait_for_idle_worker(deadline: float) -> bool:
 
 @contextmanager
 def running_stack(
-    *, workers: int, database_url: str, log: Callable[[str], None] = print
+    *, workers: int, threads: int = 1, database_url: str, log: Callable[[str], None] = print
 ) -> Iterator[int]:
-    """gunicorn (sync workers) and a Celery worker on `database_url`, both on this machine,
+    """gunicorn (`workers` processes of `threads` threads: sync workers with 1, gthread with
+    more) and a Celery worker on `database_url`, both on this machine,
     stopped afterwards; yielded once the worker has booted and worked off what was queued."""
     port = _free_port()
     env = {
@@ -250,6 +251,8 @@ def running_stack(
                 "revenue.wsgi",
                 "-w",
                 str(workers),
+                "--threads",
+                str(threads),
                 "-b",
                 f"127.0.0.1:{port}",
                 "--log-level",
@@ -814,6 +817,7 @@ class SizePlan:
     workers: int
     import_rows: int
     compare: CompareTarget | None = None
+    threads: int = 1
 
     @classmethod
     def from_json(cls, text: str) -> SizePlan:
@@ -868,7 +872,9 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
     )
     run = uuid.uuid4().hex[:6]
     rep = "sam"
-    with running_stack(workers=plan.workers, database_url=database_url, log=log) as port:
+    with running_stack(
+        workers=plan.workers, threads=plan.threads, database_url=database_url, log=log
+    ) as port:
         # the pages first, on a quiet stack: after the intake run the worker is still
         # routing, rolling up and rebuilding facts for a while, and would be timed with them
         lead_id = (
@@ -1004,6 +1010,7 @@ def run_bench(
     page_repeat: int,
     workers: int,
     import_rows: int,
+    threads: int = 1,
     compare: CompareTarget | None = None,
     log: Callable[[str], None],
 ) -> Report:
@@ -1019,6 +1026,7 @@ def run_bench(
         concurrency=concurrency,
         page_repeat=page_repeat,
         workers=workers,
+        threads=threads,
         import_rows=import_rows,
     )
     report = Report(sizes=ordered)

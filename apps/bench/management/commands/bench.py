@@ -36,7 +36,16 @@ class Command(BaseCommand):
             "--page-repeat", type=int, default=60, help="GETs per page (default 60)."
         )
         parser.add_argument(
-            "--workers", type=int, default=4, help="gunicorn sync workers (default 4)."
+            "--workers",
+            type=int,
+            default=2,
+            help="gunicorn worker processes (default 2, as `make run` serves).",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="threads per gunicorn worker (default 4, as `make run`; 1: sync workers).",
         )
         parser.add_argument("--import-rows", type=int, default=50_000)
         parser.add_argument("--json", type=Path, help="Also write the report as JSON to this file.")
@@ -86,6 +95,7 @@ class Command(BaseCommand):
                 concurrency=options["concurrency"],
                 page_repeat=options["page_repeat"],
                 workers=options["workers"],
+                threads=options["threads"],
                 import_rows=options["import_rows"],
                 compare=compare,
                 log=log,
