@@ -527,6 +527,13 @@ class LeadEvent(models.Model):
                 name="event_status_flow_idx",
                 condition=Q(kind="status"),
             ),
+            # Account hand-offs (the ready events that say who at the account engaged): the
+            # account page's readiness panel finds the latest without reading every ready event.
+            models.Index(
+                fields=["at"],
+                name="event_account_handoff_idx",
+                condition=Q(kind="status", new_value="ready", payload__has_key="engaged"),
+            ),
         ]
 
     def __str__(self) -> str:
