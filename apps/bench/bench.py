@@ -218,7 +218,7 @@ def _wait_for_idle_worker(deadline: float) -> bool:
 
 @contextmanager
 def running_stack(
-    *, workers: int, threads: int = 1, database_url: str, log: Callable[[str], None] = print
+    *, workers: int, threads: int, database_url: str, log: Callable[[str], None]
 ) -> Iterator[int]:
     """gunicorn (`workers` processes of `threads` threads: sync workers with 1, gthread with
     more) and a Celery worker on `database_url`, both on this machine,
@@ -815,9 +815,9 @@ class SizePlan:
     concurrency: int
     page_repeat: int
     workers: int
+    threads: int
     import_rows: int
     compare: CompareTarget | None = None
-    threads: int = 1
 
     @classmethod
     def from_json(cls, text: str) -> SizePlan:
@@ -1009,8 +1009,8 @@ def run_bench(
     concurrency: int,
     page_repeat: int,
     workers: int,
+    threads: int,
     import_rows: int,
-    threads: int = 1,
     compare: CompareTarget | None = None,
     log: Callable[[str], None],
 ) -> Report:

@@ -14,7 +14,7 @@ from apps.abm.selectors import account_readiness
 from apps.bench.bench import recording_statements
 from apps.leads.models import Lead, LeadEvent
 from tests import factories
-from tests.sales.test_query_plans import plan
+from tests.fixtures.plans import plan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -92,6 +93,7 @@ def test_a_size_plan_survives_the_trip_to_the_child_process() -> None:
         concurrency=4,
         page_repeat=5,
         workers=2,
+        threads=4,
         import_rows=200,
         compare=bench.CompareTarget(url="http://127.0.0.1:9000", cookie="sessionid=abc"),
     )
@@ -383,3 +385,9 @@ def test_a_page_is_timed_only_after_its_warmup_requests(
     assert len([line for line in arrivals if line.startswith("ours /p/")]) == 13
     assert result["status"] == [200]
     assert result["p50_ms"] <= result["p95_ms"]
+
+
+@pytest.mark.parametrize("option", ["--workers", "--threads", "--concurrency", "--page-repeat"])
+def test_bench_refuses_a_server_or_load_of_nothing(option: str) -> None:
+    with pytest.raises(CommandError, match=f"{option} must be 1 or more"):
+        call_command("bench", option, "0")

@@ -20,6 +20,7 @@ from apps.bench.bench import recording_statements
 from apps.leads.models import Lead
 from apps.users.models import User
 from tests import factories
+from tests.fixtures.plans import plan
 from tests.sales.conftest import owned_lead, pool_lead
 
 # committed rows (not a test transaction), so VACUUM can mark them all-visible as autovacuum
@@ -27,20 +28,6 @@ from tests.sales.conftest import owned_lead, pool_lead
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 PLAIN_SORT = re.compile(r"^\s*(->\s+)?Sort\s+\(cost", re.MULTILINE)
-
-
-def plan(sql: str, params: Any) -> str:
-    """The plan with sorting, sequential and bitmap scans priced out."""
-    switches = ("enable_sort", "enable_seqscan", "enable_bitmapscan")
-    with connection.cursor() as cursor:
-        for switch in switches:
-            cursor.execute(f"SET {switch} = off")
-        try:
-            cursor.execute(f"EXPLAIN {sql}", params)
-            return "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            for switch in switches:
-                cursor.execute(f"RESET {switch}")
 
 
 def the_one(statements: list[tuple[str, Any]], *fragments: str) -> tuple[str, Any]:

@@ -14,8 +14,7 @@ from datetime import datetime
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateformat import format as format_date
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,12 +25,23 @@ register = template.Library()
 _DASH = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
 
 
+# the SLA badge's markup per clock state; a running clock past due reads Overdue instead
+_SLA_BADGES = {
+    "breached": mark_safe('<span class="badge badge--danger">Breached</span>'),  # noqa: S308
+    "pending": mark_safe('<span class="badge badge--warning">Clock running</span>'),  # noqa: S308
+    "met": mark_safe('<span class="badge badge--success">Met</span>'),  # noqa: S308
+}
+_NO_CLOCK = mark_safe('<span class="badge badge--neutral">No clock</span>')  # noqa: S308
+_OVERDUE = mark_safe('<span class="badge badge--danger-soft">Overdue</span>')  # noqa: S308
+
+
 def _iso(moment: datetime) -> str:
-    return format_date(timezone.localtime(moment), "c")
+    """As the `date:'c'` filter writes it: ISO 8601 in the reader's time zone."""
+    return timezone.localtime(moment).isoformat()
 
 
 def _long(moment: datetime) -> str:
-    return format_date(timezone.localtime(moment), "D j M Y, H:i T")
+    return dateformat.format(timezone.localtime(moment), "D j M Y, H:i T")
 
 
 @register.simple_tag
@@ -84,16 +94,9 @@ def lead_score(lead: Lead) -> SafeString:
 def sla_badge(lead: Lead, now: datetime | None = None) -> SafeString:
     """The SLA clock's state; a running clock past its due time reads Overdue when the page
     knows the time (`now`), before the sweep marks it breached."""
-    state = lead.sla_state
-    if state == "breached":
-        return mark_safe('<span class="badge badge--danger">Breached</span>')  # noqa: S308
-    if state == "pending":
-        if now and lead.sla_due_at and lead.sla_due_at <= now:
-            return mark_safe('<span class="badge badge--danger-soft">Overdue</span>')  # noqa: S308
-        return mark_safe('<span class="badge badge--warning">Clock running</span>')  # noqa: S308
-    if state == "met":
-        return mark_safe('<span class="badge badge--success">Met</span>')  # noqa: S308
-    return mark_safe('<span class="badge badge--neutral">No clock</span>')  # noqa: S308
+    if lead.sla_state == "pending" and now and lead.sla_due_at and lead.sla_due_at <= now:
+        return _OVERDUE
+    return _SLA_BADGES.get(lead.sla_state, _NO_CLOCK)
 
 
 @register.simple_tag

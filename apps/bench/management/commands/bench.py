@@ -75,6 +75,9 @@ class Command(BaseCommand):
         parser.add_argument("--size-part", type=Path, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for name in ("workers", "threads", "concurrency", "requests", "page_repeat"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be 1 or more.")
         if connection.vendor != "postgresql" or not settings.REDIS_URL:
             raise CommandError(
                 "bench measures the production stack: set DATABASE_URL=postgres://… and REDIS_URL."
