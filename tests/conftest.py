@@ -21,7 +21,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with P
 
 # Shared worlds more than one app's tests read: an API client per role, the hand-worked
 # marketing quarter, and leads held by a rep or waiting in the pool.
-pytest_plugins = ["tests.fixtures.api", "tests.fixtures.marketing", "tests.fixtures.leads"]
+pytest_plugins = [
+    "tests.fixtures.api",
+    "tests.fixtures.marketing",
+    "tests.fixtures.leads",
+    "tests.fixtures.throttle",
+]
 
 
 def _redis_answers() -> bool:

@@ -977,11 +977,34 @@ HEALTH_NOTES = {
     "red": "Exec sponsor left; renewal at risk.",
 }
 
+# --- The throttle: the held queue ---------------------------------------------------------
+
+# The demo agreement throttles (apps.routing, "The throttle"): a lead ready on score whose pool
+# has no room waits in the held queue, best score first, and goes back to nurture ("held too
+# long") after HOLD_EXPIRY_HOURS. The EMEA pool is Sam alone, and Sam is at capacity, so EMEA
+# companies nobody owns have leads waiting there.
+HOLD_EXPIRY_HOURS = 72
+HELD_POOL = "EMEA"
+# The held leads: hours held before the anchor (today 00:00 UTC) and the least score each
+# has. Fewer than 48 hours, so seeded at any time of the anchor's day none has expired yet;
+# the first goes back to nurture within about a day.
+HELD_LEADS: dict[str, tuple[int, int]] = {
+    "held-1": (47, 64),
+    "held-2": (35, 91),
+    "held-3": (23, 73),
+    "held-4": (11, 84),
+    "held-5": (4, 68),
+    "held-6": (1, 79),
+}
+# Leads that waited too long this quarter: sent back to nurture this many days before the
+# anchor (on the quarter's first day at the earliest), after HOLD_EXPIRY_HOURS held.
+HELD_TOO_LONG: dict[str, int] = {"held-too-long-1": 3, "held-too-long-2": 11}
+
 # --- Lead outcomes ------------------------------------------------------------------------
 
 # Lead statuses the first leads always take, so every status, SLA state, review state and
-# opportunity stage appears however few leads are asked for.
-SHOWCASE = (
+# opportunity stage appears however few leads are asked for (and the held queue's leads).
+SHOWCASE: tuple[tuple[str, str], ...] = (
     ("converted", "won"),
     ("converted", "lost"),
     ("converted", "discovery"),
@@ -996,6 +1019,8 @@ SHOWCASE = (
     ("ready", "pending"),
     ("ready", "pool"),
     ("nurture", ""),
+    *(("held", variant) for variant in HELD_LEADS),
+    *(("nurture", variant) for variant in HELD_TOO_LONG),
 )
 ACCOUNT_STATUS_WEIGHTS = {
     "nurture": 46,

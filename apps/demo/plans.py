@@ -53,6 +53,10 @@ from apps.demo.catalogue import (
     HALF_LIFE_DAYS,
     HAND_RAISERS,
     HEALTH_NOTES,
+    HELD_LEADS,
+    HELD_POOL,
+    HELD_TOO_LONG,
+    HOLD_EXPIRY_HOURS,
     LAST_NAMES,
     LOST_REASONS,
     NORTH_AMERICA,
@@ -74,6 +78,8 @@ from apps.demo.catalogue import (
     DemoAsset,
     DemoCampaign,
 )
+from apps.routing.services import HELD
+from apps.routing.services import HELD_TOO_LONG as HELD_TOO_LONG_REASON
 
 LEAD_WINDOW_DAYS = 120
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -195,6 +201,8 @@ class LeadPlan:
     ready_reason: str
     routing_rule: str | None
     pooled_at: datetime | None
+    held_at: datetime | None  # waiting in the held queue since (status "held")
+    held_returned_at: datetime | None  # the held queue sent it back to nurture (too long)
     first_response_at: datetime | None
     sla_due_at: datetime | None
     sla_state: str
@@ -214,6 +222,11 @@ class LeadPlan:
     play: LeadPlayPlan | None
     disqualification: DisqualificationPlan | None
     opportunity: OpportunityPlan | None
+
+    @property
+    def was_held(self) -> bool:
+        """The throttle held it (it may be held still, or sent back to nurture since)."""
+        return any(e.kind == "status" and e.new_value == "held" for e in self.events)
 
     @property
     def next_action_at(self) -> datetime | None:
@@ -444,11 +457,19 @@ def _identity(seed: int, index: int, accounts: Sequence[AccountPlan]) -> _Identi
     if freemail:
         domain = rng.choice(FREEMAIL_DOMAINS)
     else:
+        if index < len(SHOWCASE) and _is_held_variant(SHOWCASE[index][1]):
+            # the held queue's pool is EMEA's; an account owner with room would take the lead
+            accounts = [a for a in accounts if a.country in EMEA and a.owner is None] or accounts
         # Target accounts attract more people: the buying groups the ABM views show.
         weights = [3 if a.tier == "target" else 1 for a in accounts]
         account = rng.choices(accounts, weights=weights)[0]
         domain = account.domain
     return _Identity(rng, f"{_local_part(first, last, index)}@{domain}", first, last, account)
+
+
+def _is_held_variant(variant: str) -> bool:
+    """A showcase lead of the throttle: held now, or held and sent back this quarter."""
+    return variant in HELD_LEADS or variant in HELD_TOO_LONG
 
 
 def lead_emails(*, seed: int, start: int, stop: int, accounts: Sequence[AccountPlan]) -> list[str]:
@@ -593,6 +614,8 @@ class _Timeline:
     ready_at: datetime | None
     created_at: datetime
     journey_end: datetime
+    held_at: datetime | None = None  # the throttle held it (ready on score, its pool full)
+    sent_back_at: datetime | None = None  # ... and sent it back to nurture: held too long
 
 
 @dataclass(slots=True)
@@ -631,6 +654,8 @@ def _plan_lead(ident: _Identity, index: int, cal: Calendar) -> LeadPlan:
     first_campaign = touches[0].campaign
     source = _source(first_campaign)
     fit = _fit(person.title, account, person.country, source)
+    if timeline.held_at is not None:
+        touches = _reach_hold_score(rng, touches, fit, timeline, cal)
     routing = _plan_routing(rng, timeline, account, person.country)
     owner = routing.owner
     work = _plan_work(rng, timeline, owner, cal)
@@ -653,9 +678,11 @@ def _plan_lead(ident: _Identity, index: int, cal: Calendar) -> LeadPlan:
             first_due=clock_due,
         )
     touches, touched_until, engagement = _finish_journey(
-        touches, timeline.status, outcome.converted_at, fit, cal
+        touches, timeline.status, outcome.converted_at, fit, cal, held=timeline.held_at is not None
     )
     events = _plan_history(ident.email, source, timeline, ready_reason, owner, play, work, outcome)
+    if timeline.held_at is not None:
+        events = _held_events(events, timeline, _score_at(touches, fit, timeline.held_at, cal))
     reopened = _reopened_at(outcome.disqualification) is not None
     final_status = "nurture" if reopened else timeline.status
     return LeadPlan(
@@ -681,6 +708,8 @@ def _plan_lead(ident: _Identity, index: int, cal: Calendar) -> LeadPlan:
         ready_reason=ready_reason,
         routing_rule=routing.rule,
         pooled_at=timeline.ready_at if routing.pool else None,
+        held_at=timeline.held_at if final_status == "held" else None,
+        held_returned_at=timeline.sent_back_at,
         first_response_at=work.first_response,
         sla_due_at=work.sla_due_at,
         sla_state="" if final_status == "nurture" else work.sla_state,
@@ -729,6 +758,8 @@ def _plan_timeline(
         )
         variant = ""
     anchor = cal.anchor
+    if _is_held_variant(variant):
+        return _plan_held_timeline(rng, status, variant, cal)
     ready_at = _plan_ready_at(rng, status, variant, cal)
     if ready_at is not None:
         # Routed leads get a ready moment first and a journey before it.
@@ -739,6 +770,23 @@ def _plan_timeline(
         created_at = anchor - _seconds(rng, 2 * HOUR, LEAD_WINDOW_DAYS * DAY)
         journey_end = min(anchor - timedelta(minutes=1), created_at + timedelta(days=45))
     return _Timeline(status, variant, ready_at, created_at, journey_end)
+
+
+def _plan_held_timeline(rng: random.Random, status: str, variant: str, cal: Calendar) -> _Timeline:
+    """A lead of the throttle: its journey ends when its score made it ready and its pool had
+    no room (held_at); one held too long went back to nurture HOLD_EXPIRY_HOURS later, at the
+    sweep after that (in the anchor's quarter, and before the anchor)."""
+    anchor, sent_back_at = cal.anchor, None
+    if variant in HELD_TOO_LONG:
+        quarter_start = datetime.combine(plan_quarters(anchor)[1].starts_on, time(0), tzinfo=UTC)
+        back = anchor - timedelta(days=HELD_TOO_LONG[variant]) - _seconds(rng, 0, 12 * HOUR)
+        sent_back_at = min(anchor, max(quarter_start, back))
+        held_at = sent_back_at - timedelta(hours=HOLD_EXPIRY_HOURS) - _seconds(rng, 1, 30)
+    else:
+        # under an hour on top: HELD_LEADS' hours stay below 48, none expired on the anchor's day
+        held_at = anchor - timedelta(hours=HELD_LEADS[variant][0]) - _seconds(rng, 0, 45 * 60)
+    created_at = held_at - _seconds(rng, 2 * HOUR, 35 * DAY)
+    return _Timeline(status, variant, None, created_at, held_at, held_at, sent_back_at)
 
 
 def _plan_ready_at(rng: random.Random, status: str, variant: str, cal: Calendar) -> datetime | None:
@@ -757,7 +805,10 @@ def _plan_ready_at(rng: random.Random, status: str, variant: str, cal: Calendar)
 
 
 def _plan_ready_reason(rng: random.Random, status: str, account: AccountPlan | None) -> str:
-    """Decide why a routed lead is ready: a hand-raiser, the score, or its account's buying group."""
+    """Decide why a routed lead is ready: a hand-raiser, the score, or its account's buying group.
+    A held lead was made ready by its score: the throttle holds no other."""
+    if status == "held":
+        return "score"
     if status == "nurture":
         return ""
     if account and account.tier == "target" and account.owner and rng.random() < 0.2:
@@ -786,16 +837,45 @@ def _plan_journey(
             at = journey_end
         else:
             asset = cal.asset_at(rng, at)
-        meta: dict[str, Any] = {}
-        if asset.kind == "ad":
-            meta = {
-                "utm_source": "linkedin" if asset.campaign == "abm-target-accounts" else "google",
-                "utm_campaign": asset.campaign,
-            }
-        touches.append(
-            TouchPlan(ASSET_TOUCH_KIND[asset.kind], asset.campaign, asset.slug, at, meta)
-        )
+        touches.append(_asset_touch(asset, at))
     return touches
+
+
+def _asset_touch(asset: DemoAsset, at: datetime) -> TouchPlan:
+    """A touch on `asset` at `at`; an ad's carries its UTM parameters."""
+    meta: dict[str, Any] = {}
+    if asset.kind == "ad":
+        meta = {
+            "utm_source": "linkedin" if asset.campaign == "abm-target-accounts" else "google",
+            "utm_campaign": asset.campaign,
+        }
+    return TouchPlan(ASSET_TOUCH_KIND[asset.kind], asset.campaign, asset.slug, at, meta)
+
+
+def _score_at(touches: Sequence[TouchPlan], fit: int, moment: datetime, cal: Calendar) -> int:
+    """The lead's score at `moment`: fit plus the engagement of the touches until then."""
+    before = [t for t in touches if t.occurred_at <= moment]
+    return fit + round(_engagement(before, cal.assets, moment))
+
+
+def _reach_hold_score(
+    rng: random.Random, journey: Sequence[TouchPlan], fit: int, timeline: _Timeline, cal: Calendar
+) -> list[TouchPlan]:
+    """A held lead's score made it ready: a touch at the moment it was held, and touches in the
+    hours before, until its score reaches the threshold when held and, for one still held, the
+    least score HELD_LEADS gives it today (its ready score, decayed since)."""
+    held_at = timeline.held_at
+    assert held_at is not None
+    touches = [*journey, _asset_touch(cal.asset_at(rng, held_at), held_at)]
+    minimum = HELD_LEADS[timeline.variant][1] if timeline.variant in HELD_LEADS else 0
+    span = min(6 * HOUR, (held_at - timeline.created_at).total_seconds())
+    while (
+        _score_at(touches, fit, held_at, cal) < SCORE_THRESHOLD
+        or fit + round(_engagement(touches, cal.assets, cal.anchor)) < minimum
+    ):
+        at = held_at - _seconds(rng, 60, span)
+        touches.append(_asset_touch(cal.asset_at(rng, at), at))
+    return sorted(touches, key=lambda t: t.occurred_at)
 
 
 def _source(first_campaign: str | None) -> str:
@@ -816,6 +896,8 @@ def _plan_routing(
     )
     owner: str | None = None
     rule: str | None = None
+    if status == "held":
+        return _Routing(pool=False, owner=None, rule=HELD_POOL)  # waiting for room in its pool
     if status != "nurture" and not pool:
         if account and account.owner:
             owner = account.owner
@@ -905,8 +987,11 @@ def _finish_journey(
     converted_at: datetime | None,
     fit: int,
     cal: Calendar,
+    *,
+    held: bool = False,
 ) -> tuple[list[TouchPlan], datetime, float]:
-    """Decide the final touches (a converting meeting, or a nurture lead kept under the threshold).
+    """Decide the final touches (a converting meeting, or a nurture lead kept under the threshold;
+    not one the throttle held: its score made it ready, and it has decayed since).
 
     Returns the touches, the last touch moment and the engagement score.
     """
@@ -916,7 +1001,7 @@ def _finish_journey(
         touches.append(TouchPlan("meeting", None, None, converted_at - timedelta(minutes=30), {}))
         touched_until = max(touched_until, converted_at - timedelta(minutes=30))
     engagement = _engagement(touches, cal.assets, cal.anchor)
-    if status == "nurture":
+    if status == "nurture" and not held:
         # A nurture lead at the threshold would already be ready: its journey stops earlier.
         while len(touches) > 2 and fit + round(engagement) >= SCORE_THRESHOLD:
             touches.pop()
@@ -954,6 +1039,40 @@ def _plan_history(
         events += _closing_events(owner, outcome)
     events.sort(key=lambda e: e.at)  # stable: same-moment events keep their causal order
     return tuple(events)
+
+
+def _held_events(
+    events: Sequence[EventPlan], timeline: _Timeline, score: int
+) -> tuple[EventPlan, ...]:
+    """The throttle's events, as routing writes them: held (nurture -> held, with its pool, which
+    `writing` turns into the rule's id) and, for a lead held too long, sent back to nurture."""
+    held_at = timeline.held_at
+    assert held_at is not None
+    added = [
+        EventPlan(
+            "status",
+            None,
+            f"{HELD} (agreement v1)",
+            "nurture",
+            "held",
+            held_at,
+            {"agreement_version": 1, "pool_id": HELD_POOL, "score": score},
+        )
+    ]
+    if timeline.sent_back_at is not None:
+        hours = round((timeline.sent_back_at - held_at).total_seconds() / 3600, 1)
+        added.append(
+            EventPlan(
+                "status",
+                None,
+                HELD_TOO_LONG_REASON,
+                "held",
+                "nurture",
+                timeline.sent_back_at,
+                {"held_hours": hours},
+            )
+        )
+    return tuple(sorted([*events, *added], key=lambda e: e.at))
 
 
 def _handoff_events(

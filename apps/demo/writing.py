@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connection, models
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Sum
 from psycopg.types.json import Jsonb
 
 from apps.accounts.models import Account
@@ -40,6 +40,8 @@ from apps.demo.catalogue import (
     EMEA,
     GOALS,
     HALF_LIFE_DAYS,
+    HELD_POOL,
+    HOLD_EXPIRY_HOURS,
     NORTH_AMERICA,
     PLAYS,
     QUARTER_GOALS,
@@ -87,6 +89,7 @@ class Refs:
     reasons: dict[str, int]
     churn_reasons: dict[str, int]
     agreement: int
+    rules: dict[str, int] = field(default_factory=dict)  # routing rule name -> id
 
 
 @dataclass
@@ -131,7 +134,7 @@ def write_configuration(*, anchor: datetime, leads: int, result: SeedResult) -> 
     quarters = _write_quarters(anchor, result)
     campaigns = _write_campaigns(anchor, quarters, users["mia"], result)
     _write_goals(anchor=anchor, leads=leads, quarters=quarters, campaigns=campaigns, result=result)
-    _write_routing(users, result)
+    rules = _write_routing(users, result)
     agreement = _write_scoring(anchor, users, result)
     reasons = _write_disqualification_reasons(result)
     churn = _write_churn_reasons(result)
@@ -147,6 +150,7 @@ def write_configuration(*, anchor: datetime, leads: int, result: SeedResult) -> 
         reasons={c: r.pk for c, r in reasons.items()},
         churn_reasons={c: r.pk for c, r in churn.items()},
         agreement=agreement.pk,
+        rules=rules,
     )
 
 
@@ -284,8 +288,9 @@ def _write_goals(
     _note(result, "goals.JointGoal", created)
 
 
-def _write_routing(users: dict[str, User], result: SeedResult) -> None:
-    """Write the SLA policy (active unless another one is) and the routing rules with pools."""
+def _write_routing(users: dict[str, User], result: SeedResult) -> dict[str, int]:
+    """Write the SLA policy (active unless another one is) and the routing rules with pools;
+    return the rules' ids by name."""
     _, created = SlaPolicy.objects.get_or_create(
         name="Inbound: 5 minutes in business hours",
         defaults={
@@ -301,6 +306,7 @@ def _write_routing(users: dict[str, User], result: SeedResult) -> None:
         },
     )
     _note(result, "routing.SlaPolicy", created)
+    rules: dict[str, int] = {}
     for order, name, countries, reps in (
         (10, "EMEA", ",".join(EMEA), ("sam",)),
         (20, "North America", ",".join(NORTH_AMERICA), ("sara",)),
@@ -310,9 +316,11 @@ def _write_routing(users: dict[str, User], result: SeedResult) -> None:
             name=name, defaults={"order": order, "countries": countries}
         )
         _note(result, "routing.RoutingRule", created)
+        rules[name] = rule.pk
         for rep in reps:
             _, created = PoolMember.objects.get_or_create(rule=rule, rep=users[rep])
             _note(result, "routing.PoolMember", created)
+    return rules
 
 
 def _write_scoring(
@@ -328,13 +336,17 @@ def _write_scoring(
             "account_min_roles": 3,
             "account_window_days": 30,
             "account_score_threshold": 150,
+            # the throttle: a lead ready on score waits while its pool is full (Sam's EMEA is)
+            "hold_when_full": True,
+            "hold_expiry_hours": HOLD_EXPIRY_HOURS,
             "effective_from": anchor - timedelta(days=150),
             "marketing_signer": users["mia"],
             "marketing_signed_at": anchor - timedelta(days=152, hours=-10),
             "sales_signer": users["max"],
             "sales_signed_at": anchor - timedelta(days=151, hours=-15),
             "notes": "Ready = demo or contact-sales request, or fit + engagement of 60, or 3 buying roles "
-            "engaged at one account within 30 days with an account score of 150.",
+            "engaged at one account within 30 days with an account score of 150. A lead ready on "
+            f"score waits while its pool is full, for {HOLD_EXPIRY_HOURS} hours at most.",
         },
     )
     _note(result, "scoring.QualificationAgreement", created)
@@ -713,9 +725,11 @@ def _insert_leads(plans: Sequence[LeadPlan], refs: Refs) -> list[Lead]:
             assignment_version=p.assignment_version,
             assigned_at=p.assigned_at,
             ready_at=p.ready_at,
-            ready_agreement_id=refs.agreement if p.ready_at else None,
+            ready_agreement_id=refs.agreement if p.ready_at or p.was_held else None,
             ready_reason=p.ready_reason,
             pooled_at=p.pooled_at,
+            held_at=p.held_at,
+            held_returned_at=p.held_returned_at,
             first_response_at=p.first_response_at,
             sla_due_at=p.sla_due_at,
             next_action_at=p.next_action_at,
@@ -790,9 +804,19 @@ def _insert_activities(pairs: _Pairs, refs: Refs) -> int:
     )
 
 
-def _insert_events(pairs: _Pairs, refs: Refs) -> int:
-    """Write the leads' histories; owner events also carry the old and new owner ids."""
+def _event_payload(kind: str, old: str, new: str, payload: dict[str, Any], refs: Refs) -> Any:
+    """The payload as the services write it: owner events carry the old and new owner ids, the
+    throttle's hold its pool's rule id (planned by name)."""
     users = refs.users
+    if kind == "owner":
+        return {**payload, "old_owner_id": users.get(old), "new_owner_id": users.get(new)}
+    if isinstance(payload.get("pool_id"), str):
+        return {**payload, "pool_id": refs.rules[payload["pool_id"]]}
+    return payload
+
+
+def _insert_events(pairs: _Pairs, refs: Refs) -> int:
+    """Write the leads' histories (payloads as _event_payload makes them)."""
     return _insert_rows(
         LeadEvent,
         ("lead_id", "kind", "actor_id", "reason", "old_value", "new_value", "payload", "at"),
@@ -804,13 +828,7 @@ def _insert_events(pairs: _Pairs, refs: Refs) -> int:
                 e.reason,
                 e.old_value,
                 e.new_value,
-                {
-                    **e.payload,
-                    "old_owner_id": users.get(e.old_value),
-                    "new_owner_id": users.get(e.new_value),
-                }
-                if e.kind == "owner"
-                else e.payload,
+                _event_payload(e.kind, e.old_value, e.new_value, e.payload, refs),
                 e.at,
             )
             for lead, p in pairs
@@ -908,14 +926,34 @@ def _insert_play_steps(lead_plays: Sequence[LeadPlay], with_play: _WithPlay, ref
 def write_rollups(
     *, refs: Refs, anchor: datetime, pool_counts: Counter[tuple[str, str]], result: SeedResult
 ) -> None:
-    """Roll-ups that depend on all leads: account scores, new customers, pool counters, notifications."""
+    """Roll-ups that depend on all leads: account scores, new customers, pool counters, the full
+    pool of the held queue, notifications."""
     _roll_up_accounts(refs, anchor)
     rules = dict(RoutingRule.objects.values_list("name", "pk"))
     for (rule, rep), count in pool_counts.items():
         PoolMember.objects.filter(rule_id=rules.get(rule), rep_id=refs.users[rep]).update(
             assigned=models.F("assigned") + count
         )
+    _fill_held_pool(rules[HELD_POOL])
     _write_notifications(refs, anchor, result)
+
+
+def _fill_held_pool(rule_id: int) -> None:
+    """Put the throttle to work: every rep of the held leads' pool is at capacity, so the sweep
+    leaves them waiting until a rep closes a lead. A rep keeps the catalogue's capacity when he
+    already works that many open leads (the default run and larger ones); in a smaller run it
+    is lowered to the open leads he works, never below one (a rep working none has room)."""
+    rep_ids = PoolMember.objects.filter(rule_id=rule_id).values_list("rep_id", flat=True)
+    working = dict(
+        Lead.objects.open()
+        .filter(owner_id__in=rep_ids)
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    for rep_id in rep_ids:
+        full = max(1, working.get(rep_id, 0))
+        User.objects.filter(pk=rep_id, capacity__gt=full).update(capacity=full)
 
 
 def _roll_up_accounts(refs: Refs, anchor: datetime) -> None:

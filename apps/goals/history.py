@@ -12,7 +12,8 @@ the live figure, `as_of` only leaves out what was not yet stamped:
   disqualifications and their rate, junk share and attempts (Disqualification.at), ready →
   opportunity (Opportunity.created_at), pipeline created, win rate, opportunity → won, revenue
   won, expansion revenue and sales cycle (created_at, closed_at: won and lost are final),
-  gross revenue retention (Renewal.created_at, closed_at: outcomes are final);
+  gross revenue retention (Renewal.created_at, closed_at: outcomes are final), leads held too
+  long (the LeadEvent held -> nurture `at`);
 - from the lead's current answer, counted from its stamp: speed to lead (first_response_at),
   SLA compliance (met from first_response_at, breached from sla_breached_at), follow-up
   (attempt_count > 0 and an Activity that occurred before D's end). An answer or clock later

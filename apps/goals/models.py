@@ -23,6 +23,7 @@ class Metric(models.TextChoices):
     COST_PER_WON_DEAL = "cost_per_won_deal", "Cost per won deal"
     GROSS_REVENUE_RETENTION = "gross_revenue_retention", "Gross revenue retention (%)"
     EXPANSION_REVENUE = "expansion_revenue", "Expansion revenue"
+    HELD_TOO_LONG = "held_too_long", "Leads held too long"
 
 
 class ScoreboardMetric(models.TextChoices):
@@ -50,6 +51,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(
         Metric.SALES_CYCLE_DAYS,
         Metric.COST_PER_READY_LEAD,
         Metric.COST_PER_WON_DEAL,
+        Metric.HELD_TOO_LONG,
         ScoreboardMetric.JUNK_SHARE,
     }
 )

@@ -94,6 +94,8 @@ RECORD_DESCRIPTIONS: dict[str, str] = {
     Metric.COST_PER_WON_DEAL: "Opportunities won in the quarter: the cost's denominator.",
     Metric.GROSS_REVENUE_RETENTION: "Renewals due in the quarter.",
     Metric.EXPANSION_REVENUE: "Expansion opportunities won in the quarter.",
+    Metric.HELD_TOO_LONG: "Leads the held queue sent back to nurture in the quarter because "
+    "they waited longer than the agreement allows; each counts once.",
 }
 # The list each goal metric's drill-down opens with (drilldown()'s records).
 RECORD_LABELS: dict[str, str] = {
@@ -111,6 +113,7 @@ RECORD_LABELS: dict[str, str] = {
     Metric.COST_PER_WON_DEAL: "Won deals",
     Metric.GROSS_REVENUE_RETENTION: "Renewals due",
     Metric.EXPANSION_REVENUE: "Won expansion deals",
+    Metric.HELD_TOO_LONG: "Leads held too long",
 }
 # What the scoreboard drill-down lists for each figure.
 SCOREBOARD_DESCRIPTIONS: dict[str, str] = {

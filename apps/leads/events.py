@@ -10,8 +10,10 @@ from typing import Any
 from django.utils import timezone
 
 from apps.core import pulse
+from apps.core.queue import enqueue_on_commit
 from apps.leads import facts
 from apps.leads.models import Lead, LeadEvent
+from apps.leads.querysets import OPEN_STATUSES
 from apps.users.models import User
 
 
@@ -51,7 +53,23 @@ def _event(**kwargs: Any) -> LeadEvent:
         # a lead leaving the pool changes it too (one entering it has no owner: see announce)
         pool=owner_change and previous is None,
     )
+    if _frees_a_slot(event, previous_owner_id=previous):
+        # routing's throttle (above this layer) releases the held queue into the room
+        enqueue_on_commit(RELEASE_HELD_TASK)
     return event
+
+
+RELEASE_HELD_TASK = "routing.release_held"
+
+
+def _frees_a_slot(event: LeadEvent, *, previous_owner_id: int | None) -> bool:
+    """Whether the event leaves a rep below capacity: an open lead closes (converted,
+    disqualified, recycled) or is archived, or a lead moves away from its rep."""
+    if event.kind == LeadEvent.Kind.STATUS:
+        return event.old_value in OPEN_STATUSES and event.new_value not in OPEN_STATUSES
+    if event.kind == LeadEvent.Kind.ARCHIVED:
+        return event.lead.status in OPEN_STATUSES
+    return event.kind == LeadEvent.Kind.OWNER and previous_owner_id is not None
 
 
 # the kinds that move a mirrored fact: the lead's times, its owner, clock, attempts or archiving

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower, Trim
 
 from apps.core.models import TimeStampedModel
@@ -86,6 +86,7 @@ class Lead(TimeStampedModel):
     class Status(models.TextChoices):
         NURTURE = "nurture", "Nurture"
         READY = "ready", "Ready"
+        HELD = "held", "Held"
         WORKING = "working", "Working"
         CONVERTED = "converted", "Converted"
         DISQUALIFIED = "disqualified", "Disqualified"
@@ -185,6 +186,17 @@ class Lead(TimeStampedModel):
         blank=True,
         help_text="When routing last found no rep and left it in the team pool.",
     )
+    held_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the agreement's throttle held the lead: ready on score, its pool full.",
+    )
+    held_returned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the held queue last sent the lead back to nurture (too long, or the "
+        "queue full): it is ready on score again only after a newer touch.",
+    )
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_action_at = models.DateTimeField(
         null=True, blank=True, help_text="When the play's next open step or callback is due."
@@ -215,7 +227,7 @@ class Lead(TimeStampedModel):
             models.CheckConstraint(condition=~Q(email=""), name="lead_email_not_blank"),
             models.CheckConstraint(
                 condition=Q(
-                    status__in=["nurture", "ready", "working", "converted", "disqualified"]
+                    status__in=["nurture", "ready", "held", "working", "converted", "disqualified"]
                 ),
                 name="lead_status_valid",
             ),
@@ -239,6 +251,10 @@ class Lead(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(is_archived=False) | Q(archived_at__isnull=False),
                 name="lead_archived_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(owner__isnull=True, held_at__isnull=False),
+                name="lead_held_has_no_owner",
             ),
         ]
         indexes = [
@@ -291,6 +307,14 @@ class Lead(TimeStampedModel):
                 fields=["ready_at", "id"],
                 name="lead_pool_idx",
                 condition=pool_lead_q(),
+            ),
+            # The held queue (the throttle): best score first, then the longest held.
+            models.Index(
+                F("score").desc(),
+                F("held_at").asc(),
+                F("id").asc(),
+                name="lead_held_queue_idx",
+                condition=Q(status="held", is_archived=False),
             ),
             # The SLA sweep: pending clocks by due time.
             models.Index(

@@ -34,6 +34,15 @@ def pool_lead_q() -> Q:
     return Q(status="ready", owner__isnull=True, is_archived=False)
 
 
+def held_lead_q() -> Q:
+    """Leads the agreement's throttle holds until their pool has room (never owned, no clock)."""
+    return Q(status="held", is_archived=False)
+
+
+# The held queue's priority: best score first, then the longest held (index lead_held_queue_idx).
+HELD_ORDER = ("-score", "held_at", "id")
+
+
 def _visible_q(user: User, *, account: Account | None) -> Q | None:
     """What a signed-in user may read as a Q, or None for every lead. With `account`, the
     caller reads only that account's leads, so the account's own conditions are decided here."""
@@ -70,6 +79,10 @@ class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def in_pool(self) -> Self:
         """Ready leads nobody holds: the team pool reps claim from."""
         return self.filter(pool_lead_q())
+
+    def held(self) -> Self:
+        """The held queue in release order (HELD_ORDER)."""
+        return self.filter(held_lead_q()).order_by(*HELD_ORDER)
 
     def overdue(self, now: datetime) -> Self:
         """Pending SLA clocks whose due time has passed (in time up to the due instant) on leads

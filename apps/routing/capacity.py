@@ -32,7 +32,7 @@ Everything is measured over the window [now - `days`, now), `start` being its fi
   decimal can read equal while the backlog grew. Counting the backlog itself means the
   headline never says "keeping up" while the backlog grows.
 * capacity         = sum of `capacity` of the active, available users in the Sales group;
-* open load        = open leads (ready or working, not archived), held by a rep or waiting in the
+* open load        = open leads (ready or working, not archived), owned by a rep or waiting in the
   team pool: each takes one slot of the team's capacity (answering a lead does not free its
   slot; closing it does);
 * headroom         = capacity - open load (free slots);
@@ -306,10 +306,10 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
         )
     arithmetic += [
         f"Available Sales reps can hold {capacity} open leads; {open_load} are open now "
-        f"(held or waiting in the pool), leaving {capacity} − {open_load} = {headroom} free."
+        f"(owned by a rep or waiting in the pool), leaving {capacity} − {open_load} = {headroom} free."
         if headroom >= 0
         else f"Available Sales reps can hold {capacity} open leads; {open_load} are open now "
-        f"(held or waiting in the pool): {-headroom} more than they can hold.",
+        f"(owned by a rep or waiting in the pool): {-headroom} more than they can hold.",
         f"{left_open} leads left the open queue in those days (converted, disqualified, "
         f"recycled or archived): the open load grows by ({ready_arrivals} − {left_open}) / "
         f"{days} = {_fmt(load_growth)} a day.",

@@ -26,6 +26,8 @@ from apps.notifications.services import managers, notify
 from apps.plays.services import attach_play
 from apps.routing.business_hours import add_working_minutes, working_minutes_between
 from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
+from apps.scoring.models import DEFAULT_HOLD_EXPIRY_HOURS, QualificationAgreement
+from apps.scoring.services import enter_ready
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -388,11 +390,202 @@ def settle_sla(
         return lead
 
 
+# --- The throttle: the held queue ------------------------------------------------------------
+#
+# Under an agreement with `hold_when_full`, a lead ready on score whose pool has no room (no
+# member below capacity, and no account owner with room) waits in the held queue: status
+# "held", no owner, no clock, not yet a sales-ready lead (its ready event is written when it is
+# released). Its pool is the first routing rule it matches, read again whenever it is needed,
+# so a rule change re-sorts the queue. Release order: best score, then the longest held.
+#
+# Every change that frees a slot (an open lead closed, converted, disqualified, recycled,
+# archived or moved; a rep back in office; capacity raised) asks for RELEASE_HELD_TASK after
+# commit, and so does every hold (a slot freed while the hold committed is seen by the task
+# that runs after both). The sweep releases anything a lost task missed and expires leads held
+# longer than the agreement allows. Each release locks the lead, then the pool's reps, and moves
+# held -> ready -> assigned in one transaction, guarded by the held status: no lead is released
+# twice, and a pass stops at a pool only when that pool has no room.
+
+RELEASE_HELD_TASK = "routing.release_held"
+HELD = "held: its pool is at capacity"
+RELEASED = "released from the held queue: a rep has room"
+UNTHROTTLED = "released from the held queue: the agreement no longer throttles"
+HELD_TOO_LONG = "held too long"
+HELD_QUEUE_FULL = "held queue full"
+
+
+def _active_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).order_by("order", "pk"))
+
+
+def pool_id_of(lead: Lead, rules: list[RoutingRule]) -> int | None:
+    """The lead's pool: the first active rule it matches (as first_matching_rule, rules read once)."""
+    return next((rule.pk for rule in rules if rule_matches(rule, lead)), None)
+
+
+def held_queue() -> list[tuple[int | None, Lead]]:
+    """(pool id, lead) for every held lead, in release order (two queries)."""
+    rules = _active_rules()
+    return [
+        (pool_id_of(lead, rules), lead) for lead in Lead.objects.held().select_related("account")
+    ]
+
+
+def _has_room(*, lead: Lead, pool_id: int) -> bool:
+    """Whether someone could take the lead now (a read, without the rep locks routing takes):
+    its account owner or a member of its pool, active, in office and below capacity."""
+    rep_ids = set(PoolMember.objects.filter(rule_id=pool_id).values_list("rep_id", flat=True))
+    if lead.account_id and lead.account and lead.account.owner_id:
+        rep_ids.add(lead.account.owner_id)
+    counts = _open_counts(rep_ids)
+    return any(_can_take(rep, counts) for rep in User.objects.filter(pk__in=rep_ids))
+
+
+def hold_if_full(*, lead: Lead, agreement: QualificationAgreement, now: datetime) -> bool:
+    """scoring.mark_ready's hold check (plugged in at start-up): hold the lead when its pool is
+    at capacity, within the agreement's ceiling; at the ceiling, either recycle the bottom of the
+    queue (the new lead included, if it ranks last) or leave the lead to ordinary routing.
+    Caller holds the lead lock."""
+    rules = _active_rules()
+    pool_id = pool_id_of(lead, rules)
+    if pool_id is None or agreement.hold_ceiling == 0 or _has_room(lead=lead, pool_id=pool_id):
+        return False
+    queue = [held for pool, held in held_queue() if pool == pool_id]
+    if len(queue) >= agreement.hold_ceiling and not agreement.recycle_when_full:
+        return False
+    old = lead.status
+    lead.status = Lead.Status.HELD
+    lead.held_at = now
+    lead.ready_agreement = agreement
+    lead.ready_reason = Lead.ReadyReason.SCORE
+    lead.pooled_at = None
+    lead.save(
+        update_fields=[
+            "status",
+            "held_at",
+            "ready_agreement",
+            "ready_reason",
+            "pooled_at",
+            "updated_at",
+        ]
+    )
+    events.status_changed_event(
+        lead=lead,
+        old=old,
+        new=Lead.Status.HELD,
+        actor=None,
+        reason=f"{HELD} (agreement v{agreement.version})",
+        payload={"agreement_version": agreement.version, "pool_id": pool_id, "score": lead.score},
+    )
+    if len(queue) >= agreement.hold_ceiling:
+        # the queue is over its ceiling by one: its lowest-priority lead makes room
+        bottom = max([*queue, lead], key=lambda held: (-held.score, held.held_at, held.pk))
+        _send_back(lead_id=bottom.pk, reason=HELD_QUEUE_FULL, now=now)
+        if bottom.pk == lead.pk:  # the new lead ranks last: it goes back at once
+            lead.refresh_from_db(fields=["status", "held_at", "held_returned_at", "ready_reason"])
+    enqueue_on_commit(RELEASE_HELD_TASK)
+    return True
+
+
+def _send_back(*, lead_id: int, reason: str, now: datetime) -> bool:
+    """Held -> nurture with `reason` (the queue was full, or it waited too long); False if the
+    lead is no longer held. Caller is in a transaction."""
+    lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead_id)
+    if lead.status != Lead.Status.HELD:
+        return False
+    held_hours = round((now - lead.held_at).total_seconds() / 3600, 1) if lead.held_at else None
+    lead.status = Lead.Status.NURTURE
+    lead.held_at = None
+    lead.held_returned_at = now
+    lead.ready_reason = ""
+    lead.save(update_fields=["status", "held_at", "held_returned_at", "ready_reason", "updated_at"])
+    events.status_changed_event(
+        lead=lead,
+        old=Lead.Status.HELD,
+        new=Lead.Status.NURTURE,
+        actor=None,
+        reason=reason,
+        payload={"held_hours": held_hours},
+    )
+    return True
+
+
+@transaction.atomic(durable=True)
+def release_lead(*, lead_id: int, now: datetime | None = None, throttling: bool = True) -> str:
+    """Route one held lead if its pool has room: held -> ready -> assigned in this transaction.
+    "released", "full" (nobody can take it: it stays held) or "gone" (no longer held). With
+    `throttling` off (the agreement stopped holding), it is routed as any ready lead is, to the
+    team pool if nobody has room."""
+    now = now or timezone.now()
+    lead = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("account", "ready_agreement")
+        .get(pk=lead_id)
+    )
+    if lead.status != Lead.Status.HELD or lead.is_archived:
+        return "gone"
+    rep, why = _choose_rep(lead=lead)
+    if rep is None and throttling:
+        return "full"
+    agreement = lead.ready_agreement or QualificationAgreement.objects.in_force(now)
+    if agreement is None:
+        return "full"  # no agreement was ever signed: nothing can make it ready
+    enter_ready(
+        lead=lead,
+        agreement=agreement,
+        reason=Lead.ReadyReason.SCORE,
+        actor=None,
+        now=now,
+        event_reason=RELEASED if throttling else UNTHROTTLED,
+        details={"held_at": lead.held_at.isoformat() if lead.held_at else None},
+    )
+    if rep is None:
+        _leave_in_pool(lead=lead, reason=why, now=now)
+    else:
+        _assign(lead=lead, rep=rep, actor=None, reason=f"{RELEASED} ({why})", now=now)
+    return "released"
+
+
+def release_held(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Release held leads, best first, while their pools have room; every held lead when the
+    agreement in force no longer throttles. Each release commits on its own. How many left."""
+    agreement = QualificationAgreement.objects.in_force(now)
+    throttling = agreement is not None and agreement.hold_when_full
+    full: set[int | None] = set()
+    released = 0
+    for pool_id, lead in held_queue():
+        if released >= limit:
+            break
+        if pool_id in full:
+            continue  # this pool had no room a moment ago: its lower leads wait too
+        outcome = release_lead(lead_id=lead.pk, now=now, throttling=throttling)
+        if outcome == "full":
+            full.add(pool_id)
+        released += outcome == "released"
+    return released
+
+
+def expire_held(*, now: datetime | None = None) -> int:
+    """Send leads held longer than the agreement in force allows back to nurture ("held too
+    long", which marketing reads in its review loop). How many."""
+    now = now or timezone.now()
+    agreement = QualificationAgreement.objects.in_force(now)
+    hours = agreement.hold_expiry_hours if agreement else DEFAULT_HOLD_EXPIRY_HOURS
+    expired = 0
+    overdue = Lead.objects.held().filter(held_at__lte=now - timedelta(hours=hours))
+    for lead_id in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic(durable=True):
+            expired += _send_back(lead_id=lead_id, reason=HELD_TOO_LONG, now=now)
+    return expired
+
+
 @dataclass
 class SweepResult:
     routed: int = 0
     settled: int = 0
     followed_up: int = 0
+    released: int = 0
+    expired: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -472,6 +665,13 @@ def sweep_sla(*, limit: int = 500, now: datetime | None = None) -> SweepResult:
     for lead_id in unrouted_lead_ids(limit=limit):
         if not _sweep_step(result, "route", lead_id, lambda lead_id=lead_id: route(lead_id)):
             return result
+
+    def release() -> None:
+        result.expired += expire_held(now=now)
+        result.released += release_held(now=now, limit=limit)
+
+    if not _sweep_step(result, "release", 0, release):
+        return result
     at = now or timezone.now()
     for lead_id in overdue_lead_ids(now=at, limit=limit):
         if not _sweep_step(result, "settle", lead_id, lambda lead_id=lead_id: settle(lead_id)):
@@ -494,4 +694,6 @@ def set_rep_availability(*, rep_id: int, actor: User, available: bool) -> User:
         raise InvalidTransition("Only sales reps have an availability.", field="rep")
     User.objects.filter(pk=rep.pk).update(is_available=available)
     rep.is_available = available
+    if available:
+        enqueue_on_commit(RELEASE_HELD_TASK)  # back in office: room for the held queue
     return rep

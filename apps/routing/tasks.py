@@ -30,6 +30,17 @@ def settle_sla_task(lead_id: int, assignment_version: int) -> None:
     services.settle_sla(lead_id=lead_id, assignment_version=assignment_version)
 
 
+@shared_task(
+    name="routing.release_held",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def release_held_task() -> None:
+    services.release_held()
+
+
 @shared_task(name="routing.sweep_sla")  # beat: every 30 seconds
 def sweep_sla_task() -> None:
     services.sweep_sla(limit=500)

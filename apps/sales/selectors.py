@@ -27,6 +27,8 @@ from apps.leads.services import may_work_lead
 from apps.opportunities.models import Opportunity
 from apps.plays import services as play_services
 from apps.plays.models import LeadPlay, LeadPlayStep, Play
+from apps.routing import held
+from apps.routing.held import HeldPosition
 from apps.sales.filters import LeadQueueFilter
 from apps.service.models import HealthCheck, Renewal, VoiceNote
 from apps.users.models import Role, User
@@ -317,6 +319,7 @@ class LeadPage:
     may_work: bool = False
     may_claim: bool = False
     customer: CustomerContext | None = None
+    held: HeldPosition | None = None  # where a held lead stands in its pool's queue
 
     @property
     def is_open(self) -> bool:
@@ -490,6 +493,7 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         may_work=may_work,
         may_claim=in_sales and lead.owner_id is None and lead.status == Lead.Status.READY,
         customer=customer_context(lead=lead, journey=journey),
+        held=held.held_position(lead=lead),  # queries only for a held lead
     )
 
 

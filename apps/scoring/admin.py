@@ -24,6 +24,10 @@ THRESHOLD_FIELDS = (
     "account_min_roles",
     "account_window_days",
     "account_score_threshold",
+    "hold_when_full",
+    "hold_ceiling",
+    "hold_expiry_hours",
+    "recycle_when_full",
     "effective_from",
 )
 SIGNER_FIELDS = ("marketing_signer", "sales_signer")
@@ -176,6 +180,19 @@ class QualificationAgreementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         (
             "Account rule: K buying roles within D days and account score at least T",
             {"fields": ("account_min_roles", "account_window_days", "account_score_threshold")},
+        ),
+        (
+            "Throttle: hold leads ready on score while their pool is at capacity",
+            {
+                "fields": (
+                    "hold_when_full",
+                    "hold_ceiling",
+                    "hold_expiry_hours",
+                    "recycle_when_full",
+                ),
+                "description": "Held leads start no SLA clock and count as sales-ready only "
+                "when released, best score first, as soon as a rep in their pool has room.",
+            },
         ),
         (
             "Signatures",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -52,6 +53,9 @@ class BuyingRoleRule(models.Model):
         return f"{self.keyword} → {self.get_role_display()}"
 
 
+DEFAULT_HOLD_EXPIRY_HOURS = 72
+
+
 class AgreementQuerySet(models.QuerySet["QualificationAgreement"]):
     def signed(self) -> "AgreementQuerySet":
         """Agreements both sides have signed."""
@@ -91,6 +95,27 @@ class QualificationAgreement(TimeStampedModel):
     account_score_threshold = models.PositiveSmallIntegerField(
         default=150, help_text="T: account engagement score the account must reach."
     )
+    hold_when_full = models.BooleanField(
+        default=False,
+        help_text="Throttle: a lead ready on score whose pool is at capacity waits in the held "
+        "queue (best score first) and is routed as soon as a rep has room. Hand-raisers and "
+        "leads whose account owner has room are never held. Turning it off releases them.",
+    )
+    hold_ceiling = models.PositiveIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100_000)],
+        help_text="The most leads held per pool (0: hold none).",
+    )
+    hold_expiry_hours = models.PositiveIntegerField(
+        default=DEFAULT_HOLD_EXPIRY_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
+        help_text="A lead held longer goes back to nurture with the reason “held too long”.",
+    )
+    recycle_when_full = models.BooleanField(
+        default=True,
+        help_text="At the ceiling, the bottom of the held queue goes back to nurture to make "
+        "room for a better lead. Off: a lead beyond the ceiling is routed to the team pool.",
+    )
     effective_from = models.DateTimeField(default=timezone.now)
     marketing_signer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,7 +153,8 @@ class QualificationAgreement(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(account_min_roles__gte=1)
                 & Q(account_window_days__gte=1)
-                & Q(engagement_half_life_days__gte=1),
+                & Q(engagement_half_life_days__gte=1)
+                & Q(hold_expiry_hours__gte=1),
                 name="agreement_positive_parameters",
             ),
         ]

@@ -11,7 +11,10 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.core.queue import enqueue_on_commit
 from apps.users.models import User
+
+RELEASE_HELD_TASK = "routing.release_held"
 
 REP_SETTINGS = (
     "capacity",
@@ -99,6 +102,12 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if {"capacity", "is_available"} & set(form.changed_data):
+            # more room for routing's held queue (a layer above: asked for by task name)
+            enqueue_on_commit(RELEASE_HELD_TASK)
 
     @admin.display(description="Roles")
     def group_names(self, obj: User) -> str:

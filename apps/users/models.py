@@ -41,7 +41,7 @@ class User(AbstractUser):
 
     capacity = models.PositiveSmallIntegerField(
         default=25,
-        validators=[MaxValueValidator(1000)],
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text="Open leads (ready or working) this rep can hold before routing skips them.",
     )
     routing_weight = models.PositiveSmallIntegerField(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -15,14 +16,19 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset, Campaign
 from apps.core.models import Quarter
+from apps.core.quarters import current_quarter
 from apps.demo import catalogue, plans
 from apps.demo.seed import demo_counts
 from apps.feedback.models import Disqualification
-from apps.goals.models import JointGoal
+from apps.goals.metrics import compute
+from apps.goals.models import JointGoal, Metric
 from apps.leads.models import Lead, LeadEvent, Touchpoint
 from apps.opportunities.models import Opportunity
 from apps.plays.models import LeadPlay, Play
+from apps.routing import services as routing
+from apps.routing.models import PoolMember
 from apps.scoring.models import QualificationAgreement
+from apps.scoring.services import ready_reason
 from apps.service.models import Renewal
 from apps.users.models import User
 
@@ -256,3 +262,55 @@ def test_seeded_leads_keep_the_state_invariants() -> None:
     assert not Disqualification.objects.filter(reason__note_required=True, note="").exists()
     for lead in Lead.objects.filter(account__isnull=False).select_related("account")[:20]:
         assert lead.email.endswith("@" + lead.account.domain)
+
+
+def test_leads_wait_in_the_held_queue_of_a_pool_whose_reps_are_all_at_capacity() -> None:
+    # when
+    _seed("--leads", str(LEADS))
+    # then the agreement throttles, and six leads ready on score wait in one pool's held queue
+    agreement = QualificationAgreement.objects.in_force()
+    assert agreement is not None
+    assert agreement.hold_when_full
+    queue = routing.held_queue()
+    assert len(queue) == len(catalogue.HELD_LEADS) == 6
+    pools = {pool_id for pool_id, _ in queue}
+    assert len(pools) == 1
+    (pool_id,) = pools
+    assert pool_id is not None
+    # ... whose reps (and the held leads' account owners, if any) are all at capacity
+    reps = {m.rep for m in PoolMember.objects.filter(rule_id=pool_id).select_related("rep")}
+    reps |= {lead.account.owner for _, lead in queue if lead.account and lead.account.owner}
+    assert reps
+    for rep in reps:
+        assert Lead.objects.open().filter(owner=rep).count() >= rep.capacity, rep.username
+    # held as routing holds them: no owner, no clock, ready on score, the hold event naming the pool
+    for _, lead in queue:
+        assert lead.owner_id is None
+        assert lead.sla_due_at is None
+        assert lead.ready_reason == Lead.ReadyReason.SCORE
+        assert lead.score >= agreement.score_threshold
+        hold = LeadEvent.objects.get(lead=lead, kind="status", new_value="held")
+        assert (hold.old_value, hold.at, hold.payload["pool_id"]) == (
+            "nurture",
+            lead.held_at,
+            pool_id,
+        )
+    assert len({lead.score for _, lead in queue}) == len(queue)  # a visible release order
+    assert [lead.held_at for _, lead in queue] != sorted(lead.held_at for _, lead in queue)
+    # none expired yet, the longest held within a day of it; the sweep leaves them all waiting
+    now = timezone.now()
+    longest = min(lead.held_at for _, lead in queue)
+    expiry = timedelta(hours=agreement.hold_expiry_hours)
+    assert now < longest + expiry < now + timedelta(hours=25)
+    assert routing.expire_held(now=now) == 0
+    assert routing.release_held(now=now) == 0
+    assert Lead.objects.held().count() == len(queue)
+    # and two leads went back to nurture this quarter, held too long: the goal metric shows them
+    quarter = current_quarter(today=timezone.now().date())
+    assert quarter is not None
+    assert compute(Metric.HELD_TOO_LONG, quarter).value == len(catalogue.HELD_TOO_LONG) == 2
+    # as the sweep sends them back: a rescore alone does not make them ready again
+    for event in LeadEvent.objects.filter(reason=routing.HELD_TOO_LONG).select_related("lead"):
+        assert event.lead.status == Lead.Status.NURTURE
+        assert event.lead.held_returned_at == event.at
+        assert ready_reason(lead=event.lead, agreement=agreement, hand_raiser=False) == ""

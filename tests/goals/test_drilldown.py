@@ -56,6 +56,7 @@ KINDS: dict[str, str] = {
     # renewed amounts here are the amounts due, so retained / due is the parts' amounts
     Metric.GROSS_REVENUE_RETENTION: "amount_rate",
     Metric.EXPANSION_REVENUE: "sum",
+    Metric.HELD_TOO_LONG: "count",
     metrics.JUNK_SHARE: "rate",
 }
 

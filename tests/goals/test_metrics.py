@@ -489,6 +489,7 @@ def test_a_quarter_without_data_gives_none_or_zero(db):  # type: ignore[no-untyp
         Metric.PIPELINE_CREATED: D("0.00"),
         Metric.REVENUE_WON: D("0.00"),
         Metric.EXPANSION_REVENUE: D("0.00"),
+        Metric.HELD_TOO_LONG: D("0"),
         **{
             metric: None
             for metric in metrics.METRICS
@@ -498,6 +499,7 @@ def test_a_quarter_without_data_gives_none_or_zero(db):  # type: ignore[no-untyp
                 Metric.PIPELINE_CREATED,
                 Metric.REVENUE_WON,
                 Metric.EXPANSION_REVENUE,
+                Metric.HELD_TOO_LONG,
             }
         },
     }

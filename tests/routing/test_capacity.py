@@ -175,7 +175,7 @@ def test_lead_flow_says_falling_behind_when_the_backlog_grows(
         "opened + 28 − 14 = 19 expected now.",
         "Unanswered backlog (ready, no first response): 5 when the window opened, 19 now: it "
         "grew from 5 to 19, so reps are falling behind.",
-        "Available Sales reps can hold 35 open leads; 32 are open now (held or waiting in the "
+        "Available Sales reps can hold 35 open leads; 32 are open now (owned by a rep or waiting in the "
         "pool), leaving 35 − 32 = 3 free.",
         "7 leads left the open queue in those days (converted, disqualified, recycled or "
         "archived): the open load grows by (28 − 7) / 14 = 1.5 a day.",
@@ -319,7 +319,7 @@ def test_lead_flow_says_capacity_is_full_now_without_free_slots(behind, rep):  #
         "32 open leads for 15 slots: new ready leads wait in the pool and breach the 5-minute SLA."
     )
     assert (
-        "Available Sales reps can hold 15 open leads; 32 are open now (held or waiting in the "
+        "Available Sales reps can hold 15 open leads; 32 are open now (owned by a rep or waiting in the "
         "pool): 17 more than they can hold." in flow.arithmetic
     )
     html = render_to_string("components.html#lead-flow", {"flow": flow})

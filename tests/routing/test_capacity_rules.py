@@ -189,7 +189,7 @@ def test_a_falling_backlog_with_a_shrinking_load_is_explained_step_by_step(rep) 
         "opened + 0 − 1 = 0 expected now.",
         "Unanswered backlog (ready, no first response): 1 when the window opened, 0 now: it "
         "fell from 1 to 0, so reps are keeping up.",
-        "Available Sales reps can hold 25 open leads; 0 are open now (held or waiting in the "
+        "Available Sales reps can hold 25 open leads; 0 are open now (owned by a rep or waiting in the "
         "pool), leaving 25 − 0 = 25 free.",
         "1 leads left the open queue in those days (converted, disqualified, recycled or "
         "archived): the open load grows by (0 − 1) / 14 = -0.1 a day.",
@@ -294,7 +294,7 @@ def test_capacity_exactly_taken_is_full_now_and_waiting_leads_breach_the_sla(  #
     assert (flow.headroom, flow.hours_until_full, flow.sla_minutes) == (0, Decimal(0), sla_minutes)
     assert flow.headline.endswith("Reps' capacity is full now.")
     assert (
-        "Available Sales reps can hold 1 open leads; 1 are open now (held or waiting in the "
+        "Available Sales reps can hold 1 open leads; 1 are open now (owned by a rep or waiting in the "
         "pool), leaving 1 − 1 = 0 free." in flow.arithmetic
     )
     assert flow.arithmetic[-1] == (

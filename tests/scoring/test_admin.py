@@ -29,6 +29,8 @@ def agreement_data(**overrides: str) -> dict[str, str]:
         "account_min_roles": "3",
         "account_window_days": "30",
         "account_score_threshold": "150",
+        "hold_ceiling": "50",
+        "hold_expiry_hours": "72",
         "marketing_signer": "",
         "sales_signer": "",
         "notes": "",
@@ -162,3 +164,55 @@ def test_scoring_rule_value_must_fit_its_attribute(
     assert ScoringRule.objects.exists() is accepted
     if not accepted:
         assert "value" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hold_ceiling", "-1", "greater than or equal to 0"),
+        ("hold_expiry_hours", "0", "greater than or equal to 1"),
+    ],
+)
+def test_a_negative_hold_ceiling_or_no_expiry_is_refused_with_the_field_named(
+    revops_client: Client, field: str, value: str, message: str
+) -> None:
+    # when
+    response = revops_client.post(
+        url("scoring.qualificationagreement", "add"),
+        agreement_data(hold_when_full="on", **{field: value}),
+    )
+
+    # then
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert not QualificationAgreement.objects.exists()
+
+
+def test_the_throttle_is_part_of_a_new_version_and_frozen_once_signed(
+    revops_client: Client, marketer: User, manager: User
+) -> None:
+    # when
+    revops_client.post(
+        url("scoring.qualificationagreement", "add"),
+        agreement_data(
+            hold_when_full="on",
+            hold_ceiling="20",
+            hold_expiry_hours="48",
+            marketing_signer=str(marketer.pk),
+            sales_signer=str(manager.pk),
+        ),
+    )
+    agreement = QualificationAgreement.objects.get(version=7)
+    revops_client.post(
+        url("scoring.qualificationagreement", "change", agreement.pk),
+        agreement_data(hold_ceiling="99", notes="later"),
+    )
+
+    # then
+    agreement.refresh_from_db()
+    assert agreement.hold_when_full is True
+    assert (agreement.hold_ceiling, agreement.hold_expiry_hours) == (20, 48)
+    assert agreement.recycle_when_full is False  # an unticked box in the form
+    assert agreement.notes == "later"

@@ -51,6 +51,9 @@ NURTURE = Lead.Status.NURTURE
         pytest.param("ready", 90, True, True, "", id="already-ready"),
         pytest.param("working", 90, False, True, "", id="being-worked"),
         pytest.param("disqualified", 90, True, True, "", id="disqualified"),
+        pytest.param("held", 0, True, True, "hand_raiser", id="held-hand-raiser-ready-at-once"),
+        pytest.param("held", 90, False, True, "", id="held-waits-for-room-not-a-rescore"),
+        pytest.param("held", 90, True, False, "", id="held-hand-raising-off"),
     ],
 )
 def test_ready_reason_makes_only_a_nurture_lead_ready_hand_raiser_first_then_score(
@@ -59,6 +62,33 @@ def test_ready_reason_makes_only_a_nurture_lead_ready_hand_raiser_first_then_sco
     # given: the agreement's score threshold is 60
     agreement = QualificationAgreement(score_threshold=60, hand_raiser_ready=hand_raiser_ready)
     lead = factories.LeadFactory.build(status=status, score=score)
+    # when
+    why = ready_reason(lead=lead, agreement=agreement, hand_raiser=hand_raiser)
+    # then
+    assert why == reason
+
+
+SENT_BACK = NOW - timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("last_touch_at", "hand_raiser", "reason"),
+    [
+        pytest.param(None, False, "", id="no-touch-at-all"),
+        pytest.param(SENT_BACK - timedelta(days=1), False, "", id="touched-before-sent-back"),
+        pytest.param(SENT_BACK, False, "", id="touched-the-moment-it-was-sent-back"),
+        pytest.param(SENT_BACK + timedelta(seconds=1), False, "score", id="touched-since"),
+        pytest.param(None, True, "hand_raiser", id="raising-its-hand-needs-no-new-touch"),
+    ],
+)
+def test_a_lead_the_held_queue_sent_back_needs_a_newer_touch_to_be_ready_on_score(
+    last_touch_at: datetime | None, hand_raiser: bool, reason: str
+) -> None:
+    # given: score 90 over the threshold of 60, sent back from the held queue two days ago
+    agreement = QualificationAgreement(score_threshold=60, hand_raiser_ready=True)
+    lead = factories.LeadFactory.build(
+        status=NURTURE, score=90, held_returned_at=SENT_BACK, last_touch_at=last_touch_at
+    )
     # when
     why = ready_reason(lead=lead, agreement=agreement, hand_raiser=hand_raiser)
     # then

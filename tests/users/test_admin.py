@@ -206,3 +206,64 @@ def test_revops_user_cannot_make_anyone_superuser(revops_client: Client, rep: Us
     assert rep.capacity == 30
     assert rep.time_zone == "Europe/Berlin"
     assert not rep.is_superuser
+
+
+def _rep_form(rep: User, **overrides: str) -> dict[str, Any]:
+    return {
+        "username": rep.username,
+        "first_name": "Sam",
+        "last_name": "Rep",
+        "email": rep.email,
+        "is_active": "on",
+        "groups": [str(Group.objects.get(name=Role.SALES).pk)],
+        "capacity": "25",
+        "routing_weight": "1",
+        "is_available": "on",
+        "time_zone": "UTC",
+        "work_start": "09:00",
+        "work_end": "17:00",
+        "work_days": "0,1,2,3,4",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("capacity", ["0", "-3"])
+def test_a_capacity_of_zero_or_less_is_refused_with_the_field_named(
+    revops_client: Client, rep: User, capacity: str
+) -> None:
+    # when
+    response = revops_client.post(
+        url("users.user", "change", rep.pk), _rep_form(rep, capacity=capacity)
+    )
+
+    # then
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["capacity"]
+    rep.refresh_from_db()
+    assert rep.capacity == 25
+
+
+def test_raising_a_reps_capacity_asks_routing_to_release_the_held_queue(
+    revops_client: Client,
+    rep: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    published: list[str] = []
+    monkeypatch.setattr(
+        "apps.core.queue.publish", lambda name, *args, eta=None: published.append(name)
+    )
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        unchanged = revops_client.post(url("users.user", "change", rep.pk), _rep_form(rep))
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = revops_client.post(
+            url("users.user", "change", rep.pk), _rep_form(rep, capacity="40")
+        )
+
+    # then
+    assert (unchanged.status_code, raised.status_code) == (302, 302)
+    assert published == ["routing.release_held"]

@@ -31,7 +31,8 @@ from apps.goals.metrics.base import (
     window,
 )
 from apps.goals.models import Metric
-from apps.leads.models import Lead, Touchpoint
+from apps.leads.models import Lead, LeadEvent, Touchpoint
+from apps.routing.services import HELD_TOO_LONG
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -208,6 +209,51 @@ def junk_share(
     count = disqualifications(quarter, segment, as_of=as_of).filter(reason__is_junk=True).count()
     ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(JUNK_SHARE, "percent", percent(count, ready))
+
+
+# --- The throttle: leads the held queue sent back ---
+
+
+def held_too_long_events(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> QuerySet[LeadEvent]:
+    """The status events held -> nurture with the reason "held too long" (routing's
+    expire_held: a lead waited in the held queue longer than the agreement allows) whose `at`
+    is in the quarter window (before `as_of`, if given), segment applied through their lead.
+    Leads the queue sent back to make room ("held queue full") are not among them."""
+    start, end = window(quarter, as_of)
+    return LeadEvent.objects.filter(
+        Q(
+            kind=LeadEvent.Kind.STATUS,
+            old_value=Lead.Status.HELD,
+            new_value=Lead.Status.NURTURE,
+            reason=HELD_TOO_LONG,
+            at__gte=start,
+            at__lt=end,
+        )
+        & lead_segment_q(segment, prefix="lead__")
+    )
+
+
+def held_too_long_leads(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> QuerySet[Lead]:
+    """The leads of held_too_long_events: what the drill-down lists, one row per lead."""
+    events = held_too_long_events(quarter, segment, as_of=as_of)
+    return Lead.objects.filter(pk__in=events.values("lead_id"))
+
+
+def held_too_long(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> MetricValue:
+    """Leads held too long (count, lower is better): DISTINCT leads sent back from the held
+    queue to nurture with the reason "held too long" in the quarter window (the held -> nurture
+    status events with that reason and `at` in the window). A lead sent back twice in the
+    quarter counts once, as a lead ready twice counts once among the sales-ready leads, so the
+    figure equals the leads its drill-down lists. Segment: lead campaign, source, country and
+    account tier, as for sales-ready leads. Drill-down: those leads."""
+    count = held_too_long_leads(quarter, segment, as_of=as_of).count()
+    return _value(Metric.HELD_TOO_LONG, "count", Decimal(count))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ CUMULATIVE = frozenset(
         Metric.PIPELINE_CREATED,
         Metric.REVENUE_WON,
         Metric.EXPANSION_REVENUE,
+        Metric.HELD_TOO_LONG,
     }
 )
 TOLERANCE = Decimal("0.10")  # within 10% of the pace counts as on track
@@ -68,7 +69,8 @@ def goal_progress(goal: JointGoal, today: date) -> GoalProgress:
     - percent_of_target: actual / target * 100 (for a lower-is-better goal, how much of the
       allowed value is used: under 100 is good); None when the actual is None; 1 decimal;
     - pace, where the actual should be by today: for cumulative metrics (sales-ready leads,
-      pipeline created, revenue won, expansion revenue) target * elapsed_days / total_days,
+      pipeline created, revenue won, expansion revenue, leads held too long) target *
+      elapsed_days / total_days,
       linearly through the quarter; for rates and averages the target itself;
     - forecast, for cumulative metrics only: actual / elapsed_days * total_days (None before
       the quarter starts; equal to the actual once it has ended);

@@ -45,6 +45,7 @@ METRICS: dict[str, MetricFunction] = {
     Metric.COST_PER_WON_DEAL: revenue.cost_per_won_deal,
     Metric.GROSS_REVENUE_RETENTION: revenue.gross_revenue_retention,
     Metric.EXPANSION_REVENUE: revenue.expansion_revenue,
+    Metric.HELD_TOO_LONG: funnel.held_too_long,
     funnel.JUNK_SHARE: funnel.junk_share,
 }
 
@@ -84,6 +85,7 @@ DRILLDOWNS: dict[str, DrilldownFunction] = {
     Metric.COST_PER_WON_DEAL: _campaign_won,
     Metric.GROSS_REVENUE_RETENTION: revenue.renewals_due,
     Metric.EXPANSION_REVENUE: _expansion,
+    Metric.HELD_TOO_LONG: funnel.held_too_long_leads,
     funnel.JUNK_SHARE: _junk,
 }
 

@@ -174,7 +174,7 @@ def intake_lead(
     became_ready = False
     if reason and agreement is not None:
         scoring.mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
-        became_ready = True
+        became_ready = lead.status == Lead.Status.READY  # else held: its pool is full
     if lead.account_id:
         account = scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
         if (

@@ -25,6 +25,7 @@ from apps.feedback.models import Disqualification
 from apps.goals import metrics
 from apps.marketing import selectors as analytics
 from apps.marketing.forms.feedback import BulkAcknowledgeForm, ReviewForm
+from apps.routing import held
 from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import role_required
@@ -85,6 +86,7 @@ def _page_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
         "items": queue.page,
         "queue_query": _filter_query(request),
         "counts": selectors.review_counts(),
+        "sent_back": held.sent_back_too_long(),
         "quarter": quarter,
         "quarters": options,
         "by": by,

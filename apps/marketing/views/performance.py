@@ -19,7 +19,7 @@ from apps.core.quarters import current_quarter, pick_quarter, quarters
 from apps.feedback import selectors as feedback_selectors
 from apps.goals import metrics
 from apps.goals import selectors as goal_selectors
-from apps.routing import capacity
+from apps.routing import capacity, held
 from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role
 from apps.users.roles import role_required
@@ -30,13 +30,21 @@ FUNNEL_FIGURES = ("leads", "ready", "opportunities", "won_deals")
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @role_required(Role.MARKETING, Role.REVOPS)
 def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The landing page. Its held-queue panel, like the lead flow, arrives by htmx after the
+    page (`?held=1`: the panel alone under htmx, the whole page with the panel without
+    JavaScript), so the landing page's own queries stay few."""
+    summary = held.held_summary() if request.GET.get("held") else None
+    if request.htmx and summary is not None:
+        return render(request, "marketing/home.html#held-queue", {"held": summary})
     quarter = current_quarter(today=timezone.localdate())
     context = {
         "quarter": quarter,
         "campaigns": campaign_selectors.quarter_campaigns(quarter=quarter) if quarter else [],
         "disqualifications": feedback_selectors.open_disqualifications(),
+        "held": summary,
     }
     return render(request, "marketing/home.html", context)
 

@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from apps.core.forms import call_service, refused_status
 from apps.core.htmx import partial_for, query_without, refused
+from apps.routing import held
 from apps.routing import services as routing_services
 from apps.sales import forms, selectors
 from apps.sales.views import LEAD_CHANGED
@@ -21,7 +22,14 @@ from apps.users.http import HtmxHttpRequest
 from apps.users.models import Role, User
 from apps.users.roles import role_required
 
-TEAM_PARTS = {"team-counts", "team-reps", "team-leads", "team-breached", "team-disputes"}
+TEAM_PARTS = {
+    "team-counts",
+    "team-reps",
+    "team-held",
+    "team-leads",
+    "team-breached",
+    "team-disputes",
+}
 
 
 def _team_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
@@ -42,8 +50,14 @@ def _team_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
 @vary_on_headers("HX-Request", "HX-Target")
 @role_required(Role.SALES_MANAGER, Role.REVOPS)
 def team(request: HtmxHttpRequest) -> HttpResponse:
+    """The team page. Its held-queue region arrives by htmx after the page and refreshes
+    itself (`?held=1`: the region alone under htmx, the whole page with it without
+    JavaScript), so the page's own queries stay few."""
     template = partial_for(request, "sales/team.html", TEAM_PARTS, "team-leads")
-    return render(request, template, _team_context(request))
+    summary = held.held_summary() if request.GET.get("held") else None
+    if template.endswith("#team-held"):
+        return render(request, template, {"held": summary})
+    return render(request, template, _team_context(request, held=summary))
 
 
 @require_POST

@@ -4,10 +4,12 @@ qualification.py decides conversation-ready under the signed agreement."""
 from apps.scoring.services.qualification import (
     best_contact_id,
     engaged_people,
+    enter_ready,
     mark_ready,
     qualify_account,
     ready_reason,
     rescore_open_leads,
+    use_hold_check,
 )
 from apps.scoring.services.scores import (
     DEFAULT_HALF_LIFE_DAYS,
@@ -40,6 +42,7 @@ __all__ = [
     "engaged_people",
     "engagement_score",
     "engagement_scores",
+    "enter_ready",
     "fit_score",
     "infer_buying_role",
     "mark_ready",
@@ -52,5 +55,6 @@ __all__ = [
     "score_band",
     "score_band_q",
     "total_score",
+    "use_hold_check",
     "touch_weight",
 ]

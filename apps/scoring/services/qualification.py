@@ -8,6 +8,7 @@ routing sits above scoring, so scoring asks for the work instead of importing it
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -37,14 +38,40 @@ ROLE_RANK = Case(
 
 
 def ready_reason(*, lead: Lead, agreement: QualificationAgreement | None, hand_raiser: bool) -> str:
-    """Why the agreement in force makes this nurture lead ready now ('' if it does not)."""
-    if agreement is None or lead.status != Lead.Status.NURTURE:
+    """Why the agreement in force makes this nurture lead ready now ('' if it does not). A
+    held lead (ready on score, waiting for room) that raises its hand is ready at once; a lead
+    the held queue sent back is ready on score again only after a touch newer than that."""
+    if agreement is None or lead.status not in (Lead.Status.NURTURE, Lead.Status.HELD):
         return ""
     if hand_raiser and agreement.hand_raiser_ready:
         return Lead.ReadyReason.HAND_RAISER
-    if lead.score >= agreement.score_threshold:
-        return Lead.ReadyReason.SCORE
-    return ""
+    if lead.status != Lead.Status.NURTURE or lead.score < agreement.score_threshold:
+        return ""
+    sent_back = lead.held_returned_at
+    if sent_back and not (lead.last_touch_at and lead.last_touch_at > sent_back):
+        return ""  # the held queue sent it back: a rescore alone does not make it ready again
+    return Lead.ReadyReason.SCORE
+
+
+class HoldCheck(Protocol):
+    def __call__(self, *, lead: Lead, agreement: QualificationAgreement, now: datetime) -> bool:
+        """Hold the lead (nurture → held) when its pool has no room; say whether it did."""
+        ...
+
+
+def _never_hold(*, lead: Lead, agreement: QualificationAgreement, now: datetime) -> bool:
+    return False
+
+
+# Capacity is routing's (a layer above): it plugs its throttle in at start-up
+# (RoutingConfig.ready -> use_hold_check), as it plugs the SLA calendar into the facts.
+_hold_if_full: HoldCheck = _never_hold
+
+
+def use_hold_check(check: HoldCheck) -> None:
+    """Install the throttle (routing does, once, at start-up)."""
+    global _hold_if_full  # noqa: PLW0603 - the one plug point, set once at start-up
+    _hold_if_full = check
 
 
 def mark_ready(
@@ -56,13 +83,48 @@ def mark_ready(
     now: datetime,
     details: dict[str, object] | None = None,
 ) -> None:
-    """Nurture → ready under `agreement`; routing follows after commit. Caller holds the lead lock."""
+    """Nurture → ready under `agreement`; routing follows after commit. Caller holds the lead lock.
+
+    A lead ready on score waits in the held queue instead when the agreement throttles and its
+    pool is at capacity (routing's hold check); hand-raisers and account hand-offs never wait."""
+    if (
+        reason == Lead.ReadyReason.SCORE
+        and agreement.hold_when_full
+        and _hold_if_full(lead=lead, agreement=agreement, now=now)
+    ):
+        return
+    enter_ready(
+        lead=lead,
+        agreement=agreement,
+        reason=reason,
+        actor=actor,
+        now=now,
+        event_reason=f"conversation-ready ({reason}) under agreement v{agreement.version}",
+        details=details,
+    )
+    enqueue_on_commit(ROUTE_LEAD_TASK, lead.pk)
+
+
+def enter_ready(
+    *,
+    lead: Lead,
+    agreement: QualificationAgreement,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    event_reason: str,
+    details: dict[str, object] | None = None,
+) -> None:
+    """The lead becomes ready now (from nurture, or from the held queue when routing releases
+    it): a new hand-off with a new clock, and its status event. Caller holds the lead lock and
+    routes it (mark_ready enqueues the routing; a release assigns in its own transaction)."""
     old = lead.status
     lead.status = Lead.Status.READY
     lead.ready_at = now
     lead.ready_agreement = agreement
     lead.ready_reason = reason
     lead.pooled_at = None
+    lead.held_at = None
     # A new hand-off starts a new clock: an answer and a clock of an earlier time in the queue
     # (a recycled lead raising its hand again) stay in the lead's history, not on its row.
     lead.first_response_at = None
@@ -77,6 +139,7 @@ def mark_ready(
             "ready_agreement",
             "ready_reason",
             "pooled_at",
+            "held_at",
             "first_response_at",
             "sla_state",
             "sla_due_at",
@@ -90,7 +153,7 @@ def mark_ready(
         old=old,
         new=Lead.Status.READY,
         actor=actor,
-        reason=f"conversation-ready ({reason}) under agreement v{agreement.version}",
+        reason=event_reason,
         payload={
             "agreement_version": agreement.version,
             "agreement_id": agreement.pk,
@@ -98,7 +161,6 @@ def mark_ready(
             **(details or {}),
         },
     )
-    enqueue_on_commit(ROUTE_LEAD_TASK, lead.pk)
 
 
 def rescore_open_leads(*, batch: int = 500) -> int:
