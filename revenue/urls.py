@@ -19,6 +19,7 @@ urlpatterns = [
     path("marketing/", include("apps.marketing.urls")),
     path("service/", include("apps.service.urls")),
     path("goals/", include("apps.goals.urls")),
+    path("agreement/", include("apps.scoring.urls")),
     path("accounts/", include("apps.abm.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("imports/", include("apps.imports.urls")),

@@ -19,7 +19,7 @@ from apps.intake.models import IdempotencyRecord, IntakeSource
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification, TeamChannel
 from apps.opportunities.attribution import credit_deal, touch_arrived
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LostReason, Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
 from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
@@ -220,6 +220,15 @@ class DisqualificationReasonFactory(DjangoModelFactory[DisqualificationReason]):
     label = factory.Sequence(lambda n: f"Reason {n}")
 
 
+class LostReasonFactory(DjangoModelFactory[LostReason]):
+    class Meta:
+        model = LostReason
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Lost reason {n}")
+    order = factory.Sequence(lambda n: 100 + n)
+
+
 class OpportunityFactory(_KeepsFacts, DjangoModelFactory[Opportunity]):
     class Meta:
         model = Opportunity
@@ -229,6 +238,13 @@ class OpportunityFactory(_KeepsFacts, DjangoModelFactory[Opportunity]):
     name = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("12000")
     created_at = factory.LazyFunction(timezone.now)
+    stage = Opportunity.Stage.DISCOVERY
+    # the database wants a reason on every lost deal (and only there); name one when it matters
+    lost_reason = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.stage == Opportunity.Stage.LOST),
+        yes_declaration=factory.SubFactory(LostReasonFactory),
+        no_declaration=None,
+    )
 
     @classmethod
     def _facts_of(cls, obj: Opportunity) -> int | None:  # type: ignore[override]

@@ -64,18 +64,20 @@ def keyset_page(
     keys: Sequence[str],
     page_size: int = PAGE_SIZE,
     param: str = "after",
+    descending: bool = False,
 ) -> KeysetPage:
-    """One page after the cursor in `request.GET[param]`, ordered ascending by `keys`.
+    """One page after the cursor in `request.GET[param]`, ordered by `keys`, ascending (or
+    `descending`: newest first).
 
-    `keys` end with "pk" so the order is total. Nullable datetimes sort last: a NULL key is
-    encoded as None and compared with isnull lookups.
+    `keys` end with "pk" so the order is total. Nullable datetimes sort last either way: a NULL
+    key is encoded as None and compared with isnull lookups.
     """
     ordering = [f"{k}" for k in keys]
-    qs = queryset.order_by(*[_nulls_last(k) for k in keys])
+    qs = queryset.order_by(*[_nulls_last(k, descending=descending) for k in keys])
     cursor = request.GET.get(param)
     values = _decode(cursor, len(keys)) if cursor else None
     if values is not None:
-        qs = qs.filter(_after(keys, _typed(queryset, keys, values)))
+        qs = qs.filter(_after(keys, _typed(queryset, keys, values), descending=descending))
     rows = list(qs[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
@@ -85,8 +87,8 @@ def keyset_page(
     return KeysetPage(items=rows, next_cursor=next_cursor, has_previous=values is not None)
 
 
-def _nulls_last(key: str) -> OrderBy:
-    return F(key).asc(nulls_last=True)
+def _nulls_last(key: str, *, descending: bool = False) -> OrderBy:
+    return F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
 
 
 def _attr(obj: Any, key: str) -> Any:
@@ -135,8 +137,9 @@ def _field(queryset: QuerySet[Any], key: str) -> Field[Any, Any]:
     return getattr(field, "output_field", None) or field  # type: ignore[return-value]
 
 
-def _after(keys: Sequence[str], values: Sequence[Any]) -> Q:
-    """Rows strictly after `values` in ascending (nulls last) order of `keys`."""
+def _after(keys: Sequence[str], values: Sequence[Any], *, descending: bool = False) -> Q:
+    """Rows strictly after `values` in ascending (or descending), nulls last, order of `keys`."""
+    beyond = "lt" if descending else "gt"
     condition = Q(pk__in=[])
     for i, key in enumerate(keys):
         prefix = Q()
@@ -146,7 +149,7 @@ def _after(keys: Sequence[str], values: Sequence[Any]) -> Q:
         step = (
             Q(pk__in=[])
             if value is None
-            else (Q(**{f"{key}__gt": value}) | Q(**{f"{key}__isnull": True}))
+            else (Q(**{f"{key}__{beyond}": value}) | Q(**{f"{key}__isnull": True}))
         )
         condition |= prefix & step
     return condition

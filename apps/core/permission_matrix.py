@@ -301,6 +301,9 @@ def _rules() -> Iterator[Rule]:
     yield from action(
         "marketing:campaign-spend", grant(*TIER_EDITORS), why="Record spend: Marketing, RevOps."
     )
+    yield page("marketing:leads", grant(MARKETING, REVOPS), why="The marketer's lead list.")
+    yield from action("marketing:lead-view-save", grant(MARKETING, REVOPS))
+    yield from action("marketing:lead-view-delete", grant(MARKETING, REVOPS))
     yield page("marketing:performance", grant(MARKETING, REVOPS, MANAGER))
     yield page(
         "marketing:performance-records",
@@ -333,6 +336,12 @@ def _rules() -> Iterator[Rule]:
         ALL_READ,
         query={"metric": "win_rate", "rep": "@rep"},
         why="The records behind a scoreboard figure; rows scoped per role.",
+    )
+    yield page("agreement:home", ALL_READ, why="Every role reads the qualification agreement.")
+    yield from action(
+        "agreement:sign",
+        grant(MARKETING, MANAGER),
+        why="Marketing signs for marketing, a Sales manager for sales; RevOps drafts only.",
     )
     yield page("accounts:list", ALL_READ)
     yield page("accounts:detail", ALL_READ)

@@ -82,6 +82,19 @@ from apps.routing.services import HELD
 from apps.routing.services import HELD_TOO_LONG as HELD_TOO_LONG_REASON
 
 LEAD_WINDOW_DAYS = 120
+# A lost deal's reason is one of the default list every install has (opportunities migration
+# 0007); the catalogue's story of the loss says which, and anything it adds is the details.
+LOST_STORIES = {
+    "Chose a competitor": ("Chose a competitor", ""),
+    "No decision": ("No decision / went dark", ""),
+    "Budget cut": ("Budget cut", ""),
+    "Timing: revisit next year": ("Timing", "Revisit next year"),
+    "Missing TMS integration": ("Missing feature", "No TMS integration"),
+}
+EXPANSION_LOST = ("Budget cut", "Budget moved to next year")
+LOST_REASON_NAMES = tuple(
+    dict.fromkeys([reason for reason, _ in LOST_STORIES.values()] + [EXPANSION_LOST[0]])
+)
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR, DAY = 3600, 86400
 
@@ -174,7 +187,8 @@ class OpportunityPlan:
     created_at: datetime
     expected_close: date | None
     closed_at: datetime | None
-    lost_reason: str
+    lost_reason: str  # a LostReason's name, "" unless the stage is lost
+    lost_details: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -1248,10 +1262,13 @@ def _plan_opportunity(
         min(planned_close, anchor - timedelta(hours=1)) if stage in ("won", "lost") else None
     )
     expected = (closed_at or created + timedelta(days=45)).date()
+    name = f"{account.name}: {rng.choice(DEAL_PRODUCTS)}"
+    story = rng.choice(LOST_REASONS) if stage == "lost" else ""
+    lost_reason, lost_details = LOST_STORIES[story] if story else ("", "")
     return OpportunityPlan(
         account=account.domain,
         owner=owner,
-        name=f"{account.name}: {rng.choice(DEAL_PRODUCTS)}",
+        name=name,
         amount=amount,
         stage=stage,
         type="new",
@@ -1259,7 +1276,8 @@ def _plan_opportunity(
         created_at=created,
         expected_close=expected,
         closed_at=closed_at,
-        lost_reason=rng.choice(LOST_REASONS) if stage == "lost" else "",
+        lost_reason=lost_reason,
+        lost_details=lost_details,
     )
 
 
@@ -1452,7 +1470,8 @@ def _plan_expansions(
                 created_at=created,
                 expected_close=(closed or created + timedelta(days=60)).date(),
                 closed_at=closed,
-                lost_reason="Budget moved to next year" if stage == "lost" else "",
+                lost_reason=EXPANSION_LOST[0] if stage == "lost" else "",
+                lost_details=EXPANSION_LOST[1] if stage == "lost" else "",
             )
         )
     return tuple(expansions)

@@ -52,6 +52,7 @@ from apps.demo.catalogue import (
     SCORING_RULES,
 )
 from apps.demo.plans import (
+    LOST_REASON_NAMES,
     AccountPlan,
     LeadPlan,
     LeadPlayPlan,
@@ -67,7 +68,7 @@ from apps.intake.keys import hash_api_key
 from apps.intake.models import IntakeSource
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LostReason, Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
 from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
@@ -89,6 +90,7 @@ class Refs:
     reasons: dict[str, int]
     churn_reasons: dict[str, int]
     agreement: int
+    lost_reasons: dict[str, int] = field(default_factory=dict)  # name -> id
     rules: dict[str, int] = field(default_factory=dict)  # routing rule name -> id
 
 
@@ -138,6 +140,7 @@ def write_configuration(*, anchor: datetime, leads: int, result: SeedResult) -> 
     agreement = _write_scoring(anchor, users, result)
     reasons = _write_disqualification_reasons(result)
     churn = _write_churn_reasons(result)
+    lost = _write_lost_reasons(result)
     assets = _write_assets(campaigns, result)
     plays = _write_plays(assets, campaigns, result)
     _write_intake_source(result)
@@ -151,6 +154,7 @@ def write_configuration(*, anchor: datetime, leads: int, result: SeedResult) -> 
         churn_reasons={c: r.pk for c, r in churn.items()},
         agreement=agreement.pk,
         rules=rules,
+        lost_reasons=lost,
     )
 
 
@@ -405,6 +409,19 @@ def _write_churn_reasons(result: SeedResult) -> dict[str, ChurnReason]:
     return churn
 
 
+def _write_lost_reasons(result: SeedResult) -> dict[str, int]:
+    """The lost reasons the planned deals give: the default list's, which migrations write on
+    every install; any missing (renamed in the admin, say) is added at the end of the list."""
+    ids = {}
+    for name in LOST_REASON_NAMES:
+        reason, created = LostReason.objects.get_or_create(
+            name__iexact=name, defaults={"name": name, "order": 1000}
+        )
+        ids[name] = reason.pk
+        _note(result, "opportunities.LostReason", created)
+    return ids
+
+
 def _write_assets(campaigns: dict[str, Campaign], result: SeedResult) -> dict[str, Asset]:
     """Write the assets, each linked to its campaign if it has one."""
     assets = {}
@@ -612,7 +629,8 @@ OPPORTUNITY_COLUMNS = (
     "updated_at",
     "expected_close",
     "closed_at",
-    "lost_reason",
+    "lost_reason_id",
+    "lost_details",
 )
 
 
@@ -630,7 +648,8 @@ def _opportunity_row(o: OpportunityPlan, refs: Refs, lead_id: int | None) -> tup
         o.closed_at or o.created_at,
         o.expected_close,
         o.closed_at,
-        o.lost_reason,
+        refs.lost_reasons[o.lost_reason] if o.lost_reason else None,
+        o.lost_details,
     )
 
 

@@ -624,7 +624,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
 # The relations each kind's rows print, joined in the page's one query.
 RECORD_RELATED: dict[RecordKind, tuple[str, ...]] = {
     "lead": ("account", "campaign", "owner", "facts"),
-    "opportunity": ("account", "owner", "primary_lead"),
+    "opportunity": ("account", "owner", "primary_lead", "lost_reason"),
     "disqualification": ("lead", "reason", "rep"),
     "renewal": ("account",),
     "credit": ("opportunity__account", "opportunity__owner", "campaign"),

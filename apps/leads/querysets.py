@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import reduce
+from operator import and_
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
@@ -32,6 +34,28 @@ def untouched_hand_raiser_q(**also: object) -> Q:
 def pool_lead_q() -> Q:
     """Ready leads nobody holds: the team pool reps claim from (and routing re-drives)."""
     return Q(status="ready", owner__isnull=True, is_archived=False)
+
+
+SEARCH_MAX_TERMS = 5
+
+
+def search_q(value: str) -> Q | None:
+    """Every word (the first SEARCH_MAX_TERMS) in the name, email or company (typed or the
+    matched account's); None for a blank search."""
+    terms = value.split()[:SEARCH_MAX_TERMS]
+    if not terms:
+        return None
+    return reduce(
+        and_,
+        [
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(company_name__icontains=term)
+            | Q(account__name__icontains=term)
+            for term in terms
+        ],
+    )
 
 
 def held_lead_q() -> Q:

@@ -1,16 +1,26 @@
 """Reads the marketing screens compose: the disqualification reason analytics with last
-quarter's figures beside them, and the records behind each number."""
+quarter's figures beside them, the records behind each number, and the marketer's lead list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from apps.core.models import Quarter
+from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.models import Disqualification
 from apps.goals import metrics
 from apps.goals.metrics.funnel import BREAKDOWNS
+from apps.leads.models import Lead
+from apps.marketing.filters import MarketingLeadFilter
+from apps.routing import held
+from apps.routing.held import HeldPosition
+from apps.users.models import SavedView, User
 
 RECORDS_LIMIT = 200
 BREAKDOWN_LABELS = {
@@ -120,3 +130,74 @@ def breakdown_records(
 
 def is_breakdown(by: str) -> bool:
     return by in BREAKDOWNS
+
+
+# --- The marketer's lead list (/marketing/leads/) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    lead: Lead
+    held: HeldPosition | None  # a held lead's place in its pool's queue
+
+
+@dataclass(frozen=True)
+class LeadList:
+    """One keyset page of the filtered leads, newest first, and how many match in all."""
+
+    filter: MarketingLeadFilter
+    page: KeysetPage
+    rows: list[LeadRow]
+    matching: int
+    query: str  # the filters as a query string (no cursor): saved views and the export use it
+    saved_views: list[SavedView]
+
+
+LEAD_PAGE_SIZE = 50
+LIST_FILTERS = (
+    "q",
+    "status",
+    "source_campaign",
+    "score_band",
+    "tier",
+    "created_from",
+    "created_to",
+)
+
+
+def filter_query(request: HttpRequest) -> str:
+    """The request's filter parameters (only those, blanks dropped) as a query string."""
+    return urlencode(
+        [(name, value) for name in LIST_FILTERS for value in request.GET.getlist(name) if value]
+    )
+
+
+def _filtered(user: User, request: HttpRequest) -> tuple[MarketingLeadFilter, QuerySet[Lead]]:
+    base = Lead.objects.visible_to(user)
+    lead_filter = MarketingLeadFilter(request.GET, queryset=base)
+    return lead_filter, lead_filter.qs if lead_filter.is_valid() else base.none()
+
+
+def marketing_leads(user: User, request: HttpRequest) -> QuerySet[Lead]:
+    """Exactly the leads the list shows for these filters (all pages), of those the user may
+    read; none when a filter is invalid (the form says which)."""
+    return _filtered(user, request)[1]
+
+
+def lead_list(*, user: User, request: HttpRequest) -> LeadList:
+    """The page: filters, one page of rows (account, owner and source campaign joined), the
+    held leads' positions (three queries, only if the page shows one), the count, the views."""
+    lead_filter, leads = _filtered(user, request)
+    leads = leads.select_related("account", "owner", "facts__source_campaign")
+    page = keyset_page(
+        leads, request, keys=("created_at", "pk"), page_size=LEAD_PAGE_SIZE, descending=True
+    )
+    positions = held.held_positions(page.items)
+    return LeadList(
+        filter=lead_filter,
+        page=page,
+        rows=[LeadRow(lead=lead, held=positions.get(lead.pk)) for lead in page.items],
+        matching=leads.count(),
+        query=filter_query(request),
+        saved_views=list(SavedView.objects.filter(user=user, page=SavedView.Page.MARKETING_LEADS)),
+    )

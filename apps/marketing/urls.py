@@ -3,7 +3,7 @@ and `plays` (/marketing/plays/). revenue/urls.py mounts each list under its own 
 
 from django.urls import path
 
-from apps.marketing.views import campaigns, feedback, performance, plays
+from apps.marketing.views import campaigns, feedback, leads, performance, plays
 
 app_name = "marketing"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/spend/", campaigns.spend_add, name="campaign-spend"),
     path("campaigns/<int:campaign_id>/assets/new/", campaigns.asset_create, name="asset-create"),
     path("assets/<int:asset_id>/edit/", campaigns.asset_edit, name="asset-edit"),
+    path("leads/", leads.lead_list, name="leads"),
+    path("leads/views/", leads.save_view, name="lead-view-save"),
+    path("leads/views/delete/", leads.delete_view, name="lead-view-delete"),
 ]
 
 feedback_patterns = (

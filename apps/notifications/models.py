@@ -18,6 +18,7 @@ class Notification(models.Model):
         DISQUALIFIED = "disqualified", "Lead disqualified"
         DQ_DIGEST = "dq_digest", "Disqualifications of the day"
         CAPACITY = "capacity", "Capacity warning"
+        AGREEMENT = "agreement", "Qualification agreement signed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

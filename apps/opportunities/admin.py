@@ -1,4 +1,5 @@
-"""Opportunities: RevOps corrections, with the stage rules the database also enforces."""
+"""Opportunities: RevOps corrections, with the stage rules the database also enforces, and
+the list of lost reasons reps choose from."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 
 from apps.core.admin import NoDeleteMixin
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LostReason, Opportunity
 
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
 
@@ -25,9 +28,33 @@ class OpportunityForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("closed_at", "A won or lost opportunity needs its close time.")
         if stage and stage not in CLOSED_STAGES and closed_at is not None:
             self.add_error("closed_at", "Only a won or lost opportunity has a close time.")
-        if stage == Opportunity.Stage.LOST and not cleaned.get("lost_reason", "").strip():
+        reason = cleaned.get("lost_reason")
+        if stage == Opportunity.Stage.LOST and reason is None:
             self.add_error("lost_reason", "Say why the opportunity was lost.")
+        if stage and stage != Opportunity.Stage.LOST and reason is not None:
+            self.add_error("lost_reason", "Only a lost opportunity has a lost reason.")
         return cleaned
+
+
+@admin.register(LostReason)
+class LostReasonAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """The reasons a rep chooses from when a deal is lost. Archive one (untick Active) to stop
+    offering it: the deals lost for it keep it and the reports still count them."""
+
+    list_display = ("name", "order", "is_active", "deals")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    ordering = ("order", "name")
+    fields = ("name", "order", "is_active")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LostReason]:
+        reasons: QuerySet[LostReason] = super().get_queryset(request)
+        return reasons.annotate(deal_count=Count("opportunities"))
+
+    @admin.display(description="Deals lost for it", ordering="deal_count")
+    def deals(self, reason: LostReason) -> int:
+        return int(getattr(reason, "deal_count", 0))
 
 
 @admin.register(Opportunity)
@@ -46,7 +73,13 @@ class OpportunityAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-ar
         "created_at",
         "closed_at",
     )
-    list_filter = ("stage", "type", "origin", ("owner", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "stage",
+        "type",
+        "origin",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("lost_reason", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("account", "owner")
     search_fields = ("name", "account__name", "account__domain")
     autocomplete_fields = ("account", "owner")

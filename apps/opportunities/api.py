@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.filters import StableOrderingFilter
-from apps.core.serializers import USER_THROTTLES, errors, path_id
+from apps.core.serializers import MAX_ID, USER_THROTTLES, errors, path_id
 from apps.opportunities import services
 from apps.opportunities.filters import OpportunityApiFilter
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LOST_DETAILS_LENGTH, Opportunity
 from apps.opportunities.serializers import OpportunityOutput
 from apps.users.models import Role, User
 from apps.users.roles import roles_of
@@ -25,7 +25,7 @@ from apps.users.roles import roles_of
 
 def opportunities_for(*, user: User) -> QuerySet[Opportunity]:
     """Sales: own; Sales manager (team), Marketing, Service and RevOps: all."""
-    queryset = Opportunity.objects.select_related("account", "owner")
+    queryset = Opportunity.objects.select_related("account", "owner", "lost_reason")
     roles = roles_of(user)
     if roles & {Role.SALES_MANAGER, Role.MARKETING, Role.SERVICE, Role.REVOPS}:
         return queryset
@@ -71,10 +71,32 @@ class OpportunityDetailApi(APIView):
         return Response(OpportunityOutput(opportunity).data)
 
 
+class OptionalId(serializers.IntegerField):
+    """A record id, where a blank string means none given (as null does): clients that sent
+    the old free-text reason as "" with another stage keep working."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return super().validate_empty_values(None if data == "" else data)
+
+
 class StageInput(serializers.Serializer):  # type: ignore[type-arg]
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
-    lost_reason = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", help_text="Required for lost."
+    # An id, not a related field: the service refuses a missing, unknown or archived reason
+    # with one message on `lost_reason` (422), for this endpoint and the pipeline page alike.
+    lost_reason = OptionalId(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required for lost: the id of an active lost reason (RevOps keeps the list).",
+    )
+    lost_details = serializers.CharField(
+        max_length=LOST_DETAILS_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional, for lost: what else to know about the loss.",
     )
 
 
@@ -99,7 +121,8 @@ class OpportunityStageApi(APIView):
             opportunity_id=opportunity.pk,
             actor=request.user,  # type: ignore[arg-type]
             stage=serializer.validated_data["stage"],
-            lost_reason=serializer.validated_data["lost_reason"],
+            lost_reason_id=serializer.validated_data["lost_reason"],
+            lost_details=serializer.validated_data["lost_details"],
         )
         fresh = opportunities_for(user=request.user).get(pk=changed.pk)  # type: ignore[arg-type]
         return Response(OpportunityOutput(fresh).data)

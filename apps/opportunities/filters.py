@@ -14,12 +14,15 @@ class OpportunityApiFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Opportunity.Stage.choices)
     type = django_filters.ChoiceFilter(choices=Opportunity.Type.choices)
     origin = django_filters.ChoiceFilter(choices=Opportunity.Origin.choices)
+    lost_reason = IdFilter(field_name="lost_reason_id", label="Lost reason (id)")
     campaign = IdFilter(
         field_name="primary_lead__facts__source_campaign_id",
         label="Primary lead's source campaign: its first campaign touch (id)",
     )
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    closed_after = UtcDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = UtcDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 

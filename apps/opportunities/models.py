@@ -1,10 +1,50 @@
+from datetime import date
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from apps.core.models import TimeStampedModel
+
+LOST_DETAILS_LENGTH = 200
+
+
+class LostReasonQuerySet(models.QuerySet["LostReason"]):
+    def offered(self) -> Self:
+        """Reasons a rep may choose when marking a deal lost, in the admin's order."""
+        return self.filter(is_active=True).order_by("order", "name")
+
+
+class LostReason(TimeStampedModel):
+    """Why a deal was lost, from a list RevOps keeps in the admin. A reason is archived
+    (`is_active` off), never deleted: the deals lost for it keep it, it is only no longer
+    offered."""
+
+    name = models.CharField(max_length=80)
+    is_active = models.BooleanField(
+        default=True, help_text="Offered when a deal is marked lost. Archive instead of deleting."
+    )
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position in the list reps choose from (smallest first)."
+    )
+
+    objects = LostReasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="lost_reason_name_ci_unique",
+                violation_error_message="A lost reason with this name already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Opportunity(TimeStampedModel):
@@ -47,7 +87,20 @@ class Opportunity(TimeStampedModel):
     created_at = models.DateTimeField()
     expected_close = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    lost_reason = models.CharField(max_length=200, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        help_text="Why it was lost: set exactly when the stage is lost.",
+    )
+    lost_details = models.CharField(
+        "details",
+        max_length=LOST_DETAILS_LENGTH,
+        blank=True,
+        help_text="What the rep added about the loss (optional).",
+    )
     term_months = models.PositiveSmallIntegerField(
         default=12,
         db_default=12,  # bulk loads (COPY) that do not name the column get a term too
@@ -77,7 +130,9 @@ class Opportunity(TimeStampedModel):
                 name="opportunity_closed_iff_won_or_lost",
             ),
             models.CheckConstraint(
-                condition=~Q(stage="lost") | ~Q(lost_reason=""), name="opportunity_lost_has_reason"
+                condition=(Q(stage="lost") & Q(lost_reason__isnull=False))
+                | (~Q(stage="lost") & Q(lost_reason__isnull=True)),
+                name="opportunity_lost_iff_reason",
             ),
         ]
         indexes = [
@@ -89,6 +144,17 @@ class Opportunity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+
+    def days_overdue(self, today: date) -> int:
+        """Whole days an open deal is past its expected close date on `today`; 0 if it is
+        not (closed, no date, or not yet due)."""
+        if not self.is_open or self.expected_close is None or self.expected_close >= today:
+            return 0
+        return (today - self.expected_close).days
 
 
 class CampaignCredit(models.Model):

@@ -14,9 +14,19 @@ class OpportunityAccount(serializers.Serializer):  # type: ignore[type-arg]
     domain = serializers.CharField()
 
 
+class LostReasonSummary(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class OpportunityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """Querysets feeding it select_related("account", "owner", "lost_reason")."""
+
     account = OpportunityAccount()
     owner = UserSummary()
+    lost_reason = LostReasonSummary(
+        allow_null=True, help_text="Why the deal was lost (null unless the stage is lost)."
+    )
 
     class Meta:
         model = Opportunity
@@ -36,4 +46,5 @@ class OpportunityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "term_months",
             "closed_at",
             "lost_reason",
+            "lost_details",
         ]

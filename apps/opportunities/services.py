@@ -16,7 +16,7 @@ from apps.leads import facts as lead_facts
 from apps.leads.models import Lead
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.opportunities import attribution
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LOST_DETAILS_LENGTH, LostReason, Opportunity
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -28,9 +28,16 @@ MAX_AMOUNT = Decimal("999999999999")
 
 @transaction.atomic(durable=True)
 def change_stage(
-    *, opportunity_id: int, actor: User, stage: str, lost_reason: str = ""
+    *,
+    opportunity_id: int,
+    actor: User,
+    stage: str,
+    lost_reason_id: int | None = None,
+    lost_details: str = "",
 ) -> Opportunity:
-    """Move an open opportunity to another stage. Won and lost are final; lost needs a reason."""
+    """Move an open opportunity to another stage. Won and lost are final; lost needs a reason
+    from the active list (`lost_reason_id`) and may carry `lost_details`. The reason and
+    details are ignored for any other stage."""
     if stage not in Opportunity.Stage.values:
         raise InvalidTransition("Choose a stage from the list.", field="stage")
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity_id)
@@ -43,17 +50,17 @@ def change_stage(
         raise InvalidTransition(
             f"This opportunity is already {opportunity.get_stage_display().lower()}.", field="stage"
         )
-    if stage == Opportunity.Stage.LOST and not lost_reason.strip():
-        raise InvalidTransition("Say why the deal was lost.", field="lost_reason")
+    reason = _offered_reason(lost_reason_id) if stage == Opportunity.Stage.LOST else None
     now = timezone.now()
     opportunity.stage = stage
     fields = ["stage", "updated_at"]
     if stage in CLOSED:
         opportunity.closed_at = now
         fields.append("closed_at")
-    if stage == Opportunity.Stage.LOST:
-        opportunity.lost_reason = lost_reason.strip()[:200]
-        fields.append("lost_reason")
+    if reason is not None:
+        opportunity.lost_reason = reason
+        opportunity.lost_details = lost_details.strip()[:LOST_DETAILS_LENGTH]
+        fields += ["lost_reason", "lost_details"]
     opportunity.save(update_fields=fields)
     if stage == Opportunity.Stage.WON:
         lead_facts.won(lead_id=opportunity.primary_lead_id, amount=opportunity.amount)
@@ -64,6 +71,21 @@ def change_stage(
         # Service owns renewals (a layer above): it opens this deal's once the win commits.
         enqueue_on_commit(OPEN_RENEWAL_TASK, opportunity.pk)
     return opportunity
+
+
+def _offered_reason(reason_id: int | None) -> LostReason:
+    """The active lost reason `reason_id`; refused (on `lost_reason`) if none is given, it is
+    not on the list, or it is archived."""
+    if reason_id is None:
+        raise InvalidTransition("Say why the deal was lost: choose a reason.", field="lost_reason")
+    reason = LostReason.objects.filter(pk=reason_id).first()
+    if reason is None:
+        raise InvalidTransition("Choose a lost reason from the list.", field="lost_reason")
+    if not reason.is_active:
+        raise InvalidTransition(
+            f"“{reason.name}” is archived: choose a current lost reason.", field="lost_reason"
+        )
+    return reason
 
 
 @transaction.atomic(durable=True)

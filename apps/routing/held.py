@@ -223,22 +223,35 @@ def held_summary(*, now: datetime | None = None, days: int = 14) -> HeldSummary:
     )
 
 
-def held_position(*, lead: Lead) -> HeldPosition | None:
-    """Where a held lead stands in its pool's queue (release order, services.held_queue());
-    None, without a query, for a lead that is not held."""
-    if lead.status != Lead.Status.HELD or lead.is_archived:
-        return None
+def held_positions(leads: Iterable[Lead]) -> dict[int, HeldPosition]:
+    """Where each held lead among `leads` stands in its pool's queue (release order,
+    services.held_queue()), by lead id; no query when none of them is held (three otherwise,
+    however many there are)."""
+    wanted = {lead.pk for lead in leads if lead.status == Lead.Status.HELD and not lead.is_archived}
+    if not wanted:
+        return {}
     queue = services.held_queue()
-    pool_id = next((pool for pool, held in queue if held.pk == lead.pk), None)
-    in_pool = [held.pk for pool, held in queue if pool == pool_id]
-    if lead.pk not in in_pool:
-        return None  # released or sent back since the page read the lead
-    name = ""
-    if pool_id is not None:
-        name = _pool_names([pool_id])[pool_id]
-    return HeldPosition(
-        position=in_pool.index(lead.pk) + 1, of=len(in_pool), pool_name=name, held_at=lead.held_at
-    )
+    pools: dict[int | None, list[Lead]] = defaultdict(list)
+    for pool_id, held in queue:
+        pools[pool_id].append(held)
+    names = _pool_names([pool_id for pool_id in pools if pool_id is not None])
+    positions = {}
+    for pool_id, members in pools.items():
+        for place, held in enumerate(members, start=1):
+            if held.pk in wanted:  # one released or sent back since the page read it is absent
+                positions[held.pk] = HeldPosition(
+                    position=place,
+                    of=len(members),
+                    pool_name=names[pool_id] if pool_id is not None else "",
+                    held_at=held.held_at,
+                )
+    return positions
+
+
+def held_position(*, lead: Lead) -> HeldPosition | None:
+    """Where one held lead stands in its pool's queue (held_positions); None, without a query,
+    for a lead that is not held."""
+    return held_positions([lead]).get(lead.pk)
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,17 @@ and DRF list views, never by hand in views."""
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import and_
-
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Campaign
 from apps.core.filters import IdFilter, UtcDateTimeFilter
 from apps.leads.models import Lead
+from apps.leads.querysets import search_q
 from apps.scoring import services as scoring
 
 SEARCH_MAX_LENGTH = 100
-SEARCH_MAX_TERMS = 5
 
 NO_CLOCK = "none"
 
@@ -66,18 +63,8 @@ class LeadQueueFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         """Every word must appear in the name, email or company (typed or matched account)."""
-        terms = value.split()[:SEARCH_MAX_TERMS]
-        if not terms:
-            return queryset
-        per_term = [
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(email__icontains=term)
-            | Q(company_name__icontains=term)
-            | Q(account__name__icontains=term)
-            for term in terms
-        ]
-        return queryset.filter(reduce(and_, per_term))
+        condition = search_q(value)
+        return queryset if condition is None else queryset.filter(condition)
 
     def filter_sla_state(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         return queryset.filter(sla_state=Lead.SlaState.NONE if value == NO_CLOCK else value)

@@ -12,9 +12,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from apps.core.serializers import MAX_ID
 from apps.feedback.models import DisqualificationReason
 from apps.leads.models import Activity, BuyingRole, Channel
-from apps.opportunities.models import Opportunity
+from apps.opportunities.models import LOST_DETAILS_LENGTH, Opportunity
+from apps.opportunities.selectors import ALL_REASONS, NO_CAMPAIGN
 from apps.plays.models import Play
 from apps.users.models import User
 
@@ -207,12 +209,57 @@ class AvailabilityForm(forms.Form):
 
 
 class OpportunityStageForm(forms.Form):
-    """The pipeline's stage change (mounted under /sales/pipeline/ with the sales forms)."""
+    """The pipeline's stage change (mounted under /sales/pipeline/ with the sales forms). A lost
+    deal's reason is an id from the active list; the service refuses a missing, unknown or
+    archived one on `lost_reason`."""
 
     stage = forms.ChoiceField(label="Stage", choices=Opportunity.Stage.choices)
-    lost_reason = forms.CharField(
+    lost_reason = forms.IntegerField(
         label="Why was it lost?",
-        max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Needed if lost"}),
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.Select,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"), "Choose a lost reason from the list."
+        ),
     )
+    lost_details = forms.CharField(
+        label="Details",
+        max_length=LOST_DETAILS_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Details, if lost (optional)"}),
+    )
+
+
+class LostDealsForm(forms.Form):
+    """The pipeline's lost deals behind one count of its lost-reasons panels: one reason or
+    "all", and maybe one source campaign (an id, or "none" for deals without one)."""
+
+    lost_reason = forms.CharField(max_length=20)
+    campaign = forms.CharField(required=False, max_length=20)
+
+    def clean_lost_reason(self) -> int | None:
+        """A reason id, or None for "all"."""
+        return _id_or(
+            self.cleaned_data["lost_reason"], ALL_REASONS, "Give a lost reason id or “all”."
+        )
+
+    def clean_campaign(self) -> int | str | None:
+        """A campaign id, "none" (deals whose lead had no source campaign) or None (all)."""
+        value: str = self.cleaned_data["campaign"].strip()
+        if not value:
+            return None
+        if value == NO_CAMPAIGN:
+            return NO_CAMPAIGN
+        return _id_or(value, "", "Give a campaign id or “none”.")
+
+
+def _id_or(value: str, word: str, message: str) -> int | None:
+    """A record id as typed in a query string, or None if it is `word`."""
+    value = value.strip()
+    if word and value == word:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise forms.ValidationError(message)
+    return int(value)

@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         links.append(("imports:list", "Imports"))
     links.append(("accounts:list", "Accounts"))
     links.append(("goals:home", "Goals"))
+    links.append(("agreement:home", "Agreement"))
     return {
         "nav_links": links,
         "user_roles": sorted(roles),

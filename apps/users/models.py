@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.models import TimeStampedModel
+
 
 class Role(models.TextChoices):
     """The Django groups that carry permissions (created by a data migration)."""
@@ -97,3 +99,25 @@ class User(AbstractUser):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             return timezone.get_default_timezone()
+
+
+class SavedView(TimeStampedModel):
+    """A user's named set of filters on one list page (the query string it re-applies)."""
+
+    class Page(models.TextChoices):
+        MARKETING_LEADS = "marketing_leads", "Marketing lead list"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    page = models.CharField(max_length=32, choices=Page.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True, help_text="The filters, URL-encoded.")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "name"], name="saved_view_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="saved_view_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_page_display()})"

@@ -566,7 +566,7 @@ def grow(world: World, rep: User, n: int) -> None:
             amount=D(1000 + i),
             created_at=at(10, 25),
             stage="won" if i % 2 else "lost",
-            lost_reason="" if i % 2 else "No budget",
+            lost_reason=None if i % 2 else factories.LostReasonFactory(name="Budget cut"),
             closed_at=at(11, 20),
         )
 

@@ -81,6 +81,7 @@ class FactsMachine(RuleBasedStateMachine):
         self.campaigns = [factories.CampaignFactory() for _ in range(3)]
         self.demo = factories.AssetFactory(hand_raiser=True, campaign=self.campaigns[0])
         self.reason = factories.DisqualificationReasonFactory(use="both")
+        self.lost_reason = factories.LostReasonFactory(name="Price")
         self.emails: list[str] = []
 
     def _lead(self, index: int, **where: Any) -> Lead | None:
@@ -167,7 +168,10 @@ class FactsMachine(RuleBasedStateMachine):
         if opportunity is not None:
             stage = Opportunity.Stage.WON if win else Opportunity.Stage.LOST
             opportunities.change_stage(
-                opportunity_id=opportunity.pk, actor=self.rep, stage=stage, lost_reason="price"
+                opportunity_id=opportunity.pk,
+                actor=self.rep,
+                stage=stage,
+                lost_reason_id=self.lost_reason.pk,
             )
 
     @rule(index=st.integers(0, 20), recycle=st.booleans())

@@ -110,7 +110,8 @@ def october(rep: User) -> SimpleNamespace:
         created_at=at(2026, 10, 8, 9),
         stage=Opportunity.Stage.LOST,
         closed_at=at(2026, 10, 9, 9),
-        lost_reason="No budget",
+        lost_reason=factories.LostReasonFactory(name="Budget cut"),
+        lost_details="No budget",
     )
     book.goals = {
         metric: factories.JointGoalFactory(quarter=quarter, metric=metric, target=D("50"))

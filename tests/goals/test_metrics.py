@@ -210,7 +210,7 @@ def book(rep, other_rep):  # type: ignore[no-untyped-def]
         created_at=at(2026, 11, 1, 12),
         stage="lost",
         closed_at=at(2026, 12, 1, 12),
-        lost_reason="price",
+        lost_reason=factories.LostReasonFactory(name="Price"),
     )
     o3 = factories.OpportunityFactory(  # Q4 → won in Q1 2027
         account=acme,

@@ -67,7 +67,11 @@ def fixture_plays(rep: User, q4: Quarter) -> tuple[Play, Play]:
     _handed(default, attempts=1, sla="met")
     factories.OpportunityFactory(primary_lead=a, owner=rep, stage="won", closed_at=CLOSED)
     factories.OpportunityFactory(
-        primary_lead=b, owner=rep, stage="lost", closed_at=CLOSED, lost_reason="Price"
+        primary_lead=b,
+        owner=rep,
+        stage="lost",
+        closed_at=CLOSED,
+        lost_reason=factories.LostReasonFactory(name="Price"),
     )
     factories.OpportunityFactory(primary_lead=b, owner=rep, stage="proposal")
     factories.OpportunityFactory(primary_lead=old, owner=rep, stage="won", closed_at=CLOSED)

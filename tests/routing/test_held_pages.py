@@ -431,7 +431,9 @@ def test_a_held_leads_page_says_where_it_stands(
     held_at = timezone.localtime(NOW - timedelta(hours=2))
     assert f'<time datetime="{held_at.isoformat()}"' in html
     assert '<span class="badge badge--status-held">Held</span>' in html
-    assert '<span class="fact__label">Owner</span><span class="fact__value">Held queue</span>' in html
+    assert (
+        '<span class="fact__label">Owner</span><span class="fact__value">Held queue</span>' in html
+    )
 
 
 def test_a_lead_not_held_has_no_held_line(manager_client: Client, world: World, rep) -> None:  # type: ignore[no-untyped-def]

@@ -33,9 +33,10 @@ SIZES = [10, 300]
 # session, user, roles, untouched hand-raisers, leads due today, their plays, the plays' due
 # steps, unread badge, Today badge
 TODAY_QUERIES = 9
-# session, user, roles, stage counts and totals, the first cards of every stage (one window
-# query), unread badge, Today badge
-PIPELINE_QUERIES = 7
+# session, user, roles, stage counts, totals and overdue counts, the first cards of every stage
+# (one window query), the lost reasons a card offers, lost deals by reason, lost deals by
+# campaign and reason, unread badge, Today badge
+PIPELINE_QUERIES = 10
 # session, user, roles, team counts, reps with their lead counts, open leads page, breached
 # leads, disputes, unread badge, Today badge
 TEAM_QUERIES = 10
@@ -155,9 +156,11 @@ def _stage_of(i: int) -> Opportunity.Stage:
 
 def _pipeline_of(rep: User, n: int) -> None:
     """n deals of the rep, open and closed in the last 90 days, at 10 accounts, every other
-    one with its primary lead."""
+    one with its primary lead; a third of the open ones past their expected close, the lost
+    ones for one of two reasons."""
     now = timezone.now()
     accounts = factories.AccountFactory.create_batch(10, owner=rep)
+    reasons = [factories.LostReasonFactory(name=n) for n in ("Chose a competitor", "Price")]
     leads = Lead.objects.bulk_create(
         Lead(
             email=f"deal{i}@bulk.example",
@@ -179,11 +182,11 @@ def _pipeline_of(rep: User, n: int) -> None:
             amount=Decimal(1000 + i),
             stage=stage,
             created_at=now - timedelta(days=10),
-            expected_close=(now + timedelta(days=i % 60)).date(),
+            expected_close=(now + timedelta(days=i % 60 - 20)).date(),
             closed_at=now - timedelta(days=1)
             if stage in (Opportunity.Stage.WON, Opportunity.Stage.LOST)
             else None,
-            lost_reason="Went with a competitor" if stage == Opportunity.Stage.LOST else "",
+            lost_reason=reasons[i % 2] if stage == Opportunity.Stage.LOST else None,
         )
         for i, stage in enumerate(stages)
     )

@@ -86,7 +86,7 @@ def test_lost_without_a_reason_is_refused_on_the_card(sales_client: Client, rep)
     # when
     in_place = sales_client.post(
         f"/sales/pipeline/{opportunity.pk}/stage/",
-        {"stage": "lost", "lost_reason": " "},
+        {"stage": "lost", "lost_reason": "", "lost_details": "They went quiet"},
         headers=HTMX,
     )
     plain = sales_client.post(f"/sales/pipeline/{opportunity.pk}/stage/", {"stage": "lost"})
@@ -94,9 +94,10 @@ def test_lost_without_a_reason_is_refused_on_the_card(sales_client: Client, rep)
     # then
     assert in_place.status_code == 422
     assert in_place["HX-Retarget"] == f"#opp-{opportunity.pk}"
-    assert "Say why the deal was lost." in in_place.content.decode()
+    assert "Say why the deal was lost: choose a reason." in in_place.content.decode()
+    assert 'value="They went quiet"' in in_place.content.decode()
     assert plain.status_code == 422
-    assert "Say why the deal was lost." in plain.content.decode()
+    assert "Say why the deal was lost: choose a reason." in plain.content.decode()
     opportunity.refresh_from_db()
     assert opportunity.stage == "discovery"
 
@@ -104,15 +105,21 @@ def test_lost_without_a_reason_is_refused_on_the_card(sales_client: Client, rep)
 def test_lost_with_a_reason(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]
     # given
     opportunity = factories.OpportunityFactory(owner=rep)
+    price = factories.LostReasonFactory(name="Price")
 
     # when
     sales_client.post(
-        f"/sales/pipeline/{opportunity.pk}/stage/", {"stage": "lost", "lost_reason": "Price"}
+        f"/sales/pipeline/{opportunity.pk}/stage/",
+        {"stage": "lost", "lost_reason": str(price.pk), "lost_details": " 20% over budget "},
     )
 
     # then
     opportunity.refresh_from_db()
-    assert (opportunity.stage, opportunity.lost_reason) == ("lost", "Price")
+    assert (opportunity.stage, opportunity.lost_reason, opportunity.lost_details) == (
+        "lost",
+        price,
+        "20% over budget",
+    )
 
 
 def test_closed_deal_cannot_move(sales_client: Client, rep) -> None:  # type: ignore[no-untyped-def]

@@ -298,6 +298,7 @@ FORM_TEXT_FIELDS = (
     "goal",
     "intent_note",
     "last_name",
+    "lost_details",
     "lost_reason",
     "message",
     "name",

@@ -105,7 +105,10 @@ def test_asking_twice_opens_one_renewal_and_the_database_refuses_a_second(rep) -
 
 def test_a_deal_that_is_not_won_opens_no_renewal(rep) -> None:  # type: ignore[no-untyped-def]
     lost = factories.OpportunityFactory(
-        owner=rep, stage="lost", lost_reason="Budget", closed_at=datetime.now(UTC)
+        owner=rep,
+        stage="lost",
+        lost_reason=factories.LostReasonFactory(name="Budget cut"),
+        closed_at=datetime.now(UTC),
     )
     open_deal = factories.OpportunityFactory(owner=rep)
     assert open_renewal_for_win(opportunity_id=lost.pk) is None

@@ -1,6 +1,8 @@
 """Scoring and qualification: scores.py computes fit, engagement and the account roll-up;
-qualification.py decides conversation-ready under the signed agreement."""
+qualification.py decides conversation-ready under the signed agreement; agreements.py signs
+the agreement's drafts in the app."""
 
+from apps.scoring.services.agreements import Side, sign_agreement, signing_sides
 from apps.scoring.services.qualification import (
     best_contact_id,
     engaged_people,
@@ -36,6 +38,7 @@ __all__ = [
     "KIND_WEIGHTS",
     "SCORE_BAND_CHOICES",
     "ScoreChange",
+    "Side",
     "account_meets_rule",
     "best_contact_id",
     "decayed",
@@ -54,6 +57,8 @@ __all__ = [
     "roll_up_accounts",
     "score_band",
     "score_band_q",
+    "sign_agreement",
+    "signing_sides",
     "total_score",
     "use_hold_check",
     "touch_weight",
