@@ -154,15 +154,7 @@ class LeadList:
 
 
 LEAD_PAGE_SIZE = 50
-LIST_FILTERS = (
-    "q",
-    "status",
-    "source_campaign",
-    "score_band",
-    "tier",
-    "created_from",
-    "created_to",
-)
+LIST_FILTERS = tuple(MarketingLeadFilter.base_filters)  # the filters a saved view keeps
 
 
 def filter_query(request: HttpRequest) -> str:

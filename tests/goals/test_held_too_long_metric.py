@@ -55,28 +55,13 @@ def _expire(clock: SimpleNamespace, now: datetime) -> int:
 
 
 @pytest.fixture
-def throttling(agreement: Any) -> Any:
-    """Holds leads ready on score while their pool is full, one per pool at most (a better lead
-    sends the bottom one back: "held queue full"), for 24 hours at most."""
-    agreement.hold_when_full = True
-    agreement.hold_ceiling = 1
-    agreement.hold_expiry_hours = 24
-    agreement.recycle_when_full = True
-    agreement.effective_from = at(1, 1)  # in force for every moment the test passes
-    agreement.save()
-    return agreement
-
-
-@pytest.fixture
-def full_pool(pool: Any, policy: Any, rep: Any, other_rep: Any) -> Any:
-    """Both reps of the pool work one lead each at a capacity of one: no room."""
-    for member in (rep, other_rep):
-        member.capacity = 1
-        member.save()
-        factories.LeadFactory(
-            status=Lead.Status.WORKING, owner=member, assigned_at=at(9, 1), ready_at=at(9, 1)
-        )
-    return pool
+def throttling(throttling: Any) -> Any:
+    """The throttle (tests/fixtures/throttle.py), one held lead per pool at most (a better lead
+    sends the bottom one back: "held queue full"), in force for every moment the test passes."""
+    throttling.hold_ceiling = 1
+    throttling.effective_from = at(1, 1)
+    throttling.save()
+    return throttling
 
 
 def _ready_on_score(clock: SimpleNamespace, agreement: Any, lead: Lead, *, now: datetime) -> Lead:
