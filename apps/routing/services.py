@@ -423,9 +423,10 @@ def pool_id_of(lead: Lead, rules: list[RoutingRule]) -> int | None:
     return next((rule.pk for rule in rules if rule_matches(rule, lead)), None)
 
 
-def held_queue() -> list[tuple[int | None, Lead]]:
-    """(pool id, lead) for every held lead, in release order (two queries)."""
-    rules = _active_rules()
+def held_queue(rules: list[RoutingRule] | None = None) -> list[tuple[int | None, Lead]]:
+    """(pool id, lead) for every held lead, in release order (two queries; one with `rules`,
+    the active rules the caller already read)."""
+    rules = _active_rules() if rules is None else rules
     return [
         (pool_id_of(lead, rules), lead) for lead in Lead.objects.held().select_related("account")
     ]
@@ -450,7 +451,7 @@ def hold_if_full(*, lead: Lead, agreement: QualificationAgreement, now: datetime
     pool_id = pool_id_of(lead, rules)
     if pool_id is None or agreement.hold_ceiling == 0 or _has_room(lead=lead, pool_id=pool_id):
         return False
-    queue = [held for pool, held in held_queue() if pool == pool_id]
+    queue = [held for pool, held in held_queue(rules) if pool == pool_id]
     if len(queue) >= agreement.hold_ceiling and not agreement.recycle_when_full:
         return False
     old = lead.status

@@ -232,3 +232,34 @@ def test_the_list_reads_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = marketing_client.get(URL)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        pytest.param({"name": "x" * 81, "query": "status=ready"}, "name", id="name-too-long"),
+        pytest.param({"name": "Huge", "query": "q=" + "a" * 1200}, "query", id="query-too-long"),
+        pytest.param({"query": "status=ready"}, "name", id="no-name"),
+    ],
+)
+def test_a_bad_saved_view_is_refused_naming_the_field_and_nothing_is_saved(
+    marketing_client: Client, leads, data: dict[str, str], field: str
+) -> None:  # type: ignore[no-untyped-def]
+    response = marketing_client.post("/marketing/leads/views/", data)
+
+    assert response.status_code == 422  # the project's answer to an invalid form
+    assert list(response.context["save_form"].errors) == [field]
+    assert "could not be saved" in response.content.decode()
+    assert not SavedView.objects.exists()
+
+
+@pytest.mark.parametrize("view", ["", "abc", "-1", "99999999999999999999"])
+def test_deleting_a_view_that_is_not_a_number_or_not_there_writes_nothing(
+    marketing_client: Client, marketer: User, view: str
+) -> None:  # type: ignore[no-untyped-def]
+    SavedView.objects.create(user=marketer, page=SavedView.Page.MARKETING_LEADS, name="Mine")
+
+    response = marketing_client.post("/marketing/leads/views/delete/", {"view": view})
+
+    assert response.status_code in (400, 404)
+    assert SavedView.objects.count() == 1
