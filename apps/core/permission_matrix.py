@@ -302,6 +302,7 @@ def _rules() -> Iterator[Rule]:
         "marketing:campaign-spend", grant(*TIER_EDITORS), why="Record spend: Marketing, RevOps."
     )
     yield page("marketing:leads", grant(MARKETING, REVOPS), why="The marketer's lead list.")
+    yield from action("marketing:lead-bulk", grant(MARKETING, REVOPS))
     yield from action("marketing:lead-view-save", grant(MARKETING, REVOPS))
     yield from action("marketing:lead-view-delete", grant(MARKETING, REVOPS))
     yield page("marketing:performance", grant(MARKETING, REVOPS, MANAGER))

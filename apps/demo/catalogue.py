@@ -723,7 +723,8 @@ CHANNEL_SOURCE = {
     "referral": "referral",
 }
 
-# (name, priority, is_default, is_account_play, tier, role, min_score, assets, campaigns, talk track, steps)
+# (name, priority, is_default, is_account_play, tier, role, min_score, assets, campaigns, talk
+# track, steps, lead source)
 PlayConfig = tuple[
     str,
     int,
@@ -736,6 +737,7 @@ PlayConfig = tuple[
     tuple[str, ...],
     str,
     tuple[tuple[str, int, str, str], ...],
+    str,
 ]
 PLAYS: tuple[PlayConfig, ...] = (
     (
@@ -755,6 +757,7 @@ PLAYS: tuple[PlayConfig, ...] = (
             ("call", 1440, "Second call", "Following up on your demo request."),
             ("linkedin", 2880, "Connect on LinkedIn", "Thanks for your interest in live tracking."),
         ),
+        "",
     ),
     (
         "Target account: buying group",
@@ -793,6 +796,7 @@ PLAYS: tuple[PlayConfig, ...] = (
                 "A 45-minute session with ops and finance.",
             ),
         ),
+        "",
     ),
     (
         "Webinar follow-up",
@@ -815,6 +819,7 @@ PLAYS: tuple[PlayConfig, ...] = (
             ),
             ("call", 2880, "Follow-up call", "Did the case study match your situation?"),
         ),
+        "",
     ),
     (
         "Executive outreach",
@@ -842,6 +847,51 @@ PLAYS: tuple[PlayConfig, ...] = (
                 "Sharing a benchmark your peers found useful.",
             ),
         ),
+        "",
+    ),
+    (
+        "Expansion: existing customer",
+        250,
+        False,
+        False,
+        "",
+        "",
+        None,
+        (),
+        (),
+        "A customer's colleague wants more. Open with what their team already achieved (health, "
+        "renewal, the latest customer note on the lead page), agree the new use case, and bring "
+        "the customer success manager along.",
+        (
+            ("call", 15, "Call with the account's results", "Your colleagues at {company} use..."),
+            ("email", 60, "Loop in the customer success manager", "Introducing your CSM..."),
+            ("meeting", 2880, "Book the expansion review", "45 minutes: the new team's needs."),
+        ),
+        "expansion",
+    ),
+    (
+        "Referral: name who sent them",
+        240,
+        False,
+        False,
+        "",
+        "",
+        None,
+        (),
+        (),
+        "Someone who knows us sent them. Name the referrer in the first sentence, share a "
+        "customer story like theirs, and book the demo while the trust is fresh.",
+        (
+            (
+                "call",
+                15,
+                "Call and name the referrer",
+                "Hi {first_name}, one of our customers suggested we speak...",
+            ),
+            ("email", 60, "Send the referrer's case study", "How your peers cut late deliveries."),
+            ("call", 1440, "Second call", "Following up on the introduction."),
+        ),
+        "referral",
     ),
     (
         "Qualify the need",
@@ -859,9 +909,18 @@ PLAYS: tuple[PlayConfig, ...] = (
             ("email", 120, "Recap email", "Thanks for the chat; here is what we discussed."),
             ("call", 2880, "Second attempt", "Trying you again about your shipment visibility."),
         ),
+        "",
     ),
 )
-PLAY_HAND_RAISER, PLAY_ACCOUNT, PLAY_WEBINAR, PLAY_EXECUTIVE, PLAY_DEFAULT = (p[0] for p in PLAYS)
+(
+    PLAY_HAND_RAISER,
+    PLAY_ACCOUNT,
+    PLAY_WEBINAR,
+    PLAY_EXECUTIVE,
+    PLAY_EXPANSION,
+    PLAY_REFERRAL,
+    PLAY_DEFAULT,
+) = (p[0] for p in PLAYS)
 PLAY_STEPS = {p[0]: p[10] for p in PLAYS}
 
 # (metric, name, target per 400 leads or absolute, scales with leads, lower is better, teams m/s/s)

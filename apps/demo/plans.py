@@ -64,7 +64,9 @@ from apps.demo.catalogue import (
     PLAY_ACCOUNT,
     PLAY_DEFAULT,
     PLAY_EXECUTIVE,
+    PLAY_EXPANSION,
     PLAY_HAND_RAISER,
+    PLAY_REFERRAL,
     PLAY_STEPS,
     PLAY_WEBINAR,
     REP_WEIGHTS,
@@ -683,6 +685,7 @@ def _plan_lead(ident: _Identity, index: int, cal: Calendar) -> LeadPlan:
         play = _plan_play(
             rng,
             ready_reason,
+            source,
             touches,
             person.role,
             fit,
@@ -1325,9 +1328,14 @@ def _plan_disqualification(
     )
 
 
+# the plays that match a lead's source (PLAYS), as the live matcher ranks them
+SOURCE_PLAYS = {"expansion": PLAY_EXPANSION, "referral": PLAY_REFERRAL}
+
+
 def _plan_play(
     rng: random.Random,
     ready_reason: str,
+    source: str,
     touches: Sequence[TouchPlan],
     role: str,
     fit: int,
@@ -1340,6 +1348,8 @@ def _plan_play(
     `first_due` (a running SLA clock) the steps keep their spacing, the first due then."""
     if ready_reason == "account":
         name, why = PLAY_ACCOUNT, "account became conversation-ready"
+    elif source in SOURCE_PLAYS:  # the source plays outrank the hand-raiser's
+        name, why = SOURCE_PLAYS[source], f"{source} lead"
     elif ready_reason == "hand_raiser":
         name, why = PLAY_HAND_RAISER, "hand-raiser asset"
     elif any(t.campaign == "freight-visibility-webinars" for t in touches):

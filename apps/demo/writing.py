@@ -462,6 +462,7 @@ def _write_plays(
         match_campaigns,
         talk,
         steps,
+        source,
     ) in PLAYS:
         play, created = Play.objects.get_or_create(
             name=name,
@@ -473,6 +474,7 @@ def _write_plays(
                 "buying_role": role,
                 "min_score": min_score,
                 "talk_track": talk,
+                "source": source,
             },
         )
         _note(result, "plays.Play", created)

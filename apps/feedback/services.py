@@ -17,7 +17,13 @@ from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads import events
 from apps.leads import facts as lead_facts
 from apps.leads.models import Activity, Lead
-from apps.leads.services import change_status, lock_workable_lead, settle_first_response
+from apps.leads.services import (
+    BulkOutcome,
+    bulk_ids,
+    change_status,
+    lock_workable_lead,
+    settle_first_response,
+)
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.scoring.models import QualificationAgreement
@@ -94,12 +100,7 @@ def review_disqualification(
         dq.save(update_fields=["reviewer", "reviewed_at", "action_note", "review_status"])
         return dq
     if decision == "recycle":
-        dq.review_status = Disqualification.Review.RECYCLED
-        dq.reengage_on = reengage
-        dq.save(
-            update_fields=["reviewer", "reviewed_at", "action_note", "review_status", "reengage_on"]
-        )
-        _send_back(lead_id=dq.lead_id, outcome="nurture", actor=actor, now=now, why=RECYCLED)
+        _recycle(dq, reengage=reengage, actor=actor, now=now)
         return dq
     dq.review_status = Disqualification.Review.DISPUTED
     dq.dispute_outcome = dispute_outcome
@@ -153,6 +154,60 @@ def acknowledge_many(*, disqualification_ids: list[int], actor: User, note: str)
         action_note=note.strip(),
     )
     return BulkReview(acknowledged=len(open_ids), already_reviewed=len(locked) - len(open_ids))
+
+
+def _recycle(dq: Disqualification, *, reengage: date | None, actor: User, now: datetime) -> None:
+    """Marketing agrees with the disqualification and takes the lead back to nurture (not a
+    dispute), waking it on `reengage` if given. The caller has set the reviewer and holds the
+    item's lock."""
+    dq.review_status = Disqualification.Review.RECYCLED
+    dq.reengage_on = reengage
+    dq.save(
+        update_fields=["reviewer", "reviewed_at", "action_note", "review_status", "reengage_on"]
+    )
+    _send_back(lead_id=dq.lead_id, outcome="nurture", actor=actor, now=now, why=RECYCLED)
+
+
+RECYCLABLE = (Disqualification.Review.OPEN, Disqualification.Review.ACKNOWLEDGED)
+
+
+@transaction.atomic(durable=True)
+def recycle_many(
+    *, lead_ids: list[int], actor: User, reengage_on: date | None = None
+) -> BulkOutcome:
+    """The lead list's bulk recycle: every disqualified lead among `lead_ids` whose latest
+    disqualification is open or acknowledged is acknowledged and recycled to nurture by
+    `actor` (as the review's "Acknowledge and recycle", waking on `reengage_on`); any other
+    lead (open, held, converted, already in nurture, archived) is skipped and counted. One
+    transaction; items locked in id order."""
+    if not has_role(actor, Role.MARKETING, Role.REVOPS):
+        raise NotAllowed("Only Marketing or RevOps recycle leads to nurture.")
+    ids = bulk_ids(lead_ids, verb="recycle")
+    reengage = _reengage_day(reengage_on, today=timezone.localdate())
+    latest: dict[int, int] = {}
+    for lead_id, dq_id in (
+        Disqualification.objects.filter(
+            lead_id__in=ids, lead__status=Lead.Status.DISQUALIFIED, lead__is_archived=False
+        )
+        .order_by("lead_id", "-at", "-pk")
+        .values_list("lead_id", "pk")
+    ):
+        latest.setdefault(lead_id, dq_id)
+    now = timezone.now()
+    items = (
+        Disqualification.objects.select_for_update()
+        .filter(pk__in=latest.values(), review_status__in=RECYCLABLE)
+        .order_by("pk")
+    )
+    done = 0
+    for dq in items:
+        if dq.review_status == Disqualification.Review.OPEN:
+            dq.action_note = "Recycled to nurture from the lead list."
+        dq.reviewer = actor
+        dq.reviewed_at = now
+        _recycle(dq, reengage=reengage, actor=actor, now=now)
+        done += 1
+    return BulkOutcome(done=done, skipped=len(ids) - done)
 
 
 def _send_back(*, lead_id: int, outcome: str, actor: User, now: object, why: str) -> None:

@@ -1022,9 +1022,16 @@ class PerformanceScope:
     campaign_id: int | None = None
     no_campaign: bool = False
     channel: str | None = None
+    origin: str | None = None  # the deals one team sourced (the "by origin" lines)
 
     @classmethod
-    def from_query(cls, *, campaign: str | None, channel: str | None) -> PerformanceScope:
+    def from_query(
+        cls, *, campaign: str | None, channel: str | None, origin: str | None = None
+    ) -> PerformanceScope:
+        if origin:
+            if origin not in metrics.ORIGIN_LABELS:
+                raise Http404("No such origin.")
+            return cls(origin=origin)
         if campaign == "none":
             return cls(no_campaign=True)
         if campaign:
@@ -1044,6 +1051,13 @@ class PerformanceScope:
         if self.channel is not None:
             return Q(**{f"{field}__channel": self.channel})
         return Q()
+
+    def deal_q(self) -> Q:
+        """Opportunities of this line: by the team that sourced them, else by the source
+        campaign of their primary lead."""
+        if self.origin is not None:
+            return Q(origin=self.origin)
+        return self.lead_q("primary_lead__")
 
     def credit_q(self) -> Q | None:
         """Campaign credits of this line; None for the line of no campaign (no credit is)."""
@@ -1108,7 +1122,7 @@ def performance_record_sets(
     """The records behind one figure of campaign_performance()'s line `scope`, with its
     definitions (apps.goals.metrics.marketing.PerformanceRow)."""
     start, end = metrics.quarter_window(quarter)
-    leads_q, deals_q = scope.lead_q(), scope.lead_q("primary_lead__")
+    leads_q, deals_q = scope.lead_q(), scope.deal_q()
     cohort = metrics.cohort(quarter).filter(leads_q)
     created = revenue.created_in(quarter).filter(deals_q)
     closed = revenue.closed_in(quarter).filter(deals_q)
@@ -1151,12 +1165,17 @@ def performance_record_sets(
         "cost_per_won_deal": ((spend, won_set), "denominator"),
         "roi": ((attributed, spend), "attributed"),
     }
-    if figure not in sets:
+    if figure not in sets or (scope.origin is not None and figure not in ORIGIN_FIGURES):
         raise Http404("No such figure.")
     return sets[figure]
 
 
-def _performance_value(row: metrics.PerformanceRow | None, figure: str) -> Decimal | None:
+ORIGIN_FIGURES = ("opportunities", "pipeline", "won_deals", "won_revenue")  # metrics.OriginRow
+
+
+def _performance_value(
+    row: metrics.PerformanceRow | metrics.OriginRow | None, figure: str
+) -> Decimal | None:
     if row is None:
         return None
     value = getattr(row, figure)
@@ -1175,10 +1194,16 @@ def performance_records(*, user: User, request: HttpRequest, today: date) -> Fig
         raise Http404("No such attribution model.")
     quarter = quarter_named(name=request.GET.get("quarter"), today=today)
     scope = PerformanceScope.from_query(
-        campaign=request.GET.get("campaign"), channel=request.GET.get("channel")
+        campaign=request.GET.get("campaign"),
+        channel=request.GET.get("channel"),
+        origin=request.GET.get("origin"),
     )
-    performance = metrics.campaign_performance(quarter, model)
-    row = scope.row(performance)
+    row: metrics.PerformanceRow | metrics.OriginRow | None
+    if scope.origin is not None:
+        origins = metrics.revenue_by_origin(quarter)
+        row = next(r for r in origins if r.key == scope.origin)
+    else:
+        row = scope.row(metrics.campaign_performance(quarter, model))
     if row is None:
         raise Http404("No such line in the table.")
     label, unit = PERFORMANCE_FIGURES[figure]
@@ -1194,6 +1219,10 @@ def performance_records(*, user: User, request: HttpRequest, today: date) -> Fig
         title=f"{row.label} · {label}{model_text}",
         value_text=format_value(_performance_value(row, figure), unit),
         value_label=f"{label}{model_text}",
-        description=PERFORMANCE_DESCRIPTIONS[figure],
+        description=(
+            "Opportunities won in the quarter that this team sourced."
+            if scope.origin is not None and figure == "won_revenue"
+            else PERFORMANCE_DESCRIPTIONS[figure]
+        ),
         quarter=quarter,
     )

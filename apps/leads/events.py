@@ -264,6 +264,25 @@ def reengage_event(*, lead: Lead, due_on: date, reason: str) -> LeadEvent:
     )
 
 
+def added_to_campaign_events(
+    *, leads: Iterable[Lead], campaign_name: str, actor: User, at: datetime
+) -> None:
+    """The leads were enrolled in a campaign (one bulk write: the kind moves no fact, no queue)."""
+    LeadEvent.objects.bulk_create(
+        LeadEvent(
+            **event_fields(
+                lead=lead,
+                kind=LeadEvent.Kind.CAMPAIGN,
+                actor=actor,
+                reason="added to a campaign from the lead list",
+                new=campaign_name,
+                at=at,
+            )
+        )
+        for lead in leads
+    )
+
+
 def lead_archived_event(*, lead: Lead, actor: User | None, reason: str) -> LeadEvent:
     return _event(
         lead=lead, kind=LeadEvent.Kind.ARCHIVED, actor=actor, reason=reason, new="archived"

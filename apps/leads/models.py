@@ -507,6 +507,7 @@ class LeadEvent(models.Model):
         FIELD = "field", "Details changed"
         ARCHIVED = "archived", "Archived"
         REENGAGE = "reengage", "Re-engage date reached"
+        CAMPAIGN = "campaign", "Added to a campaign"
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
     # the lead's facts reached straight from the event (no column: joined on lead_id), so a
@@ -689,3 +690,30 @@ class CohortEntry(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} in the quarter from {self.quarter_starts_on}"
+
+
+class CampaignMember(models.Model):
+    """A lead enrolled in a campaign by marketing (the lead list's "Add to a campaign"): the
+    campaign's audience for its nurture sequence, apart from the campaign the lead came from
+    (LeadFacts.source_campaign). Once per campaign and lead; who added it and when."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="members"
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="campaign_memberships")
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_member_once"),
+        ]
+        indexes = [
+            # the lead list's "member of" filter and the lead page's campaigns
+            models.Index(fields=["lead", "campaign"], name="campaign_member_lead_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} in campaign {self.campaign_id}"

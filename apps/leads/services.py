@@ -7,14 +7,16 @@ convert in opportunities, disqualify in feedback, play steps in plays, readiness
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from apps.campaigns.models import Campaign
 from apps.core.errors import InvalidTransition, NotAllowed
 from apps.leads import events, facts
-from apps.leads.models import Activity, BuyingRole, Lead
+from apps.leads.models import Activity, BuyingRole, CampaignMember, Lead
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -185,3 +187,54 @@ def archive_leads(*, lead_ids: list[int], actor: User, reason: str = "archived i
         lead.save(update_fields=["is_archived", "archived_at", "updated_at"])
         events.lead_archived_event(lead=lead, actor=actor, reason=reason)
     return len(leads)
+
+
+BULK_LIMIT = 500  # leads one bulk action on the lead list may touch
+
+
+def bulk_ids(lead_ids: list[int], *, verb: str) -> list[int]:
+    """The distinct ids of a bulk action, refused when none or more than BULK_LIMIT."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        raise InvalidTransition(f"Tick the leads to {verb}.", field="ids")
+    if len(ids) > BULK_LIMIT:
+        raise InvalidTransition(
+            f"{verb.capitalize()} at most {BULK_LIMIT} leads at once: narrow the filters.",
+            field="ids",
+        )
+    return ids
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: int
+    skipped: int
+
+
+@transaction.atomic(durable=True)
+def add_to_campaign(*, lead_ids: list[int], campaign_id: int, actor: User) -> BulkOutcome:
+    """Enrol the leads in an active campaign, once each, with an event on each lead's history.
+    Leads already in it, archived or unknown are skipped (counted). Adds to one campaign are
+    serialised on its row, so two marketers adding the same leads write each member once."""
+    if not has_role(actor, Role.MARKETING, Role.REVOPS):
+        raise NotAllowed("Only Marketing or RevOps add leads to campaigns.")
+    ids = bulk_ids(lead_ids, verb="add")
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None or not campaign.is_active:
+        raise InvalidTransition("Choose an active campaign.", field="campaign")
+    members = set(
+        CampaignMember.objects.filter(campaign=campaign, lead_id__in=ids).values_list(
+            "lead_id", flat=True
+        )
+    )
+    leads = [
+        lead
+        for lead in Lead.objects.filter(pk__in=ids, is_archived=False).order_by("pk")
+        if lead.pk not in members
+    ]
+    now = timezone.now()
+    CampaignMember.objects.bulk_create(
+        CampaignMember(campaign=campaign, lead=lead, added_at=now, added_by=actor) for lead in leads
+    )
+    events.added_to_campaign_events(leads=leads, campaign_name=campaign.name, actor=actor, at=now)
+    return BulkOutcome(done=len(leads), skipped=len(ids) - len(leads))

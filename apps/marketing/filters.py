@@ -1,5 +1,5 @@
 """Filters for the marketer's lead list (django-filter): every lead, by what marketing plans
-by: status, source campaign, score band, account tier, when it was created, a search."""
+by: status, source campaign, the campaigns marketing added it to, score band, account tier, when it was created, a search."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ class MarketingLeadFilter(django_filters.FilterSet):
         empty_label="Any source campaign",
         null_label="No campaign",
         null_value=NO_CAMPAIGN,
+    )
+    in_campaign = django_filters.ModelChoiceFilter(
+        label="Added to campaign",
+        field_name="campaign_memberships__campaign",
+        queryset=Campaign.objects.order_by("name", "pk"),
+        empty_label="Added to any campaign or none",
+        distinct=False,  # a lead is in a campaign once (CampaignMember), so no duplicates
     )
     score_band = django_filters.ChoiceFilter(
         label="Score",
@@ -61,6 +68,7 @@ class MarketingLeadFilter(django_filters.FilterSet):
             "q",
             "status",
             "source_campaign",
+            "in_campaign",
             "score_band",
             "tier",
             "created_from",

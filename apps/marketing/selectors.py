@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from apps.core.models import Quarter
 from apps.core.pagination import KeysetPage, keyset_page
@@ -157,29 +157,38 @@ LEAD_PAGE_SIZE = 50
 LIST_FILTERS = tuple(MarketingLeadFilter.base_filters)  # the filters a saved view keeps
 
 
-def filter_query(request: HttpRequest) -> str:
-    """The request's filter parameters (only those, blanks dropped) as a query string."""
+def filter_query(params: QueryDict) -> str:
+    """The filter parameters among `params` (only those, blanks dropped) as a query string."""
     return urlencode(
-        [(name, value) for name in LIST_FILTERS for value in request.GET.getlist(name) if value]
+        [(name, value) for name in LIST_FILTERS for value in params.getlist(name) if value]
     )
 
 
-def _filtered(user: User, request: HttpRequest) -> tuple[MarketingLeadFilter, QuerySet[Lead]]:
+def _filtered(user: User, params: QueryDict) -> tuple[MarketingLeadFilter, QuerySet[Lead]]:
     base = Lead.objects.visible_to(user)
-    lead_filter = MarketingLeadFilter(request.GET, queryset=base)
+    lead_filter = MarketingLeadFilter(params, queryset=base)
     return lead_filter, lead_filter.qs if lead_filter.is_valid() else base.none()
 
 
-def marketing_leads(user: User, request: HttpRequest) -> QuerySet[Lead]:
+def marketing_leads(user: User, params: QueryDict) -> QuerySet[Lead]:
     """Exactly the leads the list shows for these filters (all pages), of those the user may
     read; none when a filter is invalid (the form says which)."""
-    return _filtered(user, request)[1]
+    return _filtered(user, params)[1]
 
 
-def lead_list(*, user: User, request: HttpRequest) -> LeadList:
-    """The page: filters, one page of rows (account, owner and source campaign joined), the
-    held leads' positions (three queries, only if the page shows one), the count, the views."""
-    lead_filter, leads = _filtered(user, request)
+def matching_lead_ids(user: User, query: str, *, limit: int) -> list[int]:
+    """The ids of the leads matching the filters in `query` (a bulk action's "every matching
+    lead"), at most `limit` + 1 so the action can refuse a selection that is too large."""
+    leads = marketing_leads(user, QueryDict(query))
+    return list(leads.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+
+
+def lead_list(*, user: User, request: HttpRequest, params: QueryDict | None = None) -> LeadList:
+    """The page for the filters in `params` (else the request's query): filters, one page of
+    rows (account, owner and source campaign joined), the held leads' positions (three
+    queries, only if the page shows one), the count, the views."""
+    params = request.GET if params is None else params
+    lead_filter, leads = _filtered(user, params)
     leads = leads.select_related("account", "owner", "facts__source_campaign")
     page = keyset_page(
         leads, request, keys=("created_at", "pk"), page_size=LEAD_PAGE_SIZE, descending=True
@@ -190,6 +199,6 @@ def lead_list(*, user: User, request: HttpRequest) -> LeadList:
         page=page,
         rows=[LeadRow(lead=lead, held=positions.get(lead.pk)) for lead in page.items],
         matching=leads.count(),
-        query=filter_query(request),
+        query=filter_query(params),
         saved_views=list(SavedView.objects.filter(user=user, page=SavedView.Page.MARKETING_LEADS)),
     )

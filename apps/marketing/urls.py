@@ -18,6 +18,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/assets/new/", campaigns.asset_create, name="asset-create"),
     path("assets/<int:asset_id>/edit/", campaigns.asset_edit, name="asset-edit"),
     path("leads/", leads.lead_list, name="leads"),
+    path("leads/bulk/", leads.bulk, name="lead-bulk"),
     path("leads/views/", leads.save_view, name="lead-view-save"),
     path("leads/views/delete/", leads.delete_view, name="lead-view-delete"),
 ]

@@ -228,8 +228,9 @@ def test_the_list_reads_a_constant_number_of_queries(
         )
     score_ready(throttling, score=90, at=timezone.now())
     # session, user, roles, badge; the page; the count; the held queue (rules, leads) and pool
-    # names; the saved views; the filter's campaign choices
-    with django_assert_max_num_queries(12):
+    # names; the saved views; the filter's campaign choices (source, added to) and the bulk
+    # form's active campaigns
+    with django_assert_max_num_queries(13):
         response = marketing_client.get(URL)
     assert response.status_code == 200
 

@@ -108,7 +108,9 @@ __all__ = [
 # Marketing's grouped figures (campaign table, attribution, reasons over time).
 from apps.goals.metrics.marketing import (  # noqa: E402
     ATTRIBUTION_MODELS,
+    ORIGIN_LABELS,
     Attribution,
+    OriginRow,
     Performance,
     PerformanceRow,
     ReasonsOverTime,
@@ -118,12 +120,15 @@ from apps.goals.metrics.marketing import (  # noqa: E402
     funnel_steps,
     parse_breakdown_key,
     reasons_over_time,
+    revenue_by_origin,
 )
 from apps.opportunities.attribution import split_cents, touch_weights  # noqa: E402
 
 __all__ += [
     "ATTRIBUTION_MODELS",
+    "ORIGIN_LABELS",
     "Attribution",
+    "OriginRow",
     "Performance",
     "PerformanceRow",
     "ReasonsOverTime",
@@ -133,6 +138,7 @@ __all__ += [
     "funnel_steps",
     "parse_breakdown_key",
     "reasons_over_time",
+    "revenue_by_origin",
     "split_cents",
     "touch_weights",
 ]

@@ -30,7 +30,7 @@ from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded
 from apps.leads.models import LeadFacts
-from apps.opportunities.models import CampaignCredit
+from apps.opportunities.models import CampaignCredit, Opportunity
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -208,6 +208,62 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         won = sum((tally.won_revenue for tally in tallies.values()), ZERO)
         tallies[None].attributed = won - sum(credited.values(), ZERO)
     return tallies
+
+
+# --- Revenue by the team that sourced it ---
+
+
+@dataclass(frozen=True)
+class OriginRow:
+    """The deals one team sourced (Opportunity.origin: marketing's leads, sales' own outbound,
+    service's expansion and referral hand-offs): opportunities created in the quarter and their
+    pipeline, deals won with closed_at in the quarter and their revenue, with the definitions
+    of revenue.pipeline_created and revenue.revenue_won."""
+
+    key: str
+    label: str
+    opportunities: int
+    pipeline: Decimal
+    won_deals: int
+    won_revenue: Decimal
+
+
+ORIGIN_LABELS = {
+    Opportunity.Origin.MARKETING: "Marketing-sourced",
+    Opportunity.Origin.SALES: "Sales-sourced (outbound)",
+    Opportunity.Origin.SERVICE: "Service-sourced (expansion and referrals)",
+}
+
+
+def revenue_by_origin(quarter: Quarter) -> tuple[OriginRow, ...]:
+    """A row per origin (every origin, zeros included), in ORIGIN_LABELS order: two grouped
+    queries. The rows add up to the pipeline created and the revenue won of the quarter."""
+    created = {
+        row["origin"]: row
+        for row in revenue.created_in(quarter)
+        .values("origin")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .order_by()
+    }
+    won = {
+        row["origin"]: row
+        for row in revenue.won_in(quarter)
+        .values("origin")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .order_by()
+    }
+    empty = {"n": 0, "total": None}
+    return tuple(
+        OriginRow(
+            key=str(origin),
+            label=label,
+            opportunities=created.get(origin, empty)["n"],
+            pipeline=rounded(created.get(origin, empty)["total"] or ZERO, "money") or ZERO,
+            won_deals=won.get(origin, empty)["n"],
+            won_revenue=rounded(won.get(origin, empty)["total"] or ZERO, "money") or ZERO,
+        )
+        for origin, label in ORIGIN_LABELS.items()
+    )
 
 
 def _credits_in(quarter: Quarter, model: str) -> QuerySet[CampaignCredit]:

@@ -52,11 +52,12 @@ class IdListField(forms.Field):
     """Record ids posted as repeated values (`ids=3&ids=7`), as a list of ints."""
 
     widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Pick items from the review queue."}
 
     def to_python(self, value: Any) -> list[int]:
         values = [str(item) for item in (value or [])]
         if any(not (v.isascii() and v.isdigit()) or len(v) > 12 for v in values):
-            raise forms.ValidationError("Pick items from the review queue.")
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return [int(v) for v in values]
 
 

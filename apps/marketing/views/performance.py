@@ -185,6 +185,7 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
             money=True,
         ),
         "flow": capacity.lead_flow(),
+        "origins": metrics.revenue_by_origin(quarter),
     }
     template = "marketing/performance.html"
     if request.htmx and request.htmx.target == "attribution":
