@@ -83,7 +83,11 @@ GROUPS: dict[str, Group] = {
                 "_choose_rep",
             ),
         },
-        ("tests/routing/test_services.py", "tests/routing/test_routing_rules.py"),
+        (
+            "tests/routing/test_services.py",
+            "tests/routing/test_routing_rules.py",
+            "tests/meetings/test_routing_with_booking.py",
+        ),
     ),
     "scoring": Group(
         "Scoring: fit, decay, bands, readiness, account rule",

@@ -52,6 +52,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Reps' ICS busy feeds on loopback or private addresses are refused (the worker must not be a
+# way into the internal network) unless this is on, e.g. for a calendar server on the LAN.
+BUSY_FEED_ALLOW_PRIVATE = env.bool("BUSY_FEED_ALLOW_PRIVATE", default=False)
 # Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; nobody else's is.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.scoring",
     "apps.routing",
+    "apps.meetings",
     "apps.plays",
     "apps.leads",
     "apps.feedback",
@@ -347,6 +351,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.send_disqualification_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # reps' external calendars (ICS busy feeds) for the booking page's free slots
+    "refresh-busy-feeds": {"task": "meetings.refresh_feeds", "schedule": 900.0},
     "nightly-goal-snapshot": {
         "task": "goals.snapshot_goals",
         "schedule": crontab(hour=23, minute=50),

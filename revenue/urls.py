@@ -26,6 +26,7 @@ urlpatterns = [
     # API, public forms
     path("api/", include("revenue.api_urls")),
     path("f/", include("apps.intake.urls")),
+    path("book/", include("apps.intake.booking_urls")),
     # Home (role landing) and /healthz
     path(
         "",

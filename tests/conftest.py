@@ -67,6 +67,7 @@ def _fast_and_quiet(settings):  # type: ignore[no-untyped-def]
     """Test-only settings: fast hashing, outgoing mail kept in memory, tasks not published."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.BUSY_FEED_ALLOW_PRIVATE = True  # feeds are served by test servers on 127.0.0.1
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 

@@ -149,6 +149,11 @@ def minutes_of(drill: Drill) -> list[float]:
     return [lead.facts.response_minutes for lead in drill.records]
 
 
+def waits_of(drill: Drill) -> list[float]:
+    """The listed meetings' minutes from the form to the booking, from their time stamps."""
+    return [(m.booked_at - m.raised_at).total_seconds() / 60 for m in drill.records]
+
+
 def median(values: list[float]) -> Decimal | None:
     if not values:
         return None
@@ -167,7 +172,8 @@ def p90(values: list[float]) -> Decimal | None:
 def assert_same(kind: str, shown: Decimal | None, drill: Drill, label: str) -> None:
     """The drill-down shows the figure it was opened from, and its records add up to it:
     a count is the number of records, a sum their amounts, a rate numerator / denominator,
-    a median or p90 that of the listed response minutes, a cost per X the spend / X, ROI
+    a median or p90 that of the listed response minutes, a wait the median of the listed
+    meetings' minutes from form to booking, a cost per X the spend / X, ROI
     (credit - spend) / spend, an average attempts the mean of the listed attempts."""
     assert as_shown(drill.value, shown) == shown, (label, drill.value_text)
     parts = drill.parts
@@ -185,6 +191,8 @@ def assert_same(kind: str, shown: Decimal | None, drill: Drill, label: str) -> N
         assert median(minutes_of(drill)) == shown, label
     elif kind == "p90":
         assert p90(minutes_of(drill)) == shown, label
+    elif kind == "wait":
+        assert median(waits_of(drill)) == shown, label
     elif kind == "mean_attempts":
         attempts = [dq.attempts_at_time for dq in drill.records]
         mean = Decimal(sum(attempts)) / len(attempts) if attempts else None

@@ -121,7 +121,7 @@ class AssetInline(admin.StackedInline):  # type: ignore[type-arg]
         ("name", "slug", "kind"),
         ("topic", "url"),
         "intent_note",
-        ("engagement_weight", "hand_raiser", "is_public_form", "is_active"),
+        ("engagement_weight", "hand_raiser", "is_public_form", "offers_booking", "is_active"),
     )
     prepopulated_fields = {"slug": ("name",)}
     show_change_link = True

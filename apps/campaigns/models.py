@@ -168,6 +168,11 @@ class Asset(TimeStampedModel):
     is_public_form = models.BooleanField(
         default=False, help_text="Serve an embeddable form for this asset at /f/<slug>/."
     )
+    offers_booking = models.BooleanField(
+        default=False,
+        help_text="A hand-raiser books a meeting with the rep routing picks, on the thank-you "
+        "page (and through the intake API's booking link).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -175,6 +180,11 @@ class Asset(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(engagement_weight__lte=100), name="asset_weight_max_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(offers_booking=False) | Q(hand_raiser=True),
+                name="asset_booking_needs_hand_raiser",
+                violation_error_message="Only a hand-raiser form offers booking.",
             ),
         ]
 

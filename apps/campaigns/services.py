@@ -60,6 +60,7 @@ class AssetSpec:
     engagement_weight: int = 5
     hand_raiser: bool = False
     is_public_form: bool = False
+    offers_booking: bool = False
     is_active: bool = True
 
 

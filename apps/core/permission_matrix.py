@@ -79,6 +79,7 @@ DEFAULT_OBJECTS: Mapping[str, str] = MappingProxyType(
         "goal_id": "goal",
         "job_id": "import_job",  # an import the marketer mia started
         "slug": "public_form",  # the asset that is a public form
+        "token": "booking_link",  # the signed booking link of sam's hand-raiser
         "rest": "unknown_api_path",
     }
 )
@@ -194,10 +195,12 @@ def action(
     yield Rule(name, GET, on_get, objects=objects or {}, why=why)
 
 
-def form(name: str, outcomes: Outcomes, *, why: str = "") -> Iterator[Rule]:
+def form(
+    name: str, outcomes: Outcomes, *, objects: Objects | None = None, why: str = ""
+) -> Iterator[Rule]:
     """A page with a form posting to itself: the same rule for reading and for saving."""
-    yield Rule(name, GET, outcomes, why=why)
-    yield Rule(name, POST, outcomes, why=why)
+    yield Rule(name, GET, outcomes, objects=objects or {}, why=why)
+    yield Rule(name, POST, outcomes, objects=objects or {}, why=why)
 
 
 def _rules() -> Iterator[Rule]:
@@ -211,12 +214,23 @@ def _rules() -> Iterator[Rule]:
     yield page("core:home", ALL_READ, why="Redirects each role to its workspace.")
     yield from form("public:form", PUBLIC, why="The public form; a bad body is a 400.")
     yield page("public:thanks", PUBLIC)
+    # The buyer's booking pages: the signed link in the URL is the credential (no session).
+    yield from form(
+        "booking:book", PUBLIC, why="Book a slot by the signed link; a bad slot is a 4xx."
+    )
+    yield page("booking:slots", PUBLIC)
+    meeting_link = {"token": "meeting_link"}
+    yield page("booking:meeting", PUBLIC, objects=meeting_link)
+    yield from form("booking:reschedule", PUBLIC, objects=meeting_link)
+    yield page("booking:invite", PUBLIC, objects=meeting_link)
+    yield from action("booking:cancel", PUBLIC, objects=meeting_link)
     yield page("admin:index", grant(REVOPS, otherwise=LOGIN), why="Admin configuration: RevOps.")
 
     # --- Sales workspace --------------------------------------------------------------------
     yield page("sales:queue", grant(*WORKERS))
     yield page("sales:counts", grant(*WORKERS))
     yield page("sales:today", grant(*WORKERS), why="Today: the rep's due steps and hand-raisers.")
+    yield from form("sales:calendar", grant(*WORKERS), why="A rep's bookable hours and busy feed.")
     yield page("sales:pulse", grant(*WORKERS), why="What keeps a rep's open pages live.")
     yield page("sales:team", grant(MANAGER, REVOPS), why="RevOps reassigns from the team page.")
     yield from action(

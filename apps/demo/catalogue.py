@@ -508,6 +508,7 @@ class DemoAsset:
     intent_note: str
     hand_raiser: bool = False
     is_public_form: bool = False
+    offers_booking: bool = False
 
 
 ASSETS = (
@@ -585,6 +586,7 @@ ASSETS = (
         "The buyer asked for a demo: call within 5 minutes. Signals an active evaluation.",
         hand_raiser=True,
         is_public_form=True,
+        offers_booking=True,
     ),
     DemoAsset(
         "contact-sales",
@@ -965,9 +967,10 @@ GOALS: tuple[GoalConfig, ...] = (
     ),
     (Metric.EXPANSION_REVENUE, "Expansion revenue", 120_000, True, False, (False, True, True)),
     (Metric.DISQUALIFICATION_RATE, "Disqualification rate", 30, False, True, (True, True, False)),
+    (Metric.FORM_TO_MEETING_RATE, "Form-to-meeting rate", 40, False, False, (True, True, False)),
 )
 # Which goals each quarter carries: previous, current, next.
-QUARTER_GOALS = ((0, 1, 2, 4, 5, 8), (0, 1, 2, 3, 4, 5, 6, 7), (0, 2, 4, 5, 9))
+QUARTER_GOALS = ((0, 1, 2, 4, 5, 8), (0, 1, 2, 3, 4, 5, 6, 7, 11), (0, 2, 4, 5, 9))
 
 VOICE_QUOTES = (
     ("Dispatch finally stopped calling drivers for ETAs.", ("visibility", "time saved"), "QBR"),

@@ -106,6 +106,7 @@ def seed_demo(
     if result.created["leads.Lead"]:
         with transaction.atomic():
             writing.write_rollups(refs=refs, anchor=anchor, pool_counts=pool_counts, result=result)
+            writing.write_meeting(anchor=anchor, result=result)
         # bulk writes bypass the services that keep the reports' facts: rebuild them, set-wise
         (progress or (lambda _msg: None))("facts the reports read…")
         rebuild_all()

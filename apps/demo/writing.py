@@ -67,6 +67,7 @@ from apps.goals.models import JointGoal, Metric
 from apps.intake.keys import hash_api_key
 from apps.intake.models import IntakeSource
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
+from apps.meetings.models import Meeting
 from apps.notifications.models import Notification
 from apps.opportunities.models import LostReason, Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
@@ -438,6 +439,7 @@ def _write_assets(campaigns: dict[str, Campaign], result: SeedResult) -> dict[st
                 "engagement_weight": a.weight,
                 "hand_raiser": a.hand_raiser,
                 "is_public_form": a.is_public_form,
+                "offers_booking": a.offers_booking,
             },
         )
         _note(result, "campaigns.Asset", created)
@@ -1084,3 +1086,48 @@ def _write_notifications(refs: Refs, anchor: datetime, result: SeedResult) -> No
     with _historic_timestamps(Notification):
         Notification.objects.bulk_create(notes)
     result.created["notifications.Notification"] += len(notes)
+
+
+def write_meeting(*, anchor: datetime, result: SeedResult) -> None:
+    """One meeting a buyer booked from the demo-request form minutes after the hand-raise, with
+    the lead's rep (sam's lead where there is one), on the next weekday at 10:00 in the rep's
+    zone: the lead page and Today show it."""
+    touches = (
+        Touchpoint.objects.filter(
+            lead__status__in=[Lead.Status.WORKING, Lead.Status.READY],
+            lead__owner__isnull=False,
+            lead__is_archived=False,
+            asset__offers_booking=True,
+        )
+        .select_related("lead", "lead__owner", "asset")
+        .order_by("lead_id", "pk")
+    )
+    # sam's, where the demo has one (however few leads it seeds), else any rep's
+    touch = touches.filter(lead__owner__username="sam").first() or touches.first()
+    if touch is None or Meeting.objects.filter(lead_id=touch.lead_id).exists():
+        return
+    rep = touch.lead.owner
+    day = anchor.astimezone(rep.zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    starts = datetime.combine(day, time(10), tzinfo=rep.zone)
+    booked = touch.occurred_at + timedelta(minutes=3)
+    Meeting.objects.create(
+        uid=f"demo-{touch.lead_id}@revenue-desk",
+        lead=touch.lead,
+        rep=rep,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        buyer_time_zone="Europe/London",
+        asset=touch.asset,
+        raised_at=touch.occurred_at,
+        booked_at=booked,
+    )
+    Touchpoint.objects.create(
+        lead=touch.lead,
+        account_id=touch.lead.account_id,
+        kind=Touchpoint.Kind.MEETING,
+        occurred_at=booked,
+        metadata={"meeting": f"demo-{touch.lead_id}@revenue-desk", "booked_by": "buyer"},
+    )
+    _note(result, "meetings.Meeting", True)

@@ -187,7 +187,7 @@ def direction_initial(request: HttpRequest) -> dict[str, Any]:
 
 DIRECTION_HELP = (
     "Preset from the metric when left as shown: on for cost, speed to lead, sales cycle, "
-    "disqualification rate, junk share and leads held too long."
+    "disqualification rate, junk share, leads held too long and minutes from form to meeting."
 )
 
 

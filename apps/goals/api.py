@@ -71,7 +71,9 @@ class GoalOutput(serializers.Serializer):  # type: ignore[type-arg]
     target = _number(source="goal.target")
     lower_is_better = serializers.BooleanField(source="goal.lower_is_better")
     segment = SegmentOutput(
-        source="goal", help_text="Campaign (the lead's source campaign), source, country, tier."
+        source="goal",
+        help_text="Campaign (the lead's source campaign; for the form-to-meeting metrics the "
+        "booking form's), source, country, tier.",
     )
     actual = _number(source="actual.value")
     percent_of_target = _number()

@@ -13,15 +13,17 @@ the live figure, `as_of` only leaves out what was not yet stamped:
   opportunity (Opportunity.created_at), pipeline created, win rate, opportunity → won, revenue
   won, expansion revenue and sales cycle (created_at, closed_at: won and lost are final),
   gross revenue retention (Renewal.created_at, closed_at: outcomes are final), leads held too
-  long (the LeadEvent held -> nurture `at`);
+  long (the LeadEvent held -> nurture `at`), the form-to-meeting rate and minutes (the form
+  submit's occurred_at, the meeting's raised_at and booked_at; a cancellation does not undo a
+  booking);
 - from the lead's current answer, counted from its stamp: speed to lead (first_response_at),
   SLA compliance (met from first_response_at, breached from sla_breached_at), follow-up
   (attempt_count > 0 and an Activity that occurred before D's end). An answer or clock later
   wiped by a new hand-off (a recycled lead ready again, a disputed disqualification) is not
   seen on the earlier days; a backdated attempt counts from the time it says it happened;
 - not versioned at all: campaign spend (the cost metrics divide the spend recorded now), an
-  opportunity amount edited in the admin, and the segment fields (source campaign, source,
-  country, tier), which are read as they are now.
+  opportunity amount edited in the admin, whether a form offers booking, and the segment
+  fields (source campaign, source, country, tier), which are read as they are now.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ class Metric(models.TextChoices):
     GROSS_REVENUE_RETENTION = "gross_revenue_retention", "Gross revenue retention (%)"
     EXPANSION_REVENUE = "expansion_revenue", "Expansion revenue"
     HELD_TOO_LONG = "held_too_long", "Leads held too long"
+    FORM_TO_MEETING_RATE = "form_to_meeting_rate", "Form-to-meeting rate (%)"
+    FORM_TO_MEETING_MINUTES = "form_to_meeting_minutes", "Minutes from form to meeting (median)"
 
 
 class ScoreboardMetric(models.TextChoices):
@@ -52,6 +54,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(
         Metric.COST_PER_READY_LEAD,
         Metric.COST_PER_WON_DEAL,
         Metric.HELD_TOO_LONG,
+        Metric.FORM_TO_MEETING_MINUTES,
         ScoreboardMetric.JUNK_SHARE,
     }
 )

@@ -34,6 +34,7 @@ from apps.goals.metrics import (
     Segment,
     Unit,
     funnel,
+    meetings,
     revenue,
 )
 from apps.goals.metrics.base import percent
@@ -61,7 +62,9 @@ RECORD_PAGE_SIZE = 100
 RECORD_KEYS = ("pk",)
 
 Status = Literal["ahead", "on_track", "behind"]
-RecordKind = Literal["lead", "opportunity", "disqualification", "renewal", "credit", "spend"]
+RecordKind = Literal[
+    "lead", "opportunity", "disqualification", "renewal", "credit", "spend", "meeting"
+]
 
 STATUS_LABELS: dict[str, str] = {"ahead": "Ahead", "on_track": "On track", "behind": "Behind"}
 SHORT_LABELS: dict[str, str] = {
@@ -96,6 +99,10 @@ RECORD_DESCRIPTIONS: dict[str, str] = {
     Metric.EXPANSION_REVENUE: "Expansion opportunities won in the quarter.",
     Metric.HELD_TOO_LONG: "Leads the held queue sent back to nurture in the quarter because "
     "they waited longer than the agreement allows; each counts once.",
+    Metric.FORM_TO_MEETING_RATE: "Leads that raised a hand on a booking form in the quarter, "
+    "and those of them who booked a meeting from a form (cancelled meetings count).",
+    Metric.FORM_TO_MEETING_MINUTES: "Each booked lead's first meeting booked from a form raised "
+    "in the quarter, fastest first: minutes from the form to the booking.",
 }
 # The list each goal metric's drill-down opens with (drilldown()'s records).
 RECORD_LABELS: dict[str, str] = {
@@ -114,6 +121,8 @@ RECORD_LABELS: dict[str, str] = {
     Metric.GROSS_REVENUE_RETENTION: "Renewals due",
     Metric.EXPANSION_REVENUE: "Won expansion deals",
     Metric.HELD_TOO_LONG: "Leads held too long",
+    Metric.FORM_TO_MEETING_RATE: "Hand-raises on booking forms",
+    Metric.FORM_TO_MEETING_MINUTES: "First booked meetings",
 }
 # What the scoreboard drill-down lists for each figure.
 SCOREBOARD_DESCRIPTIONS: dict[str, str] = {
@@ -606,7 +615,7 @@ class FigureRecords:
     quarter: Quarter
     segment_text: str = ""
     goal: JointGoal | None = None
-    show_minutes: bool = False  # answered leads: their response minutes, fastest first
+    show_minutes: bool = False  # answered leads or booked meetings: their minutes, fastest first
 
     @property
     def hidden(self) -> int:
@@ -620,6 +629,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "Renewal": "renewal",
     "CampaignCredit": "credit",
     "CampaignSpend": "spend",
+    "Meeting": "meeting",
 }
 # The relations each kind's rows print, joined in the page's one query.
 RECORD_RELATED: dict[RecordKind, tuple[str, ...]] = {
@@ -629,16 +639,18 @@ RECORD_RELATED: dict[RecordKind, tuple[str, ...]] = {
     "renewal": ("account",),
     "credit": ("opportunity__account", "opportunity__owner", "campaign"),
     "spend": ("campaign",),
+    "meeting": ("lead__account", "rep", "asset__campaign"),
 }
 MONEY_KINDS = frozenset({"opportunity", "renewal", "credit", "spend"})
 SPEED_KEYS = ("facts__response_minutes", "pk")  # answered leads, fastest first: the median shows
+WAIT_KEYS = ("wait_minutes", "pk")  # booked meetings, fastest first: the median shows
 
 
 def _visible_records(records: QuerySet[Any], kind: RecordKind, user: User) -> QuerySet[Any]:
     """The records this user may read: the same visible_to() rules as every other screen."""
     if kind == "lead":
         return records.filter(pk__in=Lead.objects.visible_to(user).values("pk"))
-    if kind == "disqualification":
+    if kind in ("disqualification", "meeting"):
         return records.filter(lead__in=Lead.objects.visible_to(user).values("pk"))
     if kind == "opportunity":
         return records.filter(pk__in=visible_opportunities(user=user).values("pk"))
@@ -674,6 +686,23 @@ def _spend_set(window: SpendWindow) -> RecordSet:
 def _answered_set(leads: QuerySet[Lead]) -> RecordSet:
     """Speed to lead's records: the answered leads, fastest first (the median shows)."""
     return RecordSet("records", "Answered leads", _answered(leads), keys=SPEED_KEYS)
+
+
+def _first_meetings_set(first: QuerySet[Any]) -> RecordSet:
+    """Minutes from form to meeting's records: each booked lead's first meeting from a form,
+    with its minutes, fastest first (the median shows)."""
+    label = "First booked meetings"
+    return RecordSet("records", label, meetings.with_wait(first), keys=WAIT_KEYS)
+
+
+def _booking_rate_sets(
+    hand_raised: QuerySet[Lead], booked: QuerySet[Lead]
+) -> tuple[RecordSet, ...]:
+    """The form-to-meeting rate's sides: the booked leads over the hand-raise leads."""
+    return (
+        RecordSet("numerator", "Booked at the hand-raise", booked),
+        RecordSet("denominator", "Hand-raises on booking forms", hand_raised),
+    )
 
 
 def _tally(record_set: RecordSet) -> tuple[int, Decimal | None]:
@@ -777,7 +806,7 @@ def figure_records(
         quarter=quarter,
         segment_text=segment_text,
         goal=goal,
-        show_minutes=listed.keys == SPEED_KEYS,
+        show_minutes=listed.keys in (SPEED_KEYS, WAIT_KEYS),
     )
 
 
@@ -804,6 +833,11 @@ def goal_record_sets(
     won = Opportunity.Stage.WON
     if metric in (Metric.SPEED_TO_LEAD_MEDIAN, Metric.SPEED_TO_LEAD_P90):
         return (_answered_set(records),), "records"
+    if metric == Metric.FORM_TO_MEETING_MINUTES:
+        return (_first_meetings_set(records),), "records"
+    if metric == Metric.FORM_TO_MEETING_RATE:
+        booked = meetings.booked_leads(quarter, segment)
+        return _booking_rate_sets(records, booked), "denominator"
     # A rate's numerator, out of drilldown()'s records (its denominator).
     numerators: dict[str, tuple[str, Q | Exists]] = {
         Metric.SLA_COMPLIANCE: ("Met", Q(sla_state=Lead.SlaState.MET)),
@@ -993,6 +1027,11 @@ PERFORMANCE_FIGURES: dict[str, tuple[str, Unit]] = {
     "cost_per_ready_lead": ("Cost per ready lead", "money"),
     "cost_per_won_deal": ("Cost per won deal", "money"),
     "roi": ("ROI", "percent"),
+    # the "Booked at the hand-raise" card (metrics.BookingRow)
+    "booking_hand_raises": ("Hand-raises on booking forms", "count"),
+    "booking_booked": ("Booked at the hand-raise", "count"),
+    "booking_rate": ("Form-to-meeting rate", "percent"),
+    "booking_minutes": ("Minutes from form to meeting, median", "minutes"),
 }
 PERFORMANCE_DESCRIPTIONS: dict[str, str] = {
     "leads": "Leads created in the quarter.",
@@ -1011,27 +1050,58 @@ PERFORMANCE_DESCRIPTIONS: dict[str, str] = {
     "cost_per_ready_lead": "The quarter's spend, divided by its sales-ready leads.",
     "cost_per_won_deal": "The quarter's spend, divided by its won deals.",
     "roi": "(Attributed revenue − cost) / cost.",
+    "booking_hand_raises": "Leads that submitted a booking form in the quarter; each counts once.",
+    "booking_booked": "Of the leads that submitted a booking form in the quarter, those who "
+    "booked a meeting from it (cancelled meetings count).",
+    "booking_rate": "Leads that booked a meeting from a booking form, of those that submitted "
+    "one in the quarter.",
+    "booking_minutes": "Each booked lead's first meeting from a booking form, fastest first: "
+    "minutes from the form to the booking.",
+}
+# The card's figures and the BookingRow field each reads.
+BOOKING_FIGURES: dict[str, str] = {
+    "booking_hand_raises": "hand_raises",
+    "booking_booked": "booked",
+    "booking_rate": "rate",
+    "booking_minutes": "minutes",
 }
 
 
 @dataclass(frozen=True)
 class PerformanceScope:
     """Which line of the performance table: one campaign, the leads with no campaign, one
-    channel, or all of them (the total)."""
+    channel, or all of them (the total); or of the "Booked at the hand-raise" card: one booking
+    form, or one campaign's booking forms (`booking_campaign` None with `booking_no_campaign`:
+    the forms with no campaign)."""
 
     campaign_id: int | None = None
     no_campaign: bool = False
     channel: str | None = None
     origin: str | None = None  # the deals one team sourced (the "by origin" lines)
+    booking_asset: int | None = None
+    booking_campaign: int | None = None
+    booking_no_campaign: bool = False
 
     @classmethod
     def from_query(
-        cls, *, campaign: str | None, channel: str | None, origin: str | None = None
+        cls,
+        *,
+        campaign: str | None,
+        channel: str | None,
+        origin: str | None = None,
+        booking_asset: str | None = None,
+        booking_campaign: str | None = None,
     ) -> PerformanceScope:
         if origin:
             if origin not in metrics.ORIGIN_LABELS:
                 raise Http404("No such origin.")
             return cls(origin=origin)
+        if booking_asset:
+            return cls(booking_asset=_id(booking_asset, "booking form"))
+        if booking_campaign == "none":
+            return cls(booking_no_campaign=True)
+        if booking_campaign:
+            return cls(booking_campaign=_id(booking_campaign, "campaign"))
         if campaign == "none":
             return cls(no_campaign=True)
         if campaign:
@@ -1040,6 +1110,32 @@ class PerformanceScope:
             except ValueError as error:
                 raise Http404("No such campaign.") from error
         return cls(channel=channel or None)
+
+    @property
+    def is_booking(self) -> bool:
+        """A line of the booking card (the card's total is the plain total scope)."""
+        return (
+            self.booking_asset is not None
+            or self.booking_campaign is not None
+            or self.booking_no_campaign
+        )
+
+    def booking_q(self) -> Q:
+        """Hand-raises and meetings of this line of the booking card, by the booking form."""
+        if self.booking_asset is not None:
+            return Q(asset_id=self.booking_asset)
+        if self.booking_campaign is not None:
+            return Q(asset__campaign_id=self.booking_campaign)
+        if self.booking_no_campaign:
+            return Q(asset__campaign__isnull=True)
+        return Q()
+
+    def booking_row(self, card: metrics.BookingPerformance) -> metrics.BookingRow | None:
+        if self.booking_asset is not None:
+            return next((r for r in card.forms if r.key == self.booking_asset), None)
+        if self.booking_campaign is not None or self.booking_no_campaign:
+            return next((r for r in card.campaigns if r.key == self.booking_campaign), None)
+        return card.total
 
     def lead_q(self, prefix: str = "") -> Q:
         """Leads (or records reaching a lead through `prefix`) of this line, by source campaign."""
@@ -1078,6 +1174,13 @@ class PerformanceScope:
         if self.channel is not None:
             return next((r for r in performance.channels if r.key == self.channel), None)
         return performance.total
+
+
+def _id(raw: str, noun: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise Http404(f"No such {noun}.") from error
 
 
 def _credits(quarter: Quarter, model: str, scope: PerformanceScope) -> QuerySet[CampaignCredit]:
@@ -1120,7 +1223,12 @@ def performance_record_sets(
     figure: str, quarter: Quarter, model: str, scope: PerformanceScope
 ) -> tuple[tuple[RecordSet, ...], str]:
     """The records behind one figure of campaign_performance()'s line `scope`, with its
-    definitions (apps.goals.metrics.marketing.PerformanceRow)."""
+    definitions (apps.goals.metrics.marketing.PerformanceRow), or of booking_performance()'s
+    (apps.goals.metrics.meetings.BookingRow)."""
+    if figure in BOOKING_FIGURES:
+        return _booking_record_sets(figure, quarter, scope)
+    if scope.is_booking:
+        raise Http404("No such figure.")
     start, end = metrics.quarter_window(quarter)
     leads_q, deals_q = scope.lead_q(), scope.deal_q()
     cohort = metrics.cohort(quarter).filter(leads_q)
@@ -1173,19 +1281,47 @@ def performance_record_sets(
 ORIGIN_FIGURES = ("opportunities", "pipeline", "won_deals", "won_revenue")  # metrics.OriginRow
 
 
-def _performance_value(
-    row: metrics.PerformanceRow | metrics.OriginRow | None, figure: str
-) -> Decimal | None:
+def _booking_record_sets(
+    figure: str, quarter: Quarter, scope: PerformanceScope
+) -> tuple[tuple[RecordSet, ...], str]:
+    """The records behind one figure of a line of the booking card, with the definitions of
+    the form-to-meeting metrics (apps.goals.metrics.meetings) narrowed to the line's forms."""
+    if scope != PerformanceScope() and not scope.is_booking:
+        raise Http404("No such figure.")
+    where = scope.booking_q()
+    hand_raised = meetings.hand_raise_leads(quarter, where=where)
+    booked = meetings.booked_leads(quarter, where=where)
+    sets: dict[str, tuple[tuple[RecordSet, ...], str]] = {
+        "booking_hand_raises": (
+            (RecordSet("records", "Hand-raises on booking forms", hand_raised),),
+            "records",
+        ),
+        "booking_booked": ((RecordSet("records", "Booked at the hand-raise", booked),), "records"),
+        "booking_rate": (_booking_rate_sets(hand_raised, booked), "denominator"),
+        "booking_minutes": (
+            (_first_meetings_set(meetings.first_meetings(quarter, where=where)),),
+            "records",
+        ),
+    }
+    return sets[figure]
+
+
+PerformanceLine = metrics.PerformanceRow | metrics.OriginRow | metrics.BookingRow
+
+
+def _performance_value(row: PerformanceLine | None, figure: str) -> Decimal | None:
     if row is None:
         return None
-    value = getattr(row, figure)
+    value = getattr(row, BOOKING_FIGURES.get(figure, figure))
     return None if value is None else Decimal(value)
 
 
 def performance_records(*, user: User, request: HttpRequest, today: date) -> FigureRecords:
     """The records behind one figure of /marketing/performance/: `?figure=` (a PerformanceRow
     field) of the line `?campaign=<id|none>` or `?channel=`, else the total, for `?quarter=`
-    (else the current) under `?model=`, beside the figure as the table shows it."""
+    (else the current) under `?model=`, beside the figure as the table shows it; a booking
+    figure (BOOKING_FIGURES) of the line `?booking_asset=<id>` or `?booking_campaign=<id|none>`,
+    else the card's total."""
     figure = request.GET.get("figure") or "ready"
     if figure not in PERFORMANCE_FIGURES:
         raise Http404("No such figure.")
@@ -1197,9 +1333,13 @@ def performance_records(*, user: User, request: HttpRequest, today: date) -> Fig
         campaign=request.GET.get("campaign"),
         channel=request.GET.get("channel"),
         origin=request.GET.get("origin"),
+        booking_asset=request.GET.get("booking_asset"),
+        booking_campaign=request.GET.get("booking_campaign"),
     )
-    row: metrics.PerformanceRow | metrics.OriginRow | None
-    if scope.origin is not None:
+    row: PerformanceLine | None
+    if figure in BOOKING_FIGURES or scope.is_booking:
+        row = scope.booking_row(metrics.booking_performance(quarter))
+    elif scope.origin is not None:
         origins = metrics.revenue_by_origin(quarter)
         row = next(r for r in origins if r.key == scope.origin)
     else:

@@ -143,6 +143,11 @@ class IntakeOutput(serializers.Serializer):  # type: ignore[type-arg]
     score = serializers.IntegerField()
     account_id = serializers.IntegerField(allow_null=True)
     touchpoint_id = serializers.IntegerField()
+    booking_url = serializers.URLField(
+        required=False,
+        help_text="A hand-raise on a form that offers booking: the signed link where the buyer "
+        "books a meeting with the rep routing picks (valid 7 days).",
+    )
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(

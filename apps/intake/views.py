@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,7 +24,9 @@ from apps.campaigns.models import Asset
 from apps.core.errors import Conflict
 from apps.intake import services
 from apps.intake.forms import PublicLeadForm
-from apps.leads.models import Lead, Touchpoint
+from apps.leads.models import Lead, Touchpoint, normalise_email
+from apps.meetings import selectors
+from apps.meetings.links import BadLink, booking_token, read_booking_token
 
 
 def _asset(slug: str) -> Asset:
@@ -92,7 +95,21 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
         except BaseException:
             services.abandon_idempotency(outcome)
             raise
-    return redirect("public:thanks", slug=slug)
+    return _thanks_with_booking(asset, email=data["email"])
+
+
+def _thanks_with_booking(asset: Asset, *, email: str) -> HttpResponse:
+    """The thank-you page; for a form that offers booking, with the signed link of this
+    hand-raise (a replayed submit finds the same lead)."""
+    thanks = redirect("public:thanks", slug=asset.slug)
+    if not asset.offers_booking:
+        return thanks
+    lead = Lead.objects.filter(email=normalise_email(email)).first()
+    if lead is None:
+        return thanks
+    token = booking_token(lead_id=lead.pk, asset_id=asset.pk, raised_at=timezone.now())
+    thanks["Location"] += f"?booking={token}"
+    return thanks
 
 
 @login_not_required
@@ -100,4 +117,17 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
 @csp_replace(EMBEDDABLE)
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "public/thanks.html", {"asset": _asset(slug)})
+    """Thanks; with a booking link (`?booking=`), the routed rep's free slots below it."""
+    asset = _asset(slug)
+    context: dict[str, object] = {"asset": asset}
+    token = request.GET.get("booking", "")
+    if token and asset.offers_booking:
+        try:
+            claim = read_booking_token(token)
+        except BadLink as error:
+            context["booking_error"] = error.message
+        else:
+            zone = selectors.zone_or_utc(request.GET.get("tz")).key
+            state = selectors.booking_state(claim=claim, zone_name=zone, now=timezone.now())
+            context |= {"token": token, "state": state, "zones": selectors.zone_choices(zone)}
+    return render(request, "public/thanks.html", context)

@@ -19,6 +19,7 @@ class Notification(models.Model):
         DQ_DIGEST = "dq_digest", "Disqualifications of the day"
         CAPACITY = "capacity", "Capacity warning"
         AGREEMENT = "agreement", "Qualification agreement signed"
+        MEETING = "meeting", "Meeting booked by a buyer"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -28,8 +28,10 @@ def notify(
     body: str = "",
     lead: Lead | None = None,
     team: str | None = None,
+    email: bool = True,
 ) -> list[Notification]:
-    """Write in-app notices now; email each recipient and post to the team webhook after commit."""
+    """Write in-app notices now; email each recipient (unless `email` is off: the caller sends
+    its own email, e.g. a calendar invitation) and post to the team webhook after commit."""
     notes = Notification.objects.bulk_create(
         [
             Notification(recipient=r, kind=kind, title=title[:200], body=body, lead=lead)
@@ -38,7 +40,7 @@ def notify(
     )
     pulse.changed(user_ids=[r.pk for r in recipients])
     for note in notes:
-        if note.recipient.email:
+        if email and note.recipient.email:
             enqueue_on_commit("notifications.email", note.pk)
     if team:
         text = f"{title}\n{body}".strip()

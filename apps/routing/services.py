@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
@@ -19,13 +19,16 @@ from django.utils import timezone
 from apps.core.errors import Conflict, InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.leads import events
-from apps.leads.models import Lead
+from apps.leads.models import Lead, Touchpoint
 from apps.leads.querysets import open_lead_q
+from apps.meetings import availability
+from apps.meetings.models import Meeting
+from apps.meetings.services import follow_lead
 from apps.notifications.models import Notification
 from apps.notifications.services import managers, notify
 from apps.plays.services import attach_play
 from apps.routing.business_hours import add_working_minutes, working_minutes_between
-from apps.routing.models import PoolMember, RoutingRule, SlaPolicy
+from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
 from apps.scoring.models import DEFAULT_HOLD_EXPIRY_HOURS, QualificationAgreement
 from apps.scoring.services import enter_ready
 from apps.users.models import Role, User
@@ -41,6 +44,15 @@ DEFAULT_FIRST_RESPONSE_MINUTES = 5
 
 def active_policy() -> SlaPolicy | None:
     return SlaPolicy.objects.filter(is_active=True).prefetch_related("holidays").first()
+
+
+def sla_holidays(start: date, end: date) -> set[date]:
+    """The active SLA calendar's holidays from `start` to `end` (inclusive)."""
+    return set(
+        Holiday.objects.filter(policy__is_active=True, date__gte=start, date__lte=end).values_list(
+            "date", flat=True
+        )
+    )
 
 
 def sla_working_minutes(start: datetime, end: datetime) -> float:
@@ -104,6 +116,35 @@ def _can_take(rep: User | None, counts: dict[int, int]) -> bool:
     return bool(rep and rep.is_active and rep.is_available and counts.get(rep.pk, 0) < rep.capacity)
 
 
+def _booked_counts(rep_ids: set[int], *, now: datetime) -> dict[int, int]:
+    """Upcoming booked meetings per rep: each counts as one more lead in the round-robin."""
+    rows = (
+        Meeting.objects.filter(rep_id__in=rep_ids, status=Meeting.Status.BOOKED, starts_at__gt=now)
+        .values("rep_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["rep_id"]: row["n"] for row in rows}
+
+
+def books_at_hand_raise(lead: Lead) -> bool:
+    """Whether the lead raised its hand on a form that offers booking (its latest touch with an
+    asset is such a hand-raise): routing then prefers reps with a free slot."""
+    latest = (
+        Touchpoint.objects.filter(lead=lead, asset__isnull=False)
+        .order_by("-occurred_at", "-pk")
+        .values_list("asset__offers_booking", "asset__hand_raiser")
+        .first()
+    )
+    return bool(latest and latest[0] and latest[1])
+
+
+def _with_free_slot(reps: dict[int, User], *, now: datetime) -> set[int]:
+    """The candidates with a free slot in the booking window; all of them when none has one
+    (the buyer is then told sales will call, and routing goes on as usual)."""
+    free = availability.has_free_slot(reps.values(), now=now)
+    return free or set(reps)
+
+
 def _choose_rep(
     *, lead: Lead, exclude: set[int] | None = None, avoid: int | None = None
 ) -> tuple[User | None, str]:
@@ -128,9 +169,13 @@ def _choose_rep(
     # the locks must see the counters the previous one wrote, or everyone picks the same rep.
     members = list(PoolMember.objects.filter(rule=rule).order_by("rep_id")) if rule else []
     counts = _open_counts(set(reps))
-    eligible = [m for m in members if m.rep_id in reps and _can_take(reps[m.rep_id], counts)]
+    now = timezone.now()
+    able = {pk: rep for pk, rep in reps.items() if _can_take(rep, counts)}
+    if able and books_at_hand_raise(lead):
+        able = {pk: able[pk] for pk in _with_free_slot(able, now=now)}
+    eligible = [m for m in members if m.rep_id in able]
     others = [m for m in eligible if m.rep_id != avoid]
-    owner_can = owner_id in reps and _can_take(reps[owner_id], counts)
+    owner_can = owner_id in able
     if owner_can and (owner_id != avoid or not others):
         return reps[owner_id], "account owner"
     if rule is None:
@@ -139,10 +184,16 @@ def _choose_rep(
         return None, f"nobody in {rule.name} can take it"
     if others:
         eligible = others  # another rep looks at a disputed disqualification
-    # Weighted round-robin: the member furthest below their weighted share goes next.
+    # Weighted round-robin: the member furthest below their weighted share goes next; an
+    # upcoming booked meeting counts as one more lead.
+    booked = _booked_counts({m.rep_id for m in eligible}, now=now)
     chosen = min(
         eligible,
-        key=lambda m: ((m.assigned + 1) / reps[m.rep_id].routing_weight, m.assigned, m.rep_id),
+        key=lambda m: (
+            (m.assigned + booked.get(m.rep_id, 0) + 1) / reps[m.rep_id].routing_weight,
+            m.assigned,
+            m.rep_id,
+        ),
     )
     PoolMember.objects.filter(pk=chosen.pk).update(assigned=F("assigned") + 1)
     return reps[chosen.rep_id], f"routing rule: {rule.name}"
@@ -295,6 +346,7 @@ def _move(*, lead: Lead, to_rep: User, actor: User | None, reason: str, now: dat
     events.lead_assigned_event(
         lead=lead, old_owner=old_owner, new_owner=to_rep, actor=actor, reason=reason
     )
+    follow_lead(lead=lead, old_rep_id=old_owner.pk if old_owner else None, new_rep=to_rep, now=now)
     if restart:
         events.sla_changed_event(
             lead=lead,

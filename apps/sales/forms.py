@@ -18,6 +18,7 @@ from apps.leads.models import Activity, BuyingRole, Channel
 from apps.opportunities.models import LOST_DETAILS_LENGTH, Opportunity
 from apps.opportunities.selectors import ALL_REASONS, NO_CAMPAIGN
 from apps.plays.models import Play
+from apps.users.forms import time_zone_choices
 from apps.users.models import User
 
 # A rep logs what happened on a contact; "sent" is what the app records when it sends an email.
@@ -263,3 +264,32 @@ def _id_or(value: str, word: str, message: str) -> int | None:
     if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
         raise forms.ValidationError(message)
     return int(value)
+
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class CalendarForm(forms.Form):
+    """A rep's bookable week: zone, working hours and days, and an optional ICS busy feed."""
+
+    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
+    work_start = forms.TimeField(
+        label="Working day starts", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    work_end = forms.TimeField(
+        label="Working day ends", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    work_days = forms.TypedMultipleChoiceField(
+        label="Working days",
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one working day."},
+    )
+    ics_url = forms.CharField(
+        label="Busy calendar feed (ICS address, optional)",
+        required=False,
+        max_length=500,
+        help_text="Your external calendar's secret iCal address: its busy times are kept free. "
+        "Leave blank for none.",
+    )

@@ -24,6 +24,7 @@ from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, To
 from apps.leads.querysets import open_lead_q, untouched_hand_raiser_q
 from apps.leads.selectors import lead_for, reads_all_attempt_notes
 from apps.leads.services import may_work_lead
+from apps.meetings.models import Meeting
 from apps.opportunities.models import Opportunity
 from apps.plays import services as play_services
 from apps.plays.models import LeadPlay, LeadPlayStep, Play
@@ -320,6 +321,7 @@ class LeadPage:
     may_claim: bool = False
     customer: CustomerContext | None = None
     held: HeldPosition | None = None  # where a held lead stands in its pool's queue
+    meetings: list[Meeting] = field(default_factory=list)  # booked by the buyer, newest first
 
     @property
     def is_open(self) -> bool:
@@ -463,6 +465,13 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
             .order_by("last_name", "first_name", "pk")[:LIST_LIMIT]
         )
     opportunities = list(lead.opportunities.order_by("-created_at", "-pk")[:LIST_LIMIT])
+    # a booking writes a meeting touch: read the meetings only for a lead that has one
+    booked = any(touch.kind == Touchpoint.Kind.MEETING for touch in journey)
+    meetings = (
+        list(lead.meetings.select_related("rep", "asset").order_by("-starts_at")[:LIST_LIMIT])
+        if booked
+        else []
+    )
     may_work = lead.is_open and may_work_lead(user, lead)
     in_sales = has_role(user, Role.SALES, Role.SALES_MANAGER)
     reasons: list[DisqualificationReason] = []
@@ -494,6 +503,7 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
         may_claim=in_sales and lead.owner_id is None and lead.status == Lead.Status.READY,
         customer=customer_context(lead=lead, journey=journey),
         held=held.held_position(lead=lead),  # queries only for a held lead
+        meetings=meetings,
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.sales.views import lead, pipeline, pulse, queue, team, today
+from apps.sales.views import calendar, lead, pipeline, pulse, queue, team, today
 
 app_name = "sales"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", queue.queue, name="queue"),
     path("counts/", queue.counts, name="counts"),
     path("today/", today.today, name="today"),
+    path("calendar/", calendar.calendar, name="calendar"),
     path("pulse/", pulse.pulse, name="pulse"),
     path("leads/<int:lead_id>/claim/", queue.claim, name="claim"),
     # The lead page and its actions

@@ -1,11 +1,15 @@
-"""A user's own settings that are records: saved views of list pages."""
+"""A user's own settings that are records: saved views of list pages, and a rep's working
+hours (the booking page offers slots inside them)."""
 
 from __future__ import annotations
 
+from datetime import time
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.core.errors import Conflict, InvalidTransition
-from apps.users.models import SavedView, User
+from apps.users.models import SavedView, User, validate_time_zone
 
 MAX_VIEWS_PER_PAGE = 30
 
@@ -40,3 +44,24 @@ def delete_view(*, user: User, view_id: int) -> bool:
     never touched)."""
     deleted, _ = SavedView.objects.filter(user=user, pk=view_id).delete()
     return deleted > 0
+
+
+@transaction.atomic
+def set_working_hours(
+    *, user: User, time_zone: str, work_start: time, work_end: time, work_days: list[int]
+) -> User:
+    """A rep's working week in their own zone: the hours buyers can book them in."""
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise InvalidTransition("Choose a time zone from the list.", field="time_zone") from error
+    if work_end <= work_start:
+        raise InvalidTransition("The working day must end after it starts.", field="work_end")
+    days = sorted({day for day in work_days if 0 <= day <= 6})
+    if not days:
+        raise InvalidTransition("Tick at least one working day.", field="work_days")
+    user.time_zone = time_zone
+    user.work_start, user.work_end = work_start, work_end
+    user.work_days = ",".join(str(day) for day in days)
+    user.save(update_fields=["time_zone", "work_start", "work_end", "work_days"])
+    return user

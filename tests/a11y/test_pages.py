@@ -68,6 +68,8 @@ NOT_PAGES = {
     "imports:progress": "htmx partial of the import page",
     "imports:report": "CSV download",
     "imports:rejected": "CSV download",
+    "booking:slots": "the booking page's region alone, fetched by its script",
+    "booking:invite": "calendar (ICS) download",
 }
 
 
@@ -172,6 +174,8 @@ def _objects(users: dict[str, Any]) -> dict[str, Any]:
     from apps.goals.models import JointGoal
     from apps.imports.models import ImportJob, ImportRejection
     from apps.leads.models import Lead
+    from apps.meetings import links
+    from apps.meetings.models import Meeting
     from apps.plays.models import Play
 
     sam, sara = users["sam"], users["sara"]
@@ -194,6 +198,8 @@ def _objects(users: dict[str, Any]) -> dict[str, Any]:
     ImportRejection.objects.create(
         job=job, row_number=4, email="bad", reason="Not an email", values=["bad", "Al"]
     )
+    meeting = Meeting.objects.order_by("pk").first()
+    assert meeting is not None, "the demo books one meeting"
     return {
         "lead": working.filter(owner=sam, account__lifecycle=prospect).first(),
         "other_lead": working.filter(owner=sara).exclude(account__owner=sam).first(),
@@ -212,6 +218,11 @@ def _objects(users: dict[str, Any]) -> dict[str, Any]:
         .order_by("pk")
         .first(),
         "import_job": job,
+        # the demo's booked meeting (sam's, from the demo-request form) and its lead's booking link
+        "booking_link": links.booking_token(
+            lead_id=meeting.lead_id, asset_id=meeting.asset_id, raised_at=meeting.raised_at
+        ),
+        "meeting_link": links.meeting_token(meeting.uid),
     }
 
 

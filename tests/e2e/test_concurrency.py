@@ -7,15 +7,11 @@ the lead lock and the guarded UPDATE in claiming, the idempotency record's uniqu
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone
 
 from apps.core.errors import Conflict
@@ -25,27 +21,9 @@ from apps.routing import services
 from apps.users.models import Role
 from tests import factories
 from tests.e2e.conftest import Handoff, owner_events_by_lead, post_intake
+from tests.fixtures.concurrency import all_at_once
 
 pytestmark = [pytest.mark.postgres]
-
-T = TypeVar("T")
-
-
-def _all_at_once(calls: list[Callable[[], T]]) -> list[T | BaseException]:
-    """Run every call in its own thread, released together; exceptions are returned, not raised."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T | BaseException:
-        try:
-            barrier.wait(timeout=30)
-            return call()
-        except BaseException as exc:  # the caller asserts on which ones failed and how
-            return exc
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _ready_leads(n: int) -> list[Lead]:
@@ -72,7 +50,7 @@ def test_fifty_concurrent_intakes_of_one_email_in_any_case_make_one_lead(transac
         for i in range(50)
     ]
     # when they all run at the same moment
-    results = _all_at_once(calls)
+    results = all_at_once(calls)
     # then there is one lead, created once, with all 50 touchpoints
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors[:3]
@@ -102,7 +80,7 @@ def test_twenty_concurrent_routings_never_put_a_rep_over_capacity(transactional_
     reps = _routing_setup(reps=3, capacity=5)
     leads = _ready_leads(20)
     # when all 20 are routed at the same moment
-    results = _all_at_once([(lambda pk=lead.pk: services.route_lead(lead_id=pk)) for lead in leads])
+    results = all_at_once([(lambda pk=lead.pk: services.route_lead(lead_id=pk)) for lead in leads])
     # then each rep holds exactly their capacity, each lead has one owner event, the rest wait in the pool
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors[:3]
@@ -126,7 +104,7 @@ def test_twenty_concurrent_routings_with_equal_weights_share_within_one(transact
     reps = _routing_setup(reps=4, capacity=100)
     leads = _ready_leads(20)
     # when all 20 are routed at the same moment
-    results = _all_at_once([(lambda pk=lead.pk: services.route_lead(lead_id=pk)) for lead in leads])
+    results = all_at_once([(lambda pk=lead.pk: services.route_lead(lead_id=pk)) for lead in leads])
     # then every lead is owned once
     assert not [r for r in results if isinstance(r, BaseException)]
     assert not Lead.objects.filter(owner__isnull=True).exists()
@@ -142,7 +120,7 @@ def test_two_reps_claiming_one_pool_lead_at_once_one_wins_the_other_gets_conflic
     reps = _routing_setup(reps=2, capacity=50)
     for lead in _ready_leads(5):
         # when they race
-        results = _all_at_once(
+        results = all_at_once(
             [(lambda r=rep, pk=lead.pk: services.claim_lead(lead_id=pk, rep=r)) for rep in reps]
         )
         # then exactly one wins and the other is told politely
@@ -171,7 +149,7 @@ def test_same_idempotency_key_and_body_sent_twice_at_once_makes_one_lead(live_se
     for n in range(8):
         key = f"order-{n}"
         # when the same request, with the same key, is sent twice at the same moment
-        answers = _all_at_once(
+        answers = all_at_once(
             [
                 (
                     lambda n=n, key=key: post_intake(
@@ -204,7 +182,7 @@ def test_same_idempotency_key_with_another_body_is_refused_with_422(live_server,
     first = post_intake(live_server.url, handoff.api_key, _payload(1), idempotency_key="k-1")
     assert first.status == 201
     # when the key is reused with a different body, twice at once
-    answers = _all_at_once(
+    answers = all_at_once(
         [
             (
                 lambda: post_intake(

@@ -57,6 +57,8 @@ KINDS: dict[str, str] = {
     Metric.GROSS_REVENUE_RETENTION: "amount_rate",
     Metric.EXPANSION_REVENUE: "sum",
     Metric.HELD_TOO_LONG: "count",
+    Metric.FORM_TO_MEETING_RATE: "rate",
+    Metric.FORM_TO_MEETING_MINUTES: "wait",
     metrics.JUNK_SHARE: "rate",
 }
 

@@ -746,6 +746,7 @@ def test_the_goal_sheet_reads_a_constant_number_of_queries_whatever_the_leads(
     after = sheet_queries()
     # then: the goal cards and the scoreboard share one read of the cohort per quarter and the
     # scoreboard takes the quarters and goals the sheet read, so the count does not grow with
-    # the leads; a goal for every metric costs 35 (the demo's nine goals read 24, which
-    # `bench` holds to 25)
-    assert before == after <= 35
+    # the leads; a goal for every metric costs 37 (35, and one query each for the form-to-meeting
+    # rate and minutes; the demo's nine other goals read 24, its form-to-meeting goal one more,
+    # which `bench` holds to 25)
+    assert before == after <= 37

@@ -9,16 +9,13 @@ guarded by the held status (apps/routing/services.py, "The throttle").
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.feedback.services import disqualify_lead
@@ -28,31 +25,14 @@ from apps.routing import services
 from apps.scoring.services import mark_ready
 from apps.users.models import Role, User
 from tests import factories
+from tests.fixtures.concurrency import all_at_once
 
 pytestmark = [pytest.mark.postgres]
 
-T = TypeVar("T")
 
 REPS = 4
 CAPACITY = 5  # 4 reps x 5 = the 20 open leads the pool holds
 HELD = 100
-
-
-def _all_at_once(calls: list[Callable[[], T]]) -> list[T | BaseException]:
-    """Run every call in its own thread, released together; exceptions are returned, not raised."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T | BaseException:
-        try:
-            barrier.wait(timeout=30)
-            return call()
-        except BaseException as exc:  # the test asserts there are none, and shows them
-            return exc
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _full_pool() -> tuple[list[User], list[Lead]]:
@@ -163,7 +143,7 @@ def test_twenty_closes_racing_releases_fill_twenty_slots_with_the_twenty_best_he
 
     # when 20 reps' closes race, each followed by a release of the held queue
     with caplog.at_level(logging.WARNING):
-        results = _all_at_once(
+        results = all_at_once(
             [(lambda lead=lead: _close_and_release(lead, reason.pk)) for lead in open_leads]
         )
         errors = [result for result in results if isinstance(result, BaseException)]

@@ -31,8 +31,9 @@ SIZES = [10, 300]
 # Each page's layout costs 5 (session, user, roles; the navigation's unread badge and Today
 # badge, which Sales and Sales managers see); the rest are the page's own.
 # session, user, roles, untouched hand-raisers, leads due today, their plays, the plays' due
-# steps, unread badge, Today badge
-TODAY_QUERIES = 9
+# steps, the meetings buyers booked (one range of meeting_rep_time_idx), unread badge, Today
+# badge
+TODAY_QUERIES = 10
 # session, user, roles, stage counts, totals and overdue counts, the first cards of every stage
 # (one window query), the lost reasons a card offers, lost deals by reason, lost deals by
 # campaign and reason, unread badge, Today badge

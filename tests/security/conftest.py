@@ -23,6 +23,8 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from apps.core.permission_matrix import DEFAULT_OBJECTS, Rule
+from apps.meetings import links
+from apps.meetings.models import Meeting
 from tests import factories
 
 # Sara's attempt notes: the object-level test asserts sam never reads this through any route.
@@ -235,7 +237,24 @@ def build_world() -> World:
         job=job, row_number=3, email="bad", reason="Not an email", values=["bad", "Al"]
     )
 
+    booked_at = timezone.now()
+    meeting = Meeting.objects.create(
+        uid="world-meeting@revenue-desk",
+        lead=sam_lead,
+        rep=sam,
+        starts_at=booked_at + timedelta(days=2),
+        ends_at=booked_at + timedelta(days=2, minutes=30),
+        buyer_time_zone="Europe/Berlin",
+        asset=asset,
+        raised_at=booked_at,
+        booked_at=booked_at,
+    )
+
     objects = {
+        "booking_link": links.booking_token(
+            lead_id=sam_lead.pk, asset_id=asset.pk, raised_at=booked_at
+        ),
+        "meeting_link": links.meeting_token(meeting.uid),
         "lead": sam_lead,
         "other_lead": other_lead,
         "visible_other_lead": visible_other,

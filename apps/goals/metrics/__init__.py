@@ -3,7 +3,7 @@
 All windows are [quarter.starts_on 00:00 UTC, quarter.ends_on + 1 day 00:00 UTC). Start with
 `compute(metric, quarter, segment)` and `drilldown(metric, quarter, segment)`; the definitions
 live in the docstrings of the metric functions (funnel.py: leads and disqualifications,
-revenue.py: opportunities, cost and renewals).
+revenue.py: opportunities, cost and renewals, meetings.py: form to meeting).
 """
 
 from apps.goals.metrics.base import (
@@ -31,6 +31,13 @@ from apps.goals.metrics.funnel import (
     speed_to_lead_median,
     speed_to_lead_p90,
 )
+from apps.goals.metrics.meetings import (
+    BookingPerformance,
+    BookingRow,
+    booking_performance,
+    form_to_meeting_minutes,
+    form_to_meeting_rate,
+)
 from apps.goals.metrics.plays import PlayPerformance, PlayPerformanceTable, play_performance
 from apps.goals.metrics.progress import CUMULATIVE, GoalProgress, goal_progress, quarter_days
 from apps.goals.metrics.registry import METRICS, compute, drilldown
@@ -56,6 +63,11 @@ from apps.goals.metrics.scoreboard import (
 )
 
 __all__ = [
+    "BookingPerformance",
+    "BookingRow",
+    "booking_performance",
+    "form_to_meeting_minutes",
+    "form_to_meeting_rate",
     "CohortFigures",
     "cohort_figures",
     "shared_reads",

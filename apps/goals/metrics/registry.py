@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import QuerySet
 
-from apps.goals.metrics import funnel, revenue
+from apps.goals.metrics import funnel, meetings, revenue
 from apps.goals.metrics.base import MetricValue, Segment, cohort
 from apps.goals.models import Metric
 
@@ -46,6 +46,8 @@ METRICS: dict[str, MetricFunction] = {
     Metric.GROSS_REVENUE_RETENTION: revenue.gross_revenue_retention,
     Metric.EXPANSION_REVENUE: revenue.expansion_revenue,
     Metric.HELD_TOO_LONG: funnel.held_too_long,
+    Metric.FORM_TO_MEETING_RATE: meetings.form_to_meeting_rate,
+    Metric.FORM_TO_MEETING_MINUTES: meetings.form_to_meeting_minutes,
     funnel.JUNK_SHARE: funnel.junk_share,
 }
 
@@ -86,6 +88,8 @@ DRILLDOWNS: dict[str, DrilldownFunction] = {
     Metric.GROSS_REVENUE_RETENTION: revenue.renewals_due,
     Metric.EXPANSION_REVENUE: _expansion,
     Metric.HELD_TOO_LONG: funnel.held_too_long_leads,
+    Metric.FORM_TO_MEETING_RATE: meetings.hand_raise_leads,
+    Metric.FORM_TO_MEETING_MINUTES: meetings.first_meetings,
     funnel.JUNK_SHARE: _junk,
 }
 
@@ -94,6 +98,7 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "Opportunity": ("account", "owner", "primary_lead"),
     "Disqualification": ("lead", "reason", "rep"),
     "Renewal": ("account",),
+    "Meeting": ("lead", "rep", "asset"),
 }
 
 
@@ -119,7 +124,8 @@ def compute(
 
 def drilldown(metric: str, quarter: Quarter, segment: Segment | None = None) -> QuerySet[Any]:
     """The records behind compute(metric, quarter, segment): leads, opportunities,
-    disqualifications or renewals, with their list columns' relations joined, in pk order."""
+    disqualifications, renewals or meetings, with their list columns' relations joined, in pk
+    order."""
     records = DRILLDOWNS[_known(metric)](quarter, segment)
     related = _RELATED.get(records.model.__name__, ())
     return records.select_related(*related).order_by("pk")

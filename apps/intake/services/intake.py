@@ -16,11 +16,14 @@ from apps.core.queue import enqueue_on_commit
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import events
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
+from apps.meetings import links
 from apps.opportunities import attribution
 from apps.scoring import services as scoring
 from apps.scoring.models import QualificationAgreement
 from apps.users.models import User
 
+# a lead that can still book: ready (routing names its rep) or being worked
+OPEN_BOOKING_STATUSES = (Lead.Status.READY, Lead.Status.WORKING)
 FILLABLE = ("first_name", "last_name", "title", "phone", "country", "company_name")
 
 
@@ -47,13 +50,14 @@ class IntakeResult:
     created: bool
     touchpoint: Touchpoint
     became_ready: bool
+    booking_url: str | None = None  # a hand-raise on a form that offers booking
 
     @property
     def status_code(self) -> int:
         return 201 if self.created else 200
 
     def body(self) -> dict[str, Any]:
-        return {
+        body = {
             "lead_id": self.lead.pk,
             "created": self.created,
             "status": self.lead.status,
@@ -61,6 +65,9 @@ class IntakeResult:
             "account_id": self.lead.account_id,
             "touchpoint_id": self.touchpoint.pk,
         }
+        if self.booking_url:
+            body["booking_url"] = self.booking_url
+        return body
 
 
 def _get_or_create_lead(*, email: str, data: IntakeData, now: datetime) -> tuple[Lead, bool]:
@@ -185,8 +192,17 @@ def intake_lead(
         ):
             # Decided in its own transaction after this one commits (lock order lead → account).
             enqueue_on_commit("scoring.qualify_account", account.pk)
+    booking = data.asset is not None and data.asset.offers_booking and data.asset.hand_raiser
     result = IntakeResult(
-        lead=lead, created=created, touchpoint=touchpoint, became_ready=became_ready
+        lead=lead,
+        created=created,
+        touchpoint=touchpoint,
+        became_ready=became_ready,
+        booking_url=links.booking_url(
+            links.booking_token(lead_id=lead.pk, asset_id=data.asset.pk, raised_at=now)
+        )
+        if booking and data.asset is not None and lead.status in OPEN_BOOKING_STATUSES
+        else None,
     )
     if idempotency is not None:
         complete_idempotency(claim=idempotency, status_code=result.status_code, body=result.body())

@@ -99,15 +99,23 @@ class AssetForm(forms.ModelForm):  # type: ignore[type-arg]
             "engagement_weight",
             "hand_raiser",
             "is_public_form",
+            "offers_booking",
             "is_active",
         ]
         widgets = {"intent_note": forms.Textarea(attrs={"rows": 3})}
         labels = {
             "hand_raiser": "Hand-raiser (makes the lead ready at once)",
             "is_public_form": "Serve a public form at /f/<slug>/",
+            "offers_booking": "Offer a meeting with the routed rep after the form (hand-raisers)",
             "is_active": "Active",
             "url": "URL",
         }
+
+    def clean_offers_booking(self) -> bool:
+        offers = bool(self.cleaned_data.get("offers_booking"))
+        if offers and not self.cleaned_data.get("hand_raiser"):  # cleaned before this field
+            raise forms.ValidationError("Only a hand-raiser form offers booking: tick both.")
+        return offers
 
     def clean_engagement_weight(self) -> int:
         value = int(self.cleaned_data["engagement_weight"])

@@ -144,7 +144,8 @@ def _performance_csv(
 @vary_on_headers("HX-Request")
 @role_required(*PERFORMANCE_ROLES)
 def performance(request: HtmxHttpRequest) -> HttpResponse:
-    """The campaign and channel funnel with money, attribution by the chosen model, lead flow."""
+    """The campaign and channel funnel with money, attribution by the chosen model, lead flow,
+    revenue by the team that sourced it, and meetings booked at the hand-raise."""
     options = quarters()
     quarter = pick_quarter(options, name=request.GET.get("quarter"), today=timezone.localdate())
     model = request.GET.get("model") or "w_shaped"
@@ -186,6 +187,7 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
         ),
         "flow": capacity.lead_flow(),
         "origins": metrics.revenue_by_origin(quarter),
+        "booking": metrics.booking_performance(quarter),
     }
     template = "marketing/performance.html"
     if request.htmx and request.htmx.target == "attribution":
@@ -198,7 +200,8 @@ def performance(request: HtmxHttpRequest) -> HttpResponse:
 @role_required(*PERFORMANCE_ROLES)
 def performance_records(request: HtmxHttpRequest) -> HttpResponse:
     """The records behind one figure of the performance page: `?figure=` of the line
-    `?campaign=<id|none>` or `?channel=` (else the total), for `?quarter=` and `?model=`."""
+    `?campaign=<id|none>` or `?channel=` (else the total), or of the booking card's line
+    `?booking_asset=<id>` or `?booking_campaign=<id|none>`, for `?quarter=` and `?model=`."""
     drill = goal_selectors.performance_records(
         user=request.user, request=request, today=timezone.localdate()
     )

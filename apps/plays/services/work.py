@@ -77,6 +77,27 @@ def _complete(*, step: LeadPlayStep, lead: Lead, actor: User, at: datetime) -> N
     events.play_step_completed_event(lead=lead, step_title=step.title, actor=actor)
 
 
+BOOKING_WORDS = ("book", "calendar", "demo", "meeting")
+
+
+def complete_booking_step(*, lead: Lead, rep: User, at: datetime) -> str | None:
+    """A meeting was booked for the lead: tick the play's booking step, the first open step on
+    the meeting channel, else the first open step whose title speaks of booking (book, calendar,
+    demo, meeting: "Email a calendar link", "Book the demo"), credited to the rep. Returns the
+    step's title, or None when the play has no such step. Caller holds the lead's lock."""
+    open_steps = LeadPlayStep.objects.filter(
+        lead_play__lead=lead, completed_at__isnull=True
+    ).order_by("order")
+    step = open_steps.filter(channel=Channel.MEETING).first() or next(
+        (s for s in open_steps if any(w in s.title.lower() for w in BOOKING_WORDS)), None
+    )
+    if step is None:
+        return None
+    _complete(step=step, lead=lead, actor=rep, at=at)
+    refresh_next_action(lead=lead)
+    return step.title
+
+
 def _add_callback(*, lead: Lead, actor: User, when: datetime, now: datetime) -> LeadPlayStep:
     """A callback becomes a call step of the lead's play (the default play is attached if the
     lead has none)."""
