@@ -34,9 +34,12 @@ def _zone(request: HttpRequest) -> str:
 
 
 def _start(request: HttpRequest) -> datetime:
-    start = (
-        parse_datetime(request.POST.get("start", "").strip()) if request.POST.get("start") else None
-    )
+    """The posted slot's start: an ISO instant with its offset (what the slot buttons send);
+    anything else, a date that does not exist included, is refused naming `start`."""
+    try:
+        start = parse_datetime(request.POST.get("start", "").strip()[:40])
+    except ValueError:  # well formed but impossible, e.g. 30 February
+        start = None
     if start is None or start.tzinfo is None:
         raise InvalidTransition("Pick one of the times below.", field="start")
     return start.astimezone(UTC)

@@ -124,6 +124,8 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     if token and asset.offers_booking:
         try:
             claim = read_booking_token(token)
+            if claim.asset_id != asset.pk:  # a link signed for another form
+                raise BadLink("This booking link is not valid.", field="link")
         except BadLink as error:
             context["booking_error"] = error.message
         else:

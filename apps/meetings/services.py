@@ -315,46 +315,47 @@ def invitation_bytes(
     )
 
 
+def _invitation_email(
+    meeting: Meeting, *, method: str, rep: User | None, ics_file: bytes
+) -> EmailMessage:
+    """One recipient's email: the buyer (`rep` None) reads their zone and their meeting's link,
+    a rep theirs and the lead's page."""
+    lead = meeting.lead
+    zone = rep.zone if rep else zoneinfo.ZoneInfo(meeting.buyer_time_zone)
+    when = _when(meeting, zone)
+    minutes = round((meeting.ends_at - meeting.starts_at).total_seconds() / 60)
+    if method == CANCEL:
+        verb, link = "Cancelled", "This meeting is cancelled."
+    elif rep is None:
+        verb = "Invitation" if meeting.sequence == 0 else "Updated"
+        link = f"Reschedule or cancel: {links.meeting_url(meeting.uid)}"
+    else:
+        verb = "Invitation" if meeting.sequence == 0 else "Updated"
+        link = f"Lead: {settings.SITE_URL}/sales/leads/{lead.pk}/"
+    message = EmailMessage(
+        subject=f"{verb}: {lead.display_name} and {meeting.rep.display_name}, {when}",
+        body=f"{when}, {minutes} minutes.\n{link}\n",
+        to=[rep.email if rep else lead.email],
+    )
+    message.attach("invite.ics", ics_file, f"text/calendar; method={method}; charset=UTF-8")
+    return message
+
+
 def send_invitation(
     *, meeting_id: int, method: str, rep_ids: list[int], to_buyer: bool = True
 ) -> int:
     """Email the invitation (REQUEST) or cancellation (CANCEL) with its ICS file to the buyer
     (unless `to_buyer` is off) and to the reps named (a moved meeting's previous rep gets the
-    CANCEL). Returns how many emails went out."""
+    CANCEL, organised by them). Returns how many emails went out."""
     meeting = Meeting.objects.select_related("lead", "rep").get(pk=meeting_id)
-    lead = meeting.lead
-    sent = 0
-    recipients: list[tuple[str, User | None]] = [(lead.email, None)] if to_buyer else []
-    recipients += [(u.email, u) for u in User.objects.filter(pk__in=rep_ids) if u.email]
-    for address, rep in recipients:
-        zone = rep.zone if rep else zoneinfo.ZoneInfo(meeting.buyer_time_zone)
-        verb = (
-            "Cancelled"
-            if method == CANCEL
-            else ("Invitation" if meeting.sequence == 0 else "Updated")
-        )
-        message = EmailMessage(
-            subject=f"{verb}: {lead.display_name} and {meeting.rep.display_name}, {_when(meeting, zone)}",
-            body=(
-                f"{_when(meeting, zone)}, {round((meeting.ends_at - meeting.starts_at).total_seconds() / 60)} minutes.\n"
-                + (
-                    "This meeting is cancelled.\n"
-                    if method == CANCEL
-                    else f"Reschedule or cancel: {links.meeting_url(meeting.uid)}\n"
-                    if rep is None
-                    else f"Lead: {settings.SITE_URL}/sales/leads/{lead.pk}/\n"
-                )
-            ),
-            to=[address],
-        )
-        message.attach(
-            "invite.ics",
-            invitation_bytes(meeting, method=method, rep=rep if method == CANCEL and rep else None),
-            f"text/calendar; method={method}; charset=UTF-8",
-        )
-        message.send()
-        sent += 1
-    return sent
+    shared = invitation_bytes(meeting, method=method)
+    recipients: list[User | None] = [None] if to_buyer else []
+    recipients += [u for u in User.objects.filter(pk__in=rep_ids) if u.email]
+    for rep in recipients:
+        own = rep is not None and rep.pk != meeting.rep_id  # the previous rep's cancellation
+        ics_file = invitation_bytes(meeting, method=method, rep=rep) if own else shared
+        _invitation_email(meeting, method=method, rep=rep, ics_file=ics_file).send()
+    return len(recipients)
 
 
 # --- Busy feeds --------------------------------------------------------------------------------

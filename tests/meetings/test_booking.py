@@ -342,3 +342,33 @@ def test_the_page_waits_for_routing_then_says_sales_will_call(raise_hand, rep, o
     assert selectors.booking_state(claim=claim, zone_name="UTC", now=later).kind == (
         selectors.CONTACT
     )
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param("2026-02-30T10:00:00+00:00", id="no-such-day"),
+        pytest.param("2026-12-02T10:00:00", id="no-offset"),
+        pytest.param("", id="empty"),
+        pytest.param("9" * 5000, id="huge"),
+        pytest.param("<script>", id="markup"),
+    ],
+)
+def test_a_start_that_is_not_an_offered_instant_is_a_422_naming_it(client, raise_hand, start):
+    lead, claim = raise_hand()
+    token = links.booking_token(lead_id=lead.pk, asset_id=claim.asset_id, raised_at=claim.raised_at)
+    refused = client.post(f"/book/{token}/", {"start": start, "tz": "UTC"})
+    assert refused.status_code == 422
+    assert "Pick one of the times below." in refused.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_the_thank_you_page_ignores_a_booking_link_signed_for_another_form(client, raise_hand):
+    lead, claim = raise_hand()
+    other = factories.AssetFactory(
+        slug="contact-us", hand_raiser=True, is_public_form=True, offers_booking=True
+    )
+    token = links.booking_token(lead_id=lead.pk, asset_id=claim.asset_id, raised_at=claim.raised_at)
+    page = client.get(f"/f/{other.slug}/thanks/?booking={token}").content.decode()
+    assert "This booking link is not valid." in page
+    assert "Book a 30-minute meeting" not in page
