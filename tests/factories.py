@@ -16,6 +16,7 @@ from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.goals.facts import rebuild_lead_facts
 from apps.goals.models import GoalSnapshot, JointGoal
 from apps.intake.models import IdempotencyRecord, IntakeSource
+from apps.leads.engagement import touches_written
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 from apps.notifications.models import Notification, TeamChannel
 from apps.opportunities.attribution import credit_deal, touch_arrived
@@ -140,6 +141,13 @@ class TouchpointFactory(_KeepsFacts, DjangoModelFactory[Touchpoint]):
     @classmethod
     def _facts_of(cls, obj: Touchpoint) -> int | None:  # type: ignore[override]
         return obj.lead_id
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """The account's weekly touches count it, as every service writing a touch does."""
+        obj = super()._create(model_class, *args, **kwargs)
+        touches_written([(obj.account_id, obj.occurred_at, obj.lead.buying_role, obj.asset_id)])
+        return obj
 
     @classmethod
     def _credit(cls, obj: Touchpoint) -> None:  # type: ignore[override]

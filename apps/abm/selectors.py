@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from math import ceil, log10
 
@@ -24,18 +24,19 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.accounts import services as account_services
 from apps.accounts.models import Account
+from apps.campaigns.models import Asset
 from apps.feedback.models import Disqualification
-from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
+from apps.leads.models import AccountWeek, BuyingRole, Lead, LeadEvent, Touchpoint
 from apps.leads.querysets import open_lead_q
 from apps.opportunities.models import Opportunity
 from apps.scoring.models import QualificationAgreement
@@ -400,24 +401,22 @@ def chart_weeks(*, now: datetime, weeks: int = CHART_WEEKS) -> list[date]:
 
 
 def engagement_charts(*, account_id: int, now: datetime) -> tuple[Chart, Chart]:
-    """Touchpoints per week by the buying role of the person and by the asset's topic: one
-    GROUP BY (week, role, topic) over the account's touchpoints in the chart's window."""
+    """Touchpoints per week by the buying role of the person and by the asset's topic, read
+    from the account's weekly touch counts (AccountWeek: one index range of a few hundred rows,
+    whatever the number of touches), each row's topic from its asset."""
     weeks = chart_weeks(now=now)
-    since = timezone.make_aware(datetime.combine(weeks[0], time.min))
     rows = (
-        Touchpoint.objects.filter(account_id=account_id, occurred_at__gte=since)
-        .annotate(week=TruncWeek("occurred_at"))
-        .order_by()
-        .values("week", "lead__buying_role", "asset__topic")
-        .annotate(touches=Count("pk"))
+        AccountWeek.objects.filter(account_id=account_id, week__gte=weeks[0], touches__gt=0)
+        .annotate(
+            topic=Subquery(Asset.objects.filter(pk=OuterRef("asset_key")).values("topic")[:1])
+        )
+        .values_list("week", "buying_role", "topic", "touches")
     )
     by_role: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     by_topic: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        week = _week_of(row["week"])
-        by_role[row["lead__buying_role"] or BuyingRole.UNKNOWN][week] += row["touches"]
-        topic = (row["asset__topic"] or "").strip() or NO_TOPIC
-        by_topic[topic][week] += row["touches"]
+    for week, role, topic, touches in rows:
+        by_role[role or BuyingRole.UNKNOWN][week] += touches
+        by_topic[(topic or "").strip() or NO_TOPIC][week] += touches
     role_series = [
         (role, ROLE_LABELS[role], by_role[role]) for role in ROLE_ORDER if role in by_role
     ]
@@ -433,12 +432,6 @@ def engagement_charts(*, account_id: int, now: datetime) -> tuple[Chart, Chart]:
             slug="topic", title="Engagement by topic", weeks=weeks, series=_topic_series(by_topic)
         ),
     )
-
-
-def _week_of(value: datetime | date) -> date:
-    if isinstance(value, datetime):
-        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
-    return value
 
 
 def _topic_series(

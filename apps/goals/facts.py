@@ -27,9 +27,9 @@ from apps.core.models import Quarter
 from apps.core.quarters import quarter_start_of, quarters
 from apps.core.queue import enqueue_on_commit
 from apps.feedback.models import Disqualification
-from apps.leads import facts
+from apps.leads import engagement, facts
 from apps.leads.facts import ENTRY_COPIED
-from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts
+from apps.leads.models import AccountWeek, CohortEntry, Lead, LeadEvent, LeadFacts, Touchpoint
 from apps.opportunities.attribution import credit_deals
 from apps.opportunities.models import Opportunity
 from apps.routing.business_hours import working_minutes_between
@@ -193,9 +193,10 @@ def _credit_batch(batch: list[Opportunity]) -> int:
     return len(batch)
 
 
-def rebuild_all() -> tuple[int, int]:
-    """Every lead's facts and every won deal's credits: (leads, deals)."""
-    return rebuild_lead_facts(), rebuild_deal_credits()
+def rebuild_all() -> tuple[int, int, int]:
+    """Every lead's facts, every won deal's credits and the accounts' weekly touches: (leads,
+    deals, account weeks)."""
+    return rebuild_lead_facts(), rebuild_deal_credits(), engagement.rebuild()
 
 
 def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
@@ -211,6 +212,11 @@ def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **k
         and LeadFacts.objects.filter(ready_at__isnull=False).exists()
     ):
         rebuild_cohort_entries()  # an install from before the cohort entries (leads.0016)
+    if (
+        not AccountWeek.objects.exists()
+        and Touchpoint.objects.filter(account_id__isnull=False).exists()
+    ):
+        engagement.rebuild()  # an install from before the accounts' weekly touches (leads.0025)
 
 
 def quarters_changed(sender: object, **kwargs: Any) -> None:

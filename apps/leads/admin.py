@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from apps.core.admin import NoAddNoDeleteMixin, ReadOnlyMixin, clean_country_code
-from apps.leads import events, services
+from apps.leads import engagement, events, services
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 
 LEAD_DETAIL_FIELDS = (
@@ -135,6 +135,10 @@ class LeadAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         if "buying_role" in form.changed_data:
             obj.buying_role_set_by_hand = True  # title inference must not overwrite it
         with transaction.atomic():
+            if change and "buying_role" in form.changed_data:
+                engagement.roles_changed(
+                    [(obj.pk, form.initial.get("buying_role", ""), obj.buying_role)]
+                )
             super().save_model(request, obj, form, change)
             if change and form.changed_data:
                 changes = {

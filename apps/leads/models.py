@@ -301,6 +301,13 @@ class Lead(TimeStampedModel):
                 name="lead_account_people_idx",
                 condition=Q(is_archived=False),
             ),
+            # The account roll-up after a touch (scoring.roll_up_account): the sum of its
+            # people's engagement and, per buying role, who may have engaged, index-only.
+            models.Index(
+                fields=["account", "buying_role", "engagement_score", "id"],
+                name="lead_account_role_idx",
+                condition=Q(is_archived=False),
+            ),
             # The team pool (pool_lead_q): ready leads nobody holds, oldest first; also the
             # routing sweep, and the pool count as an index-only scan.
             models.Index(
@@ -717,3 +724,31 @@ class CampaignMember(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} in campaign {self.campaign_id}"
+
+
+class AccountWeek(models.Model):
+    """Touches at one account in one week, by the buying role of the person and the asset:
+    what the account page's engagement charts read (a few hundred rows for twelve weeks instead
+    of every touch of the account joined to its people). The week is the Monday it starts on in
+    the site's time zone; asset_key is the asset's id, 0 for a touch without one. Kept by
+    apps.leads.engagement in the transaction that writes a touch or changes a person's buying
+    role; `python manage.py rebuild_facts` recomputes every row from the touches (after a
+    change of TIME_ZONE too)."""
+
+    account_id = models.BigIntegerField()
+    week = models.DateField()
+    buying_role = models.CharField(max_length=20, choices=BuyingRole.choices)
+    asset_key = models.BigIntegerField(default=0)
+    touches = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # also the charts' index: one account's weeks, in order
+            models.UniqueConstraint(
+                fields=["account_id", "week", "buying_role", "asset_key"],
+                name="account_week_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.account_id}, week of {self.week}: {self.touches} touches"

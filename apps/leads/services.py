@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.campaigns.models import Campaign
 from apps.core.errors import InvalidTransition, NotAllowed
-from apps.leads import events, facts
+from apps.leads import engagement, events, facts
 from apps.leads.models import Activity, BuyingRole, CampaignMember, Lead
 from apps.users.models import Role, User
 from apps.users.roles import has_role
@@ -163,6 +163,7 @@ def set_buying_role(*, lead_id: int, actor: User, role: str) -> Lead:
     if lead.buying_role == role and lead.buying_role_set_by_hand:
         return lead
     old = lead.buying_role
+    engagement.roles_changed([(lead.pk, old, role)])
     lead.buying_role = role
     lead.buying_role_set_by_hand = True
     lead.save(update_fields=["buying_role", "buying_role_set_by_hand", "updated_at"])

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from apps.core.errors import Conflict, InvalidTransition
 from apps.core.queue import enqueue_on_commit
-from apps.leads import events
+from apps.leads import engagement, events
 from apps.leads.models import Lead, Touchpoint
 from apps.leads.services import change_status, settle_first_response
 from apps.meetings import availability, ics, links, slots
@@ -149,6 +149,7 @@ def book(
         occurred_at=now,
         metadata={"meeting": meeting.uid, "starts_at": start.isoformat(), "booked_by": "buyer"},
     )
+    engagement.touches_written([(lead.account_id, now, lead.buying_role, None)])
     events.touchpoint_added_event(
         lead=lead, touchpoint_id=touch.pk, campaign_id=None, kind=touch.kind, asset="", actor=None
     )

@@ -140,6 +140,8 @@ class Opportunity(TimeStampedModel):
             # Pipeline created and revenue won per quarter.
             models.Index(fields=["created_at"], name="opp_created_idx"),
             models.Index(fields=["stage", "closed_at"], name="opp_stage_closed_idx"),
+            # The account page's open deals, newest first.
+            models.Index(fields=["account", "created_at", "id"], name="opp_account_created_idx"),
         ]
 
     def __str__(self) -> str:

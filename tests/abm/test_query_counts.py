@@ -20,6 +20,7 @@ from apps.abm.selectors import (
 from apps.accounts.models import Account
 from apps.feedback.models import Disqualification
 from apps.goals.facts import rebuild_lead_facts
+from apps.leads import engagement
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
 from apps.opportunities.models import Opportunity
 from apps.service.models import Renewal
@@ -134,6 +135,7 @@ def _account_of(rep: User, n: int) -> tuple[Account, Lead]:
     )
     # written behind the services' back: the facts follow, as `rebuild_facts` would
     rebuild_lead_facts([person.pk for person in people])
+    engagement.rebuild()
     return account, best
 
 

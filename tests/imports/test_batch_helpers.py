@@ -149,7 +149,8 @@ def accounts_with_engagement(agreement):  # type: ignore[no-untyped-def]
     # d has no leads; e's only touchpoint is older than the window and its lead unknown
     lead = factories.LeadFactory(account=e, buying_role=BuyingRole.UNKNOWN, engagement_score=0.5)
     factories.TouchpointFactory(lead=lead, occurred_at=now - timedelta(days=45))
-    # a touchpoint recorded against c for a lead of another account counts for c (as single)
+    # a touchpoint recorded against c for a person of another account engages neither (the
+    # person is not in c's buying group, and the touch is not at d)
     stray = factories.LeadFactory(account=d, buying_role=BuyingRole.USER, engagement_score=2)
     factories.TouchpointFactory(lead=stray, account=c, occurred_at=now)
     return [a.pk, b.pk, c.pk, d.pk, e.pk], now

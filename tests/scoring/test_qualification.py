@@ -124,3 +124,25 @@ def test_touchpoint_exactly_at_the_window_edge_counts(
     _touch(cb, "ben@initech.example", "CEO", 20)
     _touch(cb, "cy@initech.example", "Director of IT", 20)
     assert Account.objects.get(pk=account_setup.pk).is_conversation_ready
+
+
+def test_a_lead_made_ready_by_its_own_touch_is_the_only_hand_off(
+    account_setup, django_capture_on_commit_callbacks
+):
+    """The account rule is met by the same touch that makes its lead ready (a hand-raiser):
+    the account is rolled up, but its best contact is not handed over as well."""
+    cb = django_capture_on_commit_callbacks
+    _touch(cb, "ana@initech.example", "Data Analyst", 10)  # user
+    _touch(cb, "ben@initech.example", "CEO", 10)  # decision maker, the best contact
+    raiser = factories.AssetFactory(engagement_weight=10, hand_raiser=True)
+    with cb(execute=True):
+        cy = intake_lead(
+            data=IntakeData(
+                email="cy@initech.example", title="Director of IT", asset=raiser, kind="form_submit"
+            ),
+            now=NOW,
+        ).lead
+    account = Account.objects.get(pk=account_setup.pk)
+    assert sorted(account.buying_roles_engaged) == ["champion", "decision_maker", "user"]
+    assert not account.is_conversation_ready
+    assert list(Lead.objects.filter(status="ready").values_list("pk", flat=True)) == [cy.pk]

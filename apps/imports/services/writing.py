@@ -37,6 +37,7 @@ from apps.imports.services.reading import (
     read_csv,
 )
 from apps.imports.services.rows import CHUNK_ROWS, Lookups, Plan, Row, chunks, plan_chunk
+from apps.leads import engagement
 from apps.leads import events as lead_events
 from apps.leads import facts as lead_facts
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
@@ -241,6 +242,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         created: dict[str, Lead] = {}
         changed: dict[int, set[str]] = {}
         touches: dict[str, list[Row]] = {}
+        role_moves: list[tuple[int, str, str]] = []  # (known lead, old role, new role)
         for row in plan.rows:
             touches.setdefault(row.email, []).append(row)
             lead = leads.get(row.email)
@@ -282,6 +284,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             ):
                 role = scoring.infer_buying_role(lead.title, ctx.role_rules)
                 if role != lead.buying_role:
+                    role_moves.append((lead.pk, lead.buying_role, role))
                     lead.buying_role = role
                     fields.add("buying_role")
             lead.last_touch_at = now
@@ -296,7 +299,19 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         for lead in created.values():
             _score(lead, _fresh_engagement(touches[lead.email], now, ctx.half_life), ctx, now)
         Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
+        tally = engagement.Tally()
+        tally.role_changes(role_moves)  # their touches so far, before the chunk's are written
         touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
+        tally.touches(
+            (
+                leads[row.email].account_id,
+                now,
+                leads[row.email].buying_role,
+                row.asset.pk if row.asset is not None else None,
+            )
+            for row in plan.rows
+        )
+        tally.write()
         # bulk writes send no events: the new leads get their facts row, and the leads that got
         # a campaign touch have their source campaign re-read (an import touch has none)
         lead_facts.ensure(lead.pk for lead in created.values())

@@ -14,7 +14,7 @@ from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
 from apps.core.queue import enqueue_on_commit
 from apps.intake.services.idempotency import Claim, complete_idempotency
-from apps.leads import events
+from apps.leads import engagement, events
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
 from apps.meetings import links
 from apps.opportunities import attribution
@@ -128,9 +128,12 @@ def intake_lead(
         )
         if lead.account is not None:
             changed.append("account")
+    tally = engagement.Tally()  # the account's weekly touches, by role and asset
     if not lead.buying_role_set_by_hand and lead.buying_role == BuyingRole.UNKNOWN and lead.title:
         role = scoring.infer_buying_role(lead.title)
         if role != lead.buying_role:
+            if not created:
+                tally.role_changes([(lead.pk, lead.buying_role, role)])
             lead.buying_role = role
             changed.append("buying_role")
     occurred_at = data.occurred_at or now
@@ -148,6 +151,8 @@ def intake_lead(
         occurred_at=occurred_at,
         metadata=data.metadata,
     )
+    tally.touches([(lead.account_id, occurred_at, lead.buying_role, touchpoint.asset_id)])
+    tally.write()
     if created:
         events.lead_created_event(
             lead=lead, actor=actor, reason=f"intake via {data.source}", at=now

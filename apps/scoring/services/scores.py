@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, F, Q, Subquery, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account
@@ -35,6 +35,8 @@ DEFAULT_HALF_LIFE_DAYS = 30
 DEFAULT_ACCOUNT_WINDOW_DAYS = 30
 FIT_CEILING = 100
 ROLL_UP_BATCH = 1000
+# the roles that count towards the account rule (an unknown role is nobody's role)
+ENGAGING_ROLES = tuple(role for role in BuyingRole.values if role != BuyingRole.UNKNOWN)
 
 
 # The score bands reported in lead events and offered as filters: cold, warm from 30, hot from 60.
@@ -183,34 +185,41 @@ def roll_up_account(
 ) -> Account:
     """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
 
-    Reads only this account's leads and touchpoints (indexed by account), never the table.
+    One read of this account's people (lead_account_role_idx, index-only: the sum and, per
+    buying role, whether someone of it engaged inside the window, each test stopping at the
+    first such touch), never a join over the whole leads table.
     """
     now = now or timezone.now()
     window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
-    total = (
-        Lead.objects.filter(account_id=account_id, is_archived=False).aggregate(
-            s=Sum("engagement_score")
-        )["s"]
-        or 0.0
-    )
-    roles = sorted(
-        set(
+    since = now - timedelta(days=window)
+    engaged = {
+        f"engaged_{role}": Exists(
             Touchpoint.objects.filter(
                 account_id=account_id,
-                occurred_at__gte=now - timedelta(days=window),
+                occurred_at__gte=since,
+                lead__account_id=account_id,  # the person is in this buying group
                 lead__is_archived=False,  # an archived lead is out of the buying group
-            )
-            .exclude(NOT_ENGAGEMENT)
-            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
-            .values_list("lead__buying_role", flat=True)
-            .distinct()
+                lead__buying_role=role,
+            ).exclude(NOT_ENGAGEMENT)
         )
-    )
+        for role in ENGAGING_ROLES
+    }
+    account = Account.objects.annotate(
+        total_engagement=Subquery(
+            Lead.objects.filter(account_id=account_id, is_archived=False)
+            .order_by()
+            .values("account_id")
+            .annotate(s=Sum("engagement_score"))
+            .values("s")
+        ),
+        **engaged,
+    ).get(pk=account_id)
+    total = account.total_engagement or 0.0
+    roles = sorted(role for role in ENGAGING_ROLES if getattr(account, f"engaged_{role}"))
     changes: dict[str, object] = {
         "engagement_score": round(total, 2),
         "buying_roles_engaged": roles,
     }
-    account = Account.objects.get(pk=account_id)
     account.engagement_score, account.buying_roles_engaged = round(total, 2), roles
     if (
         account.is_conversation_ready
@@ -259,7 +268,10 @@ def roll_up_accounts(
         roles: dict[int, set[str]] = defaultdict(set)
         for account_id, role in (
             Touchpoint.objects.filter(
-                account_id__in=part, occurred_at__gte=since, lead__is_archived=False
+                account_id__in=part,
+                occurred_at__gte=since,
+                lead__account_id=F("account_id"),  # the person is in this buying group
+                lead__is_archived=False,
             )
             .exclude(NOT_ENGAGEMENT)
             .exclude(lead__buying_role=BuyingRole.UNKNOWN)

@@ -1,8 +1,9 @@
 """`python manage.py rebuild_facts`: recompute every lead's facts from the records.
 
 The writing transactions keep the facts current; run this after loading data behind the
-application's back (a restore, a bulk SQL fix) or after changing the SLA calendar, whose
-working minutes the response times are measured in.
+application's back (a restore, a bulk SQL fix), after changing the SLA calendar, whose
+working minutes the response times are measured in, or after changing TIME_ZONE, whose weeks
+the accounts' engagement charts count in.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from apps.goals.facts import rebuild_all
 
 
 class Command(BaseCommand):
-    help = "Recompute the per-lead facts and won deals' campaign credits from the records."
+    help = (
+        "Recompute the per-lead facts, won deals' campaign credits and the accounts' weekly "
+        "touches from the records."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
-        leads, deals = rebuild_all()
+        leads, deals, weeks = rebuild_all()
         seconds = time.perf_counter() - started
         self.stdout.write(
-            f"Rebuilt the facts of {leads} leads and the campaign credits of {deals} won deals "
-            f"in {seconds:.1f} s."
+            f"Rebuilt the facts of {leads} leads, the campaign credits of {deals} won deals and "
+            f"{weeks} weekly touch counts of accounts in {seconds:.1f} s."
         )
