@@ -11,6 +11,7 @@ upward, and no services module imports its own tasks module (tasks import servic
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -19,14 +20,19 @@ from celery.app.task import Task
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+_discovery = threading.Lock()
 
 
 def registered_task(name: str) -> Task:  # type: ignore[type-arg]
     """The task registered under `name`; a typo is a KeyError at the call, not a silent publish."""
     tasks = current_app.tasks
     if name not in tasks:
-        # Autodiscovery is lazy: import every app's tasks module once, then look again.
-        current_app.loader.import_default_modules()
+        # Autodiscovery is lazy: import every app's tasks module once, then look again. One
+        # thread at a time: the first requests of a threaded server arrive together, and a
+        # thread must not look while another is halfway through the imports.
+        with _discovery:
+            if name not in tasks:
+                current_app.loader.import_default_modules()
     return tasks[name]
 
 

@@ -36,6 +36,9 @@ from apps.users.models import Role, User
 from apps.users.roles import has_role
 
 LIST_LIMIT = 50
+# Today shows the most urgent leads of the rep's day, as many as a queue page holds; the heading
+# counts the rest, which wait in the queue.
+TODAY_LIMIT = LIST_LIMIT
 # The oldest of the pool beside the rep's queue: claims go oldest first, the header counts the
 # rest, and routing offers them as reps free up (the manager's team page lists every open lead).
 POOL_LIMIT = 10
@@ -169,7 +172,7 @@ class TodayRow:
         return self.steps[0].due_at if self.steps else self.lead.sla_due_at
 
 
-def today_list(*, rep: User, now: datetime, limit: int = LIST_LIMIT * 2) -> list[TodayRow]:
+def today_list(*, rep: User, now: datetime, limit: int = TODAY_LIMIT) -> list[TodayRow]:
     """The rep's day in one list: untouched hand-raisers first (so the limit never cuts one
     off), then leads with due or overdue steps and callbacks, most urgent first. Two index
     reads, each in its index's order (lead_rep_day_idx), never a sort of the rep's open set;

@@ -4,6 +4,8 @@ be a registered task, or the work would never run."""
 from __future__ import annotations
 
 import ast
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,28 @@ def test_an_unknown_task_name_is_refused_at_the_call(db) -> None:
         registered_task("routing.no_such_task")
     with pytest.raises(KeyError):
         enqueue_on_commit("routing.no_such_task", 1)
+
+
+def test_threads_asking_while_discovery_runs_wait_for_it(monkeypatch) -> None:
+    """The first requests of a threaded server arrive together: a thread that asks for a task
+    while another is importing the tasks modules waits for the imports instead of failing with
+    NotRegistered (Celery imports them once; a second call returns at once)."""
+    tasks = app.tasks
+    task = registered_task("routing.route_lead")
+    started: list[bool] = []
+
+    def import_once_slowly() -> None:
+        if started:
+            return  # already imported, or being imported by another thread
+        started.append(True)
+        time.sleep(0.2)
+        tasks[task.name] = task
+
+    monkeypatch.setattr(app.loader, "import_default_modules", import_once_slowly)
+    del tasks[task.name]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = list(pool.map(lambda _: registered_task("routing.route_lead"), range(8)))
+    finally:
+        tasks[task.name] = task
+    assert found == [task] * 8

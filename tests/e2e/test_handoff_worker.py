@@ -150,7 +150,16 @@ def _wait_for_idle(workers: list[Worker], timeout: float = 20) -> None:
         if _broker_backlog()[0]:
             return False
         inspect = app.control.inspect(destination=[w.name for w in workers], timeout=0.5)
-        busy = [inspect.active(), inspect.reserved()]  # ETA timers are "scheduled", not counted
+        busy = [inspect.active(), inspect.reserved()]
+        # ETA timers are "scheduled": an SLA clock's settle_sla waits minutes and is not counted,
+        # but a route_lead retrying after a database error (backoff of seconds) is work to wait for
+        scheduled = inspect.scheduled()
+        if scheduled is None or any(
+            entry.get("request", {}).get("name") == "routing.route_lead"
+            for entries in scheduled.values()
+            for entry in entries
+        ):
+            return False
         return all(answer is not None and not any(answer.values()) for answer in busy)
 
     assert poll(idle, timeout=timeout, interval=0.2), "the worker did not go idle"
@@ -171,7 +180,7 @@ def _sweep_twice_at_once() -> list[services.SweepResult]:
 
 
 def test_worker_sigkilled_mid_routing_loses_no_lead_and_routes_none_twice(
-    live_server, handoff, start_worker
+    live_server, handoff, start_worker, caplog
 ):
     # given a worker that is routing a burst of 30 hand-raisers
     worker = start_worker()
@@ -189,9 +198,15 @@ def test_worker_sigkilled_mid_routing_loses_no_lead_and_routes_none_twice(
     fresh = start_worker()
     _wait_for_idle([fresh])
     # then what the dead worker held stays unrouted: Redis gives it back only after the
-    # visibility timeout (1 h), so the sweep is the relay
+    # visibility timeout (1 h), so the sweep is the relay; so does a lead whose publish the
+    # broker refused under the load (logged by the request, never raised)
     stranded = Lead.objects.filter(pk__in=lead_ids, owner__isnull=True).count()
-    assert stranded <= unacked
+    refused = sum(
+        "could not publish routing.route_lead" in record.getMessage()
+        for record in caplog.records
+        if record.name == "apps.core.queue"
+    )
+    assert stranded <= unacked + refused
     # when two sweeps run at once
     sweeps = _sweep_twice_at_once()
     # then every lead is routed exactly once

@@ -20,7 +20,7 @@ from apps.leads.models import Lead
 from apps.opportunities.models import Opportunity
 from apps.opportunities.selectors import PER_STAGE
 from apps.plays.models import LeadPlay, LeadPlayStep
-from apps.sales.selectors import LIST_LIMIT, PAGE_SIZE
+from apps.sales.selectors import LIST_LIMIT, PAGE_SIZE, TODAY_LIMIT
 from apps.users.models import Role, User
 from tests import factories
 
@@ -129,12 +129,12 @@ def test_today_query_count_is_the_same_at_10_and_300_leads_due(
     with django_assert_max_num_queries(TODAY_QUERIES):
         response = sales_client.get("/sales/today/")
 
-    # then: the list is capped at twice the list limit; the badge counts them all
+    # then: the list is capped at a queue page's worth; the badge counts them all
     assert response.status_code == 200
     rows = response.context["rows"]
-    shown = min(size, LIST_LIMIT * 2)
+    shown = min(size, TODAY_LIMIT)
     assert len(rows) == shown
-    assert sum(row.hand_raiser for row in rows) == (size + 4) // 5
+    assert sum(row.hand_raiser for row in rows) == min((size + 4) // 5, shown)  # first
     assert all([s.title for s in row.steps] == ["Call back"] for row in rows if not row.hand_raiser)
     assert response.context["today_count"] == size
     html = response.content.decode()
@@ -142,6 +142,7 @@ def test_today_query_count_is_the_same_at_10_and_300_leads_due(
     assert html.count("data-lead-row=") == shown
     # the heading says when the list is the most urgent part of a longer day
     assert (f"the most urgent of {size}" in html) == (size > shown)
+    assert ("The rest wait in" in html) == (size > shown)
 
 
 # --- The pipeline --------------------------------------------------------------------------
