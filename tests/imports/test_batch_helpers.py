@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import match_account, match_accounts
-from apps.core.bulk import update_rows
+from apps.core.bulk import insert_objects, update_rows
 from apps.imports.services.rows import Row
 from apps.imports.services.writing import _fresh_engagement
 from apps.leads.models import BuyingRole, Lead
@@ -189,6 +189,59 @@ def test_roll_up_accounts_of_a_missing_account_fails_as_the_single_one() -> None
     with pytest.raises(Account.DoesNotExist):
         scoring.roll_up_accounts(account_ids=[987654], agreement=None)
     assert scoring.roll_up_accounts(account_ids=[], agreement=None) == {}
+
+
+# --- insert_objects ---------------------------------------------------------------------------
+
+
+def test_insert_objects_writes_what_bulk_create_writes() -> None:
+    account = factories.AccountFactory()
+    now = timezone.now()
+
+    def people(prefix: str) -> list[Lead]:
+        return [
+            Lead(
+                email=f"{prefix}{i}@acme.example",
+                first_name="Ana 'quoted' ; DROP",
+                title="\tVP\nSales\\",  # COPY's own separators and escape inside a value
+                account=account if i % 2 else None,
+                buying_role=BuyingRole.CHAMPION,
+                engagement_score=1.25 * i,
+                score=40 + i,
+                last_touch_at=None if i == 2 else now - timedelta(minutes=i),
+            )
+            for i in range(3)
+        ]
+
+    def state(prefix: str) -> list[tuple[Any, ...]]:
+        rows = Lead.objects.filter(email__startswith=prefix).order_by("pk")
+        return [
+            (
+                r.email.removeprefix(prefix),
+                r.first_name,
+                r.title,
+                r.account_id,
+                r.buying_role,
+                r.engagement_score,
+                r.score,
+                r.last_touch_at,
+                r.status,
+                r.queue_bucket,
+                r.created_at is not None,
+                r.updated_at is not None,
+            )
+            for r in rows
+        ]
+
+    created, inserted = people("a"), people("b")
+    Lead.objects.bulk_create(created)
+    insert_objects(Lead, inserted)
+    assert state("b") == state("a")
+    assert [lead.pk for lead in inserted] == list(
+        Lead.objects.filter(email__startswith="b").order_by("pk").values_list("pk", flat=True)
+    )
+    assert all(not lead._state.adding for lead in inserted)
+    insert_objects(Lead, [])  # nothing to write is no statement and no error
 
 
 # --- update_rows ------------------------------------------------------------------------------

@@ -265,6 +265,34 @@ def test_an_import_does_not_inflate_the_account_readiness(  # type: ignore[no-un
     assert set(Lead.objects.values_list("status", flat=True)) == {"nurture"}
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "rolled_up"),
+    [
+        pytest.param("email", "new@acme.example", False, id="a-new-person-bare-row"),
+        pytest.param("email,Content", "new@acme.example,guide", True, id="a-mapped-asset"),
+        pytest.param("email", "cham@acme.example", True, id="a-known-person"),
+    ],
+)
+def test_an_import_rolls_up_only_the_accounts_it_can_change(  # type: ignore[no-untyped-def]
+    tmp_path, agreement, whitepaper, header, row, rolled_up
+):
+    # given an account with one person
+    acme = factories.AccountFactory(domain="acme.example")
+    factories.LeadFactory(email="cham@acme.example", account=acme, engagement_score=4)
+    # when a file of one row is imported
+    path = _csv(tmp_path, f"{header}\n{row}\n")
+    mapping = {"asset": "Content"} if "Content" in header else {}
+    with CaptureQueriesContext(connection) as queries:
+        job = _import(_job(path, **mapping))
+    # then a new name with a bare row (no engagement, no role) leaves the account alone; an
+    # engaging touch or a known person (rescored) rolls it up
+    assert job.created_count + job.merged_count == 1
+    sums = [q for q in queries.captured_queries if "SUM(" in q["sql"] and "engagement" in q["sql"]]
+    assert bool(sums) is rolled_up
+    if "Content" in header:  # the new person's fresh engagement joins the account's
+        assert Account.objects.get(pk=acme.pk).engagement_score == pytest.approx(14.0)
+
+
 # --- The dry run ----------------------------------------------------------------------------
 
 

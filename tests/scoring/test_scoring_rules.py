@@ -298,6 +298,51 @@ def test_roll_up_account_counts_no_unknown_role_and_no_bare_import_row(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("roll_up", ROLL_UPS)
+@pytest.mark.parametrize(
+    ("person_at", "touch_at", "archived", "roles"),
+    [
+        pytest.param("account", "account", False, ["champion"], id="its-person-at-it-counts"),
+        pytest.param("account", "account", True, [], id="an-archived-person-is-out"),
+        pytest.param("other", "account", False, [], id="a-person-of-another-account-is-out"),
+        pytest.param("account", None, False, [], id="a-touch-before-the-match-is-not-its"),
+    ],
+)
+def test_roll_up_account_counts_touches_at_the_account_by_its_own_live_people(
+    roll_up: RollUp, person_at: str, touch_at: str | None, archived: bool, roles: list[str]
+) -> None:
+    # given: a champion's touch; the person belongs to the account or another, the touch was
+    # recorded at the account or before the person was matched to it (no account on the touch)
+    account, other = factories.AccountFactory(), factories.AccountFactory()
+    lead = factories.LeadFactory(
+        account=account if person_at == "account" else other,
+        buying_role="champion",
+        is_archived=archived,
+        archived_at=NOW if archived else None,
+    )
+    factories.TouchpointFactory(lead=lead, account=account if touch_at else None, occurred_at=NOW)
+    # when
+    rolled = roll_up(account.pk, agreement=_window(30), now=NOW)
+    # then
+    assert rolled.buying_roles_engaged == roles
+
+
+@pytest.mark.django_db
+def test_roll_up_accounts_reads_and_writes_a_batch_once(django_assert_max_num_queries) -> None:
+    # given two accounts, each with a champion who engaged
+    accounts = [factories.AccountFactory(), factories.AccountFactory()]
+    for account in accounts:
+        _touch(account, "champion", NOW)
+    # when both are rolled up together: the sums, the roles, the accounts and one UPDATE
+    with django_assert_max_num_queries(4):
+        rolled = roll_up_accounts(
+            account_ids=[a.pk for a in accounts], agreement=_window(30), now=NOW
+        )
+    # then
+    assert [rolled[a.pk].buying_roles_engaged for a in accounts] == [["champion"]] * 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("roll_up", ROLL_UPS)
 def test_roll_up_account_without_a_time_given_counts_the_window_back_from_now(
     roll_up: RollUp,
 ) -> None:

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
-from apps.core.bulk import copy_rows, next_ids, update_rows
+from apps.core.bulk import copy_rows, insert_objects, next_ids, update_rows
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
@@ -124,6 +124,11 @@ def _event(
         at=now,
     )
     return tuple(fields[column] for column in _EVENT_COLUMNS)
+
+
+def _engages(row: Row) -> bool:
+    """The row's touch counts as engagement (scoring's NOT_ENGAGEMENT is its negation)."""
+    return row.asset is not None or row.kind != Touchpoint.Kind.IMPORT
 
 
 def _write_touchpoints(
@@ -298,7 +303,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
         # touch adds none).
         for lead in created.values():
             _score(lead, _fresh_engagement(touches[lead.email], now, ctx.half_life), ctx, now)
-        Lead.objects.bulk_create(list(created.values()), batch_size=CHUNK_ROWS)
+        insert_objects(Lead, list(created.values()))
         tally = engagement.Tally()
         tally.role_changes(role_moves)  # their touches so far, before the chunk's are written
         touchpoints = _write_touchpoints(ctx, plan.rows, leads, now)
@@ -389,8 +394,16 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     scoring.mark_ready(
                         lead=lead, agreement=ctx.agreement, reason=reason, actor=actor, now=now
                     )
+        # Only the accounts whose roll-up inputs moved: a known person (rescored, maybe a
+        # role or an account found) or a new one with a touch that engages. A bare import row
+        # adds no engagement and no role, so a file of new names changes no account.
         rolled_up = scoring.roll_up_accounts(
-            account_ids={lead.account_id for lead in touched if lead.account_id},
+            account_ids={
+                lead.account_id
+                for lead in touched
+                if lead.account_id
+                and (lead.email not in created or any(map(_engages, touches[lead.email])))
+            },
             agreement=ctx.agreement,
             now=now,
         )

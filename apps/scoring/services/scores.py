@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account
@@ -241,6 +241,12 @@ def account_meets_rule(*, account: Account, agreement: QualificationAgreement) -
     )
 
 
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    """`ids` in consecutive slices of `size` (Python 3.12's itertools.batched)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def roll_up_accounts(
     *,
     account_ids: Iterable[int],
@@ -256,8 +262,7 @@ def roll_up_accounts(
     since = now - timedelta(days=window)
     ids = sorted(set(account_ids))
     done: dict[int, Account] = {}
-    for start in range(0, len(ids), ROLL_UP_BATCH):
-        part = ids[start : start + ROLL_UP_BATCH]
+    for part in _batches(ids, ROLL_UP_BATCH):
         totals = dict(
             Lead.objects.filter(account_id__in=part, is_archived=False)
             .order_by()
@@ -265,18 +270,18 @@ def roll_up_accounts(
             .annotate(s=Sum("engagement_score"))
             .values_list("account_id", "s")
         )
+        # the batch's live people of a known role (lead_account_role_idx), each kept if one
+        # of their touches at their account engaged inside the window (one probe each)
+        engaged = Touchpoint.objects.filter(
+            lead_id=OuterRef("pk"), account_id=OuterRef("account_id"), occurred_at__gte=since
+        ).exclude(NOT_ENGAGEMENT)
         roles: dict[int, set[str]] = defaultdict(set)
         for account_id, role in (
-            Touchpoint.objects.filter(
-                account_id__in=part,
-                occurred_at__gte=since,
-                lead__account_id=F("account_id"),  # the person is in this buying group
-                lead__is_archived=False,
-            )
-            .exclude(NOT_ENGAGEMENT)
-            .exclude(lead__buying_role=BuyingRole.UNKNOWN)
+            Lead.objects.filter(account_id__in=part, is_archived=False)
+            .exclude(buying_role=BuyingRole.UNKNOWN)
+            .filter(Exists(engaged))
             .order_by()
-            .values_list("account_id", "lead__buying_role")
+            .values_list("account_id", "buying_role")
             .distinct()
         ):
             roles[account_id].add(role)
