@@ -186,21 +186,24 @@ def roll_up_account(
     """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
 
     One read of this account's people (lead_account_role_idx, index-only: the sum and, per
-    buying role, whether someone of it engaged inside the window, each test stopping at the
-    first such touch), never a join over the whole leads table.
+    buying role, whether someone of it engaged inside the window, one probe of their touches
+    each, stopping at the first who did), never a join over the whole leads table, and linear
+    in the account's people whatever the planner believes about a new account.
     """
     now = now or timezone.now()
     window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
     since = now - timedelta(days=window)
+    # a touch at the account, inside the window, that engages (probed by its person's key)
+    touched = Touchpoint.objects.filter(
+        lead_id=OuterRef("pk"), account_id=account_id, occurred_at__gte=since
+    ).exclude(NOT_ENGAGEMENT)
     engaged = {
         f"engaged_{role}": Exists(
-            Touchpoint.objects.filter(
-                account_id=account_id,
-                occurred_at__gte=since,
-                lead__account_id=account_id,  # the person is in this buying group
-                lead__is_archived=False,  # an archived lead is out of the buying group
-                lead__buying_role=role,
-            ).exclude(NOT_ENGAGEMENT)
+            Lead.objects.filter(
+                account_id=account_id,  # the person is in this buying group
+                is_archived=False,  # an archived lead is out of the buying group
+                buying_role=role,
+            ).filter(Exists(touched))
         )
         for role in ENGAGING_ROLES
     }
