@@ -136,9 +136,7 @@ class LeadAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
             obj.buying_role_set_by_hand = True  # title inference must not overwrite it
         with transaction.atomic():
             if change and "buying_role" in form.changed_data:
-                engagement.roles_changed(
-                    [(obj.pk, form.initial.get("buying_role", ""), obj.buying_role)]
-                )
+                engagement.roles_changed([(obj.pk, form.initial["buying_role"], obj.buying_role)])
             super().save_model(request, obj, form, change)
             if change and form.changed_data:
                 changes = {

@@ -196,3 +196,41 @@ def test_lead_details_are_editable_and_status_is_not(revops_client: Client) -> N
     event = LeadEvent.objects.get(lead=lead, kind="field")
     assert event.reason == "edited in the admin"
     assert event.payload["fields"]["title"] == ["Head of Operations", "CFO"]
+
+
+def test_a_role_set_in_the_admin_moves_the_persons_touches_on_the_account_charts(
+    revops_client: Client,
+) -> None:
+    # given a champion with two touches at an account, one with an asset
+    from apps.leads import engagement
+    from apps.leads.models import AccountWeek
+
+    account = factories.AccountFactory()
+    lead = factories.LeadFactory(account=account, buying_role="champion", title="Head of IT")
+    asset = factories.AssetFactory()
+    factories.TouchpointFactory(lead=lead)
+    factories.TouchpointFactory(lead=lead, asset=asset)
+
+    # when RevOps makes them a decision maker in the admin
+    response = revops_client.post(
+        url("leads.lead", "change", lead.pk),
+        {
+            "email": lead.email,
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "title": lead.title,
+            "buying_role": "decision_maker",
+            "source": lead.source,
+        },
+    )
+
+    # then both touches count for the new role only, as a rebuild would count them
+    assert response.status_code == 302
+    kept = {
+        (role, key): n
+        for role, key, n in AccountWeek.objects.filter(touches__gt=0).values_list(
+            "buying_role", "asset_key", "touches"
+        )
+    }
+    assert kept == {("decision_maker", 0): 1, ("decision_maker", asset.pk): 1}
+    assert sum(engagement.computed().values()) == 2
