@@ -434,6 +434,14 @@ class Touchpoint(models.Model):
             models.Index(fields=["account", "occurred_at"], name="touch_account_time_idx"),
             # Attribution and campaign funnel per quarter.
             models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time_idx"),
+            # Hand-raises on booking forms per quarter (the performance page's booking card and
+            # the meeting goals): one form's submits in a window, read from the index alone.
+            models.Index(
+                fields=["asset", "occurred_at"],
+                include=["lead"],
+                name="touch_form_asset_idx",
+                condition=Q(kind="form_submit"),
+            ),
         ]
 
     def __str__(self) -> str:

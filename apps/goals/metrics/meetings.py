@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from apps.campaigns.models import Asset
 from apps.goals.metrics.base import (
@@ -303,19 +304,23 @@ def booking_performance(quarter: Quarter) -> BookingPerformance:
     form meetings of hand-raise leads, each flagged with whether its lead raised a hand on the
     meeting's form, on its campaign's forms, in the quarter; each line's booked leads and
     their first meetings' minutes are tallied from that one list."""
-    start, end = window(quarter)
-    on_form_in_quarter = Q(
-        touchpoints__kind=Touchpoint.Kind.FORM_SUBMIT,
-        touchpoints__occurred_at__gte=start,
-        touchpoints__occurred_at__lt=end,
+    raised = hand_raises(quarter)
+    # each form's hand-raise leads counted by a subquery over its own form submits in the
+    # quarter (touch_form_asset_idx: one index range per form) rather than a join that reads
+    # every touch the form ever had
+    forms_raised = (
+        raised.filter(asset_id=OuterRef("pk"))
+        .order_by()
+        .values("asset_id")
+        .annotate(n=Count("lead_id", distinct=True))
+        .values("n")
     )
     forms = list(
         Asset.objects.filter(offers_booking=True)
         .values("pk", "name", "campaign_id", "campaign__name")
-        .annotate(raised=Count("touchpoints__lead", filter=on_form_in_quarter, distinct=True))
+        .annotate(raised=Coalesce(Subquery(forms_raised), 0))
         .order_by("name", "pk")
     )
-    raised = hand_raises(quarter)
     by_campaign = {
         row["key"]: row["n"]
         for row in raised.values(key=F("asset__campaign_id"))
