@@ -99,17 +99,22 @@ def pipeline_board(*, user: User) -> PipelineBoard:
         .annotate(n=Count("pk"), total=Sum("amount"), overdue=Count("pk", filter=overdue))
         .order_by()
     }
-    # The first PER_STAGE cards of every stage in one query (a window per stage).
-    position = Window(
-        RowNumber(),
-        partition_by=F("stage"),
-        order_by=[F("expected_close").asc(nulls_last=True), F("amount").desc(), F("pk").asc()],
+    # The first PER_STAGE cards of every stage in one query: the window per stage ranks the
+    # narrow rows of the deals alone, and only the cards it keeps are joined to their account,
+    # owner, lead and reason (ranking the joined rows sorted every wide row of the scope).
+    card_order = [F("expected_close").asc(nulls_last=True), F("amount").desc(), F("pk").asc()]
+    position = Window(RowNumber(), partition_by=F("stage"), order_by=card_order)
+    # (at most PER_STAGE a stage: the limit says so to the planner, which would otherwise
+    # expect the whole scope back and hash-join every lead to find the cards' own)
+    first_cards = (
+        scope.annotate(position=position)
+        .filter(position__lte=PER_STAGE)
+        .values("pk")[: PER_STAGE * len(Opportunity.Stage)]
     )
     cards = list(
-        scope.select_related("account", "owner", "primary_lead", "lost_reason")
-        .annotate(position=position)
-        .filter(position__lte=PER_STAGE)
-        .order_by("stage", "position")
+        Opportunity.objects.filter(pk__in=first_cards)
+        .select_related("account", "owner", "primary_lead", "lost_reason")
+        .order_by("stage", *card_order)
     )
     columns = []
     for stage, label in Opportunity.Stage.choices:

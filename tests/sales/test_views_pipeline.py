@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.opportunities.models import Opportunity
+from apps.opportunities.selectors import PER_STAGE
 from tests import factories
 from tests.sales.conftest import HTMX
 
@@ -169,3 +171,41 @@ def test_empty_pipeline_says_how_deals_get_here(sales_client: Client) -> None:
 
     # then
     assert "No opportunities yet." in html
+
+
+def test_a_full_column_shows_its_first_cards_soonest_close_then_largest(
+    sales_client: Client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given: PER_STAGE + 3 demo deals of the rep: closing on three days (two of them tied
+    # on day and amount), some without a close date, and the other rep's deal closing first
+    today = timezone.localdate()
+    account = factories.AccountFactory(owner=rep)
+    deal = factories.OpportunityFactory
+
+    def demo(name: str, days: int | None, amount: int, owner=rep):  # type: ignore[no-untyped-def]
+        close = None if days is None else today + timedelta(days=days)
+        return deal(
+            owner=owner,
+            account=account,
+            name=name,
+            stage="demo",
+            amount=Decimal(amount),
+            expected_close=close,
+        )
+
+    demo("Theirs", 0, 9999, owner=other_rep)
+    tied_first, tied_second = demo("Tie 1", 2, 500), demo("Tie 2", 2, 500)
+    expected = [demo("Soonest", 1, 100), demo("Day 2 large", 2, 800), tied_first, tied_second]
+    expected += [demo(f"Later {i}", 3, 1000 - i) for i in range(PER_STAGE - len(expected))]
+    undated = [demo(f"Undated {i}", None, 5000 + i) for i in range(3)]
+
+    # when
+    response = sales_client.get("/sales/pipeline/")
+
+    # then: the column counts every deal of the rep and shows the first PER_STAGE in order
+    # (expected close, soonest first; then the larger amount; then the older deal), the
+    # undated ones last, beyond the column's cards
+    column = next(c for c in response.context["board"].columns if c.stage == "demo")
+    assert column.count == PER_STAGE + len(undated)
+    assert [o.name for o in column.opportunities] == [o.name for o in expected]
+    assert tied_first.pk < tied_second.pk
