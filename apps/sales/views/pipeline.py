@@ -25,6 +25,7 @@ from apps.users.roles import role_required
 
 PIPELINE_CHANGED = "pipeline-changed"
 LOST_DEALS_PAGE = 50
+NO_CARD_ERROR: dict[str, Any] = {"opportunity": {"pk": None}, "form": None}
 
 
 def _stage_form(opportunity: Opportunity, data: Any = None) -> OpportunityStageForm:
@@ -41,10 +42,15 @@ def _board_context(
 ) -> dict[str, Any]:
     """The board, the reasons its cards offer and (`report`) the lost-reasons panels."""
     board = selectors.pipeline_board(user=request.user)
+    reasons = selectors.offered_lost_reasons() if board.may_change else []
     context = {
         "board": board,
         "stages": Opportunity.Stage.choices,
-        "lost_reasons": selectors.offered_lost_reasons() if board.may_change else [],
+        "lost_reasons": reasons,
+        "reason_choices": [(reason.pk, reason.name) for reason in reasons],
+        # no card refused: the cards' checks of `card_error` find a key rather than raise
+        # through the template engine's failed-lookup path on each of them
+        "card_error": NO_CARD_ERROR,
         **extra,
     }
     if report:
