@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -209,3 +210,38 @@ def test_a_full_column_shows_its_first_cards_soonest_close_then_largest(
     assert column.count == PER_STAGE + len(undated)
     assert [o.name for o in column.opportunities] == [o.name for o in expected]
     assert tied_first.pk < tied_second.pk
+
+
+def _selected(html: str, select_id: str) -> list[str]:
+    """The values of the selected options of one <select>."""
+    block = html.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]*)" selected>', block)
+
+
+def test_a_refused_card_keeps_what_the_rep_chose_and_the_others_show_their_stage(
+    sales_client: Client, rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given: two deals, and two reasons offered
+    refused = factories.OpportunityFactory(owner=rep, stage="demo")
+    other = factories.OpportunityFactory(owner=rep, stage="proposal")
+    factories.LostReasonFactory(name="Budget")
+    price = factories.LostReasonFactory(name="Price")
+
+    # when: one is marked lost for Price with details over the 200-character limit
+    response = sales_client.post(
+        f"/sales/pipeline/{refused.pk}/stage/",
+        {"stage": "lost", "lost_reason": str(price.pk), "lost_details": "x" * 201},
+    )
+
+    # then: its card still says lost and Price; the other card shows its own stage and no
+    # reason; each list offers every choice
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert _selected(html, f"opp_{refused.pk}_stage") == ["lost"]
+    assert _selected(html, f"opp_{refused.pk}_lost_reason") == [str(price.pk)]
+    assert _selected(html, f"opp_{other.pk}_stage") == ["proposal"]
+    assert _selected(html, f"opp_{other.pk}_lost_reason") == []
+    other_reasons = html.split(f'id="opp_{other.pk}_lost_reason"', 1)[1].split("</select>")[0]
+    assert other_reasons.count("<option") == 3  # "Reason, if lost", Budget, Price
+    refused.refresh_from_db()
+    assert refused.stage == "demo"
