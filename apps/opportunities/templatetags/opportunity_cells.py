@@ -1,6 +1,7 @@
 """An opportunity's cells shared by the pages that list deals: `{% load opportunity_cells %}`
-then `{% overdue_badge opp today %}` and `{% choice_options choices selected %}`. Python rather than a partial for the reason
-leads/templatetags/lead_cells.py gives: the pipeline draws up to 50 cards per stage."""
+then `{% overdue_badge opp today %}` and `{% choice_options choices selected %}`. Python
+rather than a partial for the reason leads/templatetags/lead_cells.py gives: the pipeline
+draws up to 50 cards per stage."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def overdue_badge(opportunity: Opportunity, today: date) -> SafeString:
 def choice_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> SafeString:
     """`<option>`s of (value, label) pairs, the one whose value (as text) is `selected` marked
     so: a card's stage and lost-reason lists, 17 options on each of up to 200 open cards,
-    which a template loop with its conditions spent most of the pipeline's time drawing."""
+    which a template loop testing the refused card on every option drew slowly."""
     chosen = "" if selected is None else str(selected)
     return format_html_join(
         "",
