@@ -46,7 +46,6 @@ def _board_context(
     context = {
         "board": board,
         "stages": Opportunity.Stage.choices,
-        "lost_reasons": reasons,
         "reason_choices": [(reason.pk, reason.name) for reason in reasons],
         # no card refused: the cards' checks of `card_error` find a key rather than raise
         # through the template engine's failed-lookup path on each of them
