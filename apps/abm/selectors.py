@@ -37,7 +37,7 @@ from apps.accounts.models import Account
 from apps.campaigns.models import Asset
 from apps.feedback.models import Disqualification
 from apps.leads.models import AccountWeek, BuyingRole, Lead, LeadEvent, Touchpoint
-from apps.leads.querysets import open_lead_q
+from apps.leads.querysets import open_lead_q, sees_whole_account
 from apps.opportunities.models import Opportunity
 from apps.scoring.models import QualificationAgreement
 from apps.scoring.services import engaged_people
@@ -238,11 +238,12 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
     roles = role_counts(user=user, account=account)
     by_role, by_topic = engagement_charts(account_id=account.pk, now=now)
     opportunities = open_opportunities(user=user, account_id=account.pk)
+    readable = readable_people(user=user, account=account)
     return AccountPage(
         account=account,
         people_total=sum(r.people for r in roles),
         roles=roles,
-        timeline=account_timeline(user=user, account=account),
+        timeline=account_timeline(user=user, account=account, readable=readable),
         by_role=by_role,
         by_topic=by_topic,
         opportunities=opportunities,
@@ -250,7 +251,7 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
         renewals=(
             account_renewals(account_id=account.pk) if has_role(user, *RENEWAL_READERS) else None
         ),
-        disqualifications=account_disqualifications(user=user, account=account),
+        disqualifications=account_disqualifications(user=user, account=account, readable=readable),
         readiness=account_readiness(user=user, account=account, now=now),
         can_edit_tier=has_role(user, *account_services.TIER_EDITORS),
         roles_engaged=[
@@ -283,17 +284,53 @@ def role_counts(*, user: User, account: Account) -> list[RoleCount]:
     ]
 
 
+@dataclass(frozen=True)
+class ReadablePeople:
+    """Whom a user may read at an account: everyone, or the people listed by id (`people`,
+    archived included; `active`, not archived).
+
+    A user who reads only some of an account's people (a rep: theirs and the pool's) gets the
+    account's lists by those people's ids, read once: joined to the people instead, the planner
+    guesses the share of the account's rows the user sees from the account's size and the
+    user's share of all leads, and at a million leads walked every disqualification newest
+    first looking for a rep's few (a second)."""
+
+    everyone: bool
+    people: list[int] = field(default_factory=list)
+    active: list[int] = field(default_factory=list)
+
+
+def readable_people(*, user: User, account: Account) -> ReadablePeople:
+    if sees_whole_account(user, account):
+        return ReadablePeople(everyone=True)
+    rows = list(Lead.objects.visible_at(user, account).values_list("pk", "is_archived"))
+    return ReadablePeople(
+        everyone=False,
+        people=[pk for pk, _ in rows],
+        active=[pk for pk, archived in rows if not archived],
+    )
+
+
 def account_timeline(
-    *, user: User, account: Account, limit: int = TIMELINE_LIMIT
+    *,
+    user: User,
+    account: Account,
+    limit: int = TIMELINE_LIMIT,
+    readable: ReadablePeople | None = None,
 ) -> list[Touchpoint]:
     """The newest touchpoints of the account's people the user may read, with asset and campaign:
     the account's touches in time order (touch_account_time_idx), each kept if its person is
-    visible (a semi-join per row), so the read stops at `limit` instead of sorting them all."""
-    visible = _visible_people(user, account).filter(pk=OuterRef("lead_id"))
+    visible (a semi-join per row), so the read stops at `limit` instead of sorting them all; a
+    user who reads a few of its people gets theirs by id (ReadablePeople)."""
+    readable = readable or readable_people(user=user, account=account)
+    touches = Touchpoint.objects.filter(account_id=account.pk)
+    if readable.everyone:
+        visible = _visible_people(user, account).filter(pk=OuterRef("lead_id"))
+        touches = touches.filter(Exists(visible))
+    else:
+        touches = touches.filter(lead_id__in=readable.active)
     return list(
-        Touchpoint.objects.filter(Exists(visible), account_id=account.pk)
-        .select_related("lead", "asset", "campaign")
-        .order_by("-occurred_at", "-pk")[:limit]
+        touches.select_related("lead", "asset", "campaign").order_by("-occurred_at", "-pk")[:limit]
     )
 
 
@@ -320,14 +357,18 @@ def account_renewals(*, account_id: int) -> list[Renewal]:
     )
 
 
-def account_disqualifications(*, user: User, account: Account) -> list[Disqualification]:
-    """Disqualifications of the account's people the user may read, newest first."""
-    visible = Lead.objects.visible_at(user, account).filter(pk=OuterRef("lead_id"))
-    return list(
-        Disqualification.objects.filter(Exists(visible), lead__account_id=account.pk)
-        .select_related("lead", "reason", "rep")
-        .order_by("-at", "-pk")[:DISQUALIFICATION_LIMIT]
-    )
+def account_disqualifications(
+    *, user: User, account: Account, readable: ReadablePeople | None = None
+) -> list[Disqualification]:
+    """Disqualifications of the account's people the user may read, newest first (of a few
+    people, theirs by id: ReadablePeople)."""
+    readable = readable or readable_people(user=user, account=account)
+    dqs = Disqualification.objects.select_related("lead", "reason", "rep")
+    if readable.everyone:
+        dqs = dqs.filter(lead__account_id=account.pk)
+    else:
+        dqs = dqs.filter(lead_id__in=readable.people)
+    return list(dqs.order_by("-at", "-pk")[:DISQUALIFICATION_LIMIT])
 
 
 # --- Readiness -----------------------------------------------------------------------

@@ -88,6 +88,11 @@ def _visible_q(user: User, *, account: Account | None) -> Q | None:
     return condition
 
 
+def sees_whole_account(user: User, account: Account) -> bool:
+    """Whether the user may read every lead of the account (visible_at adds no condition)."""
+    return user.is_authenticated and _visible_q(user, account=account) is None
+
+
 class LeadQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def active(self) -> Self:
         """Leads not archived."""

@@ -1,6 +1,7 @@
 """The account page's readiness panel finds the account's latest hand-off from a partial index
 of hand-off events, not by reading every "became ready" event since the account did (on
-PostgreSQL; the plan is priced as in tests/sales/test_query_plans.py)."""
+PostgreSQL; the plan is priced as in tests/sales/test_query_plans.py), and a rep's list of
+disqualifications at an account reads only their people's."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.abm.selectors import account_readiness
+from apps.abm.selectors import account_disqualifications, account_readiness
+from apps.accounts.models import Account
 from apps.bench.bench import recording_statements
+from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
+from apps.users.models import User
 from tests import factories
 from tests.fixtures.plans import plan
 
@@ -62,3 +66,43 @@ def test_the_readiness_panel_reads_the_hand_off_index(rep) -> None:  # type: ign
     assert [person.lead_id for person in readiness.people] == [contact.pk]
     sql, params = next((s, p) for s, p in statements if '"payload" ?' in s)
     assert "event_account_handoff_idx" in plan(sql, params)
+
+
+def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of_them(
+    rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given an account of 3,000 people disqualified under another rep and, oldest, 3 of the
+    # rep's, who holds 3,000 people at another account: half of all leads are the rep's, so
+    # joined to the people, the planner would take half the account's disqualifications for
+    # theirs and walk them all newest first to find three
+    now = timezone.now()
+    account, elsewhere = factories.AccountFactory(), factories.AccountFactory()
+    reason = factories.DisqualificationReasonFactory()
+
+    def people(prefix: str, at: Account, owner: User, n: int) -> list[Lead]:
+        return Lead.objects.bulk_create(
+            Lead(email=f"{prefix}{i}@x.example", account=at, owner=owner, assigned_at=now)
+            for i in range(n)
+        )
+
+    theirs = people("p", account, other_rep, 3000)
+    mine = people("m", account, rep, 3)
+    people("e", elsewhere, rep, 3000)
+    Disqualification.objects.bulk_create(
+        Disqualification(lead=lead, rep=other_rep, reason=reason, at=now - timedelta(minutes=i))
+        for i, lead in enumerate(theirs + mine)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE feedback_disqualification")
+        cursor.execute("VACUUM ANALYZE leads_lead")
+    # when the rep's list is read
+    with recording_statements() as statements:
+        listed = account_disqualifications(user=rep, account=account)
+    # then it holds the rep's three, read through the disqualifications' lead index
+    assert [dq.lead_id for dq in listed] == [lead.pk for lead in mine]
+    sql, params = next((s, p) for s, p in statements if '"feedback_disqualification"' in s)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "feedback_disqualification_lead_id" in text, text
+    assert "dq_at_idx" not in text, text

@@ -211,6 +211,60 @@ def test_rep_sees_only_visible_people_touches_and_own_deals(
     assert response.context["page"].by_role.total == 2
 
 
+def test_rep_sees_the_disqualifications_of_the_people_they_may_read_newest_first(
+    sales_client: Client, rep: User, other_rep: User, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # given an account the rep does not own: a person of theirs disqualified twice (recycled
+    # in between), one of another rep's, one in the pool (ready, nobody's) and an archived
+    # person of theirs
+    account = factories.AccountFactory(name="Hooli")
+    now = timezone.now()
+    mine = factories.LeadFactory(account=account, owner=rep, assigned_at=now)
+    theirs = factories.LeadFactory(account=account, owner=other_rep, assigned_at=now)
+    pooled = factories.LeadFactory(account=account, status=Lead.Status.READY, owner=None)
+    archived = factories.LeadFactory(
+        account=account, owner=rep, assigned_at=now, is_archived=True, archived_at=now
+    )
+    reason = factories.DisqualificationReasonFactory(label="No budget")
+    rows = [
+        (mine, 4, "first try"),
+        (theirs, 1, "not for you"),
+        (pooled, 3, "pool"),
+        (mine, 2, "second try"),
+        (archived, 5, "archived one"),
+    ]
+    for lead, days_ago, note in rows:
+        Disqualification.objects.create(
+            lead=lead, rep=other_rep, reason=reason, note=note, at=now - timedelta(days=days_ago)
+        )
+
+    # when
+    with django_assert_max_num_queries(16):
+        response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    notes = [dq.note for dq in response.context["page"].disqualifications]
+    assert notes == ["second try", "pool", "first try", "archived one"]
+    assert "not for you" not in response.content.decode()
+
+
+def test_rep_with_no_one_to_read_at_an_account_sees_no_disqualifications(
+    sales_client: Client, other_rep: User
+) -> None:
+    # given
+    account = factories.AccountFactory(name="Hooli")
+    theirs = factories.LeadFactory(account=account, owner=other_rep, assigned_at=timezone.now())
+    reason = factories.DisqualificationReasonFactory(label="No budget")
+    Disqualification.objects.create(lead=theirs, rep=other_rep, reason=reason, at=timezone.now())
+
+    # when
+    response = sales_client.get(f"/accounts/{account.pk}/")
+
+    # then
+    assert response.status_code == 200
+    assert response.context["page"].disqualifications == []
+
+
 def test_ready_account_shows_who_engaged_from_the_handoff_event(
     sales_client: Client, rep: User
 ) -> None:
