@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest
@@ -247,7 +247,7 @@ def _chart_empty_text(quarter: Quarter, today: date) -> str:
     return "The first snapshot is taken tonight."
 
 
-def goal_card(progress: GoalProgress, snapshots: list[GoalSnapshot], *, today: date) -> GoalCard:
+def goal_card(progress: GoalProgress, snapshots: list[DayActual], *, today: date) -> GoalCard:
     """The card of one goal: its progress in words and numbers, and its line through the
     quarter from the nightly snapshots (no query: the snapshots are passed in)."""
     goal = progress.goal
@@ -296,14 +296,21 @@ def goal_card(progress: GoalProgress, snapshots: list[GoalSnapshot], *, today: d
     )
 
 
-def snapshots_by_goal(*, goal_ids: list[int]) -> dict[int, list[GoalSnapshot]]:
+class DayActual(NamedTuple):
+    """One snapshot as the sheet reads it (GoalSnapshot's day and actual, as a plain row)."""
+
+    on: date
+    actual: Decimal | None
+
+
+def snapshots_by_goal(*, goal_ids: list[int]) -> dict[int, list[DayActual]]:
     """Every snapshot of these goals, by goal, in day order: one query for the whole sheet."""
-    grouped: dict[int, list[GoalSnapshot]] = defaultdict(list)
+    grouped: dict[int, list[DayActual]] = defaultdict(list)
     if not goal_ids:
         return grouped
-    rows = GoalSnapshot.objects.filter(goal_id__in=goal_ids).only("goal_id", "on", "actual")
-    for snapshot in rows.order_by("goal_id", "on"):
-        grouped[snapshot.goal_id].append(snapshot)
+    rows = GoalSnapshot.objects.filter(goal_id__in=goal_ids).order_by("goal_id", "on")
+    for goal_id, on, actual in rows.values_list("goal_id", "on", "actual"):
+        grouped[goal_id].append(DayActual(on, actual))
     return grouped
 
 

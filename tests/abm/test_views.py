@@ -211,6 +211,35 @@ def test_rep_sees_only_visible_people_touches_and_own_deals(
     assert response.context["page"].by_role.total == 2
 
 
+def test_timeline_skips_the_touches_of_archived_and_departed_people_however_many(
+    sales_client: Client, rep: User
+) -> None:
+    # given the rep's account, whose 70 newest touches are an archived person's and a person's
+    # who has moved to another account, and whose 5 before them are a current person's
+    account = factories.AccountFactory(owner=rep)
+    now = timezone.now()
+    current = factories.LeadFactory(account=account, owner=rep, assigned_at=now)
+    archived = factories.LeadFactory(
+        account=account, owner=rep, assigned_at=now, is_archived=True, archived_at=now
+    )
+    departed = factories.LeadFactory(account=factories.AccountFactory(), owner=rep, assigned_at=now)
+    for i in range(70):
+        factories.TouchpointFactory(
+            lead=(archived, departed)[i % 2], account=account, occurred_at=now - timedelta(hours=i)
+        )
+    for i in range(5):
+        factories.TouchpointFactory(
+            lead=current, account=account, occurred_at=now - timedelta(days=10, hours=i)
+        )
+
+    # when
+    timeline = sales_client.get(f"/accounts/{account.pk}/").context["page"].timeline
+
+    # then only the current person's touches, newest first
+    assert [touch.lead_id for touch in timeline] == [current.pk] * 5
+    assert timeline == sorted(timeline, key=lambda touch: touch.occurred_at, reverse=True)
+
+
 def test_rep_sees_the_disqualifications_of_the_people_they_may_read_newest_first(
     sales_client: Client, rep: User, other_rep: User, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
