@@ -222,10 +222,12 @@ def form_to_meeting_rate(
     booking) whose raised_at is in the quarter. Segment: the campaign is the hand-raise's
     asset's campaign (and the meeting's form's); source, country and tier are the lead's. As of
     a moment: hand-raises that occurred and meetings booked before it. Drill-down: the
-    hand-raise leads (the denominator), and the booked ones (the numerator). One query."""
-    booked = Exists(form_meetings(quarter, segment, as_of=as_of).filter(lead_id=OuterRef("pk")))
-    row = hand_raise_leads(quarter, segment, as_of=as_of).aggregate(
-        raised=Count("pk"), booked=Count("pk", filter=Q(booked))
+    hand-raise leads (the denominator), and the booked ones (the numerator). One query, over
+    the hand-raises themselves (their form index), each lead counted once."""
+    meetings = form_meetings(quarter, segment, as_of=as_of).filter(lead_id=OuterRef("lead_id"))
+    row = hand_raises(quarter, segment, as_of=as_of).aggregate(
+        raised=Count("lead_id", distinct=True),
+        booked=Count("lead_id", distinct=True, filter=Q(Exists(meetings))),
     )
     return _value(Metric.FORM_TO_MEETING_RATE, percent(row["booked"], row["raised"]))
 
