@@ -158,7 +158,10 @@ def _rebuild_entries(ids: list[int], *, configured: list[Quarter]) -> int:
         for (lead_id, starts_on), day in firsts.items()
         if lead_id in copied
     ]
-    CohortEntry.objects.bulk_create(entries)
+    # an entry written meanwhile by another transaction (a second rebuild, or the lead made
+    # ready again: entered_cohort) was computed from the same records and stays, as the first
+    # entry does there; inserting over it would fail the whole rebuild
+    CohortEntry.objects.bulk_create(entries, ignore_conflicts=True)
     return len(entries)
 
 

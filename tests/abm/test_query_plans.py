@@ -18,6 +18,7 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
 from tests import factories
+from tests.fixtures.leads import ready_events
 from tests.fixtures.plans import plan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -43,17 +44,7 @@ def test_the_readiness_panel_reads_the_hand_off_index(rep) -> None:  # type: ign
     others = Lead.objects.bulk_create(
         Lead(email=f"solo{i}@solo.example", status=Lead.Status.NURTURE) for i in range(400)
     )
-    LeadEvent.objects.bulk_create(
-        LeadEvent(
-            lead=lead,
-            kind=LeadEvent.Kind.STATUS,
-            old_value=Lead.Status.NURTURE,
-            new_value=Lead.Status.READY,
-            payload={"reason": "score"},
-            at=now - timedelta(hours=i % 40),
-        )
-        for i, lead in enumerate(others)
-    )
+    ready_events(others, lambda i: now - timedelta(hours=i % 40))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE leads_leadevent")
         cursor.execute("VACUUM ANALYZE leads_lead")
