@@ -11,6 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.utils import timezone
 
+from apps.abm.selectors import PEOPLE_PAGE_SIZE
 from apps.accounts.models import Account
 from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
@@ -394,7 +395,7 @@ def test_account_page_escapes_user_text(marketing_client: Client) -> None:
 def test_people_table_pages_with_show_more(marketing_client: Client) -> None:
     # given
     account = factories.AccountFactory()
-    factories.LeadFactory.create_batch(105, account=account, buying_role="user")
+    factories.LeadFactory.create_batch(PEOPLE_PAGE_SIZE + 5, account=account, buying_role="user")
 
     # when
     first = marketing_client.get(f"/accounts/{account.pk}/")
@@ -405,7 +406,7 @@ def test_people_table_pages_with_show_more(marketing_client: Client) -> None:
     plain = marketing_client.get(f"/accounts/{account.pk}/people/", {"people_after": cursor})
 
     # then
-    assert len(first.context["people"]) == 100
+    assert len(first.context["people"]) == PEOPLE_PAGE_SIZE
     more_html = more.content.decode()
     assert more_html.lstrip().startswith("<tr>")  # rows only, for htmx to swap in
     assert more_html.count('class="row-title"') == 5
@@ -415,7 +416,7 @@ def test_people_table_pages_with_show_more(marketing_client: Client) -> None:
     seen = {lead.pk for lead in first.context["people"]} | {
         lead.pk for lead in plain.context["people"]
     }
-    assert len(seen) == 105
+    assert len(seen) == PEOPLE_PAGE_SIZE + 5
 
 
 @pytest.mark.parametrize("size", [5, 500])

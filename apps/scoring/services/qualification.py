@@ -219,6 +219,18 @@ def engaged_people(*, account_id: int, since: datetime) -> list[dict[str, object
         )
         .exclude(NOT_ENGAGEMENT)
         .select_related("lead", "asset")
+        # what the rows below read: a whole lead per touch was most of the account page's
+        # recomputed readiness panel
+        .only(
+            "lead_id",
+            "kind",
+            "occurred_at",
+            "asset__name",
+            "lead__first_name",
+            "lead__last_name",
+            "lead__email",
+            "lead__buying_role",
+        )
         .order_by("-occurred_at")[:50]
     )
     return [
