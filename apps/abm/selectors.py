@@ -323,7 +323,8 @@ def account_timeline(
     """The newest touchpoints of the account's people the user may read, with asset and campaign,
     from the account's touches in time order (touch_account_time_idx); a user who reads a few
     of its people gets theirs by id (ReadablePeople)."""
-    readable = readable or readable_people(user=user, account=account)
+    if readable is None:
+        readable = readable_people(user=user, account=account)
     touches = (
         Touchpoint.objects.filter(account_id=account.pk)
         .select_related("lead", "asset", "campaign")
@@ -371,7 +372,8 @@ def account_disqualifications(
 ) -> list[Disqualification]:
     """Disqualifications of the account's people the user may read, newest first (of a few
     people, theirs by id: ReadablePeople)."""
-    readable = readable or readable_people(user=user, account=account)
+    if readable is None:
+        readable = readable_people(user=user, account=account)
     dqs = Disqualification.objects.select_related("lead", "reason", "rep")
     if readable.everyone:
         dqs = dqs.filter(lead__account_id=account.pk)

@@ -166,7 +166,8 @@ def _rebuild_entries(ids: list[int], *, configured: list[Quarter]) -> int:
 
 
 def rebuild_cohort_entries() -> int:
-    """Every lead's cohort entries again (after the quarters were edited); returns how many."""
+    """Every lead's cohort entries again (after the quarters were edited); returns how many
+    were computed (an entry another transaction wrote meanwhile is kept and counted)."""
     ids = sorted(Lead.objects.values_list("pk", flat=True))
     configured = quarters()
     written = 0
