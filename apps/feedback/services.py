@@ -226,6 +226,7 @@ def _send_back(*, lead_id: int, outcome: str, actor: User, now: object, why: str
     lead.disqualified_at = None
     lead.save()
     lead_facts.disqualified(lead_id=lead.pk, reason_id=None)
+    lead_facts.answer_moved(lead)  # the answer was cleared: the lead flow's moves follow
     events.lead_assigned_event(
         lead=lead,
         old_owner=old_owner,

@@ -29,7 +29,15 @@ from apps.core.queue import enqueue_on_commit
 from apps.feedback.models import Disqualification
 from apps.leads import engagement, facts
 from apps.leads.facts import ENTRY_COPIED
-from apps.leads.models import AccountWeek, CohortEntry, Lead, LeadEvent, LeadFacts, Touchpoint
+from apps.leads.models import (
+    AccountWeek,
+    CohortEntry,
+    Lead,
+    LeadEvent,
+    LeadFacts,
+    StatusMove,
+    Touchpoint,
+)
 from apps.opportunities.attribution import credit_deals
 from apps.opportunities.models import Opportunity
 from apps.routing.business_hours import working_minutes_between
@@ -131,6 +139,7 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None) -> int:
     )
     facts.touches_added(ids)
     _rebuild_entries(ids, configured=quarters())
+    facts.rebuild_moves(ids)
     return len(rows)
 
 
@@ -219,6 +228,9 @@ def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **k
         and LeadFacts.objects.filter(ready_at__isnull=False).exists()
     ):
         rebuild_cohort_entries()  # an install from before the cohort entries (leads.0016)
+    if not StatusMove.objects.exists() and LeadEvent.objects.filter(facts.FLOW_EVENTS).exists():
+        # an install from before the lead flow's moves (leads.0027)
+        facts.rebuild_moves(LeadFacts.objects.values_list("lead_id", flat=True))
     if (
         not AccountWeek.objects.exists()
         and Touchpoint.objects.filter(account_id__isnull=False).exists()

@@ -88,14 +88,19 @@ MIRRORING_KINDS = frozenset(
 def _keep_facts(event: LeadEvent) -> None:
     """The facts the event moves (apps.leads.facts): a new lead, a status, owner, clock or
     attempt change mirrors the lead's columns; becoming ready again re-times an earlier answer,
-    and enters the lead into the quarter's cohort (its first ready event in the quarter). (A campaign touch may be
-    the first: touchpoint_added_event, which knows the touch's campaign, says so.)"""
+    and enters the lead into the quarter's cohort (its first ready event in the quarter); a
+    status change the lead flow counts is recorded as a move. (A campaign touch may be the
+    first: touchpoint_added_event, which knows the touch's campaign, says so.)"""
     if event.kind not in MIRRORING_KINDS:
         return
     became_ready = event.kind == LeadEvent.Kind.STATUS and event.new_value == Lead.Status.READY
-    facts.lead_changed(event.lead, with_response=became_ready)
+    facts.lead_changed(
+        event.lead, with_response=became_ready, archived=event.kind == LeadEvent.Kind.ARCHIVED
+    )
     if became_ready:
         facts.entered_cohort(lead_id=event.lead_id, on=event.at.astimezone(UTC).date())
+    if event.kind == LeadEvent.Kind.STATUS:
+        facts.status_moved(event)
 
 
 def announce(
@@ -130,7 +135,7 @@ def touchpoint_added_event(
     """A touchpoint was written; a campaign touch may be the lead's first campaign touch, so
     its source campaign is re-read (a touch without a campaign changes no fact)."""
     if campaign_id is not None:
-        facts.touches_added([lead.pk])
+        facts.touches_added([lead.pk], ever_ready=lead.ready_at is not None)
     return _event(
         lead=lead,
         kind=LeadEvent.Kind.TOUCHPOINT,

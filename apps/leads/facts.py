@@ -10,7 +10,10 @@ Who calls what:
 - an owner, clock or attempt event mirrors the cohort columns too (the credited rep, the
   clock, followed up);
 - converting (apps.opportunities) marks the lead converted, winning adds to won_amount;
-  disqualifying (apps.feedback) records the reason.
+  disqualifying (apps.feedback) records the reason;
+- a status event into ready or out of an open status writes its StatusMove, and the moves of
+  a lead copy its source campaign, first response and archiving time whenever those change
+  (a campaign touch, an answer, becoming ready again, archiving).
 
 Working minutes follow the SLA calendar, which routing owns, above this layer: routing plugs
 its arithmetic in at start-up (RoutingConfig.ready -> use_working_minutes), the way a lower
@@ -21,16 +24,17 @@ apps.goals.facts rebuilds every row from the records; a property test holds the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from apps.core.quarters import quarter_start_of
-from apps.leads.models import CohortEntry, Lead, LeadFacts, Touchpoint
+from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts, StatusMove, Touchpoint
+from apps.leads.querysets import OPEN_STATUSES
 
 WorkingMinutes = Callable[[datetime, datetime], float]
 MIRRORED = (
@@ -87,11 +91,12 @@ def cohort_values(lead: Lead) -> dict[str, Any]:
 COHORT = ("rep_id", "sla_state", "attempted")
 
 
-def lead_changed(lead: Lead, *, with_response: bool = False) -> None:
+def lead_changed(lead: Lead, *, with_response: bool = False, archived: bool = False) -> None:
     """Upsert the columns that mirror the lead, from its in-memory values (the ones its
     transaction saves). The response minutes are cleared when the lead has no ready time or
     no answer, and recomputed only `with_response` (the answer or the ready time just moved),
-    so an ordinary status change does not read the SLA calendar."""
+    so an ordinary status change does not read the SLA calendar. The lead's status moves take
+    the answer and the archiving time when they just moved (`with_response`, `archived`)."""
     values: dict[str, object] = {name: getattr(lead, name) for name in MIRRORED}
     values.update(cohort_values(lead))
     fields = [*MIRRORED, *COHORT]
@@ -107,8 +112,18 @@ def lead_changed(lead: Lead, *, with_response: bool = False) -> None:
         unique_fields=["lead"],
         update_fields=fields,
     )
-    if lead.ready_at is not None:  # a lead never ready is in no cohort
+    if lead.ready_at is not None:  # a lead never ready is in no cohort and has no moves
         copy_to_entries([lead.pk])
+        if with_response or archived:
+            answer_moved(lead)
+
+
+def answer_moved(lead: Lead) -> None:
+    """The lead's first response or archiving time changed (an answer, a new hand-off that
+    clears the earlier answer, archiving): its status moves take them, one UPDATE."""
+    StatusMove.objects.filter(lead_id=lead.pk).update(
+        first_response_at=lead.first_response_at, archived_at=lead.archived_at
+    )
 
 
 # --- The cohort entries (CohortEntry): a copy of these columns per quarter the lead entered ---
@@ -146,6 +161,83 @@ def copy_to_entries(lead_ids: list[int]) -> None:
     facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
     CohortEntry.objects.filter(lead_id__in=lead_ids).update(
         **{column: Subquery(facts.values(column)[:1]) for column in ENTRY_COPIED}
+    )
+
+
+# --- The lead flow's moves (StatusMove): status events into ready or out of an open status ---
+
+
+def moves_flow(old: str, new: str) -> bool:
+    """Whether a status change is one the lead flow counts: an arrival in ready, or a
+    departure from an open status (ready or working)."""
+    return new == Lead.Status.READY or old in OPEN_STATUSES
+
+
+# the same, over the events
+FLOW_EVENTS = Q(kind=LeadEvent.Kind.STATUS) & (
+    Q(new_value=Lead.Status.READY) | Q(old_value__in=OPEN_STATUSES)
+)
+
+
+_MOVE_COLUMNS = "source_campaign_id, first_response_at, archived_at"
+_MOVE_SQL = (
+    f"INSERT INTO {StatusMove._meta.db_table} "  # noqa: S608
+    f"(event_id, lead_id, at, old_status, new_status, {_MOVE_COLUMNS}) "
+    f"SELECT %s, lead_id, %s, %s, %s, {_MOVE_COLUMNS} "
+    f"FROM {LeadFacts._meta.db_table} WHERE lead_id = %s"
+)
+
+
+def status_moved(event: LeadEvent) -> None:
+    """Record a status event the lead flow counts, with the lead's facts as they are now (call
+    after they are written): one INSERT ... SELECT. Other status events write nothing."""
+    if not moves_flow(event.old_value, event.new_value):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MOVE_SQL, [event.pk, event.at, event.old_value, event.new_value, event.lead_id]
+        )
+
+
+_REBUILD_MOVES_SQL = (
+    f"INSERT INTO {StatusMove._meta.db_table} "  # noqa: S608
+    f"(event_id, lead_id, at, old_status, new_status, {_MOVE_COLUMNS}) "
+    f"SELECT e.id, e.lead_id, e.at, e.old_value, e.new_value, "
+    f"f.source_campaign_id, f.first_response_at, f.archived_at "
+    f"FROM {LeadEvent._meta.db_table} e JOIN {LeadFacts._meta.db_table} f "
+    "ON f.lead_id = e.lead_id "
+    "WHERE e.kind = %s AND (e.new_value = %s OR e.old_value IN ({open_marks})) "
+    "AND e.lead_id IN ({marks})"
+)
+
+
+def rebuild_moves(lead_ids: Collection[int]) -> None:
+    """The leads' status moves again, from their status events and current facts (what
+    status_moved and the copies keep incrementally): a DELETE and an INSERT ... SELECT per
+    chunk of ENSURE_CHUNK leads."""
+    ids = sorted(set(lead_ids))
+    open_statuses = list(OPEN_STATUSES)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), ENSURE_CHUNK):
+            chunk = ids[start : start + ENSURE_CHUNK]
+            StatusMove.objects.filter(lead_id__in=chunk).delete()
+            cursor.execute(
+                _REBUILD_MOVES_SQL.format(
+                    open_marks=", ".join(["%s"] * len(open_statuses)),
+                    marks=", ".join(["%s"] * len(chunk)),
+                ),
+                [LeadEvent.Kind.STATUS, Lead.Status.READY, *open_statuses, *chunk],
+            )
+
+
+def copy_to_moves(lead_ids: list[int]) -> None:
+    """Copy the leads' current facts onto their status moves: one UPDATE."""
+    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
+    StatusMove.objects.filter(lead_id__in=lead_ids).update(
+        **{
+            column: Subquery(facts.values(column)[:1])
+            for column in ("source_campaign_id", "first_response_at", "archived_at")
+        }
     )
 
 
@@ -187,9 +279,11 @@ def _first_campaign_touch(column: str) -> Subquery:
     )
 
 
-def touches_added(lead_ids: Iterable[int]) -> None:
+def touches_added(lead_ids: Iterable[int], *, ever_ready: bool = True) -> None:
     """Re-read each lead's first campaign touch after campaign touchpoints were written: one
-    UPDATE, whatever the number of leads (an import chunk passes hundreds)."""
+    UPDATE, whatever the number of leads (an import chunk passes hundreds), then one each to
+    copy it onto their cohort entries and status moves, skipped when the caller knows none of
+    the leads was ever ready (such a lead has neither: a new lead at intake)."""
     ids = sorted(set(lead_ids))
     if not ids:
         return
@@ -199,7 +293,9 @@ def touches_added(lead_ids: Iterable[int]) -> None:
         source_touch_id=_first_campaign_touch("pk"),
         source_touch_at=_first_campaign_touch("occurred_at"),
     )
-    copy_to_entries(ids)
+    if ever_ready:
+        copy_to_entries(ids)
+        copy_to_moves(ids)
 
 
 def converted(*, lead_id: int) -> None:

@@ -707,6 +707,53 @@ class CohortEntry(models.Model):
         return f"lead {self.lead_id} in the quarter from {self.quarter_starts_on}"
 
 
+class StatusMove(models.Model):
+    """A lead's status event that moves the lead flow (apps.routing.capacity): into ready, or
+    out of an open status. One row per such event, carrying the LeadFacts columns the flow
+    reads about the lead (its source campaign, first response and archiving time), copied
+    again whenever they change (apps.leads.facts), so the flow's window is one index range of
+    this narrow table instead of the window's events joined to every lead's facts."""
+
+    event = models.OneToOneField(
+        LeadEvent, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    old_status = models.CharField(max_length=12)
+    new_status = models.CharField(max_length=12)
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a copy of the lead's facts, which hold the constraint
+        db_index=False,  # read through the flow index only
+        related_name="+",
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # the lead flow: the window's moves, read from the index alone
+            models.Index(
+                fields=["at"],
+                include=[
+                    "old_status",
+                    "new_status",
+                    "source_campaign",
+                    "first_response_at",
+                    "archived_at",
+                    "lead",
+                ],
+                name="status_move_flow_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id}: {self.old_status} → {self.new_status}"
+
+
 class CampaignMember(models.Model):
     """A lead enrolled in a campaign by marketing (the lead list's "Add to a campaign"): the
     campaign's audience for its nurture sequence, apart from the campaign the lead came from

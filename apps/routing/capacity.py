@@ -46,8 +46,8 @@ Everything is measured over the window [now - `days`, now), `start` being its fi
   nobody answers them within the SLA.
 
 A warning is raised when capacity is full within WARNING_HORIZON_HOURS. Four aggregate
-queries, whatever the number of leads, none of them correlated per lead: status events since
-`start` (grouped by campaign), the team's capacity, one aggregate over leads (open load, the
+queries, whatever the number of leads, none of them correlated per lead: the status moves
+since `start` (grouped by campaign), the team's capacity, one aggregate over leads (open load, the
 backlog, ready leads that may have been waiting at `start`, answers, archived open leads) and
 the SLA policy.
 """
@@ -61,7 +61,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import Lead, StatusMove
 from apps.leads.querysets import OPEN_STATUSES, open_lead_q
 from apps.routing.models import SlaPolicy
 from apps.users.models import Role, User
@@ -175,11 +175,11 @@ def _unanswered_since(instant: datetime) -> Q:
     )
 
 
-def _unanswered_facts_since(instant: datetime) -> Q:
-    """The same rules over events, through the lead's facts (LeadEvent.facts), which mirror
-    the answer and the archiving time (set exactly when a lead is archived)."""
-    return (Q(facts__first_response_at__isnull=True) | Q(facts__first_response_at__gte=instant)) & (
-        Q(facts__archived_at__isnull=True) | Q(facts__archived_at__gte=instant)
+def _unanswered_moves_since(instant: datetime) -> Q:
+    """The same rules over the status moves (StatusMove), which carry the lead's answer and
+    archiving time (set exactly when a lead is archived)."""
+    return (Q(first_response_at__isnull=True) | Q(first_response_at__gte=instant)) & (
+        Q(archived_at__isnull=True) | Q(archived_at__gte=instant)
     )
 
 
@@ -193,27 +193,25 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
     start = now - timedelta(days=days)
     per = Decimal(days)
 
-    # 1. Status events since `start`, grouped by the lead's source campaign
-    #    (its first campaign touch, LeadFacts, as every report uses): ready
-    #    arrivals and departures from the open set in the window, and the events that roll
-    #    the backlog back to `start` (those on or after `now` included: the leads' fields
-    #    already show them).
-    #    The lead's side is read from its facts (LeadEvent.facts: the narrow table, joined on
-    #    lead_id), the events from the covering index of status changes.
-    ready, left_ready = Q(new_value=Lead.Status.READY), Q(old_value=Lead.Status.READY)
+    # 1. Status events since `start` that move the flow (StatusMove: ready arrivals and
+    #    departures from the open set), grouped by the lead's source campaign (its first
+    #    campaign touch, as every report uses), with the events that roll the backlog back to
+    #    `start` (those on or after `now` included: the leads' fields already show them).
+    #    One range of the moves' covering index: the move carries what the flow reads about
+    #    its lead, so no lead or facts row is joined.
+    ready, left_ready = Q(new_status=Lead.Status.READY), Q(old_status=Lead.Status.READY)
     in_window = Q(at__lt=now)
-    rolls_back = _unanswered_facts_since(start)
+    rolls_back = _unanswered_moves_since(start)
     rows = list(
-        LeadEvent.objects.filter(kind=LeadEvent.Kind.STATUS, at__gte=start)
-        .filter(ready | Q(old_value__in=OPEN_STATUSES))
-        .values("facts__source_campaign_id", "facts__source_campaign__name")
-        .annotate(  # counting the lead column, which the index holds (the event id is not)
+        StatusMove.objects.filter(at__gte=start)
+        .values("source_campaign_id", "source_campaign__name")
+        .annotate(  # counting the lead column, which the index holds
             arrived=Count("lead", filter=ready & in_window),
-            left=Count("lead", filter=~Q(new_value__in=OPEN_STATUSES) & in_window),
+            left=Count("lead", filter=~Q(new_status__in=OPEN_STATUSES) & in_window),
             entered=Count("lead", filter=ready & rolls_back),
             exited=Count("lead", filter=left_ready & rolls_back),
         )
-        .order_by("-arrived", "facts__source_campaign__name")
+        .order_by("-arrived", "source_campaign__name")
     )
     ready_arrivals = sum(row["arrived"] for row in rows)
     closed = sum(row["left"] for row in rows)
@@ -221,8 +219,8 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
     exited = sum(row["exited"] for row in rows)
     top = tuple(
         CampaignInflow(
-            campaign_id=row["facts__source_campaign_id"],
-            name=row["facts__source_campaign__name"] or "No campaign",
+            campaign_id=row["source_campaign_id"],
+            name=row["source_campaign__name"] or "No campaign",
             ready=row["arrived"],
             per_day=_one_decimal(Decimal(row["arrived"]) / per),
         )

@@ -1,7 +1,8 @@
 """The per-lead facts the reports read are kept by the writing transactions (apps.leads.facts)
 and can be rebuilt from the records (apps.goals.facts). Whatever the order of intake, earlier
 and later campaign touches, routing, attempts, conversions, wins, losses, disqualifications,
-disputes and recycling, the facts kept incrementally equal the rebuilt ones, row for row."""
+disputes, recycling and archiving, the facts kept incrementally (with the cohort entries and
+the lead flow's status moves) equal the rebuilt ones, row for row."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from apps.feedback.models import Disqualification
 from apps.goals.facts import COLUMNS as FACT_COLUMNS
 from apps.goals.facts import backfill_after_migrate, rebuild_deal_credits, rebuild_lead_facts
 from apps.intake.services import IntakeData, intake_lead
+from apps.leads import services as leads
 from apps.leads.facts import ENTRY_COPIED
-from apps.leads.models import CohortEntry, Lead, LeadFacts
+from apps.leads.models import CohortEntry, Lead, LeadFacts, StatusMove
 from apps.opportunities import services as opportunities
 from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.plays.services import log_attempt
@@ -49,6 +51,21 @@ def _entries() -> list[tuple[Any, ...]]:
     return list(
         CohortEntry.objects.order_by("lead_id", "quarter_starts_on").values_list(
             "lead_id", "quarter_starts_on", "ready_on", *ENTRY_COPIED
+        )
+    )
+
+
+def _moves() -> list[tuple[Any, ...]]:
+    return list(
+        StatusMove.objects.order_by("event_id").values_list(
+            "event_id",
+            "lead_id",
+            "at",
+            "old_status",
+            "new_status",
+            "source_campaign_id",
+            "first_response_at",
+            "archived_at",
         )
     )
 
@@ -198,13 +215,20 @@ class FactsMachine(RuleBasedStateMachine):
                 dispute_outcome=outcome,
             )
 
+    @rule(index=st.integers(0, 20))
+    def archive(self, index: int) -> None:
+        lead = self._lead(index, is_archived=False)
+        if lead is not None:
+            leads.archive_leads(lead_ids=[lead.pk], actor=self.manager)
+
     @invariant()
     def incremental_equals_rebuilt(self) -> None:
-        kept, entered, credited = _table(), _entries(), _credits()
+        kept, entered, moved, credited = _table(), _entries(), _moves(), _credits()
         rebuild_lead_facts()
         rebuild_deal_credits()
         assert _table() == kept
         assert _entries() == entered
+        assert _moves() == moved
         assert _credits() == credited
 
 
@@ -329,3 +353,54 @@ def test_an_install_with_leads_but_no_facts_gets_them_once_migrate_has_run(db) -
     LeadFacts.objects.filter(lead=lead).update(source_touch_id=123456)
     backfill_after_migrate(sender=None)
     assert LeadFacts.objects.get(lead=lead).source_touch_id == 123456
+
+
+def test_an_install_from_before_the_status_moves_gets_them_once_migrate_has_run(db) -> None:  # type: ignore[no-untyped-def]
+    # given: a lead made ready and answered before the lead flow's moves existed (leads.0027)
+    lead = factories.LeadFactory()
+    ready = factories.LeadEventFactory(
+        lead=lead, kind="status", old_value="nurture", new_value="ready"
+    )
+    answered = factories.LeadEventFactory(
+        lead=lead, kind="status", old_value="ready", new_value="working"
+    )
+    factories.LeadEventFactory(lead=lead, kind="status", old_value="new", new_value="nurture")
+    StatusMove.objects.all().delete()
+    # when: migrate finishes (its post_migrate signal)
+    backfill_after_migrate(sender=None)
+    # then: the two moves the flow counts, not the one it does not
+    assert sorted(StatusMove.objects.values_list("event_id", flat=True)) == [ready.pk, answered.pk]
+
+
+def test_a_disputed_answer_leaves_the_lead_flows_moves_unanswered(agreement, rep, marketer) -> None:  # type: ignore[no-untyped-def]
+    # given: a ready lead answered by its rep, then disqualified
+    factories.PoolMemberFactory(rule=factories.RoutingRuleFactory(name="moves"), rep=rep)
+    demo = factories.AssetFactory(hand_raiser=True, campaign=factories.CampaignFactory())
+    lead = intake_lead(data=IntakeData(email="kim@fabrikam.example", asset=demo)).lead
+    routing.route_lead(lead_id=lead.pk)
+    log_attempt(lead_id=lead.pk, rep=rep, channel="call", outcome="no_answer")
+    reason = factories.DisqualificationReasonFactory(use="both")
+    feedback.disqualify_lead(lead_id=lead.pk, actor=rep, reason_id=reason.pk, note="n")
+
+    def answers() -> set[datetime | None]:
+        return set(StatusMove.objects.filter(lead=lead).values_list("first_response_at", flat=True))
+
+    assert None not in answers()
+
+    # when: marketing disputes it back to nurture (the answer is erased with the hand-off)
+    dq = Disqualification.objects.get(lead=lead)
+    feedback.review_disqualification(
+        disqualification_id=dq.pk,
+        actor=marketer,
+        decision="dispute",
+        note="Worth another go",
+        dispute_outcome="nurture",
+    )
+
+    # then: the lead flow reads it as never answered, as the rebuilt moves do
+    lead.refresh_from_db()
+    assert (lead.first_response_at, lead.facts.first_response_at) == (None, None)
+    assert answers() == {None}
+    kept = _moves()
+    rebuild_lead_facts()
+    assert _moves() == kept

@@ -14,9 +14,10 @@ from django.contrib.auth.models import Group
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from apps.bench.bench import recording_statements
 from apps.campaigns.models import Campaign
 from apps.goals.facts import rebuild_lead_facts
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import Lead, LeadEvent, LeadFacts, StatusMove
 from apps.routing.capacity import lead_flow
 from apps.users.models import Role, User
 from tests import factories
@@ -358,3 +359,16 @@ def test_lead_flow_queries_do_not_grow_with_the_data(  # type: ignore[no-untyped
 def test_lead_flow_rejects_an_empty_window(db):  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="days"):
         lead_flow(now=NOW, days=0)
+
+
+def test_the_window_is_read_from_the_status_moves_alone(behind) -> None:  # type: ignore[no-untyped-def]
+    # when
+    with recording_statements() as statements:
+        flow = lead_flow(now=NOW, days=14)
+    # then: the window's arrivals, departures and roll-back come from one range of the moves,
+    # which carry what the flow reads about each lead: no event, lead or facts row is joined
+    window = [sql for sql, _ in statements if StatusMove._meta.db_table in sql]
+    assert len(window) == 1
+    for table in (LeadEvent, Lead, LeadFacts):
+        assert f'"{table._meta.db_table}"' not in window[0]
+    assert (flow.ready_arrivals, flow.backlog_at_start) == (28, 5)
