@@ -157,8 +157,12 @@ def _today_q(*, now: datetime) -> Q:
 
 def today_count(*, rep: User, now: datetime) -> int:
     """How many of the rep's open leads need them today (the navigation's badge): one
-    index-only count over lead_rep_day_idx."""
-    return Lead.objects.open().owned_by(rep).filter(_today_q(now=now)).count()
+    index-only read of the rep's range of lead_rep_day_idx, counting the rows that pass.
+    (The same rule as a WHERE made PostgreSQL OR two bitmap scans and visit each due lead's
+    table page: 7 ms instead of 2 for a rep with 8k open leads, on every page's badge.)"""
+    mine = Lead.objects.open().owned_by(rep)
+    # counting a column of the index (never null here), not the row, keeps the read index-only
+    return mine.aggregate(n=Count("owner", filter=_today_q(now=now)))["n"]
 
 
 @dataclass(frozen=True)
