@@ -3,6 +3,7 @@ escaping, and the query count at 5 and 500 people."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from apps.abm.selectors import PEOPLE_PAGE_SIZE
 from apps.accounts.models import Account
+from apps.campaigns.models import Asset
 from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
 from apps.users.models import User
@@ -143,6 +145,23 @@ def test_account_page_shows_people_roles_timeline_and_engagement(
     assert [(s.label, s.total) for s in page.by_topic.series] == [("Pricing", 4)]
     assert '<svg class="chart__svg"' in html
     assert 'id="chart-role-table"' in html
+    # drawn: the topic's segments name their week's count, its table row its total
+    assert re.search(r"<title>Pricing: \d in the week of \d{1,2} [A-Z][a-z]{2}</title>", html)
+    assert '<tr><th scope="row">Pricing</th>' in html
+    assert '<td class="num"><strong>4</strong></td></tr>' in html
+
+
+def test_account_charts_escape_a_topic(marketing_client: Client, rep: User) -> None:
+    # given: a topic typed with markup in it
+    account = _buying_group(owner=rep, size=2)
+    Asset.objects.update(topic='<img src=x onerror="alert(1)">')
+
+    # when
+    html = marketing_client.get(f"/accounts/{account.pk}/").content.decode()
+
+    # then: in the segments' titles and the table alike, it is text
+    assert "<img src=x" not in html
+    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") >= 2
 
 
 def test_account_page_shows_open_deals_renewals_and_disqualifications(
