@@ -99,6 +99,14 @@ def test_lost_without_a_reason_is_refused_on_the_card(sales_client: Client, rep)
     assert in_place["HX-Retarget"] == f"#opp-{opportunity.pk}"
     assert "Say why the deal was lost: choose a reason." in in_place.content.decode()
     assert 'value="They went quiet"' in in_place.content.decode()
+    # the card is marked and its reason list points at the message
+    card = in_place.content.decode()
+    assert f'<article id="opp-{opportunity.pk}" class="opp opp--error">' in card
+    assert (
+        f'id="opp_{opportunity.pk}_lost_reason" aria-invalid="true" '
+        f'aria-describedby="opp_{opportunity.pk}_error"'
+    ) in card
+    assert f'<p class="field__error" id="opp_{opportunity.pk}_error" role="alert">' in card
     assert plain.status_code == 422
     assert "Say why the deal was lost: choose a reason." in plain.content.decode()
     opportunity.refresh_from_db()
