@@ -16,16 +16,18 @@ converted whether it is the primary lead of an opportunity.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from apps.core.models import Quarter
 from apps.core.quarters import quarter_start_of, quarters
-from apps.core.queue import enqueue_on_commit
+from apps.core.queue import publish
 from apps.feedback.models import Disqualification
 from apps.leads import engagement, facts
 from apps.leads.facts import ENTRY_COPIED
@@ -238,7 +240,42 @@ def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **k
         engagement.rebuild()  # an install from before the accounts' weekly touches (leads.0025)
 
 
+# The rebuilds the quarters' edits queue are coalesced (seed_demo saves three quarters, an
+# admin editing a year saves four, and at a million leads one rebuild takes minutes): each
+# is queued with the moment its edit committed, and a finished rebuild notes the moment it
+# started, before it read the quarters. A queued rebuild whose edit committed before a
+# finished rebuild started (by more than CLOCK_MARGIN, for the servers' clocks) has nothing
+# to do. Only finished rebuilds write the note, so a note lost or older than the truth (an
+# evicted key, Redis away, two workers) costs a rebuild, never skips one.
+REBUILT_FROM = "goals:cohort-entries:rebuilt-from"
+CLOCK_MARGIN = timedelta(seconds=1)
+
+
 def quarters_changed(sender: object, **kwargs: Any) -> None:
     """post_save / post_delete of a Quarter: a lead's cohort entry is keyed by the quarter its
     ready day falls in, so the entries are rebuilt once the change commits (by the worker)."""
-    enqueue_on_commit("goals.rebuild_cohort_entries")
+    transaction.on_commit(_queue_rebuild, robust=True)
+
+
+def _queue_rebuild() -> None:
+    # taken after the commit: a rebuild that starts later reads the edited quarters
+    publish(REBUILD_TASK, timezone.now().isoformat())
+
+
+REBUILD_TASK = "goals.rebuild_cohort_entries"
+
+
+def rebuild_cohort_entries_once(*, requested_at: datetime | None = None) -> int | None:
+    """The queued rebuild: every lead's cohort entries again (how many, as
+    rebuild_cohort_entries counts them), or None when a rebuild that started after the edit
+    committed (`requested_at`) has finished since. Without `requested_at` it always runs."""
+    if requested_at is not None:
+        covered = cache.get(REBUILT_FROM)
+        if covered and datetime.fromisoformat(covered) >= requested_at + CLOCK_MARGIN:
+            return None
+    started = timezone.now()
+    written = rebuild_cohort_entries()
+    noted = cache.get(REBUILT_FROM)
+    if not noted or datetime.fromisoformat(noted) < started:
+        cache.set(REBUILT_FROM, started.isoformat(), timeout=None)
+    return written

@@ -1,5 +1,7 @@
 """One-line task wrappers for the goals app (beat runs goals.snapshot_goals nightly)."""
 
+from datetime import datetime
+
 from celery import shared_task
 from django.db import OperationalError
 
@@ -25,7 +27,9 @@ def snapshot_goals_task() -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def rebuild_cohort_entries_task() -> int:
-    """The quarters changed: every lead's cohort entries again (idempotent: a rerun rewrites
-    the same rows)."""
-    return facts.rebuild_cohort_entries()
+def rebuild_cohort_entries_task(requested_at: str | None = None) -> int | None:
+    """The quarters changed (at `requested_at`, ISO 8601): every lead's cohort entries again
+    (idempotent: a rerun rewrites the same rows), unless a later rebuild covered the edit."""
+    return facts.rebuild_cohort_entries_once(
+        requested_at=datetime.fromisoformat(requested_at) if requested_at else None
+    )
