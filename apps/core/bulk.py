@@ -5,10 +5,13 @@ On PostgreSQL, also many rows inserted with one COPY, under keys taken from the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
+from django.db.models.base import ModelState
+
+M = TypeVar("M", bound=models.Model)
 
 _UPDATE_PARAMS = 30_000
 
@@ -103,18 +106,49 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
     fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
     json = {f.attname: cast(Any, f).encoder for f in fields if isinstance(f, models.JSONField)}
     adapt_json = connection.ops.adapt_json_value
+    # a field whose pre_save is Field's own only reads the attribute: read it directly (a
+    # thousand rows of forty fields are forty thousand calls); the others (auto_now times,
+    # files) run theirs
+    plain = [type(f).pre_save is models.Field.pre_save for f in fields]
     rows: list[list[Any]] = []
     for obj, key in zip(objs, next_ids(model, len(objs)), strict=True):
         obj.pk = key
         row: list[Any] = [key]
-        for field in fields:
-            value = field.pre_save(obj, add=True)
+        for field, is_plain in zip(fields, plain, strict=True):
+            value = getattr(obj, field.attname) if is_plain else field.pre_save(obj, add=True)
             if field.attname in json and value is not None:
                 value = adapt_json(value, json[field.attname])
             row.append(value)
         rows.append(row)
         obj._state.adding, obj._state.db = False, connection.alias
     copy_rows(model, [pk.name, *(f.name for f in fields)], rows)
+
+
+def builder(model: type[M], **common: Any) -> Callable[..., M]:
+    """A function building new unsaved instances as `model(**common, **values)` would, for
+    bulk writers that build thousands: Model.__init__ walks every field for each instance
+    (about 25 µs for a lead's 45), this copies one prototype's values (about 2). `values`
+    are attribute names (`campaign_id`, not `campaign`); set a relation on the instance.
+    Only for models whose defaults are constants (a callable default, say a list, would be
+    shared between instances) and that no pre_init/post_init receiver watches."""
+    fields = model._meta.concrete_fields
+    if any(f.has_default() and callable(f.default) for f in fields):
+        raise ValueError(f"{model._meta.label} has a callable default: build with the model")
+    attnames = {f.attname for f in fields}
+    prototype = model(**common)
+    state = {name: value for name, value in prototype.__dict__.items() if name != "_state"}
+
+    def build(**values: Any) -> M:
+        unknown = values.keys() - attnames
+        if unknown:
+            raise ValueError(f"not attributes of {model._meta.label}: {sorted(unknown)}")
+        obj = model.__new__(model)
+        obj.__dict__.update(state)
+        obj.__dict__.update(values)
+        obj._state = ModelState()
+        return obj
+
+    return build
 
 
 def next_ids(model: type[models.Model], count: int) -> list[int]:

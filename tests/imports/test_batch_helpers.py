@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import match_account, match_accounts
-from apps.core.bulk import insert_objects, update_rows
+from apps.core.bulk import builder, insert_objects, update_rows
 from apps.imports.services.rows import Row
 from apps.imports.services.writing import _fresh_engagement
 from apps.leads.models import BuyingRole, Lead
@@ -242,6 +242,34 @@ def test_insert_objects_writes_what_bulk_create_writes() -> None:
     )
     assert all(not lead._state.adding for lead in inserted)
     insert_objects(Lead, [])  # nothing to write is no statement and no error
+
+
+def test_builder_builds_what_the_model_builds() -> None:
+    # given a builder with the values every lead of a chunk shares
+    now = timezone.now()
+    build = builder(Lead, last_touch_at=now, source=Lead.Source.IMPORT)
+    rows = [{"email": f"ana{i}@acme.example", "title": "VP", "score": i} for i in range(3)]
+
+    # when leads are built by it and by the model
+    built = [build(**row) for row in rows]
+    made = [Lead(last_touch_at=now, source=Lead.Source.IMPORT, **row) for row in rows]
+
+    # then every field holds the same value, each instance is its own and new
+    for mine, theirs in zip(built, made, strict=True):
+        for field in Lead._meta.concrete_fields:
+            if not field.generated:
+                assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+        assert mine._state.adding
+        assert mine._state.db is None
+    built[0].first_name = "Changed"
+    assert built[1].first_name == ""
+    assert built[0]._state is not built[1]._state
+    # and they insert as the model's do
+    insert_objects(Lead, built)
+    assert Lead.objects.filter(email__startswith="ana", source=Lead.Source.IMPORT).count() == 3
+    # a relation is set on the instance, not passed by name
+    with pytest.raises(ValueError, match="account"):
+        build(account=None)
 
 
 # --- update_rows ------------------------------------------------------------------------------

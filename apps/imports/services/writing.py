@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
-from apps.core.bulk import copy_rows, insert_objects, next_ids, update_rows
+from apps.core.bulk import builder, copy_rows, insert_objects, next_ids, update_rows
 from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
@@ -244,6 +244,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             .order_by("pk")
         }
         accounts = _chunk_accounts(plan, leads)
+        new_lead = builder(Lead, last_touch_at=now)
         created: dict[str, Lead] = {}
         changed: dict[int, set[str]] = {}
         touches: dict[str, list[Row]] = {}
@@ -253,7 +254,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             lead = leads.get(row.email)
             values = row.values
             if lead is None:
-                lead = Lead(
+                lead = new_lead(
                     email=row.email,
                     first_name=values["first_name"],
                     last_name=values["last_name"],
@@ -264,7 +265,6 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     source=values["source"] or Lead.Source.IMPORT,
                     # the row's campaign, else its asset's (as intake credits a new lead)
                     campaign_id=row.touch_campaign_id,
-                    last_touch_at=now,
                 )
                 lead.account = accounts[email_domain(row.email)]
                 if lead.title:
