@@ -269,13 +269,22 @@ def rebuild_cohort_entries_once(*, requested_at: datetime | None = None) -> int 
     """The queued rebuild: every lead's cohort entries again (how many, as
     rebuild_cohort_entries counts them), or None when a rebuild that started after the edit
     committed (`requested_at`) has finished since. Without `requested_at` it always runs."""
-    if requested_at is not None:
-        covered = cache.get(REBUILT_FROM)
-        if covered and datetime.fromisoformat(covered) >= requested_at + CLOCK_MARGIN:
-            return None
+    covered = moment(cache.get(REBUILT_FROM))
+    if requested_at and covered and covered >= requested_at + CLOCK_MARGIN:
+        return None
     started = timezone.now()
     written = rebuild_cohort_entries()
-    noted = cache.get(REBUILT_FROM)
-    if not noted or datetime.fromisoformat(noted) < started:
+    noted = moment(cache.get(REBUILT_FROM))
+    if noted is None or noted < started:
         cache.set(REBUILT_FROM, started.isoformat(), timeout=None)
     return written
+
+
+def moment(text: object) -> datetime | None:
+    """An aware time from ISO 8601 text; None for anything else (a note or a task argument that
+    cannot be read means "rebuild", never "skip")."""
+    try:
+        value = datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and timezone.is_aware(value) else None

@@ -1,7 +1,5 @@
 """One-line task wrappers for the goals app (beat runs goals.snapshot_goals nightly)."""
 
-from datetime import datetime
-
 from celery import shared_task
 from django.db import OperationalError
 
@@ -30,6 +28,4 @@ def snapshot_goals_task() -> int:
 def rebuild_cohort_entries_task(requested_at: str | None = None) -> int | None:
     """The quarters changed (at `requested_at`, ISO 8601): every lead's cohort entries again
     (idempotent: a rerun rewrites the same rows), unless a later rebuild covered the edit."""
-    return facts.rebuild_cohort_entries_once(
-        requested_at=datetime.fromisoformat(requested_at) if requested_at else None
-    )
+    return facts.rebuild_cohort_entries_once(requested_at=facts.moment(requested_at))

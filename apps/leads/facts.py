@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from apps.core.quarters import quarter_start_of
 from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts, StatusMove, Touchpoint
@@ -158,10 +158,7 @@ def entered_cohort(*, lead_id: int, on: date) -> None:
 def copy_to_entries(lead_ids: list[int]) -> None:
     """Copy the leads' current facts onto their cohort entries: one UPDATE (none when they have
     no entries yet)."""
-    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
-    CohortEntry.objects.filter(lead_id__in=lead_ids).update(
-        **{column: Subquery(facts.values(column)[:1]) for column in ENTRY_COPIED}
-    )
+    _copy_facts(CohortEntry.objects.filter(lead_id__in=lead_ids), ENTRY_COPIED)
 
 
 # --- The lead flow's moves (StatusMove): status events into ready or out of an open status ---
@@ -180,10 +177,12 @@ FLOW_EVENTS = Q(kind=LeadEvent.Kind.STATUS) & (
 
 
 _MOVE_COLUMNS = "source_campaign_id, first_response_at, archived_at"
-_MOVE_SQL = (
+_MOVE_INSERT = (
     f"INSERT INTO {StatusMove._meta.db_table} "  # noqa: S608
     f"(event_id, lead_id, at, old_status, new_status, {_MOVE_COLUMNS}) "
-    f"SELECT %s, lead_id, %s, %s, %s, {_MOVE_COLUMNS} "
+)
+_MOVE_SQL = (
+    f"{_MOVE_INSERT}SELECT %s, lead_id, %s, %s, %s, {_MOVE_COLUMNS} "  # noqa: S608
     f"FROM {LeadFacts._meta.db_table} WHERE lead_id = %s"
 )
 
@@ -199,45 +198,44 @@ def status_moved(event: LeadEvent) -> None:
         )
 
 
-_REBUILD_MOVES_SQL = (
-    f"INSERT INTO {StatusMove._meta.db_table} "  # noqa: S608
-    f"(event_id, lead_id, at, old_status, new_status, {_MOVE_COLUMNS}) "
-    f"SELECT e.id, e.lead_id, e.at, e.old_value, e.new_value, "
-    f"f.source_campaign_id, f.first_response_at, f.archived_at "
-    f"FROM {LeadEvent._meta.db_table} e JOIN {LeadFacts._meta.db_table} f "
-    "ON f.lead_id = e.lead_id "
-    "WHERE e.kind = %s AND (e.new_value = %s OR e.old_value IN ({open_marks})) "
-    "AND e.lead_id IN ({marks})"
-)
-
-
 def rebuild_moves(lead_ids: Collection[int]) -> None:
-    """The leads' status moves again, from their status events and current facts (what
-    status_moved and the copies keep incrementally): a DELETE and an INSERT ... SELECT per
-    chunk of ENSURE_CHUNK leads."""
+    """The leads' status moves again, from their status events (FLOW_EVENTS) and current facts
+    (what status_moved and the copies keep incrementally): a DELETE and an INSERT ... SELECT
+    per chunk of ENSURE_CHUNK leads, the SELECT being the ORM's."""
     ids = sorted(set(lead_ids))
-    open_statuses = list(OPEN_STATUSES)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), ENSURE_CHUNK):
             chunk = ids[start : start + ENSURE_CHUNK]
             StatusMove.objects.filter(lead_id__in=chunk).delete()
-            cursor.execute(
-                _REBUILD_MOVES_SQL.format(
-                    open_marks=", ".join(["%s"] * len(open_statuses)),
-                    marks=", ".join(["%s"] * len(chunk)),
-                ),
-                [LeadEvent.Kind.STATUS, Lead.Status.READY, *open_statuses, *chunk],
+            moves = (
+                LeadEvent.objects.filter(FLOW_EVENTS, lead_id__in=chunk, facts__isnull=False)
+                .values_list(
+                    "pk",
+                    "lead_id",
+                    "at",
+                    "old_value",
+                    "new_value",
+                    "facts__source_campaign_id",
+                    "facts__first_response_at",
+                    "facts__archived_at",
+                )
+                .order_by()
             )
+            select, params = moves.query.sql_with_params()
+            cursor.execute(_MOVE_INSERT + select, params)
+
+
+def _copy_facts(rows: QuerySet[Any], columns: Iterable[str]) -> None:
+    """Copy these facts columns of each row's lead onto the rows: one UPDATE."""
+    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
+    rows.update(**{column: Subquery(facts.values(column)[:1]) for column in columns})
 
 
 def copy_to_moves(lead_ids: list[int]) -> None:
     """Copy the leads' current facts onto their status moves: one UPDATE."""
-    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
-    StatusMove.objects.filter(lead_id__in=lead_ids).update(
-        **{
-            column: Subquery(facts.values(column)[:1])
-            for column in ("source_campaign_id", "first_response_at", "archived_at")
-        }
+    _copy_facts(
+        StatusMove.objects.filter(lead_id__in=lead_ids),
+        ("source_campaign_id", "first_response_at", "archived_at"),
     )
 
 

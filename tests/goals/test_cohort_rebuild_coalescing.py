@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.core.models import Quarter
 from apps.goals import facts
 from apps.goals.facts import REBUILT_FROM, rebuild_cohort_entries_once
+from apps.goals.tasks import rebuild_cohort_entries_task
 from apps.leads.models import CohortEntry, Lead
 from tests.fixtures.leads import ready_events
 
@@ -97,3 +98,18 @@ def test_saving_a_quarter_queues_its_rebuild_with_the_commit_time(
     assert [name for name, _ in published] == ["goals.rebuild_cohort_entries"]
     (stamp,) = published[0][1]
     assert datetime.fromisoformat(str(stamp)) >= before
+
+
+@pytest.mark.parametrize("garbage", ["", "yesterday", "2026-13-45", "2026-10-01T10:00:00", 42])
+def test_a_time_that_cannot_be_read_means_rebuild(ready_in_october: Lead, garbage: object) -> None:
+    # given a finished rebuild noted, then the note and a queued task's time made unreadable
+    # (naive, malformed, empty, not text)
+    assert rebuild_cohort_entries_once(requested_at=timezone.now()) == 1
+    cache.set(REBUILT_FROM, garbage)
+
+    # when the queued rebuild runs, by the task as the worker calls it
+    result = rebuild_cohort_entries_task.run(str(garbage))
+
+    # then it rebuilds, and notes a readable time again
+    assert result == 1
+    assert facts.moment(cache.get(REBUILT_FROM)) is not None
