@@ -115,12 +115,59 @@ def announce(
     )
 
 
-def lead_created_event(
-    *, lead: Lead, actor: User | None, reason: str, at: datetime | None = None
-) -> LeadEvent:
-    return _event(
-        lead=lead, kind=LeadEvent.Kind.CREATED, actor=actor, reason=reason, new=lead.email, at=at
+def new_lead_events(
+    *,
+    lead: Lead,
+    actor: User | None,
+    reason: str,
+    at: datetime,
+    touchpoint_id: int,
+    campaign_id: int | None,
+    kind: str,
+    asset: str,
+    band: str,
+) -> None:
+    """A new lead's first events in one write: created, its first touchpoint (as
+    touchpoint_added_event writes one) and its first score band (as score_band_changed_event),
+    then the facts they move, as those do."""
+    LeadEvent.objects.bulk_create(
+        [
+            LeadEvent(
+                **event_fields(
+                    lead=lead,
+                    kind=LeadEvent.Kind.CREATED,
+                    actor=actor,
+                    reason=reason,
+                    new=lead.email,
+                    at=at,
+                )
+            ),
+            LeadEvent(
+                **event_fields(
+                    lead=lead,
+                    kind=LeadEvent.Kind.TOUCHPOINT,
+                    actor=actor,
+                    reason="intake",
+                    new=kind,
+                    payload={"touchpoint": touchpoint_id, "asset": asset},
+                )
+            ),
+            LeadEvent(
+                **event_fields(
+                    lead=lead,
+                    kind=LeadEvent.Kind.SCORE,
+                    actor=None,
+                    reason="rescored",
+                    new=band,
+                    payload={"old_score": 0, "new_score": lead.score},
+                )
+            ),
+        ]
     )
+    facts.lead_changed(lead)  # the created event's facts row
+    if campaign_id is not None:
+        facts.touches_added([lead.pk], ever_ready=lead.ready_at is not None)
+    announce(leads=[lead])
 
 
 def touchpoint_added_event(

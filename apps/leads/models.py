@@ -301,8 +301,8 @@ class Lead(TimeStampedModel):
                 name="lead_account_people_idx",
                 condition=Q(is_archived=False),
             ),
-            # The account roll-up after a touch (scoring.roll_up_account): the sum of its
-            # people's engagement and, per buying role, who may have engaged, index-only.
+            # The account roll-up after a touch (scoring.roll_up_accounts, which the worker
+            # settles): its people's engagement summed, and who of each role may have engaged.
             models.Index(
                 fields=["account", "buying_role", "engagement_score", "id"],
                 name="lead_account_role_idx",

@@ -165,3 +165,22 @@ class QualificationAgreement(TimeStampedModel):
     @property
     def is_signed(self) -> bool:
         return self.marketing_signed_at is not None and self.sales_signed_at is not None
+
+
+class OwedRollUp(models.Model):
+    """An account whose engagement roll-up is owed: written in the transaction of the touch
+    that moved it (intake), settled by the worker (scoring.roll_up_owed), so a burst of touches
+    at one account costs one roll-up and the request none. Lost never: the row commits with
+    the touch, and a failed settle leaves it for the next one."""
+
+    account = models.OneToOneField(
+        "accounts.Account", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # One of the touches made its own lead ready: that hand-off speaks for the account, so the
+    # account's best contact is not handed over as well in this settle.
+    handed_off = models.BooleanField(default=False)
+    # The moment of the latest touch owed (the roll-up's "now", so its window is the touch's).
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"roll-up owed for account {self.account_id}"

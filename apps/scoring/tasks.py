@@ -18,3 +18,14 @@ def rescore_all_task() -> None:
 )
 def qualify_account_task(account_id: int) -> None:
     services.qualify_account(account_id=account_id)
+
+
+@shared_task(  # queued after a touch commits, and by beat every 30 seconds
+    name="scoring.roll_up_owed",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def roll_up_owed_task() -> None:
+    services.settle_roll_ups()

@@ -50,3 +50,21 @@ def test_the_fallback_answers_like_a_cache() -> None:
     assert cache.get_many(["a", "b"]) == {}
     with pytest.raises(ValueError, match="not found"):
         cache.incr("k")
+
+
+@pytest.mark.redis
+def test_one_redis_client_serves_every_operation_and_outlives_a_dropped_connection(
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    # given the production cache on a live Redis
+    cache = ResilientRedisCache(settings.REDIS_URL, {"OPTIONS": {"socket_connect_timeout": 2}})
+    cache.set("pulse-test", "a")
+    first = cache._cache.get_client(write=True)
+    # when its connections are dropped under it (a Redis restart does the same)
+    first.connection_pool.disconnect()
+    # then the same client reconnects and answers, for reads and writes alike
+    assert cache.get("pulse-test") == "a"
+    assert cache.add("pulse-test", "b") is False
+    assert cache._cache.get_client(write=True) is first
+    assert cache._cache.get_client() is first  # one server: reads share the writers' pool
+    cache.delete("pulse-test")

@@ -157,7 +157,7 @@ def accounts_with_engagement(agreement):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("with_agreement", [True, False])
-def test_roll_up_accounts_equals_roll_up_account_for_each(  # type: ignore[no-untyped-def]
+def test_roll_up_accounts_together_equals_each_alone(  # type: ignore[no-untyped-def]
     accounts_with_engagement, agreement, with_agreement
 ):
     ids, now = accounts_with_engagement
@@ -165,7 +165,8 @@ def test_roll_up_accounts_equals_roll_up_account_for_each(  # type: ignore[no-un
 
     def one_by_one() -> tuple[dict[int, tuple[Any, ...]], list[tuple[Any, ...]]]:
         returned = {
-            pk: scoring.roll_up_account(account_id=pk, agreement=in_force, now=now) for pk in ids
+            pk: scoring.roll_up_accounts(account_ids=[pk], agreement=in_force, now=now)[pk]
+            for pk in ids
         }
         return _returned(returned), _account_state()
 
@@ -183,9 +184,7 @@ def test_roll_up_accounts_equals_roll_up_account_for_each(  # type: ignore[no-un
     assert ready[ids[2]] is True
 
 
-def test_roll_up_accounts_of_a_missing_account_fails_as_the_single_one() -> None:
-    with pytest.raises(Account.DoesNotExist):
-        scoring.roll_up_account(account_id=987654, agreement=None)
+def test_roll_up_accounts_of_a_missing_account_fails() -> None:
     with pytest.raises(Account.DoesNotExist):
         scoring.roll_up_accounts(account_ids=[987654], agreement=None)
     assert scoring.roll_up_accounts(account_ids=[], agreement=None) == {}

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from apps.core import pulse
 from apps.leads import events
 from apps.leads.models import Lead
 from apps.notifications.models import Notification
@@ -162,3 +163,28 @@ def test_the_live_regions_refresh_from_the_page_the_rep_is_on(sales_client: Clie
     # and the page carries what the poller needs
     assert 'data-pulse-url="/sales/pulse/"' in html
     assert "js/live.js" in html
+
+
+def test_one_transactions_changes_bump_every_stamp_once_and_a_rolled_back_savepoint_queues_anew(
+    django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    bumped: list[list[str]] = []
+    monkeypatch.setattr(pulse, "_bump_now", bumped.append)
+    # three changes in one transaction: one bump with every stamp they name
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        pulse.changed(user_ids=[1])
+        pulse.changed(user_ids=[2, None], pool=True)
+        pulse.changed(user_ids=[1])
+    assert bumped == [["pulse:pool", "pulse:user:1", "pulse:user:2"]]
+    # a savepoint that queued the bump rolls back: what follows queues its own, what was undone
+    # is not bumped
+    bumped.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                pulse.changed(user_ids=[3])
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        pulse.changed(user_ids=[4])
+    assert bumped == [["pulse:user:4"]]

@@ -3,10 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.accounts.models import Account
+from apps.core.queue import registered_task
 from apps.intake.services import IntakeData, intake_lead
 from apps.leads.models import Lead, LeadEvent
+from apps.scoring.models import OwedRollUp
+from apps.scoring.services import scores
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +150,67 @@ def test_a_lead_made_ready_by_its_own_touch_is_the_only_hand_off(
     assert sorted(account.buying_roles_engaged) == ["champion", "decision_maker", "user"]
     assert not account.is_conversation_ready
     assert list(Lead.objects.filter(status="ready").values_list("pk", flat=True)) == [cy.pk]
+
+
+# --- The roll-up is owed by the touch's transaction and settled by the worker ---------------
+
+
+def test_a_burst_of_touches_owes_one_roll_up_that_one_queued_settle_pays(
+    account_setup, django_capture_on_commit_callbacks, monkeypatch, settings
+) -> None:  # type: ignore[no-untyped-def]
+    queued: list[str] = []
+
+    def publish(name: str, *, eta: datetime) -> None:
+        queued.append(name)
+        assert timedelta(0) < eta - timezone.now() <= scores.ROLL_UP_DELAY  # settles a burst
+
+    monkeypatch.setattr(scores, "publish", publish)
+    # given three touches at one account, their after-commit work not run yet
+    with django_capture_on_commit_callbacks() as after_commit:
+        for email, title, minutes in [
+            ("ana@initech.example", "Data Analyst", 0),
+            ("ben@initech.example", "CEO", 1),
+            ("cy@initech.example", "Director of IT", 2),
+        ]:
+            intake_lead(
+                data=IntakeData(email=email, title=title, asset=factories.AssetFactory()),
+                now=NOW + timedelta(minutes=minutes),
+            )
+    # then the requests rolled nothing up: one row owes it, as of the latest touch
+    account = Account.objects.get(pk=account_setup.pk)
+    assert (account.engagement_score, account.buying_roles_engaged) == (0, [])
+    assert list(OwedRollUp.objects.values_list("account_id", "at")) == [
+        (account.pk, NOW + timedelta(minutes=2))
+    ]
+    # and their commits queue one settle between them
+    for callback in after_commit:
+        callback()
+    assert queued == ["scoring.roll_up_owed"]
+    # when the worker settles
+    settled = registered_task("scoring.roll_up_owed")
+    with django_capture_on_commit_callbacks(execute=True):
+        settled()
+    # then the account is rolled up and qualified, nothing is owed, and a new touch queues anew
+    account.refresh_from_db()
+    assert account.engagement_score == 30
+    assert account.buying_roles_engaged == ["champion", "decision_maker", "user"]
+    assert account.is_conversation_ready
+    assert not OwedRollUp.objects.exists()
+    scores._queue_settle()
+    assert queued == ["scoring.roll_up_owed"] * 2
+    assert settings.CELERY_BEAT_SCHEDULE["roll-ups-owed"]["task"] == "scoring.roll_up_owed"
+
+
+def test_a_settle_that_fails_leaves_the_roll_up_owed(account_setup, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    intake_lead(data=IntakeData(email="ana@initech.example", title="Data Analyst"), now=NOW)
+
+    def down(**kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(scores, "roll_up_accounts", down)
+    with pytest.raises(RuntimeError):
+        scores.settle_roll_ups()
+    assert OwedRollUp.objects.filter(account=account_setup).exists()
+    monkeypatch.undo()
+    assert scores.settle_roll_ups() == 1
+    assert not OwedRollUp.objects.exists()

@@ -24,7 +24,6 @@ from apps.scoring.services import (
     fit_score,
     ready_reason,
     rescore_lead,
-    roll_up_account,
     roll_up_accounts,
     scores,
 )
@@ -160,21 +159,24 @@ def test_fit_country_of_a_lead_with_no_country_anywhere_is_blank(
     assert fit == expected
 
 
-# --- The account roll-up: roll_up_account and roll_up_accounts state the same rules -------------
+# --- The account roll-up: roll_up_accounts, for one account and among others -------------------
 #
-# Each rule below is checked against both: the one-account roll-up intake runs, and the batch
-# roll-up the importer runs (which must write and return the same values).
+# Each rule below is checked for an account rolled up alone (as the worker settles the one
+# account a touch at intake owes) and for the batch call the importer makes.
 
 DAY = timedelta(days=1)
 SECOND = timedelta(seconds=1)
 
 
 def _roll_up_one(account_id: int, **kwargs: Any) -> Account:
-    return roll_up_account(account_id=account_id, **kwargs)
+    return roll_up_accounts(account_ids=[account_id], **kwargs)[account_id]
 
 
 def _roll_up_many(account_id: int, **kwargs: Any) -> Account:
-    return roll_up_accounts(account_ids=[account_id], **kwargs)[account_id]
+    others = factories.AccountFactory.create_batch(2)
+    return roll_up_accounts(account_ids=[others[0].pk, account_id, others[1].pk], **kwargs)[
+        account_id
+    ]
 
 
 ROLL_UPS = [pytest.param(_roll_up_one, id="one"), pytest.param(_roll_up_many, id="many")]
@@ -448,7 +450,7 @@ def test_roll_up_accounts_rolls_up_every_account_across_batches(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [2, 5])
-def test_roll_up_accounts_reads_and_writes_in_four_queries_whatever_the_number_of_accounts(
+def test_roll_up_accounts_reads_and_writes_in_three_queries_whatever_the_number_of_accounts(
     django_assert_num_queries: DjangoAssertNumQueries, size: int
 ) -> None:
     # given: `size` accounts, each with a lead that engaged now
@@ -457,8 +459,8 @@ def test_roll_up_accounts_reads_and_writes_in_four_queries_whatever_the_number_o
         factories.TouchpointFactory(
             lead=factories.LeadFactory(account=account, buying_role="user"), occurred_at=NOW
         )
-    # when / then: the engagement sums, the roles engaged, the accounts, one UPDATE
-    with django_assert_num_queries(4):
+    # when / then: the engagement sums, the accounts with their roles engaged, one UPDATE
+    with django_assert_num_queries(3):
         rolled = roll_up_accounts(account_ids=[a.pk for a in accounts], agreement=None, now=NOW)
     assert len(rolled) == size
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
-from apps.core.queue import enqueue_on_commit
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import engagement, events
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
@@ -70,29 +69,50 @@ class IntakeResult:
         return body
 
 
-def _get_or_create_lead(*, email: str, data: IntakeData, now: datetime) -> tuple[Lead, bool]:
-    """Insert in a savepoint; if a concurrent intake won the unique index, lock its row instead."""
-    campaign = data.campaign or (data.asset.campaign if data.asset else None)
+def _get_or_create_lead(
+    *, email: str, data: IntakeData, now: datetime, agreement: QualificationAgreement | None
+) -> tuple[Lead, bool]:
+    """The known lead, locked; or a new one, inserted in a savepoint (if a concurrent intake won
+    the unique index, its row is locked instead)."""
     existing = Lead.objects.select_for_update().filter(email=email).first()
     if existing is not None:
         return existing, False
+    lead = _new_lead(email=email, data=data, now=now, agreement=agreement)
     try:
         with transaction.atomic():
-            lead = Lead.objects.create(
-                email=email,
-                first_name=data.first_name,
-                last_name=data.last_name,
-                title=data.title,
-                phone=data.phone,
-                country=data.country.upper(),
-                company_name=data.company_name,
-                source=data.source,
-                campaign=campaign,
-                last_touch_at=data.occurred_at or now,
-            )
+            lead.save(force_insert=True)
             return lead, True
     except IntegrityError:
         return Lead.objects.select_for_update().get(email=email), False
+
+
+def _new_lead(
+    *, email: str, data: IntakeData, now: datetime, agreement: QualificationAgreement | None
+) -> Lead:
+    """A new lead with its account, buying role and scores settled before its one INSERT: what
+    rescore_lead would compute, since its only touch is the one this intake writes."""
+    occurred_at = data.occurred_at or now
+    lead = Lead(
+        email=email,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        title=data.title,
+        phone=data.phone,
+        country=data.country.upper(),
+        company_name=data.company_name,
+        source=data.source,
+        campaign=data.campaign or (data.asset.campaign if data.asset else None),
+        last_touch_at=occurred_at,
+        account=match_account(email=email, company_name=data.company_name, country=data.country),
+    )
+    if lead.title:
+        lead.buying_role = scoring.infer_buying_role(lead.title)
+    half_life = agreement.engagement_half_life_days if agreement else scoring.DEFAULT_HALF_LIFE_DAYS
+    weight = scoring.touch_weight(data.kind, data.asset.engagement_weight if data.asset else None)
+    lead.fit_score = scoring.fit_score(lead=lead, account=lead.account)
+    lead.engagement_score = round(scoring.decayed(weight, occurred_at, now, half_life), 2)
+    lead.score = scoring.total_score(fit=lead.fit_score, engagement=lead.engagement_score)
+    return lead
 
 
 def _fill_blanks(lead: Lead, data: IntakeData) -> list[str]:
@@ -120,20 +140,25 @@ def intake_lead(
     with an Idempotency-Key (the response is stored in this same transaction)."""
     now = now or timezone.now()
     email = normalise_email(data.email)
-    lead, created = _get_or_create_lead(email=email, data=data, now=now)
+    agreement = QualificationAgreement.objects.in_force(now)
+    lead, created = _get_or_create_lead(email=email, data=data, now=now, agreement=agreement)
     changed = [] if created else _fill_blanks(lead, data)
-    if lead.account_id is None:
+    if lead.account_id is None and not created:
         lead.account = match_account(
             email=email, company_name=data.company_name, country=data.country
         )
         if lead.account is not None:
             changed.append("account")
     tally = engagement.Tally()  # the account's weekly touches, by role and asset
-    if not lead.buying_role_set_by_hand and lead.buying_role == BuyingRole.UNKNOWN and lead.title:
+    if (
+        not created
+        and not lead.buying_role_set_by_hand
+        and lead.buying_role == BuyingRole.UNKNOWN
+        and lead.title
+    ):
         role = scoring.infer_buying_role(lead.title)
         if role != lead.buying_role:
-            if not created:
-                tally.role_changes([(lead.pk, lead.buying_role, role)])
+            tally.role_changes([(lead.pk, lead.buying_role, role)])
             lead.buying_role = role
             changed.append("buying_role")
     occurred_at = data.occurred_at or now
@@ -153,33 +178,42 @@ def intake_lead(
     )
     tally.touches([(lead.account_id, occurred_at, lead.buying_role, touchpoint.asset_id)])
     tally.write()
-    if created:
-        events.lead_created_event(
-            lead=lead, actor=actor, reason=f"intake via {data.source}", at=now
-        )
     if touchpoint.campaign_id is not None:
         # an older campaign touch may change how deals already won are credited
         attribution.touch_arrived(
             account_id=lead.account_id, lead_id=lead.pk, occurred_at=occurred_at
         )
-    events.touchpoint_added_event(
-        lead=lead,
-        touchpoint_id=touchpoint.pk,
-        campaign_id=touchpoint.campaign_id,
-        kind=data.kind,
-        asset=data.asset.slug if data.asset else "",
-        actor=actor,
-    )
-    agreement = QualificationAgreement.objects.in_force(now)
-    change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
-    if change.band_changed or created:
-        events.score_band_changed_event(
+    asset_slug = data.asset.slug if data.asset else ""
+    if created:  # scored before its INSERT: its first band is the one it has
+        events.new_lead_events(
             lead=lead,
-            old_band="" if created else scoring.score_band(change.old_score),
-            new_band=scoring.score_band(change.new_score),
-            old_score=change.old_score,
-            new_score=change.new_score,
+            actor=actor,
+            reason=f"intake via {data.source}",
+            at=now,
+            touchpoint_id=touchpoint.pk,
+            campaign_id=touchpoint.campaign_id,
+            kind=data.kind,
+            asset=asset_slug,
+            band=scoring.score_band(lead.score),
         )
+    else:
+        events.touchpoint_added_event(
+            lead=lead,
+            touchpoint_id=touchpoint.pk,
+            campaign_id=touchpoint.campaign_id,
+            kind=data.kind,
+            asset=asset_slug,
+            actor=actor,
+        )
+        change = scoring.rescore_lead(lead=lead, agreement=agreement, now=now)
+        if change.band_changed:
+            events.score_band_changed_event(
+                lead=lead,
+                old_band=scoring.score_band(change.old_score),
+                new_band=scoring.score_band(change.new_score),
+                old_score=change.old_score,
+                new_score=change.new_score,
+            )
     reason = scoring.ready_reason(
         lead=lead, agreement=agreement, hand_raiser=bool(data.asset and data.asset.hand_raiser)
     )
@@ -188,15 +222,9 @@ def intake_lead(
         scoring.mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
         became_ready = lead.status == Lead.Status.READY  # else held: its pool is full
     if lead.account_id:
-        account = scoring.roll_up_account(account_id=lead.account_id, agreement=agreement, now=now)
-        if (
-            agreement
-            and not became_ready
-            and not account.is_conversation_ready
-            and scoring.account_meets_rule(account=account, agreement=agreement)
-        ):
-            # Decided in its own transaction after this one commits (lock order lead → account).
-            enqueue_on_commit("scoring.qualify_account", account.pk)
+        # settled by the worker after the commit (a burst at one account costs one roll-up),
+        # which also qualifies the account when it now meets the account rule
+        scoring.owe_roll_up(account_id=lead.account_id, handed_off=became_ready, at=now)
     booking = data.asset is not None and data.asset.offers_booking and data.asset.hand_raiser
     result = IntakeResult(
         lead=lead,

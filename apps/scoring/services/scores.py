@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.bulk import update_rows
+from apps.core.queue import enqueue_on_commit, publish
 from apps.leads.models import SCORE_CEILING, BuyingRole, Lead, Touchpoint
-from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.scoring.models import BuyingRoleRule, OwedRollUp, QualificationAgreement, ScoringRule
 
 # Engagement points for a touchpoint without an asset (the asset's weight wins when there is one).
 KIND_WEIGHTS = {
@@ -180,62 +182,6 @@ def rescore_lead(
     return ScoreChange(old_score=old, new_score=lead.score)
 
 
-def roll_up_account(
-    *, account_id: int, agreement: QualificationAgreement | None, now: datetime | None = None
-) -> Account:
-    """The account's engagement is the sum of its leads'; roles engaged counted inside D days.
-
-    One read of this account's people (lead_account_role_idx, index-only: the sum and, per
-    buying role, whether someone of it engaged inside the window, one probe of their touches
-    each, stopping at the first who did), never a join over the whole leads table, and linear
-    in the account's people whatever the planner believes about a new account.
-    """
-    now = now or timezone.now()
-    window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
-    since = now - timedelta(days=window)
-    # a touch at the account, inside the window, that engages (probed by its person's key)
-    touched = Touchpoint.objects.filter(
-        lead_id=OuterRef("pk"), account_id=account_id, occurred_at__gte=since
-    ).exclude(NOT_ENGAGEMENT)
-    engaged = {
-        f"engaged_{role}": Exists(
-            Lead.objects.filter(
-                account_id=account_id,  # the person is in this buying group
-                is_archived=False,  # an archived lead is out of the buying group
-                buying_role=role,
-            ).filter(Exists(touched))
-        )
-        for role in ENGAGING_ROLES
-    }
-    account = Account.objects.annotate(
-        total_engagement=Subquery(
-            Lead.objects.filter(account_id=account_id, is_archived=False)
-            .order_by()
-            .values("account_id")
-            .annotate(s=Sum("engagement_score"))
-            .values("s")
-        ),
-        **engaged,
-    ).get(pk=account_id)
-    total = account.total_engagement or 0.0
-    roles = sorted(role for role in ENGAGING_ROLES if getattr(account, f"engaged_{role}"))
-    changes: dict[str, object] = {
-        "engagement_score": round(total, 2),
-        "buying_roles_engaged": roles,
-    }
-    account.engagement_score, account.buying_roles_engaged = round(total, 2), roles
-    if (
-        account.is_conversation_ready
-        and agreement
-        and not account_meets_rule(account=account, agreement=agreement)
-    ):
-        # The readiness episode is over; a later surge of engagement may fire again.
-        changes.update(is_conversation_ready=False, ready_since=None)
-        account.is_conversation_ready, account.ready_since = False, None
-    Account.objects.filter(pk=account_id).update(**changes)
-    return account
-
-
 def account_meets_rule(*, account: Account, agreement: QualificationAgreement) -> bool:
     """At least K distinct buying roles engaged within D days, and the account score at least T."""
     return (
@@ -256,10 +202,11 @@ def roll_up_accounts(
     agreement: QualificationAgreement | None,
     now: datetime | None = None,
 ) -> dict[int, Account]:
-    """roll_up_account for many accounts: the same values written and returned (account id →
-    account), with one GROUP BY for the engagement sums, one for the distinct buying roles
-    engaged inside the window, one read of the accounts and one UPDATE per 1,000 accounts.
-    """
+    """Each account's engagement is the sum of its live leads'; the buying roles engaged are
+    counted inside the agreement's window (D days back from `now`); a ready account that no
+    longer meets the account rule ends its readiness episode. Written and returned (account
+    id → account), with one GROUP BY for the sums (index-only), one read of the accounts with
+    their roles engaged, and one UPDATE per 1,000 accounts."""
     now = now or timezone.now()
     window = agreement.account_window_days if agreement else DEFAULT_ACCOUNT_WINDOW_DAYS
     since = now - timedelta(days=window)
@@ -273,22 +220,28 @@ def roll_up_accounts(
             .annotate(s=Sum("engagement_score"))
             .values_list("account_id", "s")
         )
-        # the batch's live people of a known role (lead_account_role_idx), each kept if one
-        # of their touches at their account engaged inside the window (one probe each)
-        engaged = Touchpoint.objects.filter(
+        # per account and buying role, whether one of its live people of that role engaged
+        # inside the window: an EXISTS over the account's range of lead_account_role_idx,
+        # probing each person's touches until one did (the largest account stops at its first
+        # engaged person of each role instead of probing all of its people)
+        touched = Touchpoint.objects.filter(
             lead_id=OuterRef("pk"), account_id=OuterRef("account_id"), occurred_at__gte=since
         ).exclude(NOT_ENGAGEMENT)
-        roles: dict[int, set[str]] = defaultdict(set)
-        for account_id, role in (
-            Lead.objects.filter(account_id__in=part, is_archived=False)
-            .exclude(buying_role=BuyingRole.UNKNOWN)
-            .filter(Exists(engaged))
-            .order_by()
-            .values_list("account_id", "buying_role")
-            .distinct()
-        ):
-            roles[account_id].add(role)
-        accounts = Account.objects.in_bulk(part)
+        accounts = Account.objects.filter(pk__in=part).annotate(
+            **{
+                f"engaged_{role}": Exists(
+                    Lead.objects.filter(
+                        account_id=OuterRef("pk"), is_archived=False, buying_role=role
+                    ).filter(Exists(touched))
+                )
+                for role in ENGAGING_ROLES
+            }
+        )
+        accounts = {account.pk: account for account in accounts}
+        roles = {
+            pk: [role for role in ENGAGING_ROLES if getattr(account, f"engaged_{role}")]
+            for pk, account in accounts.items()
+        }
         kept: list[Account] = []
         ended: list[Account] = []
         for account_id in part:
@@ -315,3 +268,72 @@ def roll_up_accounts(
             ["engagement_score", "buying_roles_engaged", "is_conversation_ready", "ready_since"],
         )
     return done
+
+
+# The account roll-up after a touch at intake is owed in the touch's transaction and settled
+# by the worker: many touches at one account between two settles cost one roll-up, and the
+# request none. ROLL_UP_TURN says a settle is queued and has not started yet, so a burst
+# queues one task, due ROLL_UP_DELAY after the first touch (under a steady stream of touches
+# the worker settles about once a second, not once a touch); it lapses after
+# ROLL_UP_TURN_SECONDS in case that task is lost (and beat settles every 30 seconds whatever
+# happens to the queue).
+ROLL_UP_TASK = "scoring.roll_up_owed"
+ROLL_UP_TURN = "scoring:roll-up-queued"
+ROLL_UP_DELAY = timedelta(seconds=1)
+ROLL_UP_TURN_SECONDS = 5
+
+
+def owe_roll_up(*, account_id: int, handed_off: bool, at: datetime) -> None:
+    """Note, in the caller's transaction, that the account's roll-up is owed as of `at`
+    (`handed_off`: the touch made its own lead ready), and queue a settle after the commit."""
+    OwedRollUp.objects.bulk_create(
+        [OwedRollUp(account_id=account_id, handed_off=handed_off, at=at)],
+        update_conflicts=True,
+        unique_fields=["account"],
+        # a hand-off owed earlier stays owed: only a True overwrites
+        update_fields=["at", "handed_off"] if handed_off else ["at"],
+    )
+    transaction.on_commit(_queue_settle, robust=True)
+
+
+def _queue_settle() -> None:
+    if cache.add(ROLL_UP_TURN, 1, timeout=ROLL_UP_TURN_SECONDS):
+        publish(ROLL_UP_TASK, eta=timezone.now() + ROLL_UP_DELAY)
+
+
+def settle_roll_ups(*, limit: int = ROLL_UP_BATCH) -> int:
+    """The worker's side: roll up every account owed, `limit` at a time, each batch in its own
+    transaction; an account that now meets the account rule and is not ready is qualified after
+    the commit (unless a touch owed here handed its own lead off). How many were settled."""
+    cache.delete(ROLL_UP_TURN)  # first: a touch committed from now on queues another settle
+    settled = 0
+    while True:
+        done = _settle_batch(limit=limit)
+        settled += done
+        if done < limit:
+            return settled
+
+
+@transaction.atomic(durable=True)
+def _settle_batch(*, limit: int) -> int:
+    # locked and deleted here: a touch committing meanwhile waits, then owes its own row
+    owed = list(OwedRollUp.objects.select_for_update(skip_locked=True).order_by("account")[:limit])
+    if not owed:
+        return 0
+    OwedRollUp.objects.filter(account__in=[row.account_id for row in owed]).delete()
+    now = max(row.at for row in owed)
+    agreement = QualificationAgreement.objects.in_force(now)
+    handed_off = {row.account_id for row in owed if row.handed_off}
+    rolled_up = roll_up_accounts(
+        account_ids=[row.account_id for row in owed], agreement=agreement, now=now
+    )
+    for account_id, account in sorted(rolled_up.items()):
+        if (
+            agreement
+            and account_id not in handed_off
+            and not account.is_conversation_ready
+            and account_meets_rule(account=account, agreement=agreement)
+        ):
+            # decided in its own transaction (lock order lead → account)
+            enqueue_on_commit("scoring.qualify_account", account_id)
+    return len(owed)
