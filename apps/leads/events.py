@@ -144,24 +144,11 @@ def new_lead_events(
             ),
             LeadEvent(
                 **event_fields(
-                    lead=lead,
-                    kind=LeadEvent.Kind.TOUCHPOINT,
+                    **_touch(lead=lead, touchpoint_id=touchpoint_id, kind=kind, asset=asset),
                     actor=actor,
-                    reason="intake",
-                    new=kind,
-                    payload={"touchpoint": touchpoint_id, "asset": asset},
                 )
             ),
-            LeadEvent(
-                **event_fields(
-                    lead=lead,
-                    kind=LeadEvent.Kind.SCORE,
-                    actor=None,
-                    reason="rescored",
-                    new=band,
-                    payload={"old_score": 0, "new_score": lead.score},
-                )
-            ),
+            LeadEvent(**event_fields(**_band(lead=lead, old=("", 0), new=(band, lead.score)))),
         ]
     )
     facts.lead_changed(lead)  # the created event's facts row
@@ -184,13 +171,32 @@ def touchpoint_added_event(
     if campaign_id is not None:
         facts.touches_added([lead.pk], ever_ready=lead.ready_at is not None)
     return _event(
-        lead=lead,
-        kind=LeadEvent.Kind.TOUCHPOINT,
-        actor=actor,
-        reason="intake",
-        new=kind,
-        payload={"touchpoint": touchpoint_id, "asset": asset},
+        **_touch(lead=lead, touchpoint_id=touchpoint_id, kind=kind, asset=asset), actor=actor
     )
+
+
+def _touch(*, lead: Lead, touchpoint_id: int, kind: str, asset: str) -> dict[str, Any]:
+    """A touchpoint event's fields but its actor."""
+    return {
+        "lead": lead,
+        "kind": LeadEvent.Kind.TOUCHPOINT,
+        "reason": "intake",
+        "new": kind,
+        "payload": {"touchpoint": touchpoint_id, "asset": asset},
+    }
+
+
+def _band(*, lead: Lead, old: tuple[str, int], new: tuple[str, int]) -> dict[str, Any]:
+    """A score band event's fields: (band, score) before and after."""
+    return {
+        "lead": lead,
+        "kind": LeadEvent.Kind.SCORE,
+        "actor": None,
+        "reason": "rescored",
+        "old": old[0],
+        "new": new[0],
+        "payload": {"old_score": old[1], "new_score": new[1]},
+    }
 
 
 def status_changed_event(
@@ -251,15 +257,7 @@ def lead_assigned_event(
 def score_band_changed_event(
     *, lead: Lead, old_band: str, new_band: str, old_score: int, new_score: int
 ) -> LeadEvent:
-    return _event(
-        lead=lead,
-        kind=LeadEvent.Kind.SCORE,
-        actor=None,
-        reason="rescored",
-        old=old_band,
-        new=new_band,
-        payload={"old_score": old_score, "new_score": new_score},
-    )
+    return _event(**_band(lead=lead, old=(old_band, old_score), new=(new_band, new_score)))
 
 
 def sla_changed_event(
