@@ -332,8 +332,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "routing.sweep_sla", "schedule": 30.0},
-    # the account roll-ups intake owes are settled when queued; this catches a lost queueing
-    "roll-ups-owed": {"task": "scoring.roll_up_owed", "schedule": 30.0},
+    # the account roll-ups intake owes (apps.scoring.services.scores.ROLL_UP_EVERY)
+    "roll-ups-owed": {"task": "scoring.roll_up_owed", "schedule": 5.0},
     "nightly-rescore": {"task": "scoring.rescore_all", "schedule": crontab(hour=2, minute=15)},
     # Replay records are kept 24 h (apps.intake.services.idempotency.RETENTION).
     "prune-idempotency-records": {

@@ -169,7 +169,7 @@ class QualificationAgreement(TimeStampedModel):
 
 class OwedRollUp(models.Model):
     """An account whose engagement roll-up is owed: written in the transaction of the touch
-    that moved it (intake), settled by the worker (scoring.roll_up_owed), so a burst of touches
+    that moved it (intake), settled by the worker (scoring.roll_up_owed, under beat), so a burst of touches
     at one account costs one roll-up and the request none. Lost never: the row commits with
     the touch, and a failed settle leaves it for the next one."""
 

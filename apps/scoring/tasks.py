@@ -20,7 +20,7 @@ def qualify_account_task(account_id: int) -> None:
     services.qualify_account(account_id=account_id)
 
 
-@shared_task(  # queued after a touch commits, and by beat every 30 seconds
+@shared_task(  # beat: every 5 seconds
     name="scoring.roll_up_owed",
     acks_late=True,
     autoretry_for=(OperationalError,),

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.queue import registered_task
@@ -57,10 +56,12 @@ def account_setup(account_agreement, policy, pool, other_rep):  # type: ignore[n
 def _touch(django_capture_on_commit_callbacks, email, title, weight, at=NOW):  # type: ignore[no-untyped-def]
     asset = factories.AssetFactory(engagement_weight=weight)
     with django_capture_on_commit_callbacks(execute=True):
-        return intake_lead(
+        lead = intake_lead(
             data=IntakeData(email=email, title=title, asset=asset, kind="download", occurred_at=at),
             now=NOW,
         ).lead
+        scores.settle_roll_ups()  # as the worker does within seconds
+    return lead
 
 
 def test_three_roles_and_the_score_hand_the_decision_maker_to_the_account_owner(
@@ -146,6 +147,7 @@ def test_a_lead_made_ready_by_its_own_touch_is_the_only_hand_off(
             ),
             now=NOW,
         ).lead
+        scores.settle_roll_ups()
     account = Account.objects.get(pk=account_setup.pk)
     assert sorted(account.buying_roles_engaged) == ["champion", "decision_maker", "user"]
     assert not account.is_conversation_ready
@@ -155,18 +157,11 @@ def test_a_lead_made_ready_by_its_own_touch_is_the_only_hand_off(
 # --- The roll-up is owed by the touch's transaction and settled by the worker ---------------
 
 
-def test_a_burst_of_touches_owes_one_roll_up_that_one_queued_settle_pays(
-    account_setup, django_capture_on_commit_callbacks, monkeypatch, settings
+def test_a_burst_of_touches_owes_one_roll_up_that_the_worker_settles_within_seconds(
+    account_setup, django_capture_on_commit_callbacks, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    queued: list[str] = []
-
-    def publish(name: str, *, eta: datetime) -> None:
-        queued.append(name)
-        assert timedelta(0) < eta - timezone.now() <= scores.ROLL_UP_DELAY  # settles a burst
-
-    monkeypatch.setattr(scores, "publish", publish)
-    # given three touches at one account, their after-commit work not run yet
-    with django_capture_on_commit_callbacks() as after_commit:
+    # given three touches at one account, committed
+    with django_capture_on_commit_callbacks(execute=True):
         for email, title, minutes in [
             ("ana@initech.example", "Data Analyst", 0),
             ("ben@initech.example", "CEO", 1),
@@ -182,23 +177,18 @@ def test_a_burst_of_touches_owes_one_roll_up_that_one_queued_settle_pays(
     assert list(OwedRollUp.objects.values_list("account_id", "at")) == [
         (account.pk, NOW + timedelta(minutes=2))
     ]
-    # and their commits queue one settle between them
-    for callback in after_commit:
-        callback()
-    assert queued == ["scoring.roll_up_owed"]
-    # when the worker settles
-    settled = registered_task("scoring.roll_up_owed")
+    # when the worker's beat task runs (every few seconds)
+    schedule = settings.CELERY_BEAT_SCHEDULE["roll-ups-owed"]
+    assert schedule["schedule"] == scores.ROLL_UP_EVERY.total_seconds() <= 5
     with django_capture_on_commit_callbacks(execute=True):
-        settled()
-    # then the account is rolled up and qualified, nothing is owed, and a new touch queues anew
+        registered_task(schedule["task"])()
+    # then the account is rolled up and qualified, and nothing is owed
     account.refresh_from_db()
     assert account.engagement_score == 30
     assert account.buying_roles_engaged == ["champion", "decision_maker", "user"]
     assert account.is_conversation_ready
+    assert Lead.objects.get(email="ben@initech.example").status == "ready"
     assert not OwedRollUp.objects.exists()
-    scores._queue_settle()
-    assert queued == ["scoring.roll_up_owed"] * 2
-    assert settings.CELERY_BEAT_SCHEDULE["roll-ups-owed"]["task"] == "scoring.roll_up_owed"
 
 
 def test_a_settle_that_fails_leaves_the_roll_up_owed(account_setup, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -222,8 +222,8 @@ def intake_lead(
         scoring.mark_ready(lead=lead, agreement=agreement, reason=reason, actor=actor, now=now)
         became_ready = lead.status == Lead.Status.READY  # else held: its pool is full
     if lead.account_id:
-        # settled by the worker after the commit (a burst at one account costs one roll-up),
-        # which also qualifies the account when it now meets the account rule
+        # settled by the worker within seconds (the touches at one account in between cost
+        # one roll-up), which also qualifies the account when it now meets the account rule
         scoring.owe_roll_up(account_id=lead.account_id, handed_off=became_ready, at=now)
     booking = data.asset is not None and data.asset.offers_booking and data.asset.hand_raiser
     result = IntakeResult(

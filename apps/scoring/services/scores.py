@@ -7,14 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.bulk import update_rows
-from apps.core.queue import enqueue_on_commit, publish
+from apps.core.queue import enqueue_on_commit
 from apps.leads.models import SCORE_CEILING, BuyingRole, Lead, Touchpoint
 from apps.scoring.models import BuyingRoleRule, OwedRollUp, QualificationAgreement, ScoringRule
 
@@ -271,21 +270,15 @@ def roll_up_accounts(
 
 
 # The account roll-up after a touch at intake is owed in the touch's transaction and settled
-# by the worker: many touches at one account between two settles cost one roll-up, and the
-# request none. ROLL_UP_TURN says a settle is queued and has not started yet, so a burst
-# queues one task, due ROLL_UP_DELAY after the first touch (under a steady stream of touches
-# the worker settles about once a second, not once a touch); it lapses after
-# ROLL_UP_TURN_SECONDS in case that task is lost (and beat settles every 30 seconds whatever
-# happens to the queue).
-ROLL_UP_TASK = "scoring.roll_up_owed"
-ROLL_UP_TURN = "scoring:roll-up-queued"
-ROLL_UP_DELAY = timedelta(seconds=1)
-ROLL_UP_TURN_SECONDS = 5
+# by the worker under beat every ROLL_UP_EVERY: the request does none and publishes nothing
+# for it (a broker that is down or frozen cannot hold it up), and the touches at one account
+# between two settles cost one roll-up.
+ROLL_UP_EVERY = timedelta(seconds=5)
 
 
 def owe_roll_up(*, account_id: int, handed_off: bool, at: datetime) -> None:
     """Note, in the caller's transaction, that the account's roll-up is owed as of `at`
-    (`handed_off`: the touch made its own lead ready), and queue a settle after the commit."""
+    (`handed_off`: the touch made its own lead ready)."""
     OwedRollUp.objects.bulk_create(
         [OwedRollUp(account_id=account_id, handed_off=handed_off, at=at)],
         update_conflicts=True,
@@ -293,19 +286,12 @@ def owe_roll_up(*, account_id: int, handed_off: bool, at: datetime) -> None:
         # a hand-off owed earlier stays owed: only a True overwrites
         update_fields=["at", "handed_off"] if handed_off else ["at"],
     )
-    transaction.on_commit(_queue_settle, robust=True)
-
-
-def _queue_settle() -> None:
-    if cache.add(ROLL_UP_TURN, 1, timeout=ROLL_UP_TURN_SECONDS):
-        publish(ROLL_UP_TASK, eta=timezone.now() + ROLL_UP_DELAY)
 
 
 def settle_roll_ups(*, limit: int = ROLL_UP_BATCH) -> int:
     """The worker's side: roll up every account owed, `limit` at a time, each batch in its own
     transaction; an account that now meets the account rule and is not ready is qualified after
     the commit (unless a touch owed here handed its own lead off). How many were settled."""
-    cache.delete(ROLL_UP_TURN)  # first: a touch committed from now on queues another settle
     settled = 0
     while True:
         done = _settle_batch(limit=limit)
