@@ -103,7 +103,6 @@ GROUPS: dict[str, Group] = {
                 "engagement_score",
                 "engagement_scores",
                 "rescore_lead",
-                "roll_up_account",
                 "roll_up_accounts",
             ),
             "apps/scoring/services/qualification.py": ("ready_reason",),

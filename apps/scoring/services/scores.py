@@ -248,7 +248,7 @@ def roll_up_accounts(
             if account is None:
                 raise Account.DoesNotExist(f"Account matching id {account_id} does not exist.")
             account.engagement_score = round(totals.get(account_id) or 0.0, 2)
-            account.buying_roles_engaged = sorted(roles.get(account_id, ()))
+            account.buying_roles_engaged = sorted(roles[account_id])
             if (
                 account.is_conversation_ready
                 and agreement
