@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from apps.intake.services import IntakeData, intake_lead
@@ -58,13 +58,34 @@ def rules(agreement: QualificationAgreement) -> QualificationAgreement:
     domain=st.sampled_from(DOMAINS),
     kind=st.sampled_from(Touchpoint.Kind.values),
     weight=st.one_of(st.none(), st.integers(min_value=0, max_value=40)),
-    age_hours=st.integers(min_value=0, max_value=24 * 120),
+    # the API takes touches from 5 minutes ahead (clock skew) back to the year 2000
+    age_minutes=st.integers(min_value=-5, max_value=60 * 24 * 120),
     country=st.sampled_from(["", "de", "US"]),
     source=st.sampled_from(Lead.Source.values),
     half_life=st.integers(min_value=1, max_value=90),
 )
+@example(  # a touch dated in 2000 with the heaviest weight, and one 5 minutes ahead
+    title="Director of IT",
+    domain="known.example",
+    kind="meeting",
+    weight=40,
+    age_minutes=60 * 24 * 365 * 27,
+    country="",
+    source="web_form",
+    half_life=1,
+)
+@example(
+    title="",
+    domain="gmail.com",
+    kind="page_view",
+    weight=None,
+    age_minutes=-5,
+    country="US",
+    source="api",
+    half_life=90,
+)
 def test_a_new_leads_scores_are_what_rescoring_it_computes(  # type: ignore[no-untyped-def]
-    rules, title, domain, kind, weight, age_hours, country, source, half_life
+    rules, title, domain, kind, weight, age_minutes, country, source, half_life
 ) -> None:
     QualificationAgreement.objects.filter(pk=rules.pk).update(engagement_half_life_days=half_life)
     n = next(_emails)
@@ -79,7 +100,7 @@ def test_a_new_leads_scores_are_what_rescoring_it_computes(  # type: ignore[no-u
             source=source,
             kind=kind,
             asset=asset,
-            occurred_at=now - timedelta(hours=age_hours),
+            occurred_at=now - timedelta(minutes=age_minutes),
         ),
         now=now,
     ).lead

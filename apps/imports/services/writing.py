@@ -25,7 +25,6 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
 from apps.core.bulk import builder, copy_rows, insert_objects, next_ids, update_rows
-from apps.core.queue import enqueue_on_commit
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
 from apps.imports.services.mapping import mapped_columns
@@ -407,13 +406,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             agreement=ctx.agreement,
             now=now,
         )
-        for account_id, account in sorted(rolled_up.items()):
-            if (
-                ctx.agreement
-                and not account.is_conversation_ready
-                and scoring.account_meets_rule(account=account, agreement=ctx.agreement)
-            ):
-                enqueue_on_commit("scoring.qualify_account", account_id)
+        scoring.qualify_after_commit(rolled_up, ctx.agreement)
         ImportRejection.objects.bulk_create(
             [
                 ImportRejection(

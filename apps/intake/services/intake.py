@@ -107,11 +107,14 @@ def _new_lead(
     )
     if lead.title:
         lead.buying_role = scoring.infer_buying_role(lead.title)
-    half_life = agreement.engagement_half_life_days if agreement else scoring.DEFAULT_HALF_LIFE_DAYS
-    weight = scoring.touch_weight(data.kind, data.asset.engagement_weight if data.asset else None)
-    lead.fit_score = scoring.fit_score(lead=lead, account=lead.account)
-    lead.engagement_score = round(scoring.decayed(weight, occurred_at, now, half_life), 2)
-    lead.score = scoring.total_score(fit=lead.fit_score, engagement=lead.engagement_score)
+    scoring.score_first_touch(
+        lead=lead,
+        kind=data.kind,
+        asset_weight=data.asset.engagement_weight if data.asset else None,
+        occurred_at=occurred_at,
+        agreement=agreement,
+        now=now,
+    )
     return lead
 
 

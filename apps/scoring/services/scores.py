@@ -172,13 +172,34 @@ def rescore_lead(
 ) -> ScoreChange:
     """Recompute the lead's fit and engagement in memory and save them. Caller holds the lead lock."""
     now = now or timezone.now()
-    half_life = agreement.engagement_half_life_days if agreement else DEFAULT_HALF_LIFE_DAYS
+    half_life = _half_life(agreement)
     old = lead.score
     lead.fit_score = fit_score(lead=lead, account=lead.account)
     lead.engagement_score = engagement_score(lead_id=lead.pk, now=now, half_life_days=half_life)
     lead.score = total_score(fit=lead.fit_score, engagement=lead.engagement_score)
     lead.save(update_fields=["fit_score", "engagement_score", "score", "updated_at"])
     return ScoreChange(old_score=old, new_score=lead.score)
+
+
+def score_first_touch(
+    *,
+    lead: Lead,
+    kind: str,
+    asset_weight: int | None,
+    occurred_at: datetime,
+    agreement: QualificationAgreement | None,
+    now: datetime,
+) -> None:
+    """Score a lead not saved yet whose only touch will be this one, in memory: what
+    rescore_lead computes once the lead and its touch are written (no read of its touches)."""
+    lead.fit_score = fit_score(lead=lead, account=lead.account)
+    points = decayed(touch_weight(kind, asset_weight), occurred_at, now, _half_life(agreement))
+    lead.engagement_score = round(points, 2)
+    lead.score = total_score(fit=lead.fit_score, engagement=lead.engagement_score)
+
+
+def _half_life(agreement: QualificationAgreement | None) -> int:
+    return agreement.engagement_half_life_days if agreement else DEFAULT_HALF_LIFE_DAYS
 
 
 def account_meets_rule(*, account: Account, agreement: QualificationAgreement) -> bool:
@@ -226,7 +247,7 @@ def roll_up_accounts(
         touched = Touchpoint.objects.filter(
             lead_id=OuterRef("pk"), account_id=OuterRef("account_id"), occurred_at__gte=since
         ).exclude(NOT_ENGAGEMENT)
-        accounts = Account.objects.filter(pk__in=part).annotate(
+        annotated = Account.objects.filter(pk__in=part).annotate(
             **{
                 f"engaged_{role}": Exists(
                     Lead.objects.filter(
@@ -236,11 +257,7 @@ def roll_up_accounts(
                 for role in ENGAGING_ROLES
             }
         )
-        accounts = {account.pk: account for account in accounts}
-        roles = {
-            pk: [role for role in ENGAGING_ROLES if getattr(account, f"engaged_{role}")]
-            for pk, account in accounts.items()
-        }
+        accounts = {account.pk: account for account in annotated}
         kept: list[Account] = []
         ended: list[Account] = []
         for account_id in part:
@@ -248,7 +265,9 @@ def roll_up_accounts(
             if account is None:
                 raise Account.DoesNotExist(f"Account matching id {account_id} does not exist.")
             account.engagement_score = round(totals.get(account_id) or 0.0, 2)
-            account.buying_roles_engaged = sorted(roles[account_id])
+            account.buying_roles_engaged = sorted(
+                role for role in ENGAGING_ROLES if getattr(account, f"engaged_{role}")
+            )
             if (
                 account.is_conversation_ready
                 and agreement
@@ -313,13 +332,21 @@ def _settle_batch(*, limit: int) -> int:
     rolled_up = roll_up_accounts(
         account_ids=[row.account_id for row in owed], agreement=agreement, now=now
     )
+    qualify_after_commit(
+        {pk: account for pk, account in rolled_up.items() if pk not in handed_off}, agreement
+    )
+    return len(owed)
+
+
+def qualify_after_commit(
+    rolled_up: dict[int, Account], agreement: QualificationAgreement | None
+) -> None:
+    """Queue qualify_account for each just rolled-up account that now meets the account rule
+    and is not ready yet; it decides in its own transaction (lock order lead → account)."""
     for account_id, account in sorted(rolled_up.items()):
         if (
             agreement
-            and account_id not in handed_off
             and not account.is_conversation_ready
             and account_meets_rule(account=account, agreement=agreement)
         ):
-            # decided in its own transaction (lock order lead → account)
             enqueue_on_commit("scoring.qualify_account", account_id)
-    return len(owed)
