@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -106,3 +107,13 @@ class ResilientRedisCache(RedisCache):
             super().delete_many(keys, version)
         except OUTAGE:
             self._fallback("delete_many").delete_many(keys, version)
+
+
+def read_shared(key: str) -> Any:
+    """`key` as every process sees it: read from Redis itself, raising one of OUTAGE when it
+    cannot answer, instead of from this process's stand-in memory (any other cache answers as
+    it always does)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, ResilientRedisCache):
+        return RedisCache.get(backend, key)  # the plain Redis read, without the fallback
+    return backend.get(key)

@@ -14,44 +14,19 @@ same minute: pages still refresh, only less promptly.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+from apps.core import stamps
 
 _USER_KEY = "pulse:user:{}"
 # where read_first() leaves the stamp for the page's template context
 REQUEST_ATTR = "pulse_etag"
 _POOL_KEY = "pulse:pool"
-# a week: an idle rep's stamp expiring only costs their open tabs one refresh
-_TTL_SECONDS = 7 * 24 * 3600
-
-
-def _stamp() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def _bump_now(keys: list[str]) -> None:
-    # a fresh random value, not a counter: two racing writers can never leave a value a tab has
-    # already seen, so no change is swallowed even on a cache without atomic increments
-    cache.set_many({key: _stamp() for key in keys}, _TTL_SECONDS)
-
-
-class _Bump:
-    """The stamps one transaction changes, bumped together once it commits (an intake writes
-    three events, a hand-off more: one cache round trip instead of one each)."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        _bump_now(sorted(self.keys))
 
 
 def changed(*, user_ids: Iterable[int | None] = (), pool: bool = False) -> None:
@@ -60,23 +35,7 @@ def changed(*, user_ids: Iterable[int | None] = (), pool: bool = False) -> None:
     keys = {_USER_KEY.format(pk) for pk in user_ids if pk is not None}
     if pool:
         keys.add(_POOL_KEY)
-    if not keys:
-        return
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _bump_now(sorted(keys))  # autocommit: already committed
-        return
-    bump = getattr(connection, "_pulse_bump", None)
-    # still queued for this transaction? (a rollback, of it or of the savepoint that queued
-    # it, drops the callback: then this change queues its own)
-    if (
-        bump is None
-        or bump.done
-        or not any(func is bump for _, func, _ in connection.run_on_commit)
-    ):
-        bump = connection._pulse_bump = _Bump()  # type: ignore[attr-defined]
-        transaction.on_commit(bump)
-    bump.keys.update(keys)
+    stamps.bump_after_commit(keys)
 
 
 def etag(*, user_id: int) -> str:

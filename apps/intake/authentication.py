@@ -10,8 +10,21 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from apps.core.memo import Memo
 from apps.intake.keys import API_KEY_PREFIX_LENGTH, hash_api_key
 from apps.intake.models import IntakeSource
+
+
+def _load_active_sources() -> dict[str, IntakeSource]:
+    return {
+        source.key_prefix: source
+        for source in IntakeSource.objects.filter(is_active=True).select_related("default_campaign")
+    }
+
+
+# every intake request checks its key: the active sources by key prefix, read once per process
+# while none is added, changed, deactivated or deleted
+_active_sources = Memo("intake:sources", _load_active_sources, models=(IntakeSource,))
 
 
 class IntakeKeyAuthentication(authentication.BaseAuthentication):
@@ -21,9 +34,7 @@ class IntakeKeyAuthentication(authentication.BaseAuthentication):
         key = request.META.get(self.header, "").strip()
         if not key:
             return None
-        source = IntakeSource.objects.filter(
-            key_prefix=key[:API_KEY_PREFIX_LENGTH], is_active=True
-        ).first()
+        source = _active_sources.get().get(key[:API_KEY_PREFIX_LENGTH])
         if source is None or not hmac.compare_digest(source.key_hash, hash_api_key(key)):
             raise exceptions.AuthenticationFailed("Unknown or inactive API key.")
         return AnonymousUser(), source

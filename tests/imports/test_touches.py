@@ -17,6 +17,7 @@ from apps.imports import services
 from apps.imports.models import ImportJob, ImportRejection
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
 from apps.scoring import services as scoring
+from apps.scoring.rulebook import rulebook
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -383,6 +384,7 @@ def test_a_chunk_costs_the_same_queries_for_10_and_20_rows(tmp_path, whitepaper)
 
     # (both sizes fit one batch of SQLite's bulk inserts, which splits at 999 parameters)
     small, large = file(10, "small"), file(20, "large")
+    rulebook()  # the scoring rules are read once per process, not per file
     # when each file creates its leads, then is imported again and merges into them
     created = (queries(small), queries(large))
     merged = (queries(small), queries(large))

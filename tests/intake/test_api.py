@@ -4,6 +4,8 @@ import hashlib
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -228,3 +230,41 @@ def test_a_touch_dated_before_2000_is_refused_naming_occurred_at(api):  # type: 
         ).status_code
         == 201
     )
+
+
+def test_a_new_lead_at_a_known_account_costs_at_most_ten_statements(
+    django_capture_on_commit_callbacks, marketer, manager
+):  # type: ignore[no-untyped-def]
+    # given the key, the signed agreement and the rules committed, and one lead taken in
+    # (each process reads the rules and keys once, then while their stamps stay)
+    from apps.intake.models import IntakeSource
+
+    with django_capture_on_commit_callbacks(execute=True):
+        IntakeSource.objects.create(
+            name="Website",
+            slug="website",
+            key_prefix=KEY[:8],
+            key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
+        )
+        now = timezone.now()
+        factories.AgreementFactory(
+            marketing_signer=marketer,
+            marketing_signed_at=now,
+            sales_signer=manager,
+            sales_signed_at=now,
+        )
+        factories.ScoringRuleFactory(value="vp", points=30)
+        factories.BuyingRoleRuleFactory(keyword="vp", role="decision_maker")
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=KEY)
+    assert _post(client, {"email": "a@acme.example", "title": "VP Sales"}).status_code == 201
+    # when a second person at that account arrives
+    with CaptureQueriesContext(connection) as captured:
+        response = _post(client, {"email": "b@acme.example", "title": "VP Marketing"})
+    # then the lead is matched, given its role, scored and written in at most ten statements:
+    # its transaction's two, the lead read, the account read, and one write per table
+    assert response.status_code == 201
+    assert len(captured) <= 10, [q["sql"][:60] for q in captured]
+    lead = Lead.objects.select_related("account").get(email="b@acme.example")
+    assert (lead.account.domain, lead.buying_role) == ("acme.example", "decision_maker")
+    assert lead.score == response.json()["score"] > 0

@@ -87,7 +87,8 @@ def rules(agreement: QualificationAgreement) -> QualificationAgreement:
 def test_a_new_leads_scores_are_what_rescoring_it_computes(  # type: ignore[no-untyped-def]
     rules, title, domain, kind, weight, age_minutes, country, source, half_life
 ) -> None:
-    QualificationAgreement.objects.filter(pk=rules.pk).update(engagement_half_life_days=half_life)
+    rules.engagement_half_life_days = half_life
+    rules.save(update_fields=["engagement_half_life_days"])
     n = next(_emails)
     now = timezone.now()
     asset = None if weight is None else factories.AssetFactory(engagement_weight=weight)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from apps.core import pulse
+from apps.core import pulse, stamps
 from apps.leads import events
 from apps.leads.models import Lead
 from apps.notifications.models import Notification
@@ -169,7 +169,7 @@ def test_one_transactions_changes_bump_every_stamp_once_and_a_rolled_back_savepo
     django_capture_on_commit_callbacks, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     bumped: list[list[str]] = []
-    monkeypatch.setattr(pulse, "_bump_now", bumped.append)
+    monkeypatch.setattr(stamps, "bump_now", bumped.append)
     # three changes in one transaction: one bump with every stamp they name
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         pulse.changed(user_ids=[1])

@@ -13,7 +13,7 @@ never poses as a form submission.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -42,6 +42,7 @@ from apps.leads import facts as lead_facts
 from apps.leads.models import BuyingRole, Lead, LeadEvent, Touchpoint
 from apps.scoring import services as scoring
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
+from apps.scoring.rulebook import rulebook
 from apps.users.models import User
 
 # The fields a merge fills when the known lead has them blank (never overwriting).
@@ -64,8 +65,8 @@ class _Context:
     job: ImportJob
     actor: User | None
     agreement: QualificationAgreement | None
-    scoring_rules: list[ScoringRule]
-    role_rules: list[BuyingRoleRule]
+    scoring_rules: Sequence[ScoringRule]
+    role_rules: Sequence[BuyingRoleRule]
     lookups: Lookups = field(default_factory=Lookups)
 
     @property
@@ -453,12 +454,13 @@ def run_import(
     job = claim_run(job_id)
     if job is None:
         return ImportJob.objects.get(pk=job_id)
+    book = rulebook()
     ctx = _Context(
         job=job,
         actor=job.created_by,
-        agreement=QualificationAgreement.objects.in_force(),
-        scoring_rules=list(ScoringRule.objects.filter(is_active=True)),
-        role_rules=list(BuyingRoleRule.objects.all()),
+        agreement=book.agreement_at(),
+        scoring_rules=book.scoring_rules,
+        role_rules=book.role_rules,
         lookups=Lookups(tag=job.campaign),
     )
     try:

@@ -19,6 +19,7 @@ from apps.meetings import links
 from apps.opportunities import attribution
 from apps.scoring import services as scoring
 from apps.scoring.models import QualificationAgreement
+from apps.scoring.rulebook import rulebook
 from apps.users.models import User
 
 # a lead that can still book: ready (routing names its rep) or being worked
@@ -69,21 +70,25 @@ class IntakeResult:
         return body
 
 
+class _LostRace(IntegrityError):
+    """A concurrent intake inserted this email between our read and our INSERT."""
+
+
 def _get_or_create_lead(
     *, email: str, data: IntakeData, now: datetime, agreement: QualificationAgreement | None
 ) -> tuple[Lead, bool]:
-    """The known lead, locked; or a new one, inserted in a savepoint (if a concurrent intake won
-    the unique index, its row is locked instead)."""
+    """The known lead, locked; or a new one, inserted. No savepoint around the INSERT (two
+    statements every new lead would pay): if a concurrent intake won the unique index, the
+    whole transaction is rolled back and intake_lead() runs again, finding that lead."""
     existing = Lead.objects.select_for_update().filter(email=email).first()
     if existing is not None:
         return existing, False
     lead = _new_lead(email=email, data=data, now=now, agreement=agreement)
     try:
-        with transaction.atomic():
-            lead.save(force_insert=True)
-            return lead, True
-    except IntegrityError:
-        return Lead.objects.select_for_update().get(email=email), False
+        lead.save(force_insert=True)
+    except IntegrityError as error:
+        raise _LostRace(*error.args) from error
+    return lead, True
 
 
 def _new_lead(
@@ -131,7 +136,6 @@ def _fill_blanks(lead: Lead, data: IntakeData) -> list[str]:
     return changed
 
 
-@transaction.atomic(durable=True)
 def intake_lead(
     *,
     data: IntakeData,
@@ -142,8 +146,19 @@ def intake_lead(
     """Create the lead or add a touchpoint to the known one; score and qualify it. Safe to repeat
     with an Idempotency-Key (the response is stored in this same transaction)."""
     now = now or timezone.now()
+    try:
+        return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
+    except _LostRace:
+        # rolled back whole: the second time the email is a known lead, read and locked
+        return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
+
+
+@transaction.atomic(durable=True)
+def _take_in(
+    *, data: IntakeData, actor: User | None, idempotency: Claim | None, now: datetime
+) -> IntakeResult:
     email = normalise_email(data.email)
-    agreement = QualificationAgreement.objects.in_force(now)
+    agreement = rulebook().agreement_at(now)
     lead, created = _get_or_create_lead(email=email, data=data, now=now, agreement=agreement)
     changed = [] if created else _fill_blanks(lead, data)
     if lead.account_id is None and not created:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from apps.core.bulk import update_rows
 from apps.core.queue import enqueue_on_commit
 from apps.leads.models import SCORE_CEILING, BuyingRole, Lead, Touchpoint
 from apps.scoring.models import BuyingRoleRule, OwedRollUp, QualificationAgreement, ScoringRule
+from apps.scoring.rulebook import rulebook
 
 # Engagement points for a touchpoint without an asset (the asset's weight wins when there is one).
 KIND_WEIGHTS = {
@@ -71,10 +72,10 @@ def score_band_q(band: str, *, prefix: str = "") -> Q:
     raise ValueError(f"unknown score band {band!r}")
 
 
-def infer_buying_role(title: str, rules: list[BuyingRoleRule] | None = None) -> str:
+def infer_buying_role(title: str, rules: Sequence[BuyingRoleRule] | None = None) -> str:
     """The role of the first (lowest order) rule whose keyword appears in the title."""
     lowered = f" {title.lower()} "
-    for rule in rules if rules is not None else BuyingRoleRule.objects.all():
+    for rule in rules if rules is not None else rulebook().role_rules:
         keyword = rule.keyword.lower()
         if keyword and (f" {keyword} " in lowered or (len(keyword) > 3 and keyword in lowered)):
             return rule.role
@@ -82,12 +83,12 @@ def infer_buying_role(title: str, rules: list[BuyingRoleRule] | None = None) -> 
 
 
 def fit_score(
-    *, lead: Lead, account: Account | None, rules: list[ScoringRule] | None = None
+    *, lead: Lead, account: Account | None, rules: Sequence[ScoringRule] | None = None
 ) -> int:
     """Sum of the points of every active rule the lead matches, clamped to 0..FIT_CEILING."""
     total = 0
     title = f" {lead.title.lower()} "
-    for rule in rules if rules is not None else ScoringRule.objects.filter(is_active=True):
+    for rule in rules if rules is not None else rulebook().scoring_rules:
         value = rule.value.strip()
         match rule.attribute:
             case ScoringRule.Attribute.TITLE_KEYWORD:
