@@ -8,13 +8,27 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from apps.core.memo import Memo
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback.filters import ReviewQueueFilter
-from apps.feedback.models import Disqualification
+from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads.models import Activity, Touchpoint
 
 REVIEW_LIMIT = 25
 REVIEW_KEYS = ("at", "pk")  # oldest first: the review index
+
+
+def _load_active_reasons() -> tuple[DisqualificationReason, ...]:
+    return tuple(DisqualificationReason.objects.filter(is_active=True).order_by("label"))
+
+
+_active_reasons = Memo("feedback:reasons", _load_active_reasons, models=(DisqualificationReason,))
+
+
+def active_reasons() -> tuple[DisqualificationReason, ...]:
+    """The reasons a rep may pick, by label: read once per process while RevOps changes none
+    (every lead page offers them)."""
+    return _active_reasons.get()
 
 
 def _with_story(records: QuerySet[Disqualification]) -> QuerySet[Disqualification]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
+from apps.core.memo import Memo
 from apps.leads.models import BuyingRole, Lead
 from apps.plays.models import Play, PlayStep
 
@@ -15,6 +16,19 @@ PLAY_LIMIT = 200
 ROLE_LABELS: dict[str, str] = dict(BuyingRole.choices)
 SOURCE_LABELS: dict[str, str] = dict(Lead.Source.choices)
 TIER_LABELS = {"target": "Target accounts", "standard": "Standard accounts"}
+
+
+def _load_active_plays() -> tuple[Play, ...]:
+    return tuple(Play.objects.filter(is_active=True).order_by("-priority", "name", "pk"))
+
+
+_active_plays = Memo("plays:active", _load_active_plays, models=(Play,))
+
+
+def active_plays() -> tuple[Play, ...]:
+    """The plays a rep may switch to, highest priority first: read once per process while
+    nobody changes a play (every lead page offers them)."""
+    return _active_plays.get()
 
 
 @dataclass(frozen=True)

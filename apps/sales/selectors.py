@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.pagination import KeysetPage, keyset_page
+from apps.feedback import selectors as feedback_selectors
 from apps.feedback.models import Disqualification, DisqualificationReason
 from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, Touchpoint
 from apps.leads.querysets import open_lead_q, untouched_hand_raiser_q
@@ -26,6 +27,7 @@ from apps.leads.selectors import lead_for, reads_all_attempt_notes
 from apps.leads.services import may_work_lead
 from apps.meetings.models import Meeting
 from apps.opportunities.models import Opportunity
+from apps.plays import selectors as play_selectors
 from apps.plays import services as play_services
 from apps.plays.models import LeadPlay, LeadPlayStep, Play
 from apps.routing import held
@@ -68,9 +70,11 @@ def team_pool(*, limit: int = LIST_LIMIT) -> list[Lead]:
     return list(queryset.order_by(F("ready_at").asc(nulls_last=True), "pk")[:limit])
 
 
-def queue_counts(*, rep: User) -> dict[str, int]:
-    """Counts for the queue's header: the rep's open leads by status and SLA state (one
-    index-only aggregate over lead_rep_day_idx), and the pool (one over lead_pool_idx)."""
+def queue_counts(*, rep: User, now: datetime | None = None) -> dict[str, int]:
+    """Counts for the queue's header and the navigation's Today badge: the rep's open leads by
+    status and SLA state and those due today (today_count's rule), in one index-only aggregate
+    over lead_rep_day_idx; and the pool (one over lead_pool_idx). A page that shows both reads
+    the rep's range of the index once instead of twice."""
     # Counted by owner (never null here), not by id: the id is not in the index, and reading
     # it would visit the table for every open lead.
     counts = (
@@ -82,6 +86,7 @@ def queue_counts(*, rep: User) -> dict[str, int]:
             working=Count("owner", filter=Q(status=Lead.Status.WORKING)),
             pending=Count("owner", filter=Q(sla_state=Lead.SlaState.PENDING)),
             breached=Count("owner", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+            today=Count("owner", filter=_today_q(now=now or timezone.now())),
         )
     )
     return {**counts, "pool": Lead.objects.in_pool().count()}
@@ -484,8 +489,8 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
     reasons: list[DisqualificationReason] = []
     plays: list[Play] = []
     if may_work:
-        reasons = list(DisqualificationReason.objects.filter(is_active=True).order_by("label"))
-        plays = list(Play.objects.filter(is_active=True).order_by("-priority", "name", "pk"))
+        reasons = list(feedback_selectors.active_reasons())
+        plays = list(play_selectors.active_plays())
     engaged, hand_raise = _engagement(journey)
     # plays.engaged_asset_name()'s choice, read from the journey already loaded
     latest_asset = next((t.asset for t in journey if t.asset is not None), None)

@@ -78,6 +78,8 @@ def _lead_context(
         "forms": _lead_forms(page, bound),
         "outcomes": forms.ATTEMPT_OUTCOMES,
         "now": timezone.now(),
+        # the navigation's badge, from the counts the page read anyway (one index read)
+        **({"today_count": page.counts["today"]} if page.counts else {}),
         **extra,
     }
 

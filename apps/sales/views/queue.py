@@ -34,6 +34,7 @@ def _queue_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
     screen = selectors.queue_page(rep=request.user, request=request)
     return {
         "counts": screen.counts,
+        "today_count": screen.counts["today"],  # the navigation's badge, read with the counts
         "filters": screen.filters,
         "queue": screen.page,
         "pool": screen.pool,
