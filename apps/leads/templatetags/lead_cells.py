@@ -13,11 +13,11 @@ from datetime import datetime
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core.paths import pk_path
 from apps.leads.models import Lead
 
 register = template.Library()
@@ -49,7 +49,7 @@ def lead_name(lead: Lead) -> SafeString:
     """The lead's name linking to its page, its job title below."""
     link = format_html(
         '<a class="row-title" href="{}">{}</a>',
-        reverse("sales:lead", args=[lead.pk]),
+        pk_path("sales:lead", lead.pk),
         lead.display_name,
     )
     if not lead.title:
@@ -64,7 +64,7 @@ def lead_company(lead: Lead) -> SafeString:
     account = lead.account
     if account is not None:
         link = format_html(
-            '<a href="{}">{}</a>', reverse("accounts:detail", args=[account.pk]), account.name
+            '<a href="{}">{}</a>', pk_path("accounts:detail", account.pk), account.name
         )
         if account.tier != "target":
             return link

@@ -14,11 +14,11 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core.paths import pk_path
 from apps.opportunities.models import Opportunity
 
 register = template.Library()
@@ -101,7 +101,7 @@ def _when(opportunity: Opportunity) -> SafeString:
     if lead is None:
         return when
     return format_html(
-        '{} · <a href="{}">{}</a>', when, reverse("sales:lead", args=[lead.pk]), lead.display_name
+        '{} · <a href="{}">{}</a>', when, pk_path("sales:lead", lead.pk), lead.display_name
     )
 
 
@@ -110,7 +110,7 @@ def _stage_form(context: template.Context, opportunity: Opportunity) -> SafeStri
     sent and says why."""
     form = _refused_form(context["card_error"], opportunity)
     pk, name = opportunity.pk, opportunity.name
-    url = reverse("sales:change-stage", args=[pk])
+    url = pk_path("sales:change-stage", pk)
     error_id = f"opp_{pk}_error"
     invalid = format_html(' aria-invalid="true" aria-describedby="{}"', error_id)
     if form is None:
@@ -192,7 +192,7 @@ def opportunity_card(context: template.Context, opportunity: Opportunity) -> Saf
         error=" opp--error" if refused else "",
         name=opportunity.name,
         amount=floatformat(opportunity.amount, "0g"),
-        account_url=reverse("accounts:detail", args=[account.pk]),
+        account_url=pk_path("accounts:detail", account.pk),
         account=account.name,
         owner=owner,
         when=_when(opportunity),
