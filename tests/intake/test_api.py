@@ -268,3 +268,32 @@ def test_a_new_lead_at_a_known_account_costs_at_most_ten_statements(
     lead = Lead.objects.select_related("account").get(email="b@acme.example")
     assert (lead.account.domain, lead.buying_role) == ("acme.example", "decision_maker")
     assert lead.score == response.json()["score"] > 0
+
+
+def test_a_deactivated_key_is_refused_on_the_next_request(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    # given a committed key that has been used (so this process holds the active keys)
+    from apps.intake.models import IntakeSource
+
+    with django_capture_on_commit_callbacks(execute=True):
+        source = IntakeSource.objects.create(
+            name="Website",
+            slug="website",
+            key_prefix=KEY[:8],
+            key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
+        )
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=KEY)
+    assert _post(client, {"email": "a@acme.example"}).status_code == 201
+    # when RevOps deactivates it and the change commits
+    with django_capture_on_commit_callbacks(execute=True):
+        source.is_active = False
+        source.save(update_fields=["is_active", "updated_at"])
+    # then the very next post with it is refused, and writes nothing
+    refused = _post(client, {"email": "b@acme.example"})
+    assert refused.status_code in (401, 403)
+    assert not Lead.objects.filter(email="b@acme.example").exists()
+    # and a key of the wrong shape or none at all is refused alike
+    for key in ("", "x", "rdk_" + "z" * 500):
+        client.credentials(HTTP_X_API_KEY=key)
+        assert _post(client, {"email": "c@acme.example"}).status_code in (401, 403)
+    assert not Lead.objects.filter(email="c@acme.example").exists()

@@ -18,8 +18,7 @@ from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
 from apps.meetings import links
 from apps.opportunities import attribution
 from apps.scoring import services as scoring
-from apps.scoring.models import QualificationAgreement
-from apps.scoring.rulebook import rulebook
+from apps.scoring.rulebook import Rulebook, rulebook
 from apps.users.models import User
 
 # a lead that can still book: ready (routing names its rep) or being worked
@@ -75,7 +74,7 @@ class _LostRace(IntegrityError):
 
 
 def _get_or_create_lead(
-    *, email: str, data: IntakeData, now: datetime, agreement: QualificationAgreement | None
+    *, email: str, data: IntakeData, now: datetime, book: Rulebook
 ) -> tuple[Lead, bool]:
     """The known lead, locked; or a new one, inserted. No savepoint around the INSERT (two
     statements every new lead would pay): if a concurrent intake won the unique index, the
@@ -83,7 +82,7 @@ def _get_or_create_lead(
     existing = Lead.objects.select_for_update().filter(email=email).first()
     if existing is not None:
         return existing, False
-    lead = _new_lead(email=email, data=data, now=now, agreement=agreement)
+    lead = _new_lead(email=email, data=data, now=now, book=book)
     try:
         lead.save(force_insert=True)
     except IntegrityError as error:
@@ -91,9 +90,7 @@ def _get_or_create_lead(
     return lead, True
 
 
-def _new_lead(
-    *, email: str, data: IntakeData, now: datetime, agreement: QualificationAgreement | None
-) -> Lead:
+def _new_lead(*, email: str, data: IntakeData, now: datetime, book: Rulebook) -> Lead:
     """A new lead with its account, buying role and scores settled before its one INSERT: what
     rescore_lead would compute, since its only touch is the one this intake writes."""
     occurred_at = data.occurred_at or now
@@ -111,14 +108,15 @@ def _new_lead(
         account=match_account(email=email, company_name=data.company_name, country=data.country),
     )
     if lead.title:
-        lead.buying_role = scoring.infer_buying_role(lead.title)
+        lead.buying_role = scoring.infer_buying_role(lead.title, book.role_rules)
     scoring.score_first_touch(
         lead=lead,
         kind=data.kind,
         asset_weight=data.asset.engagement_weight if data.asset else None,
         occurred_at=occurred_at,
-        agreement=agreement,
+        agreement=book.agreement_at(now),
         now=now,
+        rules=book.scoring_rules,
     )
     return lead
 
@@ -158,8 +156,9 @@ def _take_in(
     *, data: IntakeData, actor: User | None, idempotency: Claim | None, now: datetime
 ) -> IntakeResult:
     email = normalise_email(data.email)
-    agreement = rulebook().agreement_at(now)
-    lead, created = _get_or_create_lead(email=email, data=data, now=now, agreement=agreement)
+    book = rulebook()  # the rules read (or their stamp checked) once for the whole intake
+    agreement = book.agreement_at(now)
+    lead, created = _get_or_create_lead(email=email, data=data, now=now, book=book)
     changed = [] if created else _fill_blanks(lead, data)
     if lead.account_id is None and not created:
         lead.account = match_account(
@@ -174,7 +173,7 @@ def _take_in(
         and lead.buying_role == BuyingRole.UNKNOWN
         and lead.title
     ):
-        role = scoring.infer_buying_role(lead.title)
+        role = scoring.infer_buying_role(lead.title, book.role_rules)
         if role != lead.buying_role:
             tally.role_changes([(lead.pk, lead.buying_role, role)])
             lead.buying_role = role

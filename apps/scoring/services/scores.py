@@ -190,10 +190,11 @@ def score_first_touch(
     occurred_at: datetime,
     agreement: QualificationAgreement | None,
     now: datetime,
+    rules: Sequence[ScoringRule] | None = None,
 ) -> None:
     """Score a lead not saved yet whose only touch will be this one, in memory: what
     rescore_lead computes once the lead and its touch are written (no read of its touches)."""
-    lead.fit_score = fit_score(lead=lead, account=lead.account)
+    lead.fit_score = fit_score(lead=lead, account=lead.account, rules=rules)
     points = decayed(touch_weight(kind, asset_weight), occurred_at, now, _half_life(agreement))
     lead.engagement_score = round(points, 2)
     lead.score = total_score(fit=lead.fit_score, engagement=lead.engagement_score)
