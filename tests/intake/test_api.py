@@ -20,16 +20,21 @@ URL = "/api/v1/intake/"
 KEY = "test-intake-key-0123456789"
 
 
-@pytest.fixture
-def api(db):  # type: ignore[no-untyped-def]
+def _website_source():  # type: ignore[no-untyped-def]
+    """The intake source whose key is KEY."""
     from apps.intake.models import IntakeSource
 
-    IntakeSource.objects.create(
+    return IntakeSource.objects.create(
         name="Website",
         slug="website",
         key_prefix=KEY[:8],
         key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
     )
+
+
+@pytest.fixture
+def api(db):  # type: ignore[no-untyped-def]
+    _website_source()
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=KEY)
     return client
@@ -237,15 +242,8 @@ def test_a_new_lead_at_a_known_account_costs_at_most_ten_statements(
 ):  # type: ignore[no-untyped-def]
     # given the key, the signed agreement and the rules committed, and one lead taken in
     # (each process reads the rules and keys once, then while their stamps stay)
-    from apps.intake.models import IntakeSource
-
     with django_capture_on_commit_callbacks(execute=True):
-        IntakeSource.objects.create(
-            name="Website",
-            slug="website",
-            key_prefix=KEY[:8],
-            key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
-        )
+        _website_source()
         now = timezone.now()
         factories.AgreementFactory(
             marketing_signer=marketer,
@@ -272,15 +270,8 @@ def test_a_new_lead_at_a_known_account_costs_at_most_ten_statements(
 
 def test_a_deactivated_key_is_refused_on_the_next_request(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     # given a committed key that has been used (so this process holds the active keys)
-    from apps.intake.models import IntakeSource
-
     with django_capture_on_commit_callbacks(execute=True):
-        source = IntakeSource.objects.create(
-            name="Website",
-            slug="website",
-            key_prefix=KEY[:8],
-            key_hash=hashlib.sha256(KEY.encode()).hexdigest(),
-        )
+        source = _website_source()
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=KEY)
     assert _post(client, {"email": "a@acme.example"}).status_code == 201
