@@ -240,11 +240,12 @@ def copy_to_moves(lead_ids: list[int]) -> None:
 
 
 ENSURE_CHUNK = 1000
-# one statement per chunk, built in the database: an import chunk's thousand new leads cost
-# one INSERT, not a thousand model instances (the same on SQLite and PostgreSQL)
+# one statement, built in the database: an import chunk's thousand new leads cost one INSERT,
+# not a thousand model instances (on PostgreSQL the ids are one array parameter; SQLite takes
+# them as placeholders, ENSURE_CHUNK at a time)
 _ENSURE_SQL = (
     f"INSERT INTO {LeadFacts._meta.db_table} (lead_id, won_amount, created_at) "  # noqa: S608
-    f"SELECT id, 0, created_at FROM {Lead._meta.db_table} WHERE id IN ({{marks}}) "
+    f"SELECT id, 0, created_at FROM {Lead._meta.db_table} WHERE {{ids}} "
     "ON CONFLICT (lead_id) DO NOTHING"
 )
 
@@ -252,10 +253,18 @@ _ENSURE_SQL = (
 def ensure(lead_ids: Iterable[int]) -> None:
     """Make sure each lead has its facts row (new leads written in bulk)."""
     ids = sorted(set(lead_ids))
+    if not ids:
+        return
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # one array parameter instead of a placeholder per lead
+            cursor.execute(_ENSURE_SQL.format(ids="id = ANY(%s)"), [ids])
+            return
         for start in range(0, len(ids), ENSURE_CHUNK):
             chunk = ids[start : start + ENSURE_CHUNK]
-            cursor.execute(_ENSURE_SQL.format(marks=", ".join(["%s"] * len(chunk))), chunk)
+            cursor.execute(
+                _ENSURE_SQL.format(ids=f"id IN ({', '.join(['%s'] * len(chunk))})"), chunk
+            )
 
 
 def _update(lead_ids: list[int], **values: Any) -> None:
