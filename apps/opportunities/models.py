@@ -71,6 +71,16 @@ class Opportunity(TimeStampedModel):
     primary_lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
     )
+    # the primary lead's facts row, joined on primary_lead_id = facts.lead_id (no column): the
+    # reports group deals by its source campaign without a join through every lead
+    primary_facts = models.ForeignObject(
+        "leads.LeadFacts",
+        on_delete=models.DO_NOTHING,
+        from_fields=["primary_lead"],
+        to_fields=["lead"],
+        null=True,
+        related_name="+",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
     )

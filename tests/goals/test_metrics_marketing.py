@@ -230,20 +230,27 @@ def test_attribution_models_by_hand(
     world: World, model: str, expected: dict[str, Decimal], django_assert_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     # when
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         result = metrics.attribution(world.q4, model)
+    with django_assert_num_queries(2):
+        deals = metrics.attributed_deals(world.q4, model)
     # then
     assert _credits(result) == expected
     assert result.won_revenue == D("12000.00") == compute(Metric.REVENUE_WON, world.q4).value
+    assert result.won_deals == 2
     assert result.attributed == D("12000.00")
     assert result.unattributed == D("0.00")
     # both are credited: the owning rep with the whole deal, the campaigns with its shares
-    assert [(deal.name, deal.owner_name, deal.amount) for deal in result.deals] == [
+    assert [(deal.name, deal.owner_name, deal.amount) for deal in deals] == [
         ("Zephyr rollout", "Sam Rep", D("2000.00")),  # closed 1 Oct 00:00, in the quarter
         ("Xeno platform", "Sam Rep", D("10000.00")),
     ]
-    for deal in result.deals:
+    for deal in deals:
         assert sum(share.amount for share in deal.shares) == deal.amount
+    # the page's largest deals (biggest first) carry the same shares as the CSV's rows
+    assert [(d.name, d.shares) for d in result.largest_deals] == [
+        (d.name, d.shares) for d in reversed(deals)
+    ]
     assert all(row.reps == ("Sam Rep",) for row in result.campaigns)
 
 

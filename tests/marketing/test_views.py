@@ -148,7 +148,7 @@ def test_performance_lists_the_ten_largest_deals_and_the_csv_has_them_all(
         marketing_client.get("/marketing/performance/?quarter=2026-Q4&format=csv&table=deals")
     )
     # then: 10,000, 2,000, then 1,012 down to 1,005; the page says how many it left out
-    listed = [deal.name for deal in response.context["largest_deals"]]
+    listed = [deal.name for deal in response.context["attribution"].largest_deals]
     assert listed == ["Xeno platform", "Zephyr rollout"] + [
         f"Win {n:02d}" for n in range(12, 4, -1)
     ]

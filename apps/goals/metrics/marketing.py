@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, TruncDate
 
 from apps.campaigns.models import Campaign
@@ -28,7 +27,7 @@ from apps.campaigns.selectors import spend_between
 from apps.core.quarters import quarter_window
 from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
-from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded
+from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded, shared
 from apps.leads.models import LeadFacts
 from apps.opportunities.models import CampaignCredit, Opportunity
 
@@ -156,10 +155,10 @@ def _row(
 
 
 def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
-    """Seven queries: leads created (grouped), the sales-ready cohort with its answered leads'
-    response minutes (one pass), opportunities created, opportunities closed, influenced
-    revenue and the model's credits; keyed by the source campaign (None for leads without
-    one)."""
+    """Five queries (four under first touch): leads created (grouped), the sales-ready cohort
+    with its answered leads' response minutes (one pass), the opportunities created and closed
+    (one pass over both), influenced revenue and the model's credits (shared with
+    attribution()); keyed by the source campaign (None for leads without one)."""
     tallies: dict[int | None, _Tally] = defaultdict(_Tally)
     start, end = quarter_window(quarter)
     for row in (  # the facts' copy of created_at, indexed with the source campaign
@@ -176,26 +175,24 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         tally.ready += group.total
         tally.followed += group.followed
         tally.speeds.extend(group.minutes)
+    # the opportunities created and those closed in the quarter: one pass over their union
+    created, closed = revenue.created_q(quarter), revenue.closed_q(quarter)
+    won = closed & Q(stage=revenue.WON)
     for row in (
-        revenue.created_in(quarter)
-        .values(key=F("primary_lead__facts__source_campaign_id"))
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .order_by()
-    ):
-        tally = tallies[row["key"]]
-        tally.opportunities, tally.pipeline = row["n"], row["total"] or ZERO
-    for row in (
-        revenue.closed_in(quarter)
-        .values(key=F("primary_lead__facts__source_campaign_id"))
+        Opportunity.objects.filter(created | closed)
+        .values(key=F("primary_facts__source_campaign_id"))
         .annotate(
-            n=Count("pk"),
-            won=Count("pk", filter=Q(stage=revenue.WON)),
-            won_total=Sum("amount", filter=Q(stage=revenue.WON)),
+            created=Count("pk", filter=created),
+            pipeline=Sum("amount", filter=created),
+            closed=Count("pk", filter=closed),
+            won=Count("pk", filter=won),
+            won_total=Sum("amount", filter=won),
         )
         .order_by()
     ):
         tally = tallies[row["key"]]
-        tally.closed, tally.won = row["n"], row["won"]
+        tally.opportunities, tally.pipeline = row["created"], row["pipeline"] or ZERO
+        tally.closed, tally.won = row["closed"], row["won"]
         tally.won_revenue = row["won_total"] or ZERO
         if model == FIRST_TOUCH:
             tally.attributed = tally.won_revenue
@@ -236,34 +233,37 @@ ORIGIN_LABELS = {
 
 
 def revenue_by_origin(quarter: Quarter) -> tuple[OriginRow, ...]:
-    """A row per origin (every origin, zeros included), in ORIGIN_LABELS order: two grouped
-    queries. The rows add up to the pipeline created and the revenue won of the quarter."""
-    created = {
+    """A row per origin (every origin, zeros included), in ORIGIN_LABELS order: one grouped
+    query over the quarter's created and won opportunities. The rows add up to the pipeline
+    created and the revenue won of the quarter."""
+    created, won = revenue.created_q(quarter), revenue.closed_q(quarter) & Q(stage=revenue.WON)
+    rows = {
         row["origin"]: row
-        for row in revenue.created_in(quarter)
+        for row in Opportunity.objects.filter(created | won)
         .values("origin")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .order_by()
-    }
-    won = {
-        row["origin"]: row
-        for row in revenue.won_in(quarter)
-        .values("origin")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .order_by()
-    }
-    empty = {"n": 0, "total": None}
-    return tuple(
-        OriginRow(
-            key=str(origin),
-            label=label,
-            opportunities=created.get(origin, empty)["n"],
-            pipeline=rounded(created.get(origin, empty)["total"] or ZERO, "money") or ZERO,
-            won_deals=won.get(origin, empty)["n"],
-            won_revenue=rounded(won.get(origin, empty)["total"] or ZERO, "money") or ZERO,
+        .annotate(
+            created=Count("pk", filter=created),
+            pipeline=Sum("amount", filter=created),
+            won=Count("pk", filter=won),
+            won_total=Sum("amount", filter=won),
         )
-        for origin, label in ORIGIN_LABELS.items()
-    )
+        .order_by()
+    }
+    empty = {"created": 0, "pipeline": None, "won": 0, "won_total": None}
+    origins = []
+    for origin, label in ORIGIN_LABELS.items():
+        row = rows.get(origin, empty)
+        origins.append(
+            OriginRow(
+                key=str(origin),
+                label=label,
+                opportunities=row["created"],
+                pipeline=rounded(row["pipeline"] or ZERO, "money") or ZERO,
+                won_deals=row["won"],
+                won_revenue=rounded(row["won_total"] or ZERO, "money") or ZERO,
+            )
+        )
+    return tuple(origins)
 
 
 def _credits_in(quarter: Quarter, model: str) -> QuerySet[CampaignCredit]:
@@ -274,15 +274,12 @@ def _credits_in(quarter: Quarter, model: str) -> QuerySet[CampaignCredit]:
 
 
 def _credited(quarter: Quarter, model: str) -> dict[int, Decimal]:
-    """The credits of deals won in the quarter under `model`, summed per campaign (one query
-    over the credit index)."""
-    return dict(
-        _credits_in(quarter, model)
-        .values("campaign_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("campaign_id", "total")
-    )
+    """The credits of deals won in the quarter under `model`, summed per campaign (from the
+    grouped credits attribution() reads too, once per shared_reads() block)."""
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in _credit_groups(quarter, model):
+        totals[row["credited_campaign"]] += row["total"]
+    return dict(totals)
 
 
 def campaign_performance(quarter: Quarter, model: str = "w_shaped") -> Performance:
@@ -291,7 +288,7 @@ def campaign_performance(quarter: Quarter, model: str = "w_shaped") -> Performan
     grouped by channel), the "No campaign" line (leads and revenue without a source campaign,
     and the deals no campaign touched for attributed revenue; outside ROI), and the total,
     which equals the unsegmented metrics and whose attributed revenue and ROI count the
-    campaigns only. Ten queries whatever the data size."""
+    campaigns only. Seven queries (six under first touch) whatever the data size."""
     if model not in ATTRIBUTION_MODELS:
         raise ValueError(f"Unknown attribution model {model!r}.")
     tallies = _campaign_tallies(quarter, model)
@@ -386,48 +383,118 @@ LARGEST_DEALS = 10  # deals listed on the performance page; the CSV has them all
 
 @dataclass(frozen=True)
 class Attribution:
+    """Won revenue of a quarter credited under one model: the campaigns' credits (with the deals
+    and reps behind each), the won total and what no campaign gets, and the largest deals the
+    page lists. Every figure is aggregated in the database, so a quarter of tens of thousands
+    of wins costs what one of ten does; the CSV reads every deal (attributed_deals)."""
+
     model: str
     label: str
-    deals: tuple[DealCredit, ...]
     campaigns: tuple[CampaignCreditRow, ...]
     won_revenue: Decimal
+    won_deals: int
     attributed: Decimal
     unattributed: Decimal
-
-    def largest_deals(self, count: int = LARGEST_DEALS) -> tuple[DealCredit, ...]:
-        """The `count` biggest deals (amount, then latest won, then id): what the page lists;
-        every deal is in the CSV and behind the won-revenue figure."""
-        ranked = sorted(
-            self.deals,
-            key=lambda deal: (-deal.amount, -deal.closed_at.timestamp(), deal.opportunity_id),
-        )
-        return tuple(ranked[:count])
+    largest_deals: tuple[DealCredit, ...]
 
 
-def _deal_shares(quarter: Quarter, model: str) -> dict[int, list[tuple[int, str, Decimal]]]:
-    """Each won deal's (campaign, name, amount) credits under the model: first touch is the
-    primary lead's source campaign for the whole amount; the others are the credits written
-    when the deal was won (apps.opportunities.attribution). One query."""
-    shares: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
-    rows: Iterable[tuple[int, int, str, Decimal]]
+def _shares(quarter: Quarter, model: str) -> QuerySet[Any]:
+    """One row per (won deal, campaign credited) under the model, as credited_deal,
+    credited_campaign, credited_name, credited_amount and the deal owner's names: first touch is
+    the primary lead's source campaign for the whole amount; the others are the credits written
+    when the deal was won (apps.opportunities.attribution)."""
     if model == FIRST_TOUCH:
-        rows = (
-            revenue.won_in(quarter)
-            .filter(primary_lead__facts__source_campaign__isnull=False)
-            .values_list(
-                "pk",
-                "primary_lead__facts__source_campaign_id",
-                "primary_lead__facts__source_campaign__name",
-                "amount",
-            )
-        )
+        rows = revenue.won_in(quarter).filter(primary_facts__source_campaign__isnull=False)
+        deal, campaign, owner = "pk", "primary_facts__source_campaign", "owner"
     else:
-        rows = _credits_in(quarter, model).values_list(
-            "opportunity_id", "campaign_id", "campaign__name", "amount"
+        rows = _credits_in(quarter, model)
+        deal, campaign, owner = "opportunity_id", "campaign", "opportunity__owner"
+    return rows.annotate(
+        credited_deal=F(deal),
+        credited_campaign=F(f"{campaign}_id"),
+        credited_name=F(f"{campaign}__name"),
+        credited_amount=F("amount"),
+        credited_first=F(f"{owner}__first_name"),
+        credited_last=F(f"{owner}__last_name"),
+        credited_username=F(f"{owner}__username"),
+    )
+
+
+def _credit_groups(quarter: Quarter, model: str) -> list[dict[str, Any]]:
+    """The model's credits of the quarter's wins summed per (campaign, owning rep), with the
+    deals behind each: one query over the credit index, read once per shared_reads() block
+    (the performance table and the attribution card both sum it)."""
+
+    def read() -> list[dict[str, Any]]:
+        return list(
+            _shares(quarter, model)
+            .values("credited_campaign", "credited_name", "credited_first", "credited_last")
+            .annotate(
+                username=F("credited_username"),
+                total=Sum("credited_amount"),
+                # a deal has one credit per campaign and model (credit_one_per_campaign), so
+                # a plain count is the deals' (no DISTINCT, which would sort every credit)
+                deals=Count("credited_deal"),
+            )
+            .order_by()
         )
-    for opportunity_id, campaign_id, name, amount in rows:
-        shares[opportunity_id].append((campaign_id, name, amount))
-    return shares
+
+    return shared(("credit_groups", quarter.pk, model), read)
+
+
+_DEAL_COLUMNS = (
+    "pk",
+    "name",
+    "amount",
+    "closed",
+    "owner_id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "account__name",
+)
+
+
+def _deal_credits(
+    quarter: Quarter, model: str, rows: list[tuple[Any, ...]], *, few: bool
+) -> tuple[DealCredit, ...]:
+    """DealCredits of these won deals (rows of _DEAL_COLUMNS, in their order) with their
+    campaign shares under the model: one query, the shares of just these deals when `few`,
+    else of the whole quarter (read once)."""
+    shares = _shares(quarter, model)
+    if few:
+        shares = shares.filter(credited_deal__in=[row[0] for row in rows])
+    by_deal: dict[int, list[tuple[int | None, str, Decimal]]] = defaultdict(list)
+    for deal, *share in shares.values_list(
+        "credited_deal", "credited_campaign", "credited_name", "credited_amount"
+    ):
+        by_deal[deal].append((share[0], share[1], share[2]))
+    return tuple(
+        DealCredit(
+            opportunity_id=pk,
+            name=name,
+            account_name=account,
+            owner_id=owner_id,
+            owner_name=funnel.rep_label(first, last, username),
+            amount=amount,
+            closed_at=closed_at,
+            share_rows=tuple(by_deal.get(pk, ())),
+        )
+        for pk, name, amount, closed_at, owner_id, first, last, username, account in rows
+    )
+
+
+def _won_deals(quarter: Quarter) -> QuerySet[Opportunity]:
+    return revenue.won_in(quarter).annotate(closed=Coalesce("closed_at", "created_at"))
+
+
+def attributed_deals(quarter: Quarter, model: str = "w_shaped") -> tuple[DealCredit, ...]:
+    """Every deal won in the quarter, in the order they closed, with its campaign shares under
+    the model (the CSV of the performance page). Two queries."""
+    if model not in ATTRIBUTION_MODELS:
+        raise ValueError(f"Unknown attribution model {model!r}.")
+    deals = _won_deals(quarter).order_by("closed_at", "pk").values_list(*_DEAL_COLUMNS)
+    return _deal_credits(quarter, model, list(deals), few=False)
 
 
 def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
@@ -435,66 +502,42 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     credited to campaigns under `model` (apps.opportunities.attribution defines the models;
     first touch is the primary lead's source campaign). Each deal's credits add up to its
     amount to the cent; deals no campaign gets credit for are unattributed, so the campaign
-    credits plus the unattributed amount equal revenue_won. Two queries."""
+    credits plus the unattributed amount equal revenue_won. Three queries: the credits grouped
+    by campaign and rep, the largest deals with the totals, and their shares."""
     if model not in ATTRIBUTION_MODELS:
         raise ValueError(f"Unknown attribution model {model!r}.")
-    # plain rows, not model instances: a quarter has thousands of won deals
-    opportunities = (
-        revenue.won_in(quarter)
-        .annotate(closed=Coalesce("closed_at", "created_at"))
-        .order_by("closed_at", "pk")
-        .values_list(
-            "pk",
-            "name",
-            "amount",
-            "closed",
-            "owner_id",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-            "account__name",
-        )
-    )
-    shares_by_deal = _deal_shares(quarter, model)
-    deals: list[DealCredit] = []
     credit: dict[int, Decimal] = defaultdict(lambda: ZERO)
     names: dict[int, str] = {}
     deal_count: dict[int, int] = defaultdict(int)
     reps: dict[int, set[str]] = defaultdict(set)
-    won_total = unattributed = ZERO
-    for (
-        pk,
-        name,
-        amount,
-        closed_at,
-        owner_id,
-        first,
-        last,
-        username,
-        account,
-    ) in opportunities:
-        won_total += amount
-        owner_name = funnel.rep_label(first, last, username)
-        shares = shares_by_deal.get(pk, [])
-        for campaign_id, campaign_name, share in shares:
-            credit[campaign_id] += share
-            names[campaign_id] = campaign_name
-            deal_count[campaign_id] += 1
-            reps[campaign_id].add(owner_name)
-        if not shares:
-            unattributed += amount
-        deals.append(
-            DealCredit(
-                opportunity_id=pk,
-                name=name,
-                account_name=account,
-                owner_id=owner_id,
-                owner_name=owner_name,
-                amount=amount,
-                closed_at=closed_at,
-                share_rows=tuple(shares),
-            )
+    # a deal has one owner, so its credits fall in one (campaign, rep) group
+    for row in _credit_groups(quarter, model):
+        campaign_id = row["credited_campaign"]
+        credit[campaign_id] += row["total"]
+        names[campaign_id] = row["credited_name"]
+        deal_count[campaign_id] += row["deals"]
+        reps[campaign_id].add(
+            funnel.rep_label(row["credited_first"], row["credited_last"], row["username"])
         )
+    # the largest deals, each row also carrying the totals over every won deal (windows over
+    # the whole set, computed before the limit; no row: no deal won, every total zero)
+    if model == FIRST_TOUCH:
+        uncredited = Q(primary_facts__source_campaign__isnull=True)
+    else:
+        uncredited = ~Q(Exists(_credits_in(quarter, model).filter(opportunity_id=OuterRef("pk"))))
+    largest = list(
+        _won_deals(quarter)
+        .annotate(
+            won_deals=Window(Count("pk")),
+            won_total=Window(Sum("amount")),
+            won_unattributed=Window(
+                Sum(Case(When(uncredited, then="amount"), default=Value(ZERO)))
+            ),
+        )
+        .order_by("-amount", "-closed", "pk")
+        .values_list(*_DEAL_COLUMNS, "won_deals", "won_total", "won_unattributed")[:LARGEST_DEALS]
+    )
+    won_deals, won_total, unattributed = largest[0][-3:] if largest else (0, ZERO, ZERO)
     campaigns = sorted(
         (
             CampaignCreditRow(
@@ -511,11 +554,12 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     return Attribution(
         model=model,
         label=ATTRIBUTION_MODELS[model],
-        deals=tuple(deals),
         campaigns=tuple(campaigns),
         won_revenue=won_total,
+        won_deals=won_deals,
         attributed=sum((row.credit for row in campaigns), ZERO),
         unattributed=unattributed,
+        largest_deals=_deal_credits(quarter, model, [row[:-3] for row in largest], few=True),
     )
 
 

@@ -42,27 +42,38 @@ def _value(metric: str, unit: Unit, value: Decimal | None) -> MetricValue:
     return MetricValue(metric=metric, label=Metric(metric).label, unit=unit, value=value)
 
 
+def created_q(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> Q:
+    """Opportunities with created_at in the quarter window (before `as_of`, if given)."""
+    start, end = window(quarter, as_of)
+    return Q(created_at__gte=start, created_at__lt=end) & opportunity_segment_q(segment)
+
+
+def closed_q(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> Q:
+    """Opportunities won or lost with closed_at in the quarter window (before `as_of`, if
+    given). Won and lost are final (opportunities.services.change_stage), so closed_at dates
+    the stage."""
+    start, end = window(quarter, as_of)
+    return Q(stage__in=[WON, LOST], closed_at__gte=start, closed_at__lt=end) & (
+        opportunity_segment_q(segment)
+    )
+
+
 def created_in(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> QuerySet[Opportunity]:
-    """Opportunities with created_at in the quarter window (before `as_of`, if given)."""
-    start, end = window(quarter, as_of)
-    return Opportunity.objects.filter(
-        Q(created_at__gte=start, created_at__lt=end) & opportunity_segment_q(segment)
-    )
+    """The opportunities of created_q."""
+    return Opportunity.objects.filter(created_q(quarter, segment, as_of=as_of))
 
 
 def closed_in(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> QuerySet[Opportunity]:
-    """Opportunities won or lost with closed_at in the quarter window (before `as_of`, if
-    given). Won and lost are final (opportunities.services.change_stage), so closed_at dates
-    the stage."""
-    start, end = window(quarter, as_of)
-    return Opportunity.objects.filter(
-        Q(stage__in=[WON, LOST], closed_at__gte=start, closed_at__lt=end)
-        & opportunity_segment_q(segment)
-    )
+    """The opportunities of closed_q."""
+    return Opportunity.objects.filter(closed_q(quarter, segment, as_of=as_of))
 
 
 def won_in(
