@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections import defaultdict
@@ -316,17 +317,24 @@ def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
     return shared(("cohort_groups", quarter.starts_on), read)
 
 
+def _entry_counts() -> dict[str, Count]:
+    """CohortFigures' counts over CohortEntry rows (their copies of the leads' facts)."""
+    return {
+        "total": Count("pk"),
+        "followed": Count("pk", filter=Q(attempted=True)),
+        "converted": Count("pk", filter=Q(converted=True)),
+        "met": Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
+        "breached": Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+    }
+
+
 def _grouped_in_database(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
     """One GROUP BY, the answered leads' minutes gathered per group with array_agg, in order."""
     groups: dict[GroupKey, CohortGroup] = {}
     for row in (
         entries.values("rep_id", "source_campaign_id")
         .annotate(
-            total=Count("pk"),
-            followed=Count("pk", filter=Q(attempted=True)),
-            converted=Count("pk", filter=Q(converted=True)),
-            met=Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
-            breached=Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+            **_entry_counts(),
             # sorted in each group: a figure's minutes are then a few sorted runs, which the
             # median's and the p90's sorts merge in linear time instead of n log n
             minutes=ArrayAgg(
@@ -363,7 +371,8 @@ def cohort_figures(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> CohortFigures:
     """CohortFigures in one aggregate over the cohort (read once per shared_reads() block); the
-    whole cohort as it stands now is summed from cohort_groups()."""
+    whole cohort as it stands now is summed from cohort_groups(), a segment of it counted from
+    its CohortEntry rows, and the cohort as of a past moment from the records then."""
 
     def read() -> CohortFigures:
         if segment is None and as_of is None:
@@ -375,6 +384,15 @@ def cohort_figures(
                 met=sum(group.met for group in groups),
                 breached=sum(group.breached for group in groups),
             )
+        if as_of is None:  # a segment of the cohort as it stands: its entries, no lead facts
+            entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
+            if segment is not None and segment.campaign_id:
+                entries = entries.filter(source_campaign_id=segment.campaign_id)
+                segment_rest = dataclasses.replace(segment, campaign_id=None)
+            else:
+                segment_rest = segment
+            entries = entries.filter(lead_segment_q(segment_rest, prefix="lead__"))
+            return CohortFigures(**entries.aggregate(**_entry_counts()))
         has_opportunity = Exists(
             Opportunity.objects.filter(
                 Q(primary_lead=OuterRef("pk")) & known_by("created_at", as_of)
