@@ -16,17 +16,13 @@ from decimal import Decimal
 from math import ceil, log10
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -36,7 +32,15 @@ from apps.accounts import services as account_services
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset
 from apps.feedback.models import Disqualification
-from apps.leads.models import AccountWeek, BuyingRole, Lead, LeadEvent, Touchpoint
+from apps.leads.models import (
+    BUYING_ROLE_ORDER,
+    BUYING_ROLE_RANK,
+    AccountWeek,
+    BuyingRole,
+    Lead,
+    LeadEvent,
+    Touchpoint,
+)
 from apps.leads.querysets import open_lead_q, sees_whole_account
 from apps.opportunities.models import Opportunity
 from apps.scoring.models import QualificationAgreement
@@ -63,19 +67,7 @@ OTHER_TOPICS = "Other topics"
 CHART_WIDTH, CHART_HEIGHT = 640, 220
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 40, 632, 12, 190
 
-ROLE_ORDER: tuple[str, ...] = (
-    BuyingRole.DECISION_MAKER,
-    BuyingRole.CHAMPION,
-    BuyingRole.INFLUENCER,
-    BuyingRole.USER,
-    BuyingRole.UNKNOWN,
-)
 ROLE_LABELS: dict[str, str] = dict(BuyingRole.choices)
-ROLE_RANK = Case(
-    *[When(buying_role=role, then=Value(rank)) for rank, role in enumerate(ROLE_ORDER)],
-    default=Value(len(ROLE_ORDER)),
-    output_field=IntegerField(),
-)
 OPEN_STAGES = (
     Opportunity.Stage.DISCOVERY,
     Opportunity.Stage.DEMO,
@@ -229,7 +221,7 @@ def account_people(*, user: User, account: Account) -> QuerySet[Lead]:
     return (
         _visible_people(user, account)
         .select_related("owner")
-        .annotate(role_rank=ROLE_RANK, neg_score=-F("score"))
+        .annotate(role_rank=BUYING_ROLE_RANK, neg_score=-F("score"))
     )
 
 
@@ -281,7 +273,7 @@ def role_counts(*, user: User, account: Account) -> list[RoleCount]:
             people=counted[role]["people"],
             open=counted[role]["open"],
         )
-        for role in ROLE_ORDER
+        for role in BUYING_ROLE_ORDER
         if role in counted
     ]
 
@@ -470,7 +462,7 @@ def engagement_charts(*, account_id: int, now: datetime) -> tuple[Chart, Chart]:
         by_role[role or BuyingRole.UNKNOWN][week] += touches
         by_topic[(topic or "").strip() or NO_TOPIC][week] += touches
     role_series = [
-        (role, ROLE_LABELS[role], by_role[role]) for role in ROLE_ORDER if role in by_role
+        (role, ROLE_LABELS[role], by_role[role]) for role in BUYING_ROLE_ORDER if role in by_role
     ]
     return (
         build_chart(
@@ -478,7 +470,7 @@ def engagement_charts(*, account_id: int, now: datetime) -> tuple[Chart, Chart]:
             title="Engagement by buying role",
             weeks=weeks,
             series=role_series,
-            colors={role: index for index, role in enumerate(ROLE_ORDER)},
+            colors={role: index for index, role in enumerate(BUYING_ROLE_ORDER)},
         ),
         build_chart(
             slug="topic", title="Engagement by topic", weeks=weeks, series=_topic_series(by_topic)

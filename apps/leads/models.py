@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower, Trim
 
 from apps.core.models import TimeStampedModel
@@ -21,6 +21,22 @@ class BuyingRole(models.TextChoices):
     INFLUENCER = "influencer", "Influencer"
     USER = "user", "User"
     UNKNOWN = "unknown", "Unknown"
+
+
+# How an account's people are listed: decision makers first, then champions, influencers,
+# users, unknown (the account page's people, served by lead_account_people_rank_idx).
+BUYING_ROLE_ORDER: tuple[str, ...] = (
+    BuyingRole.DECISION_MAKER,
+    BuyingRole.CHAMPION,
+    BuyingRole.INFLUENCER,
+    BuyingRole.USER,
+    BuyingRole.UNKNOWN,
+)
+BUYING_ROLE_RANK = Case(
+    *[When(buying_role=role, then=Value(rank)) for rank, role in enumerate(BUYING_ROLE_ORDER)],
+    default=Value(len(BUYING_ROLE_ORDER)),
+    output_field=IntegerField(),
+)
 
 
 class Channel(models.TextChoices):
@@ -301,10 +317,24 @@ class Lead(TimeStampedModel):
                 name="lead_account_people_idx",
                 condition=Q(is_archived=False),
             ),
+            # The account page's people in their order (BUYING_ROLE_RANK, best score first,
+            # abm.account_people): a page reads its rows from the index instead of sorting all
+            # of the account's people, which grow with the account.
+            models.Index(
+                F("account"),
+                BUYING_ROLE_RANK,
+                -F("score"),
+                F("id"),
+                name="lead_account_rank_idx",
+                condition=Q(is_archived=False),
+            ),
             # The account roll-up after a touch (scoring.roll_up_accounts, which the worker
-            # settles): its people's engagement summed, and who of each role may have engaged.
+            # settles): its people's engagement summed, and who of each role may have engaged;
+            # with the status included, the account page's people per role (and how many are
+            # open) are counted from the index alone.
             models.Index(
                 fields=["account", "buying_role", "engagement_score", "id"],
+                include=["status", "is_archived"],
                 name="lead_account_role_idx",
                 condition=Q(is_archived=False),
             ),

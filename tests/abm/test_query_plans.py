@@ -1,7 +1,8 @@
 """The account page's readiness panel finds the account's latest hand-off from a partial index
 of hand-off events, not by reading every "became ready" event since the account did (on
 PostgreSQL; the plan is priced as in tests/sales/test_query_plans.py), and a rep's list of
-disqualifications at an account reads only their people's."""
+disqualifications at an account reads only their people's; the account's people are paged and
+counted from the people indexes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.abm.selectors import account_disqualifications, account_readiness
 from apps.accounts.models import Account
 from apps.bench.bench import recording_statements
 from apps.feedback.models import Disqualification
-from apps.leads.models import Lead, LeadEvent
+from apps.leads.models import BuyingRole, Lead, LeadEvent
 from apps.users.models import User
 from tests import factories
 from tests.fixtures.leads import ready_events
@@ -97,3 +99,43 @@ def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of
         text = "\n".join(row[0] for row in cursor.fetchall())
     assert "feedback_disqualification_lead_id" in text, text
     assert "dq_at_idx" not in text, text
+
+
+def test_the_account_people_are_paged_and_counted_from_the_index_not_sorted(client, rep) -> None:  # type: ignore[no-untyped-def]
+    # given an account of 2,000 people of every buying role and score, owned by the rep, among
+    # 2,000 people at another account
+    account, elsewhere = factories.AccountFactory(owner=rep), factories.AccountFactory()
+    roles = [role for role, _label in BuyingRole.choices]
+    Lead.objects.bulk_create(
+        Lead(
+            email=f"p{i}@{at.domain}",
+            account=at,
+            buying_role=roles[i % len(roles)],
+            score=(i * 37) % 100,
+            status=Lead.Status.NURTURE,
+        )
+        for i in range(2000)
+        for at in (account, elsewhere)  # interleaved: an account's people are spread out
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leads_lead")
+    client.force_login(rep)
+    # when the rep opens the account page
+    with recording_statements() as statements:
+        response = client.get(reverse("accounts:detail", args=[account.pk]))
+    # then its first page of people is decision makers, best score first, read in that order
+    # from the account's people index (no sort of the account's 2,000 people), and the people
+    # per role are counted from the roll-up index alone
+    assert response.status_code == 200
+    listed = list(response.context["people"].items)
+    assert {lead.buying_role for lead in listed} == {BuyingRole.DECISION_MAKER}
+    assert [lead.score for lead in listed] == sorted((lead.score for lead in listed), reverse=True)
+    people_sql, people_params = next((s, p) for s, p in statements if 'AS "role_rank"' in s)
+    people_plan = plan(people_sql, people_params)
+    assert "lead_account_rank_idx" in people_plan, people_plan
+    assert "Sort" not in people_plan, people_plan
+    count_sql, count_params = next(
+        (s, p) for s, p in statements if "GROUP BY" in s and '"buying_role"' in s
+    )
+    count_plan = plan(count_sql, count_params)
+    assert "Index Only Scan using lead_account_role_idx" in count_plan, count_plan
