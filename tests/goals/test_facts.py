@@ -109,7 +109,10 @@ class FactsMachine(RuleBasedStateMachine):
         return leads[index % len(leads)] if leads else None
 
     def _workable(self, index: int) -> Lead | None:
-        return self._lead(index, owner=self.rep, status__in=[Lead.Status.READY, "working"])
+        """An open lead of the rep's (archived leads are closed to every action)."""
+        return self._lead(
+            index, owner=self.rep, status__in=[Lead.Status.READY, "working"], is_archived=False
+        )
 
     @rule(
         new=st.booleans(),
