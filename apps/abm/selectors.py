@@ -35,6 +35,7 @@ from apps.feedback.models import Disqualification
 from apps.leads.models import (
     BUYING_ROLE_ORDER,
     BUYING_ROLE_RANK,
+    NAME_FIELDS,
     AccountWeek,
     BuyingRole,
     Lead,
@@ -320,6 +321,17 @@ def account_timeline(
     touches = (
         Touchpoint.objects.filter(account_id=account.pk)
         .select_related("lead", "asset", "campaign")
+        # of the lead, what the row shows and the filter below reads
+        .only(
+            "kind",
+            "occurred_at",
+            "asset",
+            "campaign",
+            *(f"lead__{name}" for name in NAME_FIELDS),
+            "lead__buying_role",
+            "lead__account_id",
+            "lead__is_archived",
+        )
         .order_by("-occurred_at", "-pk")
     )
     if not readable.everyone:
@@ -343,11 +355,7 @@ def open_opportunities(*, user: User, account_id: int) -> list[Opportunity]:
     roles = roles_of(user)
     if not roles & {Role.SALES_MANAGER, Role.MARKETING, Role.SERVICE, Role.REVOPS}:
         queryset = queryset.filter(Q(owner=user) | Q(account__owner=user))
-    return list(
-        queryset.select_related("owner", "primary_lead").order_by("-created_at", "-pk")[
-            :OPPORTUNITY_LIMIT
-        ]
-    )
+    return list(queryset.select_related("owner").order_by("-created_at", "-pk")[:OPPORTUNITY_LIMIT])
 
 
 def account_renewals(*, account_id: int) -> list[Renewal]:
@@ -366,7 +374,9 @@ def account_disqualifications(
     people, theirs by id: ReadablePeople)."""
     if readable is None:
         readable = readable_people(user=user, account=account)
-    dqs = Disqualification.objects.select_related("lead", "reason", "rep")
+    dqs = Disqualification.objects.select_related("lead", "reason", "rep").only(
+        "at", "review_status", "reason", "rep", *(f"lead__{name}" for name in NAME_FIELDS)
+    )
     if readable.everyone:
         dqs = dqs.filter(lead__account_id=account.pk)
     else:

@@ -21,7 +21,15 @@ from apps.accounts.models import Account
 from apps.core.pagination import KeysetPage, keyset_page
 from apps.feedback import selectors as feedback_selectors
 from apps.feedback.models import Disqualification, DisqualificationReason
-from apps.leads.models import QUEUE_KEYS, Activity, Channel, Lead, LeadEvent, Touchpoint
+from apps.leads.models import (
+    NAME_FIELDS,
+    QUEUE_KEYS,
+    Activity,
+    Channel,
+    Lead,
+    LeadEvent,
+    Touchpoint,
+)
 from apps.leads.querysets import open_lead_q, untouched_hand_raiser_q
 from apps.leads.selectors import lead_for, reads_all_attempt_notes
 from apps.leads.services import may_work_lead
@@ -474,6 +482,7 @@ def lead_page(*, user: User, lead_id: int) -> LeadPage:
             .filter(account_id=lead.account_id)
             .exclude(pk=lead.pk)
             .select_related("owner")
+            .only(*NAME_FIELDS, "buying_role", "title", "status", "owner")  # what the list shows
             .order_by("last_name", "first_name", "pk")[:LIST_LIMIT]
         )
     opportunities = list(lead.opportunities.order_by("-created_at", "-pk")[:LIST_LIMIT])

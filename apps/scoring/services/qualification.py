@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.core.queue import enqueue_on_commit
 from apps.leads import events
-from apps.leads.models import BuyingRole, Lead, Touchpoint
+from apps.leads.models import NAME_FIELDS, BuyingRole, Lead, Touchpoint
 from apps.scoring.models import QualificationAgreement
 from apps.scoring.services.scores import (
     NOT_ENGAGEMENT,
@@ -226,9 +226,7 @@ def engaged_people(*, account_id: int, since: datetime) -> list[dict[str, object
             "kind",
             "occurred_at",
             "asset__name",
-            "lead__first_name",
-            "lead__last_name",
-            "lead__email",
+            *(f"lead__{name}" for name in NAME_FIELDS),
             "lead__buying_role",
         )
         .order_by("-occurred_at")[:50]
