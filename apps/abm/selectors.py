@@ -203,6 +203,7 @@ class AccountPage:
     disqualifications: list[Disqualification]
     readiness: Readiness | None
     can_edit_tier: bool
+    readable: ReadablePeople  # whom the user reads here: the people table pages through them
     roles_engaged: list[str] = field(default_factory=list)
     opportunity_total: Decimal = field(default=Decimal("0"))
 
@@ -216,13 +217,25 @@ def _visible_people(user: User, account: Account) -> QuerySet[Lead]:
     return Lead.objects.active().visible_at(user, account)
 
 
-def account_people(*, user: User, account: Account) -> QuerySet[Lead]:
+def account_people(
+    *, user: User, account: Account, readable: ReadablePeople | None = None
+) -> QuerySet[Lead]:
     """The people of the account the user may read, for keyset paging on PEOPLE_KEYS:
-    decision makers first, then champions, influencers, users, unknown; by score inside."""
-    return (
+    decision makers first, then champions, influencers, users, unknown; by score inside.
+
+    A user who reads the whole account pages through the account's people index in this
+    order (lead_account_rank_idx); one who reads some of them gets theirs by id
+    (ReadablePeople), sorted: walking the account's index, a rep who reads 48 of 4,290 people
+    fetched every one of them to find their own."""
+    if readable is None:
+        readable = readable_people(user=user, account=account)
+    people = (
         _visible_people(user, account)
-        .select_related("owner")
-        .annotate(role_rank=BUYING_ROLE_RANK, neg_score=-F("score"))
+        if readable.everyone
+        else Lead.objects.filter(pk__in=readable.active)
+    )
+    return people.select_related("owner").annotate(
+        role_rank=BUYING_ROLE_RANK, neg_score=-F("score")
     )
 
 
@@ -249,6 +262,7 @@ def account_page(*, user: User, account_id: int, now: datetime | None = None) ->
         disqualifications=account_disqualifications(user=user, account=account, readable=readable),
         readiness=account_readiness(user=user, account=account, now=now),
         can_edit_tier=has_role(user, *account_services.TIER_EDITORS),
+        readable=readable,
         roles_engaged=[
             ROLE_LABELS.get(str(role), str(role)) for role in account.buying_roles_engaged or []
         ],

@@ -50,7 +50,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 def account_detail(request: HtmxHttpRequest, account_id: int) -> HttpResponse:
     page = selectors.account_page(user=request.user, account_id=account_id)
     people = keyset_page(
-        selectors.account_people(user=request.user, account=page.account),
+        selectors.account_people(user=request.user, account=page.account, readable=page.readable),
         request,
         keys=selectors.PEOPLE_KEYS,
         page_size=selectors.PEOPLE_PAGE_SIZE,

@@ -101,6 +101,16 @@ def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of
     assert "dq_at_idx" not in text, text
 
 
+def _open_account_page(client, user: User, account: Account):  # type: ignore[no-untyped-def]
+    """The account page as `user` reads it, with the statements it ran (the leads analyzed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leads_lead")
+    client.force_login(user)
+    with recording_statements() as statements:
+        response = client.get(reverse("accounts:detail", args=[account.pk]))
+    return response, statements
+
+
 def test_the_account_people_are_paged_and_counted_from_the_index_not_sorted(client, rep) -> None:  # type: ignore[no-untyped-def]
     # given an account of 2,000 people of every buying role and score, owned by the rep, among
     # 2,000 people at another account
@@ -117,12 +127,8 @@ def test_the_account_people_are_paged_and_counted_from_the_index_not_sorted(clie
         for i in range(2000)
         for at in (account, elsewhere)  # interleaved: an account's people are spread out
     )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE leads_lead")
-    client.force_login(rep)
     # when the rep opens the account page
-    with recording_statements() as statements:
-        response = client.get(reverse("accounts:detail", args=[account.pk]))
+    response, statements = _open_account_page(client, rep, account)
     # then its first page of people is decision makers, best score first, read in that order
     # from the account's people index (no sort of the account's 2,000 people), and the people
     # per role are counted from the roll-up index alone
@@ -139,3 +145,50 @@ def test_the_account_people_are_paged_and_counted_from_the_index_not_sorted(clie
     )
     count_plan = plan(count_sql, count_params)
     assert "Index Only Scan using lead_account_role_idx" in count_plan, count_plan
+
+
+def test_a_rep_who_reads_a_few_of_the_people_pages_them_by_id_not_by_walking_the_account(
+    client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given another rep's account of 3,000 people, 3 of them the rep's (one archived)
+    now = timezone.now()
+    account = factories.AccountFactory(owner=other_rep)
+    Lead.objects.bulk_create(
+        Lead(
+            email=f"o{i}@{account.domain}",
+            account=account,
+            owner=other_rep,
+            assigned_at=now,
+            score=i % 100,
+        )
+        for i in range(3000)
+    )
+    mine = Lead.objects.bulk_create(
+        Lead(
+            email=f"m{i}@{account.domain}",
+            account=account,
+            owner=rep,
+            assigned_at=now,
+            score=10 * i,
+        )
+        for i in range(3)
+    )
+    Lead.objects.filter(pk=mine[0].pk).update(is_archived=True, archived_at=now)
+    # and 3,000 people of the rep's at another account: half of all leads are the rep's, so the
+    # planner takes half of this account's people for theirs
+    elsewhere = factories.AccountFactory(owner=rep)
+    Lead.objects.bulk_create(
+        Lead(email=f"e{i}@{elsewhere.domain}", account=elsewhere, owner=rep, assigned_at=now)
+        for i in range(3000)
+    )
+    # when the rep opens the account page
+    response, statements = _open_account_page(client, rep, account)
+    # then the people table lists their two active people, best score first, read by id
+    # instead of walking the account's 3,000 people in the people index's order
+    assert response.status_code == 200
+    assert [lead.pk for lead in response.context["people"].items] == [mine[2].pk, mine[1].pk]
+    sql, params = next((s, p) for s, p in statements if 'AS "role_rank"' in s)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "lead_account_rank_idx" not in text, text
