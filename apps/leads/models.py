@@ -24,7 +24,7 @@ class BuyingRole(models.TextChoices):
 
 
 # How an account's people are listed: decision makers first, then champions, influencers,
-# users, unknown (the account page's people, served by lead_account_people_rank_idx).
+# users, unknown (the account page's people, served by lead_account_rank_idx).
 BUYING_ROLE_ORDER: tuple[str, ...] = (
     BuyingRole.DECISION_MAKER,
     BuyingRole.CHAMPION,
