@@ -21,7 +21,7 @@ from apps.leads.models import BuyingRole, Lead, LeadEvent
 from apps.users.models import User
 from tests import factories
 from tests.fixtures.leads import ready_events
-from tests.fixtures.plans import plan
+from tests.fixtures.plans import explain, plan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -94,9 +94,7 @@ def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of
     # then it holds the rep's three, read through the disqualifications' lead index
     assert [dq.lead_id for dq in listed] == [lead.pk for lead in mine]
     sql, params = next((s, p) for s, p in statements if '"feedback_disqualification"' in s)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        text = "\n".join(row[0] for row in cursor.fetchall())
+    text = explain(sql, params)
     assert "feedback_disqualification_lead_id" in text, text
     assert "dq_at_idx" not in text, text
 
@@ -188,7 +186,5 @@ def test_a_rep_who_reads_a_few_of_the_people_pages_them_by_id_not_by_walking_the
     assert response.status_code == 200
     assert [lead.pk for lead in response.context["people"].items] == [mine[2].pk, mine[1].pk]
     sql, params = next((s, p) for s, p in statements if 'AS "role_rank"' in s)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        text = "\n".join(row[0] for row in cursor.fetchall())
+    text = explain(sql, params)
     assert "lead_account_rank_idx" not in text, text
