@@ -151,7 +151,12 @@ class Disqualification(models.Model):
             models.Index(fields=["review_status", "at"], name="dq_review_queue_idx"),
             # Reason analytics per quarter.
             models.Index(fields=["reason", "at"], name="dq_reason_time_idx"),
-            models.Index(fields=["at"], name="dq_at_idx"),
+            # A quarter's disqualifications by rep (the SLA scoreboard), from the index alone.
+            models.Index(
+                fields=["at"],
+                include=["rep", "reason", "attempts_at_time"],
+                name="dq_at_idx",
+            ),
             # The daily wake-up of recycled leads whose day has come.
             models.Index(
                 fields=["reengage_on"],

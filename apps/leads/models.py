@@ -660,7 +660,12 @@ class LeadFacts(models.Model):
         Lead, primary_key=True, on_delete=models.CASCADE, related_name="facts"
     )
     source_campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # facts_campaign_ready_idx leads with it
     )
     source_touch_id = models.BigIntegerField(null=True, blank=True)
     source_touch_at = models.DateTimeField(null=True, blank=True)
@@ -697,6 +702,13 @@ class LeadFacts(models.Model):
                 fields=["created_at"],
                 include=["source_campaign"],
                 name="facts_created_idx",
+            ),
+            # a quarter's deals by their primary lead's source campaign (Opportunity's
+            # primary_facts): the join reads this index alone, not every facts row
+            models.Index(
+                fields=["lead"],
+                include=["source_campaign"],
+                name="facts_lead_campaign_idx",
             ),
         ]
 

@@ -318,13 +318,16 @@ def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
 
 
 def _entry_counts() -> dict[str, Count]:
-    """CohortFigures' counts over CohortEntry rows (their copies of the leads' facts)."""
+    """CohortFigures' counts over CohortEntry rows (their copies of the leads' facts), counting
+    the lead column (never null, one entry per lead and quarter), which the quarter's covering
+    index holds: counting the entry's id, the one column it does not, sent the cohort read to
+    the table instead of the index alone."""
     return {
-        "total": Count("pk"),
-        "followed": Count("pk", filter=Q(attempted=True)),
-        "converted": Count("pk", filter=Q(converted=True)),
-        "met": Count("pk", filter=Q(sla_state=Lead.SlaState.MET)),
-        "breached": Count("pk", filter=Q(sla_state=Lead.SlaState.BREACHED)),
+        "total": Count("lead"),
+        "followed": Count("lead", filter=Q(attempted=True)),
+        "converted": Count("lead", filter=Q(converted=True)),
+        "met": Count("lead", filter=Q(sla_state=Lead.SlaState.MET)),
+        "breached": Count("lead", filter=Q(sla_state=Lead.SlaState.BREACHED)),
     }
 
 

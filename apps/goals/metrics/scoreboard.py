@@ -142,9 +142,9 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")
-        .annotate(
-            n=Count("pk"),
-            junk=Count("pk", filter=Q(reason__is_junk=True)),
+        .annotate(  # counting `at` (never null), so dq_at_idx alone answers
+            n=Count("at"),
+            junk=Count("at", filter=Q(reason__is_junk=True)),
             attempts=Sum("attempts_at_time"),
         )
         .order_by()
