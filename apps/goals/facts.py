@@ -62,6 +62,7 @@ COLUMNS = (
     "sla_state",
     "attempted",
     "converted",
+    "account_id",
 )
 
 
@@ -114,6 +115,7 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None) -> int:
         "breached_owner_id",
         "sla_state",
         "attempt_count",
+        "account_id",
     ):
         minutes = None
         if lead.ready_at is not None and lead.first_response_at is not None:
@@ -133,6 +135,7 @@ def _rebuild_chunk(ids: list[int], *, policy: SlaPolicy | None) -> int:
                 archived_at=lead.archived_at,
                 disqualification_reason_id=reasons.get(lead.pk),
                 converted=lead.pk in converted,
+                account_id=lead.account_id,
                 **facts.cohort_values(lead),
             )
         )

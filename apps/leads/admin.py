@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from apps.core.admin import NoAddNoDeleteMixin, ReadOnlyMixin, clean_country_code
-from apps.leads import engagement, events, services
+from apps.leads import engagement, events, facts, services
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 
 LEAD_DETAIL_FIELDS = (
@@ -138,6 +138,8 @@ class LeadAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
             if change and "buying_role" in form.changed_data:
                 engagement.roles_changed([(obj.pk, form.initial["buying_role"], obj.buying_role)])
             super().save_model(request, obj, form, change)
+            if change and "account" in form.changed_data:
+                facts.accounts_changed([obj.pk])  # its facts and cohort entries follow
             if change and form.changed_data:
                 changes = {
                     name: (form.initial.get(name), form.cleaned_data.get(name))

@@ -9,6 +9,8 @@ Who calls what:
   campaign cannot be the first campaign touch, so it changes no fact);
 - an owner, clock or attempt event mirrors the cohort columns too (the credited rep, the
   clock, followed up);
+- a lead whose account changes after it was written (intake or an import matching a known
+  lead, an admin's edit) calls accounts_changed();
 - converting (apps.opportunities) marks the lead converted, winning adds to won_amount;
   disqualifying (apps.feedback) records the reason;
 - a status event into ready or out of an open status writes its StatusMove, and the moves of
@@ -44,6 +46,7 @@ MIRRORED = (
     "converted_at",
     "disqualified_at",
     "archived_at",
+    "account_id",
 )
 
 
@@ -135,6 +138,7 @@ ENTRY_COPIED = (
     "converted",
     "sla_state",
     "response_minutes",
+    "account_id",
 )
 
 
@@ -244,8 +248,8 @@ ENSURE_CHUNK = 1000
 # not a thousand model instances (on PostgreSQL the ids are one array parameter; SQLite takes
 # them as placeholders, ENSURE_CHUNK at a time)
 _ENSURE_SQL = (
-    f"INSERT INTO {LeadFacts._meta.db_table} (lead_id, won_amount, created_at) "  # noqa: S608
-    f"SELECT id, 0, created_at FROM {Lead._meta.db_table} WHERE {{ids}} "
+    f"INSERT INTO {LeadFacts._meta.db_table} (lead_id, won_amount, created_at, account_id) "  # noqa: S608
+    f"SELECT id, 0, created_at, account_id FROM {Lead._meta.db_table} WHERE {{ids}} "
     "ON CONFLICT (lead_id) DO NOTHING"
 )
 
@@ -276,6 +280,18 @@ def _update(lead_ids: list[int], **values: Any) -> None:
     if rows.update(**values) < len(lead_ids):
         ensure(lead_ids)
         rows.update(**values)
+
+
+def accounts_changed(lead_ids: Iterable[int]) -> None:
+    """These leads' account changed after they were written (a known lead matched at intake or
+    by an import, an admin's edit): their facts and cohort entries take the lead's account now,
+    one UPDATE each. A new lead's account comes with its facts row (lead_changed, ensure)."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return
+    account = Lead.objects.filter(pk=OuterRef("lead_id")).values("account_id")[:1]
+    _update(ids, account_id=Subquery(account))
+    copy_to_entries(ids)
 
 
 def _first_campaign_touch(column: str) -> Subquery:

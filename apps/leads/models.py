@@ -682,11 +682,12 @@ class LeadFacts(models.Model):
     # What the cohort figures group and count, so a quarter's cohort is read from this narrow
     # table alone: the rep the lead counts for (the breached owner when its SLA was breached,
     # else the owner), its clock, whether it was followed up (an attempt logged) and whether
-    # it is the primary lead of an opportunity.
+    # it is the primary lead of an opportunity; and its account, whose tier segments a goal.
     rep_id = models.BigIntegerField(null=True, blank=True)
     sla_state = models.CharField(max_length=10, blank=True, default="", db_default="")
     attempted = models.BooleanField(default=False, db_default=False)
     converted = models.BooleanField(default=False, db_default=False)
+    account_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "lead facts"
@@ -733,6 +734,7 @@ class CohortEntry(models.Model):
     converted = models.BooleanField(default=False)
     sla_state = models.CharField(max_length=10, blank=True, default="")
     response_minutes = models.FloatField(null=True, blank=True)
+    account_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "cohort entries"
@@ -742,10 +744,18 @@ class CohortEntry(models.Model):
             ),
         ]
         indexes = [
-            # the cohort figures: one quarter's rows, read from the index alone
+            # the cohort figures: one quarter's rows, read from the index alone (its account
+            # too: a goal segmented by account tier counts its cohort without the leads)
             models.Index(
                 fields=["quarter_starts_on", "rep_id", "source_campaign_id"],
-                include=["attempted", "converted", "sla_state", "response_minutes", "lead"],
+                include=[
+                    "attempted",
+                    "converted",
+                    "sla_state",
+                    "response_minutes",
+                    "lead",
+                    "account_id",
+                ],
                 name="cohort_entry_quarter_idx",
             ),
         ]

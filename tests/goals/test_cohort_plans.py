@@ -1,8 +1,9 @@
-"""The reads /goals/ and /marketing/performance/ share come from covering indexes alone: the
-quarter's cohort, grouped by rep and source campaign, from cohort_entry_quarter_idx, the
-quarter's deals by their primary lead's source campaign from facts_lead_campaign_idx and the
-scoreboard's disqualifications by rep from dq_at_idx, never from the rows of those tables (on PostgreSQL, over committed rows VACUUM marks all-visible as
-autovacuum would; the plan is priced as in tests/sales/test_query_plans.py)."""
+"""The reads /goals/ and /marketing/performance/ share come from covering indexes alone, never
+from the rows of those tables: the quarter's cohort, grouped by rep and source campaign, and a
+tier segment of it (without the leads) from cohort_entry_quarter_idx, the quarter's deals by
+their primary lead's source campaign from facts_lead_campaign_idx, and the scoreboard's
+disqualifications by rep from dq_at_idx (on PostgreSQL, over committed rows VACUUM marks
+all-visible as autovacuum would; the plan is priced as in tests/sales/test_query_plans.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from apps.bench.bench import recording_statements
 from apps.core.models import Quarter
 from apps.feedback.models import Disqualification
 from apps.goals import metrics
-from apps.goals.metrics.base import cohort_groups
+from apps.goals.metrics.base import Segment, cohort_figures, cohort_groups
 from apps.goals.models import Metric
 from apps.leads.models import CohortEntry, Lead, LeadFacts
 from apps.opportunities.models import Opportunity
@@ -179,3 +180,39 @@ def test_the_scoreboards_disqualifications_are_counted_from_their_time_index(rep
     [(sql, params)] = [(s, p) for s, p in statements if "feedback_disqualification" in s]
     shown = plan(sql, params)
     assert "Index Only Scan using dq_at_idx" in shown, shown
+
+
+def test_a_tier_segment_of_the_cohort_is_counted_without_reading_the_leads() -> None:
+    # given 2026-Q4's cohort of 300 webinar leads, 100 at a target account (40 of them
+    # followed up) and 200 at a standard one, and 200 leads of no campaign at the target
+    quarter = factories.QuarterFactory()
+    webinar = factories.CampaignFactory()
+    target = factories.AccountFactory(tier="target")
+    standard = factories.AccountFactory(tier="standard")
+    leads = _leads(500)
+    account_of = [target if i < 100 or i >= 300 else standard for i in range(500)]
+    for lead, account in zip(leads, account_of, strict=True):
+        lead.account = account
+    Lead.objects.bulk_update(leads, ["account"])
+    CohortEntry.objects.bulk_create(
+        CohortEntry(
+            lead=lead,
+            quarter_starts_on=Q4,
+            ready_on=date(2026, 11, 2),
+            source_campaign_id=webinar.pk if i < 300 else None,
+            account_id=account_of[i].pk,
+            attempted=i < 40,
+        )
+        for i, lead in enumerate(leads)
+    )
+    _vacuum("leads_cohortentry", "leads_lead", "accounts_account")
+    # when the figures of the webinar's target-account segment are read
+    with recording_statements() as statements:
+        figures = cohort_figures(quarter, Segment(campaign_id=webinar.pk, tier="target"))
+    # then they count the 100 leads, 40 followed up
+    assert (figures.total, figures.followed) == (100, 40)
+    # and from the quarter's index and the accounts alone, never the leads
+    [(sql, params)] = [(s, p) for s, p in statements if "leads_cohortentry" in s]
+    shown = plan(sql, params)
+    assert "Index Only Scan using cohort_entry_quarter_idx" in shown, shown
+    assert "leads_lead" not in shown, shown

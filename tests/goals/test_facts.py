@@ -29,7 +29,7 @@ from apps.goals.facts import backfill_after_migrate, rebuild_deal_credits, rebui
 from apps.intake.services import IntakeData, intake_lead
 from apps.leads import services as leads
 from apps.leads.facts import ENTRY_COPIED
-from apps.leads.models import CohortEntry, Lead, LeadFacts, StatusMove
+from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts, StatusMove
 from apps.opportunities import services as opportunities
 from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.plays.services import log_attempt
@@ -277,6 +277,34 @@ def test_source_campaign_is_the_first_campaign_touch_even_when_it_arrives_late(
     facts = LeadFacts.objects.get(lead=lead)
     assert facts.source_campaign_id == campaign_a.pk
     assert facts.source_touch_at == on - timedelta(days=9)
+
+
+def test_a_known_lead_matched_to_an_account_at_intake_carries_it_into_its_facts(
+    agreement,
+) -> None:  # type: ignore[no-untyped-def]
+    # given a lead written without an account (before matching existed, say) that became
+    # ready on 2 Nov 2026 (2026-Q4's cohort)
+    lead = factories.LeadFactory(email="ana@northwind.example", account=None)
+    factories.LeadEventFactory(
+        lead=lead,
+        kind=LeadEvent.Kind.STATUS,
+        old_value="new",
+        new_value="ready",
+        at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+    )
+    assert CohortEntry.objects.get(lead=lead).account_id is None
+
+    # when another touch arrives at intake, which matches the lead's domain to an account
+    intake_lead(data=IntakeData(email="ana@northwind.example"))
+
+    # then its facts and its cohort entry carry the account, as a rebuild computes them
+    account_id = Lead.objects.get(pk=lead.pk).account_id
+    assert account_id is not None
+    assert LeadFacts.objects.get(lead=lead).account_id == account_id
+    assert CohortEntry.objects.get(lead=lead).account_id == account_id
+    kept = (_table(), _entries())
+    rebuild_lead_facts([lead.pk])
+    assert (_table(), _entries()) == kept
 
 
 def test_ties_on_time_go_to_the_lower_touch_id(agreement) -> None:  # type: ignore[no-untyped-def]

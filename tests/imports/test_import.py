@@ -14,7 +14,7 @@ from apps.accounts.models import Account
 from apps.imports import services
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services import reading, writing
-from apps.leads.models import Lead, LeadEvent, Touchpoint
+from apps.leads.models import Lead, LeadEvent, LeadFacts, Touchpoint
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +101,13 @@ def test_messy_file_imports_with_exact_results(known, chunk_size):  # type: igno
         "initech.example",
         "northwind.example",
     ]
+    # and every lead's facts carry its account, the merged one's matched here included
+    assert dict(LeadFacts.objects.values_list("lead__email", "account_id")) == {
+        "ana@northwind.example": ana.account_id,
+        "bob@gmail.com": None,
+        "carl@northwind.example": ana.account_id,
+        "known@initech.example": merged.account_id,
+    }
     assert Touchpoint.objects.count() == 6
     assert LeadEvent.objects.filter(kind="created").count() == 3
     assert LeadEvent.objects.filter(kind="touchpoint").count() == 6

@@ -234,3 +234,58 @@ def test_a_role_set_in_the_admin_moves_the_persons_touches_on_the_account_charts
     }
     assert kept == {("decision_maker", 0): 1, ("decision_maker", asset.pk): 1}
     assert sum(engagement.computed().values()) == 2
+
+
+def test_an_account_set_in_the_admin_moves_the_leads_facts_and_cohort_entry(
+    revops_client: Client,
+) -> None:
+    # given a lead at a standard account that became ready on 2 Nov 2026 (2026-Q4's cohort)
+    from datetime import UTC, datetime
+
+    from apps.goals.facts import rebuild_lead_facts
+    from apps.goals.metrics.base import Segment, cohort_figures
+    from apps.leads.models import CohortEntry, LeadFacts
+
+    standard = factories.AccountFactory(tier="standard")
+    target = factories.AccountFactory(tier="target")
+    lead = factories.LeadFactory(account=standard)
+    factories.LeadEventFactory(
+        lead=lead,
+        kind=LeadEvent.Kind.STATUS,
+        old_value="new",
+        new_value="ready",
+        at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+    )
+    q4 = factories.QuarterFactory()
+
+    def by_tier() -> tuple[int, int]:
+        return (
+            cohort_figures(q4, Segment(tier="target")).total,
+            cohort_figures(q4, Segment(tier="standard")).total,
+        )
+
+    assert by_tier() == (0, 1)
+
+    # when RevOps moves the lead to the target account in the admin
+    response = revops_client.post(
+        url("leads.lead", "change", lead.pk),
+        {
+            "email": lead.email,
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "title": lead.title,
+            "buying_role": lead.buying_role,
+            "source": lead.source,
+            "account": target.pk,
+        },
+    )
+
+    # then its facts and its cohort entry carry the new account, and the tier-segmented
+    # cohort counts it for the target tier, as a rebuild from the records does
+    assert response.status_code == 302
+    assert LeadFacts.objects.get(lead=lead).account_id == target.pk
+    assert CohortEntry.objects.get(lead=lead).account_id == target.pk
+    assert by_tier() == (1, 0)
+    rebuild_lead_facts([lead.pk])
+    assert CohortEntry.objects.get(lead=lead).account_id == target.pk
+    assert by_tier() == (1, 0)

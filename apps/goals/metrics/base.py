@@ -18,6 +18,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from apps.accounts.models import Account
 from apps.core.quarters import quarter_window
 from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent
 from apps.opportunities.models import Opportunity
@@ -370,6 +371,23 @@ def _grouped_row_by_row(entries: QuerySet[CohortEntry]) -> dict[GroupKey, Cohort
     return dict(groups)
 
 
+def _segment_entries(quarter: Quarter, segment: Segment | None) -> QuerySet[CohortEntry]:
+    """The quarter's cohort entries in the segment. The entry carries the lead's source
+    campaign and account, so a campaign or tier segment is counted from the quarter's index
+    (and the few accounts of the tier); only source and country reach the leads."""
+    entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
+    if segment is None:
+        return entries
+    if segment.campaign_id:
+        entries = entries.filter(source_campaign_id=segment.campaign_id)
+    if segment.tier:
+        entries = entries.filter(
+            account_id__in=Account.objects.filter(tier=segment.tier).values("pk")
+        )
+    rest = dataclasses.replace(segment, campaign_id=None, tier=None)
+    return entries.filter(lead_segment_q(rest, prefix="lead__"))
+
+
 def cohort_figures(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> CohortFigures:
@@ -388,14 +406,7 @@ def cohort_figures(
                 breached=sum(group.breached for group in groups),
             )
         if as_of is None:  # a segment of the cohort as it stands: its entries, no lead facts
-            entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
-            if segment is not None and segment.campaign_id:
-                entries = entries.filter(source_campaign_id=segment.campaign_id)
-                segment_rest = dataclasses.replace(segment, campaign_id=None)
-            else:
-                segment_rest = segment
-            entries = entries.filter(lead_segment_q(segment_rest, prefix="lead__"))
-            return CohortFigures(**entries.aggregate(**_entry_counts()))
+            return CohortFigures(**_segment_entries(quarter, segment).aggregate(**_entry_counts()))
         has_opportunity = Exists(
             Opportunity.objects.filter(
                 Q(primary_lead=OuterRef("pk")) & known_by("created_at", as_of)

@@ -338,6 +338,10 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                 merged,
                 [*names, "fit_score", "engagement_score", "score", "updated_at"],
             )
+            # a known lead matched to an account here: its facts and cohort entries take it
+            lead_facts.accounts_changed(
+                lead.pk for lead in merged if "account" in changed[id(lead)]
+            )
         events = [
             _event(
                 lead,

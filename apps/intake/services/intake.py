@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
 from apps.intake.services.idempotency import Claim, complete_idempotency
-from apps.leads import engagement, events
+from apps.leads import engagement, events, facts
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
 from apps.meetings import links
 from apps.opportunities import attribution
@@ -184,6 +184,8 @@ def _take_in(
         changed.append("last_touch_at")
     if changed:
         lead.save(update_fields=[*set(changed), "updated_at"])
+        if "account" in changed:
+            facts.accounts_changed([lead.pk])
     touchpoint = Touchpoint.objects.create(
         lead=lead,
         account=lead.account,
