@@ -23,6 +23,19 @@ def messages_of(response: Any) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
+def details(lead: Lead, **changes: Any) -> dict[str, Any]:
+    """The admin's change form for the lead as it stands, with `changes` made."""
+    return {
+        "email": lead.email,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "title": lead.title,
+        "buying_role": lead.buying_role,
+        "source": lead.source,
+        **changes,
+    }
+
+
 def populate(*, rep: User, marketer: User) -> Lead:
     """One row of every record, so list columns and change pages render real data."""
     account = factories.AccountFactory(owner=rep)
@@ -213,15 +226,7 @@ def test_a_role_set_in_the_admin_moves_the_persons_touches_on_the_account_charts
 
     # when RevOps makes them a decision maker in the admin
     response = revops_client.post(
-        url("leads.lead", "change", lead.pk),
-        {
-            "email": lead.email,
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "title": lead.title,
-            "buying_role": "decision_maker",
-            "source": lead.source,
-        },
+        url("leads.lead", "change", lead.pk), details(lead, buying_role="decision_maker")
     )
 
     # then both touches count for the new role only, as a rebuild would count them
@@ -268,16 +273,7 @@ def test_an_account_set_in_the_admin_moves_the_leads_facts_and_cohort_entry(
 
     # when RevOps moves the lead to the target account in the admin
     response = revops_client.post(
-        url("leads.lead", "change", lead.pk),
-        {
-            "email": lead.email,
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "title": lead.title,
-            "buying_role": lead.buying_role,
-            "source": lead.source,
-            "account": target.pk,
-        },
+        url("leads.lead", "change", lead.pk), details(lead, account=target.pk)
     )
 
     # then its facts and its cohort entry carry the new account, and the tier-segmented
