@@ -166,6 +166,7 @@ GROUPS: dict[str, Group] = {
                 "attempted_by",
                 "became_ready_in",
                 "cohort",
+                "_segment_entries",
                 "cohort_figures",
                 "_grouped_row_by_row",
             )

@@ -191,3 +191,41 @@ def test_cohort_figures_count_follow_ups_conversions_and_clocks_known_by_the_mom
     figures = cohort_figures(october.quarter, segment, as_of=as_of)
     # then
     assert figures == expected
+
+
+def test_a_campaign_and_tier_segment_of_the_cohort_lists_and_counts_the_same_leads(
+    rep: User,
+) -> None:
+    # given Q4 2026's cohort: from the webinar, two leads at a target account (one followed up)
+    # and one at a standard account; from paid search, one at the target account; and a
+    # webinar lead at the target account that became ready in Q3
+    quarter = factories.QuarterFactory(name="2026-Q4")
+    webinar, search = factories.CampaignFactory(), factories.CampaignFactory()
+    target = factories.AccountFactory(tier="target")
+    standard = factories.AccountFactory(tier="standard")
+    followed = ready_lead(
+        at(2026, 10, 5, 10), campaign=webinar, account=target, owner=rep, attempt_count=1
+    )
+    waiting = ready_lead(at(2026, 10, 6, 10), campaign=webinar, account=target)
+    elsewhere = ready_lead(at(2026, 10, 7, 10), campaign=webinar, account=standard)
+    searched = ready_lead(at(2026, 10, 8, 10), campaign=search, account=target)
+    ready_lead(at(2026, 9, 8, 10), campaign=webinar, account=target)
+
+    def leads(segment: Segment) -> set[int]:
+        return set(cohort(quarter, segment).values_list("pk", flat=True))
+
+    def counted(segment: Segment) -> tuple[int, int]:
+        figures = cohort_figures(quarter, segment)
+        return figures.total, figures.followed
+
+    # then each segment lists its leads, and its figures count the same leads
+    webinar_only = Segment(campaign_id=webinar.pk)
+    webinar_target = Segment(campaign_id=webinar.pk, tier="target")
+    target_only = Segment(tier="target")
+    assert leads(webinar_only) == {followed.pk, waiting.pk, elsewhere.pk}
+    assert counted(webinar_only) == (3, 1)
+    assert leads(webinar_target) == {followed.pk, waiting.pk}
+    assert counted(webinar_target) == (2, 1)
+    assert leads(target_only) == {followed.pk, waiting.pk, searched.pk}
+    assert counted(target_only) == (3, 1)
+    assert counted(Segment(campaign_id=search.pk, tier="standard")) == (0, 0)
