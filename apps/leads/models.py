@@ -383,7 +383,12 @@ class Lead(TimeStampedModel):
                 condition=Q(first_response_at__isnull=False),
             ),
             models.Index(fields=["campaign", "created_at"], name="lead_campaign_created_idx"),
-            models.Index(fields=["status", "created_at"], name="lead_status_created_idx"),
+            models.Index(
+                fields=["status", "created_at"],
+                # the lead flow counts the open set's load, backlog and archivings from here
+                include=["is_archived", "first_response_at", "archived_at"],
+                name="lead_status_created_idx",
+            ),
             models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
         ]
 

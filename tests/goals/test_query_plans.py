@@ -6,12 +6,10 @@ quarter's form meetings once, not once per hand-raise touch."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.bench.bench import recording_statements
 from apps.goals import metrics
@@ -19,7 +17,7 @@ from apps.goals.models import Metric
 from apps.leads.models import Touchpoint
 from tests import factories
 from tests.fixtures.booking import at, build_booking_world
-from tests.fixtures.plans import plan
+from tests.fixtures.plans import plan, scan_loops
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -56,24 +54,6 @@ def test_the_booking_card_counts_each_forms_quarter_from_its_index(rep: Any) -> 
     assert "leads_touchpoint_asset_id" not in shown
 
 
-def _loops_by_table(sql: str, params: Any) -> dict[str, int]:
-    """How many times each table's scan ran, from the executed plan."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
-        [[document]] = cursor.fetchall()
-    loops: dict[str, int] = {}
-
-    def walk(node: dict[str, Any]) -> None:
-        if "Relation Name" in node:
-            table = node["Relation Name"]
-            loops[table] = loops.get(table, 0) + node["Actual Loops"]
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk((json.loads(document) if isinstance(document, str) else document)[0]["Plan"])
-    return loops
-
-
 def test_the_form_to_meeting_rate_reads_the_quarters_form_meetings_once(rep: Any) -> None:
     # given the hand-worked booking year (2026-Q4: l1, l2, l3, l4, l5 and l9 raised a hand on
     # a booking form, all but l3 booked from one: 5 / 6), and 40 more Demo request submits of
@@ -95,6 +75,6 @@ def test_the_form_to_meeting_rate_reads_the_quarters_form_meetings_once(rep: Any
     assert rate.value == Decimal("83.3")
     # and the meetings are read once for the statement, not probed per hand-raise touch
     [(sql, params)] = [(s, p) for s, p in statements if "meetings_meeting" in s]
-    loops = _loops_by_table(sql, params)
+    loops = scan_loops(sql, params)
     assert loops["leads_touchpoint"] >= 1
     assert loops["meetings_meeting"] == 1, loops
