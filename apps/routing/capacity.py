@@ -200,8 +200,9 @@ def _open_set_counts(*, start: datetime, now: datetime) -> QuerySet[Lead, dict[s
             open_load=Count("status", filter=open_lead_q()),
             backlog=Count(
                 "status",
-                filter=Q(status=Lead.Status.READY, is_archived=False)
-                & Q(first_response_at__isnull=True),
+                filter=Q(
+                    status=Lead.Status.READY, is_archived=False, first_response_at__isnull=True
+                ),
             ),
             ready_now=Count(
                 "status", filter=Q(status=Lead.Status.READY) & _unanswered_since(start)

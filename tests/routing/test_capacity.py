@@ -190,6 +190,22 @@ def test_lead_flow_says_falling_behind_when_the_backlog_grows(
     assert "Hours to breach" not in html
 
 
+def test_campaigns_with_equal_arrivals_are_listed_by_name(team):  # type: ignore[no-untyped-def]
+    # given: three campaigns with 2 ready arrivals each, created in an order that is neither
+    # their names' order nor its reverse
+    mid, alpha, zeta = (_campaign(name) for name in ("Mid webinar", "Alpha search", "Zeta fair"))
+    for campaign in (mid, mid, alpha, alpha, zeta, zeta):
+        _lead(ready=INSIDE, campaign=campaign)
+    # when
+    flow = lead_flow(now=NOW, days=14)
+    # then: a tie in arrivals is broken by name
+    assert [(c.name, c.ready) for c in flow.top_campaigns] == [
+        ("Alpha search", 2),
+        ("Mid webinar", 2),
+        ("Zeta fair", 2),
+    ]
+
+
 def test_the_window_ends_just_before_now(team, rep):  # type: ignore[no-untyped-def]
     # given: a lead made ready exactly at `now`, and one answered exactly at `now`
     _lead(ready=NOW)
