@@ -1204,7 +1204,7 @@ def _attributed(quarter: Quarter, model: str, scope: PerformanceScope) -> Record
     won = revenue.won_in(quarter)
     if model == FIRST_TOUCH:
         if scope == PerformanceScope():  # the total counts the campaigns' revenue only
-            won = won.filter(primary_facts__source_campaign__isnull=False)
+            won = won.filter(source_campaign__isnull=False)
         deals = won.filter(scope.lead_q("primary_lead__"))
         return RecordSet("attributed", "Won deals credited", deals)
     if scope.no_campaign:

@@ -153,7 +153,7 @@ def new_lead_events(
     )
     facts.lead_changed(lead)  # the created event's facts row
     if campaign_id is not None:
-        facts.touches_added([lead.pk], ever_ready=lead.ready_at is not None)
+        facts.touches_added([lead.pk], ever_ready=lead.ready_at is not None, new_leads=True)
     announce(leads=[lead])
 
 

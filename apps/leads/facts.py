@@ -15,7 +15,9 @@ Who calls what:
   disqualifying (apps.feedback) records the reason;
 - a status event into ready or out of an open status writes its StatusMove, and the moves of
   a lead copy its source campaign, first response and archiving time whenever those change
-  (a campaign touch, an answer, becoming ready again, archiving).
+  (a campaign touch, an answer, becoming ready again, archiving);
+- a deal keeps its primary lead's source campaign: opportunities installs that copy at
+  start-up (use_source_copy), and touches_added refreshes it with the facts.
 
 Working minutes follow the SLA calendar, which routing owns, above this layer: routing plugs
 its arithmetic in at start-up (RoutingConfig.ready -> use_working_minutes), the way a lower
@@ -61,6 +63,18 @@ def use_working_minutes(clock: WorkingMinutes) -> None:
     """Install the SLA calendar's arithmetic (routing does, once, at start-up)."""
     global _working_minutes  # noqa: PLW0603 - the one plug point, set once at start-up
     _working_minutes = clock
+
+
+SourceCopy = Callable[[list[int]], None]
+# copies of the leads' source campaign kept by apps above this one (a deal's, for reports that
+# group deals by it): each is refreshed whenever touches_added re-reads the source campaign
+_source_copies: list[SourceCopy] = []
+
+
+def use_source_copy(copy: SourceCopy) -> None:
+    """Install a copy of the source campaign to keep (opportunities does, at start-up)."""
+    if copy not in _source_copies:
+        _source_copies.append(copy)
 
 
 def working_minutes(start: datetime, end: datetime) -> float:
@@ -302,11 +316,14 @@ def _first_campaign_touch(column: str) -> Subquery:
     )
 
 
-def touches_added(lead_ids: Iterable[int], *, ever_ready: bool = True) -> None:
+def touches_added(
+    lead_ids: Iterable[int], *, ever_ready: bool = True, new_leads: bool = False
+) -> None:
     """Re-read each lead's first campaign touch after campaign touchpoints were written: one
     UPDATE, whatever the number of leads (an import chunk passes hundreds), then one each to
     copy it onto their cohort entries and status moves, skipped when the caller knows none of
-    the leads was ever ready (such a lead has neither: a new lead at intake)."""
+    the leads was ever ready (such a lead has neither: a new lead at intake), and one per
+    installed copy (the deals'), skipped for leads the caller has just created."""
     ids = sorted(set(lead_ids))
     if not ids:
         return
@@ -319,6 +336,9 @@ def touches_added(lead_ids: Iterable[int], *, ever_ready: bool = True) -> None:
     if ever_ready:
         copy_to_entries(ids)
         copy_to_moves(ids)
+    if not new_leads:
+        for copy in _source_copies:
+            copy(ids)
 
 
 def converted(*, lead_id: int) -> None:

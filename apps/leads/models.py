@@ -709,8 +709,8 @@ class LeadFacts(models.Model):
                 include=["source_campaign"],
                 name="facts_created_idx",
             ),
-            # a quarter's deals by their primary lead's source campaign (Opportunity's
-            # primary_facts): the join reads this index alone, not every facts row
+            # a lead's source campaign by lead (the reason analytics and lists that join
+            # disqualifications or leads to their facts): read from this index alone
             models.Index(
                 fields=["lead"],
                 include=["source_campaign"],

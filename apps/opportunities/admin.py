@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from apps.core.admin import NoDeleteMixin
 from apps.opportunities.models import LostReason, Opportunity
+from apps.opportunities.services import source_campaign_of
 
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
 
@@ -85,3 +86,16 @@ class OpportunityAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-ar
     autocomplete_fields = ("account", "owner")
     raw_id_fields = ("primary_lead",)
     date_hierarchy = "created_at"
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Opportunity,
+        form: forms.ModelForm,
+        change: bool,  # type: ignore[type-arg]
+    ) -> None:
+        # a new or changed primary lead brings its source campaign, which the reports group
+        # the deal by
+        if not change or "primary_lead" in form.changed_data:
+            obj.source_campaign_id = source_campaign_of(obj.primary_lead_id)
+        super().save_model(request, obj, form, change)

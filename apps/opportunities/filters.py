@@ -16,7 +16,7 @@ class OpportunityApiFilter(django_filters.FilterSet):
     origin = django_filters.ChoiceFilter(choices=Opportunity.Origin.choices)
     lost_reason = IdFilter(field_name="lost_reason_id", label="Lost reason (id)")
     campaign = IdFilter(
-        field_name="primary_facts__source_campaign_id",
+        field_name="source_campaign_id",
         label="Primary lead's source campaign: its first campaign touch (id)",
     )
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")

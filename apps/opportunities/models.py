@@ -71,14 +71,15 @@ class Opportunity(TimeStampedModel):
     primary_lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
     )
-    # the primary lead's facts row, joined on primary_lead_id = facts.lead_id (no column): the
-    # reports group deals by its source campaign without a join through every lead
-    primary_facts = models.ForeignObject(
-        "leads.LeadFacts",
-        on_delete=models.DO_NOTHING,
-        from_fields=["primary_lead"],
-        to_fields=["lead"],
+    # the primary lead's source campaign (its first campaign touch, as on its facts), kept by
+    # the transactions that move it (converting, a campaign touch, the admin's primary lead):
+    # the reports group and filter a quarter's deals by it without joining every lead's facts
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign",
         null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     owner = models.ForeignKey(

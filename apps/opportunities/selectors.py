@@ -222,8 +222,8 @@ def lost_report(*, user: User, since: datetime) -> LostReport:
     for row in (
         lost.values(
             "lost_reason_id",
-            campaign_id=F("primary_facts__source_campaign_id"),
-            campaign=F("primary_facts__source_campaign__name"),
+            campaign_id=F("source_campaign_id"),
+            campaign=F("source_campaign__name"),
         )
         .annotate(n=Count("pk"))
         .order_by()
@@ -282,11 +282,11 @@ def lost_records(
         deals = deals.filter(lost_reason=reason)
     campaign_name = ""
     if campaign == NO_CAMPAIGN:
-        deals = deals.filter(primary_facts__source_campaign__isnull=True)
+        deals = deals.filter(source_campaign__isnull=True)
         campaign_name = "No campaign"
     elif isinstance(campaign, int):
         campaign_name = get_object_or_404(Campaign.objects.only("name"), pk=campaign).name
-        deals = deals.filter(primary_facts__source_campaign_id=campaign)
+        deals = deals.filter(source_campaign_id=campaign)
     totals = deals.aggregate(n=Count("pk"), amount=Sum("amount"))
     return LostRecords(
         reason=reason,

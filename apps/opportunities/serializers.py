@@ -35,6 +35,7 @@ class OpportunityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "name",
             "account",
             "primary_lead",
+            "source_campaign",
             "owner",
             "amount",
             "stage",

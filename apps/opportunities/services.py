@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.core.errors import InvalidTransition, NotAllowed
 from apps.core.queue import enqueue_on_commit
 from apps.leads import facts as lead_facts
-from apps.leads.models import Lead
+from apps.leads.models import Lead, LeadFacts
 from apps.leads.services import change_status, lock_workable_lead, settle_first_response
 from apps.opportunities import attribution
 from apps.opportunities.models import LOST_DETAILS_LENGTH, LostReason, Opportunity
@@ -24,6 +25,27 @@ CLOSED = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
 OPEN_RENEWAL_TASK = "service.open_renewal_for_win"
 DEFAULT_TERM_MONTHS, MIN_TERM_MONTHS, MAX_TERM_MONTHS = 12, 1, 120
 MAX_AMOUNT = Decimal("999999999999")
+
+
+def source_campaign_of(lead_id: int | None) -> int | None:
+    """The lead's source campaign (its first campaign touch), as its facts hold it: the value a
+    deal with this primary lead copies. One query; None without a lead."""
+    if lead_id is None:
+        return None
+    return (
+        LeadFacts.objects.filter(lead_id=lead_id)
+        .values_list("source_campaign_id", flat=True)
+        .first()
+    )
+
+
+def copy_source_campaigns(lead_ids: list[int]) -> None:
+    """The deals these leads are the primary lead of take the leads' source campaign again,
+    after the lead facts re-read it (OpportunitiesConfig installs this into them): one UPDATE."""
+    source = LeadFacts.objects.filter(lead_id=OuterRef("primary_lead_id"))
+    Opportunity.objects.filter(primary_lead_id__in=lead_ids).update(
+        source_campaign_id=Subquery(source.values("source_campaign_id")[:1])
+    )
 
 
 @transaction.atomic(durable=True)
@@ -129,6 +151,7 @@ def convert_lead(
     opportunity = Opportunity.objects.create(
         account_id=lead.account_id,
         primary_lead=lead,
+        source_campaign_id=source_campaign_of(lead.pk),
         owner=lead.owner or actor,
         name=name.strip()[:200],
         amount=value,

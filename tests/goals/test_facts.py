@@ -1,8 +1,9 @@
 """The per-lead facts the reports read are kept by the writing transactions (apps.leads.facts)
 and can be rebuilt from the records (apps.goals.facts). Whatever the order of intake, earlier
 and later campaign touches, routing, attempts, conversions, wins, losses, disqualifications,
-disputes, recycling and archiving, the facts kept incrementally (with the cohort entries and
-the lead flow's status moves) equal the rebuilt ones, row for row."""
+disputes, recycling and archiving, the facts kept incrementally (with the cohort entries, the
+lead flow's status moves and the deals' copies of the source campaign) equal the rebuilt ones,
+row for row."""
 
 from __future__ import annotations
 
@@ -68,6 +69,17 @@ def _moves() -> list[tuple[Any, ...]]:
             "archived_at",
         )
     )
+
+
+def _deal_sources() -> list[tuple[Any, ...]]:
+    """Each deal with the source campaign it carries and its primary lead's (on the facts)."""
+    facts = dict(LeadFacts.objects.values_list("lead_id", "source_campaign_id"))
+    return [
+        (pk, source, facts.get(lead_id))
+        for pk, lead_id, source in Opportunity.objects.order_by("pk").values_list(
+            "pk", "primary_lead_id", "source_campaign_id"
+        )
+    ]
 
 
 def _credits() -> list[tuple[Any, ...]]:
@@ -227,12 +239,16 @@ class FactsMachine(RuleBasedStateMachine):
     @invariant()
     def incremental_equals_rebuilt(self) -> None:
         kept, entered, moved, credited = _table(), _entries(), _moves(), _credits()
+        deals = _deal_sources()
+        # a deal carries its primary lead's source campaign, as the facts hold it
+        assert [(pk, source) for pk, source, _ in deals] == [(pk, lead) for pk, _, lead in deals]
         rebuild_lead_facts()
         rebuild_deal_credits()
         assert _table() == kept
         assert _entries() == entered
         assert _moves() == moved
         assert _credits() == credited
+        assert _deal_sources() == deals
 
 
 def test_kept_facts_equal_rebuilt_facts(agreement) -> None:  # type: ignore[no-untyped-def]

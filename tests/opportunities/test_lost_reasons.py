@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -268,20 +269,35 @@ def test_migration_turns_stored_texts_into_reasons_and_links_every_lost_deal(
     forward: 0007 maps each text case- and whitespace-insensitively, 0008's check holds."""
     call_command("migrate", "opportunities", "0006_lost_reason", verbosity=0)
     try:
-        # given: lost deals with the texts reps typed, and an open deal with a stray text
-        rep = factories.UserFactory()
+        # given: lost deals with the texts reps typed, and an open deal with a stray text,
+        # written as 0006's schema stores them (today's model has columns added since)
+        state = MigrationExecutor(connection).loader.project_state(
+            ("opportunities", "0006_lost_reason")
+        )
+        stored = state.apps.get_model("opportunities", "Opportunity")
+        rep, account = factories.UserFactory(), factories.AccountFactory()
         closed = timezone.now() - timedelta(days=3)
 
-        def lost(text: str) -> Opportunity:
-            return factories.OpportunityFactory(
-                owner=rep, stage="lost", closed_at=closed, lost_reason=None, lost_details=text
+        def deal(text: str, **fields: Any) -> int:
+            return int(
+                stored.objects.create(
+                    account_id=account.pk,
+                    owner_id=rep.pk,
+                    name="Deal",
+                    created_at=closed,
+                    lost_details=text,
+                    **fields,
+                ).pk
             )
+
+        def lost(text: str) -> int:
+            return deal(text, stage="lost", closed_at=closed)
 
         price_deals = [lost("price"), lost("  PRICE "), lost("Price")]
         dark = [lost("went  dark"), lost("Went dark"), lost("Went dark")]
         long_story = lost(STORY)
         blank = lost("   ")
-        open_deal = factories.OpportunityFactory(owner=rep, lost_reason=None, lost_details="n/a")
+        open_deal = deal("n/a")
 
         # when
         call_command("migrate", "opportunities", verbosity=0)
@@ -289,8 +305,8 @@ def test_migration_turns_stored_texts_into_reasons_and_links_every_lost_deal(
         call_command("migrate", "opportunities", verbosity=0)
 
     # then: the default list, then the team's own reasons, most used first
-    def reason_of(deal: Opportunity) -> tuple[str, str, bool]:
-        deal.refresh_from_db()
+    def reason_of(pk: int) -> tuple[str, str, bool]:
+        deal = Opportunity.objects.select_related("lost_reason").get(pk=pk)
         assert deal.lost_reason is not None
         return deal.lost_reason.name, deal.lost_details, deal.lost_reason.is_active
 
@@ -299,8 +315,8 @@ def test_migration_turns_stored_texts_into_reasons_and_links_every_lost_deal(
     # a text longer than a name: the name is its first 80 characters, the details keep it whole
     assert reason_of(long_story) == (STORY[:80], STORY, True)
     assert reason_of(blank) == ("Not recorded", "   ", False)
-    open_deal.refresh_from_db()
-    assert (open_deal.lost_reason_id, open_deal.lost_details) == (None, "n/a")
+    still_open = Opportunity.objects.get(pk=open_deal)
+    assert (still_open.lost_reason_id, still_open.lost_details) == (None, "n/a")
     names = list(LostReason.objects.order_by("order").values_list("name", flat=True))
     assert names[:6] == [
         "Price",

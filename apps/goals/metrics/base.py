@@ -159,7 +159,7 @@ def opportunity_segment_q(segment: Segment | None) -> Q:
     if segment is None:
         return q
     if segment.campaign_id:
-        q &= Q(primary_facts__source_campaign_id=segment.campaign_id)
+        q &= Q(source_campaign_id=segment.campaign_id)
     if segment.source:
         q &= Q(primary_lead__source=segment.source)
     if segment.country:

@@ -180,7 +180,7 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
     won = closed & Q(stage=revenue.WON)
     for row in (
         Opportunity.objects.filter(created | closed)
-        .values(key=F("primary_facts__source_campaign_id"))
+        .values(key=F("source_campaign_id"))
         .annotate(
             created=Count("pk", filter=created),
             pipeline=Sum("amount", filter=created),
@@ -404,8 +404,8 @@ def _shares(quarter: Quarter, model: str) -> QuerySet[Any]:
     the primary lead's source campaign for the whole amount; the others are the credits written
     when the deal was won (apps.opportunities.attribution)."""
     if model == FIRST_TOUCH:
-        rows = revenue.won_in(quarter).filter(primary_facts__source_campaign__isnull=False)
-        deal, campaign, owner = "pk", "primary_facts__source_campaign", "owner"
+        rows = revenue.won_in(quarter).filter(source_campaign__isnull=False)
+        deal, campaign, owner = "pk", "source_campaign", "owner"
     else:
         rows = _credits_in(quarter, model)
         deal, campaign, owner = "opportunity_id", "campaign", "opportunity__owner"
@@ -522,7 +522,7 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     # the largest deals, each row also carrying the totals over every won deal (windows over
     # the whole set, computed before the limit; no row: no deal won, every total zero)
     if model == FIRST_TOUCH:
-        uncredited = Q(primary_facts__source_campaign__isnull=True)
+        uncredited = Q(source_campaign__isnull=True)
     else:
         uncredited = ~Q(Exists(_credits_in(quarter, model).filter(opportunity_id=OuterRef("pk"))))
     largest = list(
