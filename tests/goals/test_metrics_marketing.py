@@ -254,6 +254,51 @@ def test_attribution_models_by_hand(
     assert all(row.reps == ("Sam Rep",) for row in result.campaigns)
 
 
+@pytest.mark.parametrize(
+    ("model", "search", "webinar_deals"),
+    # Search had o3's 2,000 under first touch; under W-shaped 2,200 of o1 and o3, which
+    # Webinar shares too: all Sam's. Sara's new 500 win has one touch, a Search one, so each
+    # model gives Search all of it
+    [
+        ("first_touch", (D("2500.00"), 2), 1),
+        ("w_shaped", (D("2700.00"), 3), 2),
+    ],
+)
+def test_a_campaigns_credit_names_every_rep_behind_it(
+    world: World, model: str, search: tuple[Decimal, int], webinar_deals: int
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+    from tests.fixtures.marketing import make_lead
+
+    # given: a third Q4 win, 500 for Sara, from a lead Search brought in on 3 Nov
+    account = factories.AccountFactory(name="Umber")
+    lead = make_lead(created=at(11, 3), campaign=world.search, account=account)
+    factories.OpportunityFactory(
+        account=account,
+        primary_lead=lead,
+        owner=world.sara,
+        amount=D("500.00"),
+        created_at=at(11, 4),
+        stage="won",
+        closed_at=at(11, 20),
+    )
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        result = metrics.attribution(world.q4, model)
+    # then Search is credited with both reps' wins and names both reps; Webinar only Sam's
+    rows = {row.name: (row.credit, row.deals, row.reps) for row in result.campaigns}
+    assert rows["Search"] == (*search, ("Sam Rep", "Sara Rep"))
+    assert rows["Webinar"][1:] == (webinar_deals, ("Sam Rep",))
+    # and the credits are summed by campaign and rep ids, named after: the grouped statement
+    # joins neither campaigns nor users
+    [grouped] = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
+    assert 'JOIN "campaigns_campaign"' not in grouped
+    assert 'JOIN "users_user"' not in grouped
+
+
 def test_a_deal_without_campaign_touches_is_unattributed(world: World) -> None:
     # given: a Q4 win whose account has no campaign touchpoint
     from tests import factories

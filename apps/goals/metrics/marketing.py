@@ -19,7 +19,20 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from apps.campaigns.models import Campaign
@@ -30,6 +43,7 @@ from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded, shared
 from apps.leads.models import LeadFacts
 from apps.opportunities.models import CampaignCredit, Opportunity
+from apps.users.models import User
 
 if TYPE_CHECKING:
     from apps.core.models import Quarter
@@ -398,43 +412,53 @@ class Attribution:
     largest_deals: tuple[DealCredit, ...]
 
 
-def _shares(quarter: Quarter, model: str) -> QuerySet[Any]:
-    """One row per (won deal, campaign credited) under the model, as credited_deal,
-    credited_campaign, credited_name, credited_amount and the deal owner's names: first touch is
-    the primary lead's source campaign for the whole amount; the others are the credits written
-    when the deal was won (apps.opportunities.attribution)."""
+def _credit_rows(quarter: Quarter, model: str) -> tuple[QuerySet[Any], str, str, str]:
+    """The rows holding the model's credits of the quarter's wins, with the paths from a row to
+    its deal, its campaign and the deal's owner: first touch is the won deals themselves (the
+    primary lead's source campaign, which the deal carries, for the whole amount); the others
+    are the credits written when the deal was won (apps.opportunities.attribution)."""
     if model == FIRST_TOUCH:
         rows = revenue.won_in(quarter).filter(source_campaign__isnull=False)
-        deal, campaign, owner = "pk", "source_campaign", "owner"
-    else:
-        rows = _credits_in(quarter, model)
-        deal, campaign, owner = "opportunity_id", "campaign", "opportunity__owner"
+        return rows, "pk", "source_campaign", "owner"
+    return _credits_in(quarter, model), "opportunity_id", "campaign", "opportunity__owner"
+
+
+def _shares(quarter: Quarter, model: str) -> QuerySet[Any]:
+    """One row per (won deal, campaign credited) under the model, as credited_deal,
+    credited_campaign, credited_name and credited_amount."""
+    rows, deal, campaign, _owner = _credit_rows(quarter, model)
     return rows.annotate(
         credited_deal=F(deal),
         credited_campaign=F(f"{campaign}_id"),
         credited_name=F(f"{campaign}__name"),
         credited_amount=F("amount"),
-        credited_first=F(f"{owner}__first_name"),
-        credited_last=F(f"{owner}__last_name"),
-        credited_username=F(f"{owner}__username"),
     )
 
 
 def _credit_groups(quarter: Quarter, model: str) -> list[dict[str, Any]]:
     """The model's credits of the quarter's wins summed per (campaign, owning rep), with the
     deals behind each: one query over the credit index, read once per shared_reads() block
-    (the performance table and the attribution card both sum it)."""
+    (the performance table and the attribution card both sum it). The credits are summed by
+    ids first and each group named after (naming every credit with the campaign's and rep's
+    names, then grouping on those, took half the statement: 17.5 ms at 100k leads)."""
 
     def read() -> list[dict[str, Any]]:
+        rows, deal, campaign, owner = _credit_rows(quarter, model)
+        named = Campaign.objects.filter(pk=OuterRef("credited_campaign")).order_by()
+        rep = User.objects.filter(pk=OuterRef("credited_owner")).order_by()
         return list(
-            _shares(quarter, model)
-            .values("credited_campaign", "credited_name", "credited_first", "credited_last")
+            rows.values(credited_campaign=F(f"{campaign}_id"), credited_owner=F(f"{owner}_id"))
             .annotate(
-                username=F("credited_username"),
-                total=Sum("credited_amount"),
+                total=Sum("amount"),
                 # a deal has one credit per campaign and model (credit_one_per_campaign), so
                 # a plain count is the deals' (no DISTINCT, which would sort every credit)
-                deals=Count("credited_deal"),
+                deals=Count(deal),
+            )
+            .annotate(
+                credited_name=Subquery(named.values("name")[:1]),
+                credited_first=Subquery(rep.values("first_name")[:1]),
+                credited_last=Subquery(rep.values("last_name")[:1]),
+                username=Subquery(rep.values("username")[:1]),
             )
             .order_by()
         )
