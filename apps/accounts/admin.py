@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import is_personal_domain
-from apps.core.admin import NoDeleteMixin, clean_country_code
+from apps.core.admin import CheckedAutocompleteMixin, NoDeleteMixin, clean_country_code
 
 COMPUTED_FIELDS = (
     "engagement_score",
@@ -41,7 +41,7 @@ class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Account)
-class AccountAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AccountAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Accounts hold leads, deals and renewals: they are archived, never deleted."""
 
     form = AccountForm

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from apps.campaigns import selectors, services
 from apps.campaigns.models import Asset, Campaign, CampaignSpend
-from apps.core.admin import HTTPS_URL_FIELDS
+from apps.core.admin import HTTPS_URL_FIELDS, CheckedAutocompleteMixin
 
 
 class CampaignForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -176,7 +176,7 @@ class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AssetAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = AssetForm
     list_display = (
         "name",

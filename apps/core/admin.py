@@ -11,6 +11,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
@@ -49,6 +51,44 @@ class NoAddNoDeleteMixin(NoDeleteMixin):
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def _is_value_of(field: models.Field[Any, Any], value: Any) -> bool:
+    """Whether `value` could be stored in `field` (an id: a whole number in the column's
+    range); empty values pass, as the widget skips them itself."""
+    if value in field.empty_values:
+        return True
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """The admin's search-as-you-type select, re-rendering a form whose value was typed by
+    hand: a value that is not an id of the related model (text, "1e3", a number beyond the
+    column) is left out before the widget looks up the selected option, which Django's widget
+    does with the value as it came and fails with a server error. The form field has already
+    put its error on the field."""
+
+    def optgroups(self, name: str, value: list[Any], attrs: dict[str, Any] | None = None) -> Any:
+        target = self.field.target_field
+        return super().optgroups(name, [v for v in value if _is_value_of(target, v)], attrs)
+
+
+class CheckedAutocompleteMixin(BaseModelAdmin):  # type: ignore[type-arg]
+    """Autocomplete fields (`autocomplete_fields`) drawn by CheckedAutocompleteSelect: a typed
+    value that is not an id is the field's form error, never a server error."""
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:  # type: ignore[type-arg]
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def clean_country_codes(value: str) -> str:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import ReadOnlyMixin, clean_country_code
+from apps.core.admin import CheckedAutocompleteMixin, ReadOnlyMixin, clean_country_code
 from apps.core.models import Quarter
 from apps.goals.models import (
     LOWER_IS_BETTER,
@@ -230,7 +230,7 @@ class JointGoalForm(DirectionPresetForm):
 
 
 @admin.register(JointGoal)
-class JointGoalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class JointGoalAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = JointGoalForm
     list_display = (
         "__str__",

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.core.admin import ReadOnlyMixin
+from apps.core.admin import CheckedAutocompleteMixin, ReadOnlyMixin
 from apps.intake.keys import new_api_key, new_webhook_secret
 from apps.intake.models import IdempotencyRecord, IntakeSource
 
@@ -30,7 +30,7 @@ class IntakeSourceForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(IntakeSource)
-class IntakeSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class IntakeSourceAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A new source gets an API key, shown once; only its SHA-256 is stored."""
 
     form = IntakeSourceForm

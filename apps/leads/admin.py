@@ -16,7 +16,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from apps.core.admin import NoAddNoDeleteMixin, ReadOnlyMixin, clean_country_code
+from apps.core.admin import (
+    CheckedAutocompleteMixin,
+    NoAddNoDeleteMixin,
+    ReadOnlyMixin,
+    clean_country_code,
+)
 from apps.leads import engagement, events, facts, services
 from apps.leads.models import Activity, Lead, LeadEvent, Touchpoint
 
@@ -73,7 +78,7 @@ class LeadForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Lead)
-class LeadAdmin(NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class LeadAdmin(CheckedAutocompleteMixin, NoAddNoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Leads arrive through intake and import (which match, score and route them); here their
     details are corrected and they are archived."""
 

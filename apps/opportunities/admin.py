@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import NoDeleteMixin
+from apps.core.admin import CheckedAutocompleteMixin, NoDeleteMixin
 from apps.opportunities.models import LostReason, Opportunity
 from apps.opportunities.services import source_campaign_of
 
@@ -59,7 +59,7 @@ class LostReasonAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class OpportunityAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Pipeline and revenue reports count these rows, so they are closed as lost, not deleted."""
 
     form = OpportunityForm

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import clean_choice_list, clean_country_codes
+from apps.core.admin import CheckedAutocompleteMixin, clean_choice_list, clean_country_codes
 from apps.leads.models import Lead
 from apps.routing.models import Holiday, PoolMember, RoutingRule, SlaPolicy
 from apps.users.models import Role
@@ -129,7 +129,7 @@ class PoolMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         return rep
 
 
-class PoolMemberInline(admin.TabularInline):  # type: ignore[type-arg]
+class PoolMemberInline(CheckedAutocompleteMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = PoolMember
     form = PoolMemberForm
     extra = 1
@@ -214,7 +214,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(PoolMember)
-class PoolMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PoolMemberAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = PoolMemberForm
     list_display = ("rep", "rule", "assigned")
     list_filter = ("rule",)

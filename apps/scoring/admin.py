@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.admin import clean_country_code
+from apps.core.admin import CheckedAutocompleteMixin, clean_country_code
 from apps.leads.models import BuyingRole, Lead
 from apps.scoring.models import BuyingRoleRule, QualificationAgreement, ScoringRule
 from apps.users.models import Role
@@ -145,7 +145,7 @@ class SignedFilter(admin.SimpleListFilter):
 
 
 @admin.register(QualificationAgreement)
-class QualificationAgreementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class QualificationAgreementAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = AgreementForm
     list_display = (
         "__str__",

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.admin import NoDeleteMixin, ReadOnlyMixin
+from apps.core.admin import CheckedAutocompleteMixin, NoDeleteMixin, ReadOnlyMixin
 from apps.service.models import ChurnReason, HealthCheck, Renewal, VoiceNote
 
 
@@ -39,7 +39,7 @@ class RenewalForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Renewal)
-class RenewalAdmin(NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RenewalAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Retention reports count renewals, so they are never deleted."""
 
     form = RenewalForm
@@ -91,7 +91,7 @@ class VoiceNoteForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(VoiceNote)
-class VoiceNoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class VoiceNoteAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = VoiceNoteForm
     list_display = ("short_quote", "account", "author", "context", "created_at")
     list_select_related = ("account", "author")
