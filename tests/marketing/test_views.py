@@ -6,8 +6,10 @@ import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
@@ -45,6 +47,28 @@ def test_performance_page_shows_the_figures(marketing_client: Client, world: Wor
     assert "<title" in html
     assert "Lead flow vs sales capacity" in html
     assert response.context["attribution"].model == "linear"
+
+
+def test_a_large_roi_is_shown_with_thousands_separators() -> None:
+    # given: a campaign credited 4,666.67 on a spend of 1.00: ROI (4,666.67 - 1.00) / 1.00 =
+    # 466,567.0 %
+    row = SimpleNamespace(
+        won_revenue=Decimal("4666.67"),
+        influenced_revenue=Decimal("4666.67"),
+        attributed_revenue=Decimal("4666.67"),
+        cost=Decimal("1.00"),
+        cost_per_ready_lead=Decimal("0.50"),
+        cost_per_won_deal=Decimal("1.00"),
+        roi=Decimal("466567.0"),
+    )
+    # when its money cells are drawn
+    html = render_to_string(
+        "marketing/performance.html#perf-cells",
+        {"row": row, "part": "money", "records_href": "/marketing/performance/records/?q=1"},
+    )
+    # then
+    assert "466,567.0%" in html
+    assert "466567.0%" not in html
 
 
 def test_performance_csv_matches_the_table_and_is_neutralised(
@@ -202,7 +226,7 @@ def test_lead_flow_panel_says_falling_behind_when_the_backlog_grows(
         "unanswered backlog grew from 0 to 1. Reps&#x27; capacity is full in 8064 hours at this "
         "pace." in html
     )
-    assert "Hours until capacity is full</dt><dd>8064.0</dd>" in html
+    assert "Hours until capacity is full</dt><dd>8,064.0</dd>" in html  # thousands separated
     assert "Hours to breach" not in html
     assert "Capacity warning" not in html  # 8064 hours is beyond the 72-hour horizon
 
