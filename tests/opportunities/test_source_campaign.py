@@ -37,6 +37,16 @@ def _owned_lead(rep: User, email: str, campaign: Campaign | None) -> Lead:
     return lead
 
 
+def _older_touch(campaign: Campaign) -> None:
+    """Ana's touch of `campaign` on 1 Oct, nine days before the one that brought her in,
+    arriving at intake now (last month's clicks, imported late)."""
+    intake_lead(
+        data=IntakeData(
+            email="ana@northwind.example", campaign=campaign, occurred_at=ON - timedelta(days=9)
+        )
+    )
+
+
 def _source_of(deal: Opportunity) -> int | None:
     return Opportunity.objects.values_list("source_campaign_id", flat=True).get(pk=deal.pk)
 
@@ -69,12 +79,8 @@ def test_an_older_campaign_touch_after_the_conversion_moves_the_deals_source(
     lead = _owned_lead(rep, "ana@northwind.example", webinar)
     deal = convert_lead(lead_id=lead.pk, actor=rep, name="Northwind pilot", amount="5000")
 
-    # when a paid-search touch from 1 Oct arrives (last month's clicks, imported late)
-    intake_lead(
-        data=IntakeData(
-            email="ana@northwind.example", campaign=search, occurred_at=ON - timedelta(days=9)
-        )
-    )
+    # when a paid-search touch from 1 Oct arrives
+    _older_touch(search)
 
     # then paid search is the lead's first campaign touch, on its facts and on its deal
     assert LeadFacts.objects.get(lead=lead).source_campaign_id == search.pk
@@ -102,11 +108,7 @@ def test_first_touch_revenue_follows_the_moved_source_on_the_performance_page(
     deal = convert_lead(lead_id=lead.pk, actor=rep, name="Northwind pilot", amount="5000")
     change_stage(opportunity_id=deal.pk, actor=rep, stage=Opportunity.Stage.WON)
     # when an older paid-search touch arrives
-    intake_lead(
-        data=IntakeData(
-            email="ana@northwind.example", campaign=search, occurred_at=ON - timedelta(days=9)
-        )
-    )
+    _older_touch(search)
     # then under first touch the by-campaign table and the attribution both credit paid search
     table = campaign_performance(quarter, FIRST_TOUCH)
     won = {row.label: row.won_revenue for row in table.campaigns}
@@ -135,11 +137,7 @@ def test_the_api_lists_a_campaigns_deals_by_the_moved_source(
 ) -> None:  # type: ignore[no-untyped-def]
     lead = _owned_lead(rep, "ana@northwind.example", webinar)
     deal = convert_lead(lead_id=lead.pk, actor=rep, name="Northwind pilot", amount="5000")
-    intake_lead(
-        data=IntakeData(
-            email="ana@northwind.example", campaign=search, occurred_at=ON - timedelta(days=9)
-        )
-    )
+    _older_touch(search)
 
     def listed(campaign: Campaign) -> list[tuple[int, int]]:
         response = rep_api.get("/api/v1/opportunities/", {"campaign": campaign.pk})
