@@ -1,19 +1,8 @@
 """Sign-in throttling per username and per IP."""
 
-import time
-from types import SimpleNamespace
-
-import django_ratelimit.core
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def still_rate_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    """django-ratelimit counts in fixed windows whose end is offset per key: requests that
-    straddled that second (one run in a few hundred, CI on bdbb95c) were counted in two
-    windows and never reached the limit. Its clock stands still for these tests."""
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+# django-ratelimit's clock stands still here (tests/users/conftest.py)
 
 
 @pytest.mark.django_db
