@@ -8,8 +8,11 @@ import os
 import shutil
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -76,6 +79,16 @@ def _fast_and_quiet(settings):  # type: ignore[no-untyped-def]
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def still_rate_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    """django-ratelimit (sign-in, the public form) counts in fixed windows whose end is offset
+    per key: a test's requests that straddled that second were counted in two windows and never
+    reached the limit (CI on bdbb95c, tests/users/test_login.py; on 10062c7, test_signin.py).
+    Its clock stands still for a test that counts to a limit (every test in tests/users)."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture(autouse=True)

@@ -80,6 +80,7 @@ def test_invalid_email_is_shown_next_to_the_field(client, demo_asset):
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.usefixtures("still_rate_clock")  # the three posts count in one window
 def test_rate_limit_per_ip(client, demo_asset, settings):
     settings.PUBLIC_FORM_RATE = "2/m"
     token = _token(client, demo_asset.slug)
