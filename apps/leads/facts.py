@@ -176,7 +176,7 @@ def entered_cohort(*, lead_id: int, on: date) -> None:
 def copy_to_entries(lead_ids: list[int]) -> None:
     """Copy the leads' current facts onto their cohort entries: one UPDATE (none when they have
     no entries yet)."""
-    _copy_facts(CohortEntry.objects.filter(lead_id__in=lead_ids), ENTRY_COPIED)
+    copy_facts(CohortEntry.objects.filter(lead_id__in=lead_ids), ENTRY_COPIED)
 
 
 # --- The lead flow's moves (StatusMove): status events into ready or out of an open status ---
@@ -243,15 +243,16 @@ def rebuild_moves(lead_ids: Collection[int]) -> None:
             cursor.execute(_MOVE_INSERT + select, params)
 
 
-def _copy_facts(rows: QuerySet[Any], columns: Iterable[str]) -> None:
-    """Copy these facts columns of each row's lead onto the rows: one UPDATE."""
-    facts = LeadFacts.objects.filter(lead_id=OuterRef("lead_id"))
+def copy_facts(rows: QuerySet[Any], columns: Iterable[str], *, lead: str = "lead_id") -> None:
+    """Copy these facts columns of each row's lead (the row's `lead` column) onto the rows: one
+    UPDATE. The cohort entries and status moves here, a deal's source campaign above."""
+    facts = LeadFacts.objects.filter(lead_id=OuterRef(lead))
     rows.update(**{column: Subquery(facts.values(column)[:1]) for column in columns})
 
 
 def copy_to_moves(lead_ids: list[int]) -> None:
     """Copy the leads' current facts onto their status moves: one UPDATE."""
-    _copy_facts(
+    copy_facts(
         StatusMove.objects.filter(lead_id__in=lead_ids),
         ("source_campaign_id", "first_response_at", "archived_at"),
     )

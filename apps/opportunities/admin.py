@@ -85,6 +85,9 @@ class OpportunityAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin
     search_fields = ("name", "account__name", "account__domain")
     autocomplete_fields = ("account", "owner")
     raw_id_fields = ("primary_lead",)
+    # what the reports credit the deal to: its primary lead's first campaign touch, kept by
+    # the services (shown, never typed)
+    readonly_fields = ("source_campaign",)
     date_hierarchy = "created_at"
 
     def save_model(

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Account
@@ -42,9 +41,10 @@ def source_campaign_of(lead_id: int | None) -> int | None:
 def copy_source_campaigns(lead_ids: list[int]) -> None:
     """The deals these leads are the primary lead of take the leads' source campaign again,
     after the lead facts re-read it (OpportunitiesConfig installs this into them): one UPDATE."""
-    source = LeadFacts.objects.filter(lead_id=OuterRef("primary_lead_id"))
-    Opportunity.objects.filter(primary_lead_id__in=lead_ids).update(
-        source_campaign_id=Subquery(source.values("source_campaign_id")[:1])
+    lead_facts.copy_facts(
+        Opportunity.objects.filter(primary_lead_id__in=lead_ids),
+        ("source_campaign_id",),
+        lead="primary_lead_id",
     )
 
 

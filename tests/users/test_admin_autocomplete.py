@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from apps.core.admin import CheckedAutocompleteMixin
 from tests.leads.test_admin import populate
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,24 @@ def test_every_autocomplete_field_is_listed() -> None:
     assert len(AUTOCOMPLETED) >= 12
 
 
+def test_every_admin_and_inline_with_autocomplete_fields_draws_the_checked_widget() -> None:
+    # an admin (or an inline, which the test below does not post) that forgets the mixin
+    # brings the server error back
+    unchecked = [
+        type(admin_obj).__name__ if not isinstance(admin_obj, type) else admin_obj.__name__
+        for model_admin in admin.site._registry.values()
+        for admin_obj in (model_admin, *model_admin.inlines)
+        if getattr(admin_obj, "autocomplete_fields", ())
+        and not (
+            isinstance(admin_obj, CheckedAutocompleteMixin)
+            or (isinstance(admin_obj, type) and issubclass(admin_obj, CheckedAutocompleteMixin))
+        )
+    ]
+    assert unchecked == []
+
+
 @pytest.mark.parametrize(("model_label", "field"), AUTOCOMPLETED)
-@pytest.mark.parametrize("typed", ["abc", "1e3", "99999999999999999999999"])
+@pytest.mark.parametrize("typed", ["abc", "1e3", "99999999999999999999999", "9" * 5000])
 def test_a_typed_value_that_is_no_id_is_a_form_error(
     admin_client: Client, rep, marketer, model_label: str, field: str, typed: str
 ) -> None:  # type: ignore[no-untyped-def]
