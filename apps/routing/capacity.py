@@ -130,17 +130,18 @@ def _one_decimal(value: Decimal) -> Decimal:
 
 
 def _fmt(value: Decimal) -> str:
-    """12.0 -> "12", 12.5 -> "12.5": per-day figures read naturally in a sentence."""
-    text = f"{_one_decimal(value):f}"
+    """12.0 -> "12", 12.5 -> "12.5", 1123.1 -> "1,123.1": per-day figures read naturally in a
+    sentence, thousands separated as the counts beside them are."""
+    text = f"{_one_decimal(value):,f}"
     return text.removesuffix(".0")
 
 
 def _backlog_change(before: int, after: int) -> str:
     if after > before:
-        return f"grew from {before} to {after}"
+        return f"grew from {before:,} to {after:,}"
     if after < before:
-        return f"fell from {before} to {after}"
-    return f"stayed at {after}"
+        return f"fell from {before:,} to {after:,}"
+    return f"stayed at {after:,}"
 
 
 def _flow_sentence(*, inflow: Decimal, answer_rate: Decimal, before: int, after: int) -> str:
@@ -154,7 +155,7 @@ def _flow_sentence(*, inflow: Decimal, answer_rate: Decimal, before: int, after:
 
 def _capacity_sentence(*, hours: Decimal | None, headroom: int, capacity: int) -> str:
     if hours is None:
-        return f"{headroom} of {capacity} rep slots are free and the open load is not growing."
+        return f"{headroom:,} of {capacity:,} rep slots are free and the open load is not growing."
     if hours == 0:
         return "Reps' capacity is full now."
     return f"Reps' capacity is full in {_fmt(hours)} hours at this pace."
@@ -325,36 +326,36 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
     sla_text = f"the {sla_minutes}-minute SLA" if sla_minutes else "the first-response SLA"
     expected = backlog_at_start + ready_arrivals - answered
     arithmetic = [
-        f"{ready_arrivals} leads became ready in the last {days} days: "
-        f"{ready_arrivals} / {days} = {_fmt(inflow)} a day.",
-        f"Reps answered {answered} leads for the first time in those days: "
-        f"{answered} / {days} = {_fmt(answer_rate)} a day.",
-        f"Arrivals minus answers: ({ready_arrivals} − {answered}) / {days} = {_fmt(net)} a day; "
-        f"{backlog_at_start} unanswered when the window opened + {ready_arrivals} − {answered} "
-        f"= {expected} expected now.",
-        f"Unanswered backlog (ready, no first response): {backlog_at_start} when the window "
-        f"opened, {backlog} now: it {_backlog_change(backlog_at_start, backlog)}, so reps are "
+        f"{ready_arrivals:,} leads became ready in the last {days} days: "
+        f"{ready_arrivals:,} / {days} = {_fmt(inflow)} a day.",
+        f"Reps answered {answered:,} leads for the first time in those days: "
+        f"{answered:,} / {days} = {_fmt(answer_rate)} a day.",
+        f"Arrivals minus answers: ({ready_arrivals:,} − {answered:,}) / {days} = {_fmt(net)} a day; "
+        f"{backlog_at_start:,} unanswered when the window opened + {ready_arrivals:,} − {answered:,} "
+        f"= {expected:,} expected now.",
+        f"Unanswered backlog (ready, no first response): {backlog_at_start:,} when the window "
+        f"opened, {backlog:,} now: it {_backlog_change(backlog_at_start, backlog)}, so reps are "
         f"{'falling behind' if falling_behind else 'keeping up'}.",
     ]
     if backlog < expected:
         arithmetic.append(
-            f"{expected - backlog} fewer than expected: an archived lead leaves the backlog "
+            f"{expected - backlog:,} fewer than expected: an archived lead leaves the backlog "
             "without an answer, and a lead made ready again after an earlier first response "
             "arrives without joining it."
         )
     elif backlog > expected:
         arithmetic.append(
-            f"{backlog - expected} more than expected: some status changes are missing from "
+            f"{backlog - expected:,} more than expected: some status changes are missing from "
             "the window's records."
         )
     arithmetic += [
-        f"Available Sales reps can hold {capacity} open leads; {open_load} are open now "
-        f"(owned by a rep or waiting in the pool), leaving {capacity} − {open_load} = {headroom} free."
+        f"Available Sales reps can hold {capacity:,} open leads; {open_load:,} are open now "
+        f"(owned by a rep or waiting in the pool), leaving {capacity:,} − {open_load:,} = {headroom:,} free."
         if headroom >= 0
-        else f"Available Sales reps can hold {capacity} open leads; {open_load} are open now "
-        f"(owned by a rep or waiting in the pool): {-headroom} more than they can hold.",
-        f"{left_open} leads left the open queue in those days (converted, disqualified, "
-        f"recycled or archived): the open load grows by ({ready_arrivals} − {left_open}) / "
+        else f"Available Sales reps can hold {capacity:,} open leads; {open_load:,} are open now "
+        f"(owned by a rep or waiting in the pool): {-headroom:,} more than they can hold.",
+        f"{left_open:,} leads left the open queue in those days (converted, disqualified, "
+        f"recycled or archived): the open load grows by ({ready_arrivals:,} − {left_open:,}) / "
         f"{days} = {_fmt(load_growth)} a day.",
     ]
     if hours == 0:
@@ -364,8 +365,8 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
         )
     elif hours is not None:
         arithmetic.append(
-            f"Hours until reps' capacity is full: {headroom} / "
-            f"({ready_arrivals - left_open} / {days}) × 24 = "
+            f"Hours until reps' capacity is full: {headroom:,} / "
+            f"({ready_arrivals - left_open:,} / {days}) × 24 = "
             f"{_fmt(hours)} hours; after that new ready leads wait in the pool and breach "
             f"{sla_text}."
         )
@@ -382,11 +383,11 @@ def lead_flow(*, now: datetime | None = None, days: int = 14) -> LeadFlow:
             else "Add capacity or pause the busiest campaign."
         )
         if hours == 0:
-            squeeze = f"{open_load} open leads for {capacity} slots: new ready leads wait"
+            squeeze = f"{open_load:,} open leads for {capacity:,} slots: new ready leads wait"
         else:
             slots = "free slot is" if headroom == 1 else "free slots are"
             squeeze = (
-                f"At this pace the {headroom} {slots} gone within {_fmt(hours)} hours; "
+                f"At this pace the {headroom:,} {slots} gone within {_fmt(hours)} hours; "
                 "then new ready leads wait"
             )
         warning = f"{squeeze} in the pool and breach {sla_text}. {advice}"

@@ -223,7 +223,7 @@ def test_lead_flow_panel_says_falling_behind_when_the_backlog_grows(
     html = panel.content.decode()
     assert (
         "<strong>Falling behind:</strong> 0.1 ready leads a day arrive, 0 are answered; the "
-        "unanswered backlog grew from 0 to 1. Reps&#x27; capacity is full in 8064 hours at this "
+        "unanswered backlog grew from 0 to 1. Reps&#x27; capacity is full in 8,064 hours at this "
         "pace." in html
     )
     assert "Hours until capacity is full</dt><dd>8,064.0</dd>" in html  # thousands separated

@@ -14,7 +14,13 @@ from django.contrib.auth.models import Group
 
 from apps.goals.facts import rebuild_lead_facts
 from apps.leads.models import Lead, LeadEvent
-from apps.routing.capacity import _hours_until_full, _one_decimal, lead_flow
+from apps.routing.capacity import (
+    _capacity_sentence,
+    _flow_sentence,
+    _hours_until_full,
+    _one_decimal,
+    lead_flow,
+)
 from apps.users.models import Role
 from tests import factories
 from tests.routing.test_capacity import BEFORE, INSIDE, LATER, NOW, START, _campaign, _lead, _status
@@ -36,6 +42,22 @@ def test_per_day_figures_round_half_up_to_one_decimal(value: str, shown: str) ->
     rounded = _one_decimal(Decimal(value))
     # then
     assert str(rounded) == shown
+
+
+def test_the_flow_sentences_separate_thousands_like_the_cards_beside_them() -> None:
+    # given a 100k-lead install's fortnight: 15,723 ready arrivals, 12,826 answered
+    inflow, answer_rate = Decimal(15723) / 14, Decimal(12826) / 14
+    # when
+    flow = _flow_sentence(inflow=inflow, answer_rate=answer_rate, before=1250, after=3402)
+    capacity = _capacity_sentence(hours=None, headroom=1200, capacity=2500)
+    full = _capacity_sentence(hours=Decimal("1234.5"), headroom=3, capacity=2500)
+    # then 1,123.07 -> 1,123.1 and 916.14 -> 916.1 a day; counts as 1,250 and 3,402
+    assert flow == (
+        "1,123.1 ready leads a day arrive, 916.1 are answered; "
+        "the unanswered backlog grew from 1,250 to 3,402."
+    )
+    assert capacity == ("1,200 of 2,500 rep slots are free and the open load is not growing.")
+    assert full == "Reps' capacity is full in 1,234.5 hours at this pace."
 
 
 @pytest.mark.parametrize(
