@@ -355,6 +355,13 @@ def won(*, lead_id: int | None, amount: Decimal) -> None:
     _update([lead_id], won_amount=F("won_amount") + amount)
 
 
+def deals_restated(*, lead_id: int, converted: bool, won_amount: Decimal) -> None:
+    """The lead's deals were corrected by hand: whether it is the primary lead of one, and the
+    sum of those won, as they now stand."""
+    _update([lead_id], converted=converted, won_amount=won_amount)
+    copy_to_entries([lead_id])
+
+
 def disqualified(*, lead_id: int, reason_id: int | None) -> None:
     """The lead's latest disqualification reason (None when a dispute reopened it)."""
     _update([lead_id], disqualification_reason_id=reason_id)

@@ -7,14 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from apps.core.admin import CheckedAutocompleteMixin, NoDeleteMixin
 from apps.opportunities.models import LostReason, Opportunity
-from apps.opportunities.services import source_campaign_of
+from apps.opportunities.services import deal_corrected, source_campaign_of
 
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+# what a deal's credits, its leads' facts or its account's lifecycle are computed from
+CORRECTED = {"stage", "amount", "closed_at", "created_at", "account", "primary_lead"}
 
 
 class OpportunityForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -101,4 +104,12 @@ class OpportunityAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin
         # the deal by
         if not change or "primary_lead" in form.changed_data:
             obj.source_campaign_id = source_campaign_of(obj.primary_lead_id)
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change or set(form.changed_data) & CORRECTED:
+                # the credits, the leads' facts and a win's account follow the correction
+                deal_corrected(
+                    obj,
+                    previous_lead_id=form.initial.get("primary_lead") if change else None,
+                    was_won=change and form.initial.get("stage") == Opportunity.Stage.WON,
+                )

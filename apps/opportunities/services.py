@@ -3,10 +3,12 @@ and asks Service to open its renewal."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account
@@ -87,12 +89,50 @@ def change_stage(
     if stage == Opportunity.Stage.WON:
         lead_facts.won(lead_id=opportunity.primary_lead_id, amount=opportunity.amount)
         attribution.credit_deal(opportunity)
-        Account.objects.filter(pk=opportunity.account_id).exclude(
-            lifecycle=Account.Lifecycle.CUSTOMER
-        ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)
-        # Service owns renewals (a layer above): it opens this deal's once the win commits.
-        enqueue_on_commit(OPEN_RENEWAL_TASK, opportunity.pk)
+        _won_account(opportunity, now)
     return opportunity
+
+
+def _won_account(opportunity: Opportunity, now: datetime) -> None:
+    """A won deal's account becomes a customer (if it is not one), and Service (a layer above)
+    opens the deal's renewal once the win commits."""
+    Account.objects.filter(pk=opportunity.account_id).exclude(
+        lifecycle=Account.Lifecycle.CUSTOMER
+    ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)
+    enqueue_on_commit(OPEN_RENEWAL_TASK, opportunity.pk)
+
+
+@transaction.atomic
+def deal_corrected(
+    opportunity: Opportunity, *, previous_lead_id: int | None, was_won: bool
+) -> None:
+    """RevOps corrected a deal by hand, or added one (the admin: stage, amount, close time,
+    account, primary lead): what the services keep for a deal follows it, so the reports still
+    agree with the deals. Its campaign credits are rewritten under every model (none unless it
+    is won); the facts of its primary lead, and of the lead that was primary before, are
+    restated from their deals (restate_deal_facts); and a deal won here makes its account a
+    customer and opens its renewal, as a win in the pipeline does."""
+    attribution.credit_deal(opportunity)
+    restate_deal_facts([opportunity.primary_lead_id, previous_lead_id])
+    if opportunity.stage == Opportunity.Stage.WON and not was_won:
+        _won_account(opportunity, timezone.now())
+
+
+def restate_deal_facts(lead_ids: Iterable[int | None]) -> None:
+    """These leads' deal facts as their deals now stand: converted (the primary lead of any
+    deal) and won amount (the sum of those won). One grouped read, then one write per lead."""
+    ids = sorted({lead_id for lead_id in lead_ids if lead_id is not None})
+    deals = {
+        row["primary_lead_id"]: row["won"] or Decimal(0)
+        for row in Opportunity.objects.filter(primary_lead_id__in=ids)
+        .values("primary_lead_id")
+        .annotate(won=Sum("amount", filter=Q(stage=Opportunity.Stage.WON)))
+        .order_by()
+    }
+    for lead_id in ids:
+        lead_facts.deals_restated(
+            lead_id=lead_id, converted=lead_id in deals, won_amount=deals.get(lead_id, Decimal(0))
+        )
 
 
 def _offered_reason(reason_id: int | None) -> LostReason:

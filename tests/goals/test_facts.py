@@ -1,9 +1,9 @@
 """The per-lead facts the reports read are kept by the writing transactions (apps.leads.facts)
 and can be rebuilt from the records (apps.goals.facts). Whatever the order of intake, earlier
-and later campaign touches, routing, attempts, conversions, wins, losses, disqualifications,
-disputes, recycling and archiving, the facts kept incrementally (with the cohort entries, the
-lead flow's status moves and the deals' copies of the source campaign) equal the rebuilt ones,
-row for row."""
+and later campaign touches, routing, attempts, conversions, wins, losses, RevOps' corrections
+of deals in the admin, disqualifications, disputes, recycling and archiving, the facts kept
+incrementally (with the cohort entries, the lead flow's status moves, the deals' copies of the
+source campaign and the campaign credits) equal the rebuilt ones, row for row."""
 
 from __future__ import annotations
 
@@ -184,11 +184,55 @@ class FactsMachine(RuleBasedStateMachine):
             to_rep = self.other_rep if lead.owner_id == self.rep.pk else self.rep
             routing.reassign_lead(lead_id=lead.pk, to_rep=to_rep, actor=self.manager)
 
+    def _routed(self, index: int) -> Lead | None:
+        """A ready lead nobody holds, routed to the pool's rep first."""
+        lead = self._lead(index, status=Lead.Status.READY, owner__isnull=True, is_archived=False)
+        if lead is None:
+            return None
+        routing.route_lead(lead_id=lead.pk)
+        lead.refresh_from_db()
+        return lead if lead.owner_id == self.rep.pk else None
+
     @rule(index=st.integers(0, 20), amount=st.integers(0, 90_000))
     def convert(self, index: int, amount: int) -> None:
-        lead = self._workable(index)
+        lead = self._workable(index) or self._routed(index)
+        if lead is None:  # most of a run's leads are nurture: a hand-raiser arrives to convert
+            campaign = [None, 0, 1, 2][index % 4]
+            self.touch(new=True, index=0, campaign=campaign, hand_raiser=True, minutes_ago=0)
+            lead = self._workable(0) or self._routed(0)
         if lead is not None:
             opportunities.convert_lead(lead_id=lead.pk, actor=self.rep, name="Deal", amount=amount)
+
+    @rule(
+        index=st.integers(0, 20),
+        change=st.sampled_from(["amount", "reopen", "win", "primary_lead"]),
+        amount=st.integers(0, 90_000),
+    )
+    def correct_deal(self, index: int, change: str, amount: int) -> None:
+        """RevOps corrects a deal in the admin: what OpportunityAdmin.save_model does after
+        the form, without the form (amount, a win reopened, a win recorded, the primary lead)."""
+        deals = list(Opportunity.objects.filter(owner=self.rep).order_by("pk"))
+        if not deals:  # a deal to correct
+            self.convert(index, amount)
+            deals = list(Opportunity.objects.filter(owner=self.rep).order_by("pk"))
+        if not deals:
+            return
+        deal = deals[index % len(deals)]
+        previous, was_won = deal.primary_lead_id, deal.stage == Opportunity.Stage.WON
+        if change == "amount":
+            deal.amount = Decimal(amount)
+        elif change in ("reopen", "win"):
+            won = change == "win"
+            deal.stage = Opportunity.Stage.WON if won else Opportunity.Stage.NEGOTIATION
+            deal.closed_at = timezone.now() if won else None
+            deal.lost_reason, deal.lost_details = None, ""
+        else:
+            lead = self._lead(index)
+            assert lead is not None  # a deal has a lead of this run
+            deal.primary_lead = lead
+            deal.source_campaign_id = opportunities.source_campaign_of(lead.pk)
+        deal.save()
+        opportunities.deal_corrected(deal, previous_lead_id=previous, was_won=was_won)
 
     @rule(index=st.integers(0, 20), win=st.booleans())
     def close(self, index: int, win: bool) -> None:
