@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -32,6 +32,9 @@ class OpportunityForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("closed_at", "A won or lost opportunity needs its close time.")
         if stage and stage not in CLOSED_STAGES and closed_at is not None:
             self.add_error("closed_at", "Only a won or lost opportunity has a close time.")
+        created_at = cleaned.get("created_at")
+        if closed_at is not None and created_at is not None and closed_at < created_at:
+            self.add_error("closed_at", "A deal cannot close before it was created.")
         reason = cleaned.get("lost_reason")
         if stage == Opportunity.Stage.LOST and reason is None:
             self.add_error("lost_reason", "Say why the opportunity was lost.")
@@ -112,4 +115,10 @@ class OpportunityAdmin(CheckedAutocompleteMixin, NoDeleteMixin, admin.ModelAdmin
                     obj,
                     previous_lead_id=form.initial.get("primary_lead") if change else None,
                     was_won=change and form.initial.get("stage") == Opportunity.Stage.WON,
+                )
+                self.message_user(
+                    request,
+                    "Its campaign credits and its leads' converted and won figures were "
+                    "recalculated, so the reports agree with this deal.",
+                    messages.INFO,
                 )

@@ -94,11 +94,16 @@ def change_stage(
 
 
 def _won_account(opportunity: Opportunity, now: datetime) -> None:
-    """A won deal's account becomes a customer (if it is not one), and Service (a layer above)
+    """A won deal's account becomes a customer (if it is not one) from the deal's close time
+    (a win recorded later in the admin keeps the day it was won), and Service (a layer above)
     opens the deal's renewal once the win commits."""
     Account.objects.filter(pk=opportunity.account_id).exclude(
         lifecycle=Account.Lifecycle.CUSTOMER
-    ).update(lifecycle=Account.Lifecycle.CUSTOMER, became_customer_at=now, updated_at=now)
+    ).update(
+        lifecycle=Account.Lifecycle.CUSTOMER,
+        became_customer_at=opportunity.closed_at or now,
+        updated_at=now,
+    )
     enqueue_on_commit(OPEN_RENEWAL_TASK, opportunity.pk)
 
 

@@ -86,9 +86,15 @@ def test_an_amount_corrected_on_a_won_deal_is_credited_and_summed_anew(
     assert _credit_totals(deal) == dict.fromkeys(MODELS, Decimal("5000.00"))
 
     # when RevOps corrects the amount to 8,000
-    _post(revops_client, deal, amount="8000.00", **_closed(deal))
+    url = reverse("admin:opportunities_opportunity_change", args=[deal.pk])
+    page = revops_client.post(
+        url, _change_form(deal, amount="8000.00", **_closed(deal)), follow=True
+    )
 
-    # then every model credits 8,000, and the lead's won amount is 8,000
+    # then the admin says what followed, every model credits 8,000, and the lead won 8,000
+    assert "Its campaign credits and its leads&#x27; converted and won figures were" in (
+        page.content.decode()
+    )
     assert _credit_totals(deal) == dict.fromkeys(MODELS, Decimal("8000.00"))
     assert _facts(lead) == (True, Decimal("8000.00"))
     _assert_kept_equals_rebuilt()
@@ -119,14 +125,17 @@ def test_a_deal_won_in_the_admin_is_credited_and_makes_its_account_a_customer(
     lead = _owned_lead(rep, "ana@northwind.example", webinar)
     deal = convert_lead(lead_id=lead.pk, actor=rep, name="Northwind pilot", amount="5000")
     assert deal.account.lifecycle != Account.Lifecycle.CUSTOMER
-    closed = timezone.localtime(timezone.now()).replace(microsecond=0)
+    closed = timezone.localtime(timezone.now()).replace(microsecond=0) - timezone.timedelta(days=9)
 
-    # when RevOps records the win in the admin
+    # when RevOps records, today, the win it opened twelve days ago and closed nine days ago
+    created = closed - timezone.timedelta(days=3)
     with django_capture_on_commit_callbacks(execute=True):
         _post(
             revops_client,
             deal,
             stage="won",
+            created_at_0=created.strftime("%Y-%m-%d"),
+            created_at_1=created.strftime("%H:%M:%S"),
             closed_at_0=closed.strftime("%Y-%m-%d"),
             closed_at_1=closed.strftime("%H:%M:%S"),
         )
@@ -136,6 +145,7 @@ def test_a_deal_won_in_the_admin_is_credited_and_makes_its_account_a_customer(
     assert _facts(lead) == (True, Decimal("5000.00"))
     account = Account.objects.get(pk=deal.account_id)
     assert account.lifecycle == Account.Lifecycle.CUSTOMER
+    assert account.became_customer_at == closed  # the day it was won, not the day of the edit
     assert Renewal.objects.filter(source_opportunity=deal, amount=Decimal("5000.00")).exists()
     _assert_kept_equals_rebuilt()
 
@@ -205,9 +215,60 @@ def test_an_edit_of_the_name_alone_leaves_the_credits_as_they_are(
     before = list(CampaignCredit.objects.filter(opportunity=deal).values_list("pk", flat=True))
 
     # when RevOps renames it
-    _post(revops_client, deal, name="Northwind pilot (EMEA)", **_closed(deal))
+    url = reverse("admin:opportunities_opportunity_change", args=[deal.pk])
+    form = _change_form(deal, name="Northwind pilot (EMEA)", **_closed(deal))
+    page = revops_client.post(url, form, follow=True)
 
-    # then the same credit rows stand (not rewritten)
+    # then the same credit rows stand (not rewritten), and the admin claims no recalculation
+    assert "was changed successfully" in page.content.decode()
+    assert "recalculated" not in page.content.decode()
     after = list(CampaignCredit.objects.filter(opportunity=deal).values_list("pk", flat=True))
     assert after == before
     assert _facts(lead) == (True, Decimal("5000.00"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("amount", "1" * 30), ("amount", "-5"), ("primary_lead", "999999999"), ("stage", "won!")],
+)
+def test_a_correction_with_bad_input_names_the_field_and_rewrites_nothing(
+    agreement, pool, policy, rep, revops_client, webinar, field, value
+) -> None:  # type: ignore[no-untyped-def]
+    # given a 5,000 win with its credits
+    lead = _owned_lead(rep, "ana@northwind.example", webinar)
+    deal = _won_deal(rep, lead, "5000")
+    before = (_credit_totals(deal), _facts(lead), deal.amount, deal.primary_lead_id)
+
+    # when RevOps posts a value the field cannot hold
+    url = reverse("admin:opportunities_opportunity_change", args=[deal.pk])
+    response = revops_client.post(url, _change_form(deal, **{field: value}, **_closed(deal)))
+
+    # then the form comes back naming that field, and neither the deal nor its figures moved
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    deal.refresh_from_db()
+    assert (_credit_totals(deal), _facts(lead), deal.amount, deal.primary_lead_id) == before
+
+
+def test_a_close_time_before_the_deal_was_created_is_refused(
+    agreement, pool, policy, rep, revops_client, webinar
+) -> None:  # type: ignore[no-untyped-def]
+    # given a 5,000 win
+    lead = _owned_lead(rep, "ana@northwind.example", webinar)
+    deal = _won_deal(rep, lead, "5000")
+    before = (deal.closed_at, _credit_totals(deal))
+
+    # when RevOps dates its close a day before the deal was created
+    early = timezone.localtime(deal.created_at) - timezone.timedelta(days=1)
+    url = reverse("admin:opportunities_opportunity_change", args=[deal.pk])
+    form = _change_form(
+        deal, closed_at_0=early.strftime("%Y-%m-%d"), closed_at_1=early.strftime("%H:%M:%S")
+    )
+    response = revops_client.post(url, form)
+
+    # then the close time is named and nothing moved
+    assert response.context["adminform"].form.errors["closed_at"] == [
+        "A deal cannot close before it was created."
+    ]
+    deal.refresh_from_db()
+    assert (deal.closed_at, _credit_totals(deal)) == before
