@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from apps.campaigns.models import Asset, Campaign, CampaignSpend
 from apps.core.models import Quarter
 from apps.feedback.models import Disqualification
 from apps.leads.models import Lead, LeadEvent
+from apps.routing.capacity import CampaignInflow, lead_flow
 from tests import factories
 from tests.fixtures.leads import make_owned_lead
 from tests.fixtures.marketing import World, at, make_lead
@@ -229,6 +231,21 @@ def test_lead_flow_panel_says_falling_behind_when_the_backlog_grows(
     assert "Hours until capacity is full</dt><dd>8,064.0</dd>" in html  # thousands separated
     assert "Hours to breach" not in html
     assert "Capacity warning" not in html  # 8064 hours is beyond the 72-hour horizon
+
+
+def test_lead_flow_names_its_biggest_sources_with_thousands_separated(db) -> None:  # type: ignore[no-untyped-def]
+    # given a flow whose biggest source brought 5,712 ready leads in 14 days (408 a day)
+    flow = dataclasses.replace(
+        lead_flow(),
+        top_campaigns=(
+            CampaignInflow(1, "Paid search", 5712, Decimal("408.0")),
+            CampaignInflow(None, "No campaign", 1250, Decimal("1289.3")),
+        ),
+    )
+    # when the panel is drawn
+    html = render_to_string("components.html#lead-flow", {"flow": flow})
+    # then its counts read like the cards beside them
+    assert "Paid search (5,712, 408.0/day), No campaign (1,250, 1,289.3/day)." in html
 
 
 # --- Campaigns ---------------------------------------------------------------------------
