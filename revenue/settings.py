@@ -237,6 +237,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # --- Security (strict whenever DEBUG is off) -----------------------------------------
+# sessions in the database, read through the cache (a copy lives a minute at most)
+SESSION_ENGINE = "apps.users.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
