@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from apps.accounts import services as account_services
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset
+from apps.core.lookups import AmongIds
 from apps.feedback.models import Disqualification
 from apps.leads.models import (
     BUYING_ROLE_ORDER,
@@ -56,6 +57,9 @@ from apps.users.roles import has_role, roles_of
 PEOPLE_PAGE_SIZE = 50
 # Keyset order of the people table: the buying group's weight first, then score, then id.
 PEOPLE_KEYS = ("role_rank", "neg_score", "pk")
+# a user who reads more of an account's people than this pages through the account's index,
+# skipping the rest, instead of fetching theirs by id (account_people)
+WALK_INDEX_FROM = 1_000
 TIMELINE_LIMIT = 30
 OPPORTUNITY_LIMIT = 20
 RENEWAL_LIMIT = 10
@@ -223,16 +227,18 @@ def account_people(
     """The people of the account the user may read, for keyset paging on PEOPLE_KEYS:
     decision makers first, then champions, influencers, users, unknown; by score inside.
 
-    A user who reads the whole account pages through the account's people index in this
-    order (lead_account_rank_idx); one who reads some of them gets theirs by id
-    (ReadablePeople), sorted: walking the account's index, a rep who reads 48 of 4,290 people
-    fetched every one of them to find their own."""
+    A user who reads the whole account, or many of its people, pages through the account's
+    people index in this order (lead_account_rank_idx), skipping those they may not read. One
+    who reads a few gets theirs by id (ReadablePeople), sorted: walking the account's index, a
+    rep who reads 48 of 4,290 people fetched every one of them to find their own. By id, a rep
+    who reads 17,000 of 42,000 had every lead scanned and 17,000 sorted (43 ms at 100k leads,
+    ten times that at 1M); walking the index, 68 entries for a page of 51 (0.4 ms)."""
     if readable is None:
         readable = readable_people(user=user, account=account)
     people = (
-        _visible_people(user, account)
-        if readable.everyone
-        else Lead.objects.filter(pk__in=readable.active)
+        Lead.objects.filter(AmongIds("pk", readable.active))
+        if readable.by_id
+        else _visible_people(user, account)
     )
     return people.select_related("owner").annotate(
         role_rank=BUYING_ROLE_RANK, neg_score=-F("score")
@@ -307,12 +313,26 @@ class ReadablePeople:
     everyone: bool
     people: list[int] = field(default_factory=list)
     active: list[int] = field(default_factory=list)
+    # reads more than WALK_INDEX_FROM of them: the lists are not read, the account's own
+    # indexes are walked with the user's filter instead (a page's worth is found early)
+    many: bool = False
+
+    @property
+    def by_id(self) -> bool:
+        """Whether the account's lists are read by these people's ids."""
+        return not (self.everyone or self.many)
 
 
 def readable_people(*, user: User, account: Account) -> ReadablePeople:
     if sees_whole_account(user, account):
         return ReadablePeople(everyone=True)
-    rows = list(Lead.objects.visible_at(user, account).values_list("pk", "is_archived"))
+    rows = list(
+        Lead.objects.visible_at(user, account)
+        .order_by()
+        .values_list("pk", "is_archived")[: WALK_INDEX_FROM + 1]
+    )
+    if len(rows) > WALK_INDEX_FROM:
+        return ReadablePeople(everyone=False, many=True)
     return ReadablePeople(
         everyone=False,
         people=[pk for pk, _ in rows],
@@ -348,8 +368,13 @@ def account_timeline(
         )
         .order_by("-occurred_at", "-pk")
     )
-    if not readable.everyone:
-        return list(touches.filter(lead_id__in=readable.active)[:limit])
+    if readable.by_id:
+        return list(touches.filter(AmongIds("lead_id", readable.active))[:limit])
+    if readable.many:
+        # a good share of the account's touches are theirs: its touches in time order, each
+        # kept if its person is one the user reads
+        visible = _visible_people(user, account).filter(pk=OuterRef("lead_id"))
+        return list(touches.filter(Exists(visible))[:limit])
     # Nearly all of the account's newest touches are then visible (those of its people not
     # archived), but the planner, taking the people's account for independent of the touch's,
     # sorts all their touches to find them; so the newest twice `limit` are read in time order
@@ -391,10 +416,12 @@ def account_disqualifications(
     dqs = Disqualification.objects.select_related("lead", "reason", "rep").only(
         "at", "review_status", "reason", "rep", *(f"lead__{name}" for name in NAME_FIELDS)
     )
-    if readable.everyone:
+    if readable.by_id:
+        dqs = dqs.filter(AmongIds("lead_id", readable.people))
+    elif readable.everyone:
         dqs = dqs.filter(lead__account_id=account.pk)
     else:
-        dqs = dqs.filter(lead_id__in=readable.people)
+        dqs = dqs.filter(lead__in=Lead.objects.visible_at(user, account))
     return list(dqs.order_by("-at", "-pk")[:DISQUALIFICATION_LIMIT])
 
 

@@ -188,3 +188,37 @@ def test_a_rep_who_reads_a_few_of_the_people_pages_them_by_id_not_by_walking_the
     sql, params = next((s, p) for s, p in statements if 'AS "role_rank"' in s)
     text = explain(sql, params)
     assert "lead_account_rank_idx" not in text, text
+
+
+def test_a_rep_who_reads_many_of_the_people_walks_the_account_instead_of_listing_ids(
+    client, rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given another rep's account of 3,000 people, 1,500 of them the rep's: more than
+    # WALK_INDEX_FROM, so listing them by id would scan and sort all of the rep's there
+    now = timezone.now()
+    account = factories.AccountFactory(owner=other_rep)
+    roles = [role for role, _label in BuyingRole.choices]
+    Lead.objects.bulk_create(
+        Lead(
+            email=f"p{i}@{account.domain}",
+            account=account,
+            owner=(rep, other_rep)[i % 2],
+            assigned_at=now,
+            buying_role=roles[i % len(roles)],
+            score=(i * 37) % 100,
+        )
+        for i in range(3000)
+    )
+    # when the rep opens the account page
+    response, statements = _open_account_page(client, rep, account)
+    # then the first page is theirs, read in order from the account's people index, and no
+    # statement carries their ids
+    assert response.status_code == 200
+    listed = list(response.context["people"].items)
+    assert {lead.owner_id for lead in listed} == {rep.pk}
+    assert [lead.score for lead in listed] == sorted((lead.score for lead in listed), reverse=True)
+    sql, params = next((s, p) for s, p in statements if 'AS "role_rank"' in s)
+    text = explain(sql, params)
+    assert "lead_account_rank_idx" in text, text
+    assert "Sort" not in text, text
+    assert not any("ANY(" in s for s, _ in statements)

@@ -12,6 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.utils import timezone
 
+from apps.abm import selectors as abm_selectors
 from apps.abm.selectors import PEOPLE_PAGE_SIZE
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset
@@ -22,6 +23,16 @@ from tests import factories
 from tests.fixtures.leads import make_owned_lead
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["by id", "walking the account"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A rep reads an account's lists by their few people's ids or, once they read more than
+    WALK_INDEX_FROM of its people, by walking the account's own rows with their filter: the
+    tests that take this fixture hold both ways to the same answer."""
+    if request.param == "walking the account":
+        monkeypatch.setattr(abm_selectors, "WALK_INDEX_FROM", 0)
+    return str(request.param)
 
 
 def _buying_group(owner: User | None = None, size: int = 3) -> Account:
@@ -203,7 +214,7 @@ def test_marketing_does_not_read_renewals(marketing_client: Client) -> None:
 
 
 def test_rep_sees_only_visible_people_touches_and_own_deals(
-    sales_client: Client, rep: User, other_rep: User
+    sales_client: Client, rep: User, other_rep: User, reading: str
 ) -> None:
     # given
     account = factories.AccountFactory(name="Hooli")
@@ -261,7 +272,7 @@ def test_timeline_skips_the_touches_of_archived_and_departed_people_however_many
 
 
 def test_rep_sees_the_disqualifications_of_the_people_they_may_read_newest_first(
-    sales_client: Client, rep: User, other_rep: User, django_assert_max_num_queries
+    sales_client: Client, rep: User, other_rep: User, django_assert_max_num_queries, reading: str
 ) -> None:  # type: ignore[no-untyped-def]
     # given an account the rep does not own: a person of theirs disqualified twice (recycled
     # in between), one of another rep's, one in the pool (ready, nobody's) and an archived
@@ -298,7 +309,7 @@ def test_rep_sees_the_disqualifications_of_the_people_they_may_read_newest_first
 
 
 def test_rep_with_no_one_to_read_at_an_account_sees_no_disqualifications(
-    sales_client: Client, other_rep: User
+    sales_client: Client, other_rep: User, reading: str
 ) -> None:
     # given
     account = factories.AccountFactory(name="Hooli")
@@ -670,7 +681,9 @@ def test_account_page_shows_its_people(marketing_client: Client) -> None:
     assert "Alice Umbrella" in response.content.decode()
 
 
-def test_account_page_hides_people_a_rep_may_not_read(sales_client: Client, other_rep) -> None:  # type: ignore[no-untyped-def]
+def test_account_page_hides_people_a_rep_may_not_read(
+    sales_client: Client, other_rep: User, reading: str
+) -> None:
     # given
     account = factories.AccountFactory(name="Hooli")
     make_owned_lead(other_rep, account=account, first_name="Hidden", last_name="Person")
@@ -681,3 +694,58 @@ def test_account_page_hides_people_a_rep_may_not_read(sales_client: Client, othe
     # then
     assert response.status_code == 200
     assert "Hidden Person" not in response.content.decode()
+
+
+def test_a_rep_who_reads_many_of_the_people_pages_them_as_by_id(
+    client: Client, rep: User, other_rep: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given another rep's account where the rep holds 56 people (three archived), of every
+    # role and score, among 30 of the other rep's
+    account = factories.AccountFactory(owner=other_rep)
+    now = timezone.now()
+    roles = ["user", "champion", "decision_maker", "unknown", "influencer"]
+    mine = [
+        factories.LeadFactory(
+            account=account,
+            owner=rep,
+            assigned_at=now,
+            buying_role=roles[i % 5],
+            score=(i * 37) % 100,
+            is_archived=i < 3,
+            archived_at=now if i < 3 else None,
+        )
+        for i in range(56)
+    ]
+    factories.LeadFactory.create_batch(30, account=account, owner=other_rep, assigned_at=now)
+    reason = factories.DisqualificationReasonFactory()
+    for i, lead in enumerate(mine[:25]):
+        factories.TouchpointFactory(lead=lead, occurred_at=now - timedelta(hours=i))
+        Disqualification.objects.create(
+            lead=lead, rep=rep, reason=reason, at=now - timedelta(hours=i)
+        )
+    client.force_login(rep)
+
+    def read() -> tuple[list[int], list[int], list[int]]:
+        first = client.get(f"/accounts/{account.pk}/")
+        cursor = first.context["people"].next_cursor
+        more = client.get(f"/accounts/{account.pk}/people/", {"people_after": cursor})
+        page = first.context["page"]
+        people = [lead.pk for lead in first.context["people"]]
+        people += [lead.pk for lead in more.context["people"]]
+        return (
+            people,
+            [touch.pk for touch in page.timeline],
+            [dq.pk for dq in page.disqualifications],
+        )
+
+    # when they read the page, its second page of people, its timeline and disqualifications
+    by_id = read()
+    monkeypatch.setattr(abm_selectors, "WALK_INDEX_FROM", 10)  # they read more than that
+    walking = read()
+
+    # then both ways list the same 53 active people in the same order, and the same touches
+    # and disqualifications
+    assert walking == by_id
+    assert sorted(by_id[0]) == sorted(lead.pk for lead in mine[3:])
+    assert len(by_id[1]) == 22  # the archived three's touches left out
+    assert len(by_id[2]) == 20  # the newest twenty, the archived three's among them
