@@ -301,14 +301,16 @@ def role_counts(*, user: User, account: Account) -> list[RoleCount]:
 
 @dataclass(frozen=True)
 class ReadablePeople:
-    """Whom a user may read at an account: everyone, or the people listed by id (`people`,
-    archived included; `active`, not archived).
+    """Whom a user may read at an account: everyone; many of its people (`many`); or a few,
+    listed by id (`people`, archived included; `active`, not archived).
 
-    A user who reads only some of an account's people (a rep: theirs and the pool's) gets the
+    A user who reads a few of an account's people (a rep: theirs and the pool's) gets the
     account's lists by those people's ids, read once: joined to the people instead, the planner
     guesses the share of the account's rows the user sees from the account's size and the
     user's share of all leads, and at a million leads walked every disqualification newest
-    first looking for a rep's few (a second)."""
+    first looking for a rep's few (a second). One who reads more than WALK_INDEX_FROM is not
+    listed: sending thousands of ids cost more than the lists they filter, and with that many
+    people the account's rows in order reach a page of theirs early."""
 
     everyone: bool
     people: list[int] = field(default_factory=list)
