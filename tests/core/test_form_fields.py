@@ -88,3 +88,13 @@ def test_a_model_choice_field_without_an_empty_label_lists_only_its_objects() ->
     _same(form["campaign"])
     assert "Only one</option>" in _tag(form["campaign"])
     assert 'value=""' not in _tag(form["campaign"])
+
+
+def test_a_field_that_is_not_a_select_is_named_to_the_template_author() -> None:
+    # given a form with a text field
+    class Search(forms.Form):
+        q = forms.CharField()
+
+    # when a template asks {% select_field %} for it, then the error names the field and widget
+    with pytest.raises(TypeError, match="the field 'q' is drawn by TextInput"):
+        _tag(Search()["q"])

@@ -50,8 +50,14 @@ def _options(choices: Iterable[tuple[Any, Any]], selected: set[str]) -> SafeStri
 
 @register.simple_tag
 def select_field(bound: BoundField) -> SafeString:
-    """The bound choice field's <select>, as `{{ field }}` would render it."""
+    """The bound choice field's <select>, as `{{ field }}` would render it. Any other field is
+    a template author's mistake, named at once instead of an AttributeError deep inside."""
     widget = bound.field.widget
+    if not isinstance(widget, forms.Select):
+        raise TypeError(
+            f"{{% select_field %}} draws a <select>: the field {bound.name!r} is drawn by "
+            f"{type(widget).__name__}; write {{{{ form.{bound.name} }}}} for it instead."
+        )
     attrs = bound.build_widget_attrs({}, widget)
     if bound.auto_id and "id" not in widget.attrs:
         attrs["id"] = bound.auto_id
