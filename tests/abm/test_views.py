@@ -749,3 +749,18 @@ def test_a_rep_who_reads_many_of_the_people_pages_them_as_by_id(
     assert sorted(by_id[0]) == sorted(lead.pk for lead in mine[3:])
     assert len(by_id[1]) == 22  # the archived three's touches left out
     assert len(by_id[2]) == 20  # the newest twenty, the archived three's among them
+
+
+def test_account_engagement_separates_thousands_on_the_page_and_in_the_list(
+    marketing_client: Client,
+) -> None:
+    # given an account whose people rolled up 116,647 points of engagement
+    account = factories.AccountFactory(name="Granite Tools", engagement_score=116647)
+
+    # when its page and the accounts list are read
+    page = marketing_client.get(f"/accounts/{account.pk}/").content.decode()
+    listed = marketing_client.get("/accounts/").content.decode()
+
+    # then both read it as the cards beside it do
+    assert '<span class="fact__value">116,647</span>' in page
+    assert '<td class="num">116,647</td>' in listed
