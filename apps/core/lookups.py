@@ -1,4 +1,5 @@
-"""A column among many ids, sent as one array: `queryset.filter(AmongIds("lead_id", ids))`.
+"""A column among many ids, sent as one array: `queryset.filter(AmongIds("lead_id", ids))`;
+and among the values of a small subquery, run first (`AmongSubquery`, below).
 
 Django writes `pk__in=ids` as `IN (%s, %s, …)`, one parameter per id, each compiled, quoted and
 sent on its own. For a few ids that is nothing; a rep who reads 13,686 of an account's people
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import F, Lookup
+from django.db.models import F, Lookup, QuerySet
 
 
 class AmongIds(Lookup):  # type: ignore[type-arg]
@@ -31,3 +32,25 @@ class AmongIds(Lookup):  # type: ignore[type-arg]
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s::bigint[])", [*params, ids]
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+
+
+class AmongSubquery(Lookup):  # type: ignore[type-arg]
+    """A column among the values a small subquery returns: `filter(AmongSubquery("pk", ids))`.
+
+    Django writes `pk__in=queryset` as `IN (SELECT …)`, which PostgreSQL may plan as a hash
+    semi-join that reads the whole outer table to find the few rows it keeps. On PostgreSQL
+    the subquery runs first as an array (`= ANY(ARRAY(SELECT …))`), and the outer rows are
+    probed by their index; other databases get the IN."""
+
+    lookup_name = "among_subquery"
+    prepare_rhs = False
+
+    def __init__(self, column: str, queryset: QuerySet[Any]) -> None:
+        super().__init__(F(column), queryset.query)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = compiler.compile(self.lhs)
+        rhs, rhs_params = compiler.compile(self.rhs)  # "(SELECT …)"
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]

@@ -147,7 +147,17 @@ class Opportunity(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
+            # The pipeline board: a stage's first cards in card order, LIMIT 50, for a rep
+            # (owner first) and for the team, and their counts and totals read from the index
+            # alone (closed_at last, for the board's 90-day window of closed deals).
+            models.Index(
+                fields=["owner", "stage", "expected_close", "-amount", "id", "closed_at"],
+                name="opp_owner_cards_idx",
+            ),
+            models.Index(
+                fields=["stage", "expected_close", "-amount", "id", "closed_at"],
+                name="opp_stage_cards_idx",
+            ),
             # Pipeline created and revenue won per quarter.
             models.Index(fields=["created_at"], name="opp_created_idx"),
             models.Index(fields=["stage", "closed_at"], name="opp_stage_closed_idx"),

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.campaigns.models import Campaign
+from apps.core.lookups import AmongSubquery
 from apps.opportunities.models import LostReason, Opportunity
 from apps.users.models import Role, User
 from apps.users.roles import has_role, roles_of
@@ -99,20 +99,17 @@ def pipeline_board(*, user: User) -> PipelineBoard:
         .annotate(n=Count("pk"), total=Sum("amount"), overdue=Count("pk", filter=overdue))
         .order_by()
     }
-    # The first PER_STAGE cards of every stage in one query: the window per stage ranks the
-    # narrow rows of the deals alone, and only the cards it keeps are joined to their account,
-    # owner, lead and reason (ranking the joined rows sorted every wide row of the scope).
+    # The first PER_STAGE cards of every stage in one query: each stage's are read in card
+    # order from `opp_owner_cards_idx` (a rep's) or `opp_stage_cards_idx` (the team's), LIMIT
+    # PER_STAGE, so no stage's deals are sorted whole; only the cards kept are joined to their
+    # account, owner, lead and reason.
     card_order = [F("expected_close").asc(nulls_last=True), F("amount").desc(), F("pk").asc()]
-    position = Window(RowNumber(), partition_by=F("stage"), order_by=card_order)
-    # (at most PER_STAGE a stage: the limit says so to the planner, which would otherwise
-    # expect the whole scope back and hash-join every lead to find the cards' own)
-    first_cards = (
-        scope.annotate(position=position)
-        .filter(position__lte=PER_STAGE)
-        .values("pk")[: PER_STAGE * len(Opportunity.Stage)]
-    )
+    first_cards = Q()
+    for stage, _ in Opportunity.Stage.choices:
+        column = scope.filter(stage=stage).order_by(*card_order).values("pk")[:PER_STAGE]
+        first_cards |= Q(AmongSubquery("pk", column))
     cards = list(
-        Opportunity.objects.filter(pk__in=first_cards)
+        Opportunity.objects.filter(first_cards)
         .select_related("account", "owner", "primary_lead", "lost_reason")
         .order_by("stage", *card_order)
     )

@@ -35,8 +35,8 @@ SIZES = [10, 300]
 # badge
 TODAY_QUERIES = 10
 # session, user, roles, stage counts, totals and overdue counts, the first cards of every stage
-# (one window query), the lost reasons a card offers, lost deals by reason, lost deals by
-# campaign and reason, unread badge, Today badge
+# (one query: each stage's walked in card order from an index), the lost reasons a card
+# offers, lost deals by reason, lost deals by campaign and reason, unread badge, Today badge
 PIPELINE_QUERIES = 10
 # session, user, roles, team counts, reps with their lead counts, open leads page, breached
 # leads, disputes, unread badge, Today badge

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from apps.bench.bench import recording_statements
 from apps.leads.models import Lead
+from apps.opportunities.models import Opportunity
 from apps.users.models import User
 from tests import factories
 from tests.fixtures.plans import plan
@@ -125,3 +127,80 @@ def test_today_reads_hand_raisers_and_due_leads_in_index_order(
     assert '"leads_lead"."next_action_at" <' not in badge_sql.split("WHERE", 2)[2], badge_sql
     badge = plan(badge_sql, params)
     assert "Index Only Scan using lead_rep_day_idx" in badge, badge
+
+
+def _init_plans(text: str) -> list[str]:
+    """The InitPlans of a plan (the subqueries run once, first), each without the rest."""
+    lines = text.splitlines()
+    found = []
+    for start, head in enumerate(lines):
+        if "InitPlan" not in head:
+            continue
+        depth = len(head) - len(head.lstrip())
+        body = []
+        for line in lines[start + 1 :]:
+            if len(line) - len(line.lstrip()) <= depth:
+                break
+            body.append(line)
+        found.append("\n".join(body))
+    return found
+
+
+@pytest.fixture
+def deals_board(rep: User) -> User:
+    """400 deals of the rep in every stage (the closed ones in and out of the board's 90 days)
+    and as many of a colleague's, committed and analysed as autovacuum would leave them."""
+    now = timezone.now()
+    colleague = factories.UserFactory(username="deal_colleague")
+    account = factories.AccountFactory()
+    reason = factories.LostReasonFactory()
+    stages = [stage for stage, _ in Opportunity.Stage.choices]
+
+    def deal(i: int, owner: User) -> Opportunity:
+        stage = stages[i % len(stages)]
+        closed = stage in (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+        return Opportunity(
+            account=account,
+            owner=owner,
+            name=f"Deal {owner.pk}-{i}",
+            amount=Decimal(1000 + i),
+            stage=stage,
+            created_at=now - timedelta(days=200),
+            expected_close=(now + timedelta(days=i % 90 - 30)).date(),
+            closed_at=now - timedelta(days=i % 200) if closed else None,
+            lost_reason=reason if stage == Opportunity.Stage.LOST else None,
+        )
+
+    Opportunity.objects.bulk_create(
+        deal(i, owner) for owner in (rep, colleague) for i in range(400)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) opportunities_opportunity")
+    return rep
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "index"),
+    [("sales_client", "opp_owner_cards_idx"), ("manager_client", "opp_stage_cards_idx")],
+)
+def test_the_pipeline_reads_each_stages_first_cards_in_index_order(
+    request: pytest.FixtureRequest, deals_board: User, client_fixture: str, index: str
+) -> None:
+    # when the board is read by the rep (their deals) and by a manager (the team's)
+    client: Client = request.getfixturevalue(client_fixture)
+    with recording_statements() as statements:
+        response = client.get("/sales/pipeline/")
+
+    # then each stage's first cards are an index walk in card order, stopped at the column's
+    # length and run once, first; only those cards are then read from the table, by id: no
+    # stage's deals are sorted whole (what is left orders the board's 300 cards for the page)
+    assert response.status_code == 200
+    assert sum(len(column.opportunities) for column in response.context["board"].columns) > 0
+    sql, params = the_one(statements, '"opportunities_opportunity"."id" = ANY(ARRAY(')
+    cards = plan(sql, params)
+    columns = _init_plans(cards)
+    assert len(columns) == len(Opportunity.Stage), cards
+    for column in columns:
+        assert f"Index Only Scan using {index}" in column, cards
+        assert "Sort" not in column, cards
+    assert "(id = ANY ($0))" in cards, cards
