@@ -7,12 +7,13 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
-from rest_framework.throttling import UserRateThrottle
+
+from apps.core.throttling import CountingUserRateThrottle
 
 MAX_ID = 2**63 - 1
 
 # Every authenticated endpoint counts against the per-user quota (settings "user" rate).
-USER_THROTTLES = [UserRateThrottle]
+USER_THROTTLES = [CountingUserRateThrottle]
 
 _ERROR_DESCRIPTIONS = {
     400: "Invalid input: the body maps each field at fault to its messages.",

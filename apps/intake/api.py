@@ -19,12 +19,12 @@ from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from apps.campaigns.models import Asset, Campaign
 from apps.core.parsers import JsonRefused, loads_strict
 from apps.core.serializers import errors
+from apps.core.throttling import CountingRateThrottle
 from apps.intake import services
 from apps.intake.authentication import IntakeKeyAuthentication
 from apps.intake.models import IntakeSource
@@ -49,7 +49,7 @@ class CanPostIntake(permissions.BasePermission):
         return has_role(request.user, Role.MARKETING, Role.REVOPS)
 
 
-class IntakeThrottle(SimpleRateThrottle):
+class IntakeThrottle(CountingRateThrottle):
     scope = "intake"
 
     def get_cache_key(self, request: Request, view: Any) -> str:
@@ -61,7 +61,7 @@ class IntakeThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class WebhookThrottle(SimpleRateThrottle):
+class WebhookThrottle(CountingRateThrottle):
     """The intake quota, counted per source slug (the webhook has no key or user)."""
 
     scope = "intake"
