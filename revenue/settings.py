@@ -126,6 +126,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Django's form renderer with every <select> written in Python (apps/core/renderers.py)
+FORM_RENDERER = "apps.core.renderers.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -3,7 +3,9 @@ field %}` where a template would write `{{ field }}` for a filter bar's selects.
 
 Django's Select widget renders through the form renderer's templates, one include per option:
 the queue's filter bar (five selects, about 25 options) took 9 ms of the page's 65 on a 2-core
-server; format_html takes well under one. The markup is the widget's: its name, id and attrs
+server; format_html takes well under one. (The project's form renderer, apps/core/renderers.py,
+now writes every widget's <select> in Python too; this tag still saves the widget's context and
+its options' dicts.) The markup is the widget's: its name, id and attrs
 (required, aria-invalid, the widget's own), the bound value selected, optgroups; labels and
 values are escaped by format_html. A model choice field's options are read with a plain query
 instead of the widget's server-side cursor (DECLARE, FETCH and CLOSE on PostgreSQL)."""
