@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 from apps.accounts import services as account_services
 from apps.accounts.models import Account
 from apps.campaigns.models import Asset
-from apps.core.lookups import AmongIds
+from apps.core.lookups import AmongIds, AmongSubquery
 from apps.feedback.models import Disqualification
 from apps.leads.models import (
     BUYING_ROLE_ORDER,
@@ -419,7 +419,11 @@ def account_disqualifications(
         "at", "review_status", "reason", "rep", *(f"lead__{name}" for name in NAME_FIELDS)
     )
     if readable.by_id:
-        dqs = dqs.filter(AmongIds("lead_id", readable.people))
+        # their disqualifications found by lead first (AmongSubquery), then ordered: asked
+        # for the newest 20 among a few people's, PostgreSQL walked every disqualification
+        # newest first (281k at 1M leads, 188 ms) when those people had none
+        theirs = Disqualification.objects.filter(AmongIds("lead_id", readable.people))
+        dqs = dqs.filter(AmongSubquery("pk", theirs.values("pk")))
     elif readable.everyone:
         dqs = dqs.filter(lead__account_id=account.pk)
     else:

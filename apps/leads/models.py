@@ -149,7 +149,12 @@ class Lead(TimeStampedModel):
     country = models.CharField(max_length=2, blank=True)
     company_name = models.CharField(max_length=200, blank=True, help_text="As the buyer typed it.")
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,  # lead_account_owner_idx leads with it
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB_FORM)
     campaign = models.ForeignKey(
@@ -314,6 +319,14 @@ class Lead(TimeStampedModel):
                 fields=["owner", "sla_due_at", "id"],
                 name="lead_rep_hand_raiser_idx",
                 condition=untouched_hand_raiser_q(is_archived=False),
+            ),
+            # Whom a rep may read at an account (theirs and the pool's), read from the index
+            # alone: at 1M leads, asked for the first 1,001, PostgreSQL otherwise scanned every
+            # lead for the 400 a rep reads at a 42k-person account (224 to 4 ms). Account first,
+            # so it is also the foreign key's index.
+            models.Index(
+                fields=["account", "owner", "status", "is_archived", "id"],
+                name="lead_account_owner_idx",
             ),
             # The lead page's "people at this account", by name.
             models.Index(

@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.abm.selectors import account_disqualifications, account_readiness
+from apps.abm.selectors import account_disqualifications, account_readiness, readable_people
 from apps.accounts.models import Account
 from apps.bench.bench import recording_statements
 from apps.feedback.models import Disqualification
@@ -222,3 +222,55 @@ def test_a_rep_who_reads_many_of_the_people_walks_the_account_instead_of_listing
     assert "lead_account_rank_idx" in text, text
     assert "Sort" not in text, text
     assert not any("ANY(" in s for s, _ in statements)
+
+
+def test_a_reps_few_readable_people_and_their_disqualifications_come_from_indexes(
+    rep, other_rep
+) -> None:  # type: ignore[no-untyped-def]
+    # given an account of 3,000 people disqualified under another rep and 50 of its pool's
+    # (ready, nobody's) whom the rep may read and nobody disqualified, the rep holding 3,000
+    # people elsewhere: as at 1M leads, where asked for the first 1,001 readable people
+    # PostgreSQL scanned every lead, and asked for the newest 20 disqualifications of the few
+    # walked every disqualification newest first
+    now = timezone.now()
+    account, elsewhere = factories.AccountFactory(), factories.AccountFactory()
+    reason = factories.DisqualificationReasonFactory()
+    theirs = Lead.objects.bulk_create(
+        Lead(email=f"t{i}@x.example", account=account, owner=other_rep, assigned_at=now)
+        for i in range(3000)
+    )
+    pool = Lead.objects.bulk_create(
+        Lead(email=f"p{i}@x.example", account=account, status=Lead.Status.READY, ready_at=now)
+        for i in range(50)
+    )
+    Lead.objects.bulk_create(
+        Lead(email=f"e{i}@x.example", account=elsewhere, owner=rep, assigned_at=now)
+        for i in range(3000)
+    )
+    Disqualification.objects.bulk_create(
+        Disqualification(lead=lead, rep=other_rep, reason=reason, at=now - timedelta(minutes=i))
+        for i, lead in enumerate(theirs)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE feedback_disqualification")
+        cursor.execute("VACUUM ANALYZE leads_lead")
+
+    # when the rep's readable people and their disqualifications are read
+    with recording_statements() as statements:
+        readable = readable_people(user=rep, account=account)
+        listed = account_disqualifications(user=rep, account=account, readable=readable)
+
+    # then the pool's 50 are listed by id, read from the account-and-owner index alone
+    assert sorted(readable.people) == sorted(lead.pk for lead in pool)
+    ids_sql, ids_params = next(
+        (s, p) for s, p in statements if s.startswith('SELECT "leads_lead"."id" AS "pk"')
+    )
+    ids_plan = plan(ids_sql, ids_params)
+    assert "Index Only Scan using lead_account_owner_idx" in ids_plan, ids_plan
+    # and none of them was disqualified: found by the disqualifications' lead index first,
+    # the newest-first index not walked
+    assert listed == []
+    dq_sql, dq_params = next((s, p) for s, p in statements if '"feedback_disqualification"' in s)
+    dq_plan = explain(dq_sql, dq_params)
+    assert "feedback_disqualification_lead_id" in dq_plan, dq_plan
+    assert "dq_at_idx" not in dq_plan, dq_plan
