@@ -17,7 +17,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from apps.core.throttling import forget_ended_windows
 from apps.users.models import Role
 from tests import factories
 
@@ -76,7 +75,6 @@ def _fast_and_quiet(settings):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
     cache.clear()  # rate limits and throttles start fresh in every test
-    forget_ended_windows()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,15 +17,6 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-# windows that have ended do not change: their counts are read once per process
-_ENDED: dict[str, int] = {}
-_ENDED_MAX = 10_000
-
-
-def forget_ended_windows() -> None:
-    """Drop this process's copies of ended windows' counts (a test that clears the cache)."""
-    _ENDED.clear()
-
 
 class CountingRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle's rate and cache key, counted per window (see the module)."""
@@ -39,7 +30,7 @@ class CountingRateThrottle(SimpleRateThrottle):
         window, into = divmod(self.timer(), self.duration)
         current = f"{self.key}:{int(window)}"
         count = self._count(current)  # this request included
-        self.earlier = self._ended_count(f"{self.key}:{int(window) - 1}")
+        self.earlier = int(self.cache.get(f"{self.key}:{int(window) - 1}") or 0)
         self.others = count - 1
         self.into = into
         overlap = 1 - into / self.duration
@@ -67,15 +58,6 @@ class CountingRateThrottle(SimpleRateThrottle):
             if self.cache.add(key, 1, timeout=math.ceil(2 * self.duration)):
                 return 1
             return int(self.cache.incr(key))  # another request started it first
-
-    def _ended_count(self, key: str) -> int:
-        count = _ENDED.get(key)
-        if count is None:
-            count = int(self.cache.get(key) or 0)
-            if len(_ENDED) >= _ENDED_MAX:
-                _ENDED.clear()
-            _ENDED[key] = count
-        return count
 
 
 class CountingUserRateThrottle(CountingRateThrottle, UserRateThrottle):

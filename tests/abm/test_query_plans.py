@@ -7,6 +7,7 @@ counted from the people indexes."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -61,6 +62,13 @@ def test_the_readiness_panel_reads_the_hand_off_index(rep) -> None:  # type: ign
     assert "event_account_handoff_idx" in plan(sql, params)
 
 
+def _people(prefix: str, at: Account, n: int, **fields: Any) -> list[Lead]:
+    """n leads at the account, with the fields given."""
+    return Lead.objects.bulk_create(
+        Lead(email=f"{prefix}{i}@x.example", account=at, **fields) for i in range(n)
+    )
+
+
 def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of_them(
     rep, other_rep
 ) -> None:  # type: ignore[no-untyped-def]
@@ -72,15 +80,9 @@ def test_a_reps_disqualifications_are_read_by_their_people_not_by_walking_all_of
     account, elsewhere = factories.AccountFactory(), factories.AccountFactory()
     reason = factories.DisqualificationReasonFactory()
 
-    def people(prefix: str, at: Account, owner: User, n: int) -> list[Lead]:
-        return Lead.objects.bulk_create(
-            Lead(email=f"{prefix}{i}@x.example", account=at, owner=owner, assigned_at=now)
-            for i in range(n)
-        )
-
-    theirs = people("p", account, other_rep, 3000)
-    mine = people("m", account, rep, 3)
-    people("e", elsewhere, rep, 3000)
+    theirs = _people("p", account, 3000, owner=other_rep, assigned_at=now)
+    mine = _people("m", account, 3, owner=rep, assigned_at=now)
+    _people("e", elsewhere, 3000, owner=rep, assigned_at=now)
     Disqualification.objects.bulk_create(
         Disqualification(lead=lead, rep=other_rep, reason=reason, at=now - timedelta(minutes=i))
         for i, lead in enumerate(theirs + mine)
@@ -235,18 +237,9 @@ def test_a_reps_few_readable_people_and_their_disqualifications_come_from_indexe
     now = timezone.now()
     account, elsewhere = factories.AccountFactory(), factories.AccountFactory()
     reason = factories.DisqualificationReasonFactory()
-    theirs = Lead.objects.bulk_create(
-        Lead(email=f"t{i}@x.example", account=account, owner=other_rep, assigned_at=now)
-        for i in range(3000)
-    )
-    pool = Lead.objects.bulk_create(
-        Lead(email=f"p{i}@x.example", account=account, status=Lead.Status.READY, ready_at=now)
-        for i in range(50)
-    )
-    Lead.objects.bulk_create(
-        Lead(email=f"e{i}@x.example", account=elsewhere, owner=rep, assigned_at=now)
-        for i in range(3000)
-    )
+    theirs = _people("t", account, 3000, owner=other_rep, assigned_at=now)
+    pool = _people("p", account, 50, status=Lead.Status.READY, ready_at=now)
+    _people("e", elsewhere, 3000, owner=rep, assigned_at=now)
     Disqualification.objects.bulk_create(
         Disqualification(lead=lead, rep=other_rep, reason=reason, at=now - timedelta(minutes=i))
         for i, lead in enumerate(theirs)
