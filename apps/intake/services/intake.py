@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
+from apps.core.statements import RowBy
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import engagement, events, facts
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
@@ -69,6 +70,10 @@ class IntakeResult:
         return body
 
 
+# the known lead, locked: every intake asks (its stored email is normalised, so unique)
+_LEAD_BY_EMAIL = RowBy(Lead, "email", lock=True)
+
+
 class _LostRace(IntegrityError):
     """A concurrent intake inserted this email between our read and our INSERT."""
 
@@ -79,7 +84,7 @@ def _get_or_create_lead(
     """The known lead, locked; or a new one, inserted. No savepoint around the INSERT (two
     statements every new lead would pay): if a concurrent intake won the unique index, the
     whole transaction is rolled back and intake_lead() runs again, finding that lead."""
-    existing = Lead.objects.select_for_update().filter(email=email).first()
+    existing = _LEAD_BY_EMAIL.get(email)
     if existing is not None:
         return existing, False
     lead = _new_lead(email=email, data=data, now=now, book=book)
