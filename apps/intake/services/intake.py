@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
+from apps.core.prepared import prepared_statements
 from apps.core.statements import RowBy
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import engagement, events, facts
@@ -149,11 +150,12 @@ def intake_lead(
     """Create the lead or add a touchpoint to the known one; score and qualify it. Safe to repeat
     with an Idempotency-Key (the response is stored in this same transaction)."""
     now = now or timezone.now()
-    try:
-        return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
-    except _LostRace:
-        # rolled back whole: the second time the email is a known lead, read and locked
-        return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
+    with prepared_statements():  # the same dozen statements on every lead
+        try:
+            return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
+        except _LostRace:
+            # rolled back whole: the second time the email is a known lead, read and locked
+            return _take_in(data=data, actor=actor, idempotency=idempotency, now=now)
 
 
 @transaction.atomic(durable=True)
