@@ -38,14 +38,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=2,
-            help="gunicorn worker processes (default 2, as `make run` serves).",
+            default=3,
+            help="gunicorn worker processes (default 3, as `make run` serves).",
         )
         parser.add_argument(
             "--threads",
             type=int,
-            default=4,
-            help="threads per gunicorn worker (default 4, as `make run`; 1: sync workers).",
+            default=1,
+            help="threads per gunicorn worker (default 1: sync workers, as `make run`).",
         )
         parser.add_argument("--import-rows", type=int, default=50_000)
         parser.add_argument("--json", type=Path, help="Also write the report as JSON to this file.")
