@@ -166,11 +166,6 @@ else:
     # No JIT: report aggregates over tens of thousands of rows cross its cost threshold and
     # spend 10-20 ms compiling a plan that runs in less (measured in `bench`, issue 14).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # Parameters bound by the server (not pasted into the SQL by psycopg), which lets a
-    # transaction ask for its statements to be prepared (core.prepared: intake's fixed-shape
-    # writes); nothing else is prepared (Django's prepare_threshold None), so every other
-    # statement is planned for its own values as before.
-    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, throttles) -----------------------------------------------

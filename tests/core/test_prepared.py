@@ -1,6 +1,7 @@
 """prepared_statements(): inside the block a statement seen twice is prepared and reused on
-PostgreSQL; outside it nothing is prepared, so every other read keeps a plan made for its own
-values. Intake runs in the block."""
+PostgreSQL; outside it nothing is prepared and parameters are pasted in by psycopg as before,
+so every other read keeps a plan made for its own values and any number of parameters.
+Intake runs in the block."""
 
 from __future__ import annotations
 
@@ -45,16 +46,30 @@ def test_statements_are_prepared_inside_the_block_and_never_outside() -> None:
 
 
 def test_the_block_restores_the_connection_after_an_error() -> None:
-    # given a connection that prepares nothing
+    # given a connection that prepares nothing and binds parameters itself
     connection.ensure_connection()
-    assert connection.connection.prepare_threshold is None
+    before = (connection.connection.cursor_factory, connection.connection.prepare_threshold)
+    assert before[1] is None
 
     # when the block ends in an error
     with pytest.raises(ZeroDivisionError), prepared_statements():
         _ = 1 / 0
 
-    # then the connection prepares nothing again
-    assert connection.connection.prepare_threshold is None
+    # then the connection is as it was
+    assert (connection.connection.cursor_factory, connection.connection.prepare_threshold) == (
+        before
+    )
+
+
+def test_outside_the_block_a_statement_may_carry_more_parameters_than_the_server_binds() -> None:
+    # given more ids than PostgreSQL takes as bound parameters in one statement (65,535)
+    ids = list(range(1, 70_001))
+
+    # when a query lists them all outside the block
+    found = Lead.objects.filter(pk__in=ids).count()
+
+    # then it runs (psycopg pastes them into the SQL), as it did before intake prepared its own
+    assert found == 0
 
 
 def test_intake_prepares_its_statements_and_reuses_them() -> None:
