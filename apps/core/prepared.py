@@ -31,8 +31,13 @@ def prepared_statements() -> Iterator[None]:
     driver = connection.connection
     cursor_factory, threshold = driver.cursor_factory, driver.prepare_threshold
     driver.cursor_factory, driver.prepare_threshold = ServerBindingCursor, 1
+    # told to Django too (this thread's connection only): the SQL it records for debugging and
+    # for query-capturing tests is then composed from the statement and its parameters, as
+    # psycopg keeps no text of a prepared statement it reuses
+    connection.features.uses_server_side_binding = True
     try:
         yield
     finally:
+        del connection.features.uses_server_side_binding  # read from the settings again
         if not driver.closed:
             driver.cursor_factory, driver.prepare_threshold = cursor_factory, threshold

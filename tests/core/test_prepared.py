@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.prepared import prepared_statements
 from apps.intake.services import IntakeData, intake_lead
@@ -80,11 +81,15 @@ def test_intake_prepares_its_statements_and_reuses_them() -> None:
     after_three = _prepared()
 
     # when a fourth lead is taken in
-    intake_lead(data=IntakeData(email="buyer4@prepared.example", title="Analyst"))
+    with CaptureQueriesContext(connection) as captured:
+        intake_lead(data=IntakeData(email="buyer4@prepared.example", title="Analyst"))
 
     # then the lead's lookup and its INSERT are prepared, and the fourth lead prepared no new
-    # statement: it reused them
+    # statement: it reused them, each still recorded with its text and values for debugging
     assert any('FROM "leads_lead" WHERE "email" = $1' in s for s in after_three)
     assert any(s.startswith('INSERT INTO "leads_lead"') for s in after_three)
     assert sorted(_prepared()) == sorted(after_three)
     assert Lead.objects.filter(email__endswith="@prepared.example").count() == 4
+    recorded = [query["sql"] for query in captured.captured_queries]
+    assert all(isinstance(sql, str) for sql in recorded)
+    assert any("'buyer4@prepared.example'" in sql for sql in recorded)
