@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 
+_UNREAD = object()
+
 
 @contextmanager
 def prepared_statements() -> Iterator[None]:
@@ -34,10 +36,15 @@ def prepared_statements() -> Iterator[None]:
     # told to Django too (this thread's connection only): the SQL it records for debugging and
     # for query-capturing tests is then composed from the statement and its parameters, as
     # psycopg keeps no text of a prepared statement it reuses
-    connection.features.uses_server_side_binding = True
+    features = connection.features.__dict__  # the cached answer, if Django has read it yet
+    told = features.get("uses_server_side_binding", _UNREAD)
+    features["uses_server_side_binding"] = True
     try:
         yield
     finally:
-        del connection.features.uses_server_side_binding  # read from the settings again
+        if told is _UNREAD:  # read from the settings again
+            features.pop("uses_server_side_binding", None)
+        else:  # a block around this one: as it was
+            features["uses_server_side_binding"] = told
         if not driver.closed:
             driver.cursor_factory, driver.prepare_threshold = cursor_factory, threshold

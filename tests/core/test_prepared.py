@@ -62,6 +62,26 @@ def test_the_block_restores_the_connection_after_an_error() -> None:
     )
 
 
+def test_a_block_inside_another_leaves_the_outer_one_preparing() -> None:
+    # given a connection that prepares nothing
+    connection.close()
+
+    # when a block runs inside another, and the outer one goes on after it
+    with prepared_statements():
+        with prepared_statements():
+            _count_by_title("inner")
+        for _ in range(2):
+            _count_by_title("outer")
+        recorded_text = connection.features.uses_server_side_binding
+
+    # then the outer block still prepared its statement and recorded SQL as bound on the
+    # server, and afterwards the connection is as it was
+    assert any('"title" = $1' in statement for statement in _prepared())
+    assert recorded_text is True
+    assert connection.features.uses_server_side_binding is False
+    assert connection.connection.prepare_threshold is None
+
+
 def test_outside_the_block_a_statement_may_carry_more_parameters_than_the_server_binds() -> None:
     # given more ids than PostgreSQL takes as bound parameters in one statement (65,535)
     ids = list(range(1, 70_001))
