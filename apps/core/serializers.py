@@ -29,6 +29,24 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
+class BuiltFields:
+    """A serializer mixin for flat serializers (scalar, choice, related and dict fields; no
+    nested serializer): each instance builds its fields again from their declarations
+    (`Field(*args, **kwargs)`, as DRF's Field.__deepcopy__ does) without deep-copying the
+    arguments. DRF deep-copies every declared field on every instance, and with them each
+    choice list and each related field's queryset: 0.15-0.25 ms of an intake request. The
+    arguments are shared, which is safe: fields copy what they keep of their choices and error
+    messages, and a related field clones its queryset (`.all()`) whenever it reads it."""
+
+    _declared_fields: dict[str, serializers.Field]  # type: ignore[type-arg]
+
+    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+        return {
+            name: type(field)(*field._args, **field._kwargs)  # type: ignore[attr-defined]
+            for name, field in self._declared_fields.items()
+        }
+
+
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses for the given error status codes (401 and 429 are always included).
 

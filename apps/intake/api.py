@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from apps.campaigns.models import Asset, Campaign
 from apps.core.parsers import JsonRefused, loads_strict
-from apps.core.serializers import errors
+from apps.core.serializers import BuiltFields, errors
 from apps.core.throttling import CountingRateThrottle
 from apps.intake import services
 from apps.intake.authentication import IntakeKeyAuthentication
@@ -91,7 +91,7 @@ def _find_nul(value: Any, path: str = "") -> str | None:
     return None
 
 
-class IntakeInput(serializers.Serializer):  # type: ignore[type-arg]
+class IntakeInput(BuiltFields, serializers.Serializer):  # type: ignore[type-arg]
     email = serializers.EmailField(max_length=254)
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
