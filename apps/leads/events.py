@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from apps.core import pulse
 from apps.core.queue import enqueue_on_commit
+from apps.core.statements import InsertInto
 from apps.leads import facts
 from apps.leads.models import Lead, LeadEvent
 from apps.leads.querysets import OPEN_STATUSES
 from apps.users.models import User
+
+_INSERT_EVENTS = InsertInto(LeadEvent)
 
 
 def event_fields(
@@ -130,7 +133,7 @@ def new_lead_events(
     """A new lead's first events in one write: created, its first touchpoint (as
     touchpoint_added_event writes one) and its first score band (as score_band_changed_event),
     then the facts they move, as those do."""
-    LeadEvent.objects.bulk_create(
+    _INSERT_EVENTS.save(
         [
             LeadEvent(
                 **event_fields(

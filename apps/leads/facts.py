@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from apps.core.quarters import quarter_start_of
+from apps.core.statements import InsertInto
 from apps.leads.models import CohortEntry, Lead, LeadEvent, LeadFacts, StatusMove, Touchpoint
 from apps.leads.querysets import OPEN_STATUSES
 
@@ -106,6 +107,7 @@ def cohort_values(lead: Lead) -> dict[str, Any]:
 
 
 COHORT = ("rep_id", "sla_state", "attempted")
+_UPSERT_FACTS = InsertInto(LeadFacts, unique=["lead"])
 
 
 def lead_changed(lead: Lead, *, with_response: bool = False, archived: bool = False) -> None:
@@ -123,12 +125,7 @@ def lead_changed(lead: Lead, *, with_response: bool = False, archived: bool = Fa
     elif with_response:
         values["response_minutes"] = response_minutes(lead)
         fields.append("response_minutes")
-    LeadFacts.objects.bulk_create(
-        [LeadFacts(lead_id=lead.pk, **values)],
-        update_conflicts=True,
-        unique_fields=["lead"],
-        update_fields=fields,
-    )
+    _UPSERT_FACTS.save([LeadFacts(lead_id=lead.pk, **values)], update=fields)
     if lead.ready_at is not None:  # a lead never ready is in no cohort and has no moves
         copy_to_entries([lead.pk])
         if with_response or archived:

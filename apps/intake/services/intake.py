@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.services import match_account
 from apps.campaigns.models import Asset, Campaign
 from apps.core.prepared import prepared_statements
-from apps.core.statements import RowBy
+from apps.core.statements import InsertInto, RowBy
 from apps.intake.services.idempotency import Claim, complete_idempotency
 from apps.leads import engagement, events, facts
 from apps.leads.models import BuyingRole, Lead, Touchpoint, normalise_email
@@ -73,6 +73,8 @@ class IntakeResult:
 
 # the known lead, locked: every intake asks (its stored email is normalised, so unique)
 _LEAD_BY_EMAIL = RowBy(Lead, "email", lock=True)
+_INSERT_LEAD = InsertInto(Lead)
+_INSERT_TOUCHPOINT = InsertInto(Touchpoint)
 
 
 class _LostRace(IntegrityError):
@@ -90,7 +92,7 @@ def _get_or_create_lead(
         return existing, False
     lead = _new_lead(email=email, data=data, now=now, book=book)
     try:
-        lead.save(force_insert=True)
+        _INSERT_LEAD.save([lead])
     except IntegrityError as error:
         raise _LostRace(*error.args) from error
     return lead, True
@@ -193,7 +195,7 @@ def _take_in(
         lead.save(update_fields=[*set(changed), "updated_at"])
         if "account" in changed:
             facts.accounts_changed([lead.pk])
-    touchpoint = Touchpoint.objects.create(
+    touchpoint = Touchpoint(
         lead=lead,
         account=lead.account,
         kind=data.kind,
@@ -202,6 +204,7 @@ def _take_in(
         occurred_at=occurred_at,
         metadata=data.metadata,
     )
+    _INSERT_TOUCHPOINT.save([touchpoint])
     tally.touches([(lead.account_id, occurred_at, lead.buying_role, touchpoint.asset_id)])
     tally.write()
     if touchpoint.campaign_id is not None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.accounts.models import Account
 from apps.core.bulk import update_rows
 from apps.core.queue import enqueue_on_commit
+from apps.core.statements import InsertInto
 from apps.leads.models import SCORE_CEILING, BuyingRole, Lead, Touchpoint
 from apps.scoring.models import BuyingRoleRule, OwedRollUp, QualificationAgreement, ScoringRule
 from apps.scoring.rulebook import rulebook
@@ -295,17 +296,16 @@ def roll_up_accounts(
 # for it (a broker that is down or frozen cannot hold it up), and the touches at one account
 # between two settles cost one roll-up.
 ROLL_UP_EVERY = timedelta(seconds=5)
+_UPSERT_OWED = InsertInto(OwedRollUp, unique=["account"])
 
 
 def owe_roll_up(*, account_id: int, handed_off: bool, at: datetime) -> None:
     """Note, in the caller's transaction, that the account's roll-up is owed as of `at`
     (`handed_off`: the touch made its own lead ready)."""
-    OwedRollUp.objects.bulk_create(
+    _UPSERT_OWED.save(
         [OwedRollUp(account_id=account_id, handed_off=handed_off, at=at)],
-        update_conflicts=True,
-        unique_fields=["account"],
         # a hand-off owed earlier stays owed: only a True overwrites
-        update_fields=["at", "handed_off"] if handed_off else ["at"],
+        update=["at", "handed_off"] if handed_off else ["at"],
     )
 
 
