@@ -17,6 +17,8 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+from apps.core.cache import ResilientRedisCache
+
 
 class CountingRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle's rate and cache key, counted per window (see the module)."""
@@ -28,9 +30,9 @@ class CountingRateThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         window, into = divmod(self.timer(), self.duration)
-        current = f"{self.key}:{int(window)}"
-        count = self._count(current)  # this request included
-        self.earlier = int(self.cache.get(f"{self.key}:{int(window) - 1}") or 0)
+        current, before = f"{self.key}:{int(window)}", f"{self.key}:{int(window) - 1}"
+        count, earlier = self._count(current, before)  # this request included
+        self.earlier = int(earlier or 0)
         self.others = count - 1
         self.into = into
         overlap = 1 - into / self.duration
@@ -50,14 +52,18 @@ class CountingRateThrottle(SimpleRateThrottle):
         needed = self.duration * (1 - room / self.earlier) - self.into
         return min(left, max(needed, 1.0))
 
-    def _count(self, key: str) -> int:
+    def _count(self, key: str, before: str) -> tuple[int, Any]:
+        """This window's count with this request, and the window before's; the counter is
+        kept through the next window, which reads it as the window before."""
+        keep = math.ceil(2 * self.duration)
+        if isinstance(self.cache, ResilientRedisCache):  # one round trip
+            return self.cache.count_and_get(key, before, timeout=keep)
         try:
-            return int(self.cache.incr(key))
+            count = int(self.cache.incr(key))
         except ValueError:  # the window's first request (or its counter expired)
-            # kept through the next window, which reads it as the window before
-            if self.cache.add(key, 1, timeout=math.ceil(2 * self.duration)):
-                return 1
-            return int(self.cache.incr(key))  # another request started it first
+            # 1, unless another request started it first
+            count = 1 if self.cache.add(key, 1, timeout=keep) else int(self.cache.incr(key))
+        return count, self.cache.get(before)
 
 
 class CountingUserRateThrottle(CountingRateThrottle, UserRateThrottle):

@@ -50,6 +50,11 @@ def test_the_fallback_answers_like_a_cache() -> None:
     assert cache.get_many(["a", "b"]) == {}
     with pytest.raises(ValueError, match="not found"):
         cache.incr("k")
+    # a quota's count and the window before, in the process's memory
+    cache.set("before", 7)
+    assert cache.count_and_get("now", "before", timeout=60) == (1, 7)
+    assert cache.count_and_get("now", "before", timeout=60) == (2, 7)
+    assert cache.count_and_get("now", "absent", timeout=60) == (3, None)
 
 
 @pytest.mark.redis
@@ -68,3 +73,25 @@ def test_one_redis_client_serves_every_operation_and_outlives_a_dropped_connecti
     assert cache._cache.get_client(write=True) is first
     assert cache._cache.get_client() is first  # one server: reads share the writers' pool
     cache.delete("pulse-test")
+
+
+@pytest.mark.redis
+def test_count_and_get_counts_reads_and_keeps_the_counter_for_its_timeout(settings) -> None:  # type: ignore[no-untyped-def]
+    # given the production cache on a live Redis, a window before holding 4
+    cache = ResilientRedisCache(settings.REDIS_URL, {"OPTIONS": {"socket_connect_timeout": 2}})
+    cache.delete_many(["quota:now", "quota:before"])
+    cache.set("quota:before", 4)
+
+    # when one request, then another, count themselves
+    first = cache.count_and_get("quota:now", "quota:before", timeout=120)
+    second = cache.count_and_get("quota:now", "quota:before", timeout=120)
+
+    # then each got its count and the window before; the counter lives for the timeout, and
+    # the generic calls read the same number
+    assert (first, second) == ((1, 4), (2, 4))
+    client = cache._cache.get_client(write=True)
+    assert 110 <= client.ttl(cache.make_and_validate_key("quota:now")) <= 120
+    assert cache.get("quota:now") == 2
+    assert cache.incr("quota:now") == 3
+    assert cache.count_and_get("quota:now", "quota:none", timeout=120) == (4, None)
+    cache.delete_many(["quota:now", "quota:before"])
