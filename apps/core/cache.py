@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -135,6 +136,12 @@ class ResilientRedisCache(RedisCache):
             super().delete_many(keys, version)
         except OUTAGE:
             self._fallback("delete_many").delete_many(keys, version)
+
+
+def backend(cache: Any) -> Any:
+    """The cache backend behind `cache`: django.core.cache.cache (which DRF's throttles hold) is
+    a proxy to this thread's default backend, and isinstance() sees only the proxy."""
+    return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
 
 
 def read_shared(key: str) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-from apps.core.cache import ResilientRedisCache
+from apps.core.cache import ResilientRedisCache, backend
 
 
 class CountingRateThrottle(SimpleRateThrottle):
@@ -56,8 +56,9 @@ class CountingRateThrottle(SimpleRateThrottle):
         """This window's count with this request, and the window before's; the counter is
         kept through the next window, which reads it as the window before."""
         keep = math.ceil(2 * self.duration)
-        if isinstance(self.cache, ResilientRedisCache):  # one round trip
-            return self.cache.count_and_get(key, before, timeout=keep)
+        store = backend(self.cache)
+        if isinstance(store, ResilientRedisCache):  # one round trip
+            return store.count_and_get(key, before, timeout=keep)
         try:
             count = int(self.cache.incr(key))
         except ValueError:  # the window's first request (or its counter expired)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from redis.connection import AbstractConnection
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -72,3 +73,49 @@ def test_a_window_used_up_alone_waits_for_its_end() -> None:
     # then it is refused until the minute ends (40 s on)
     assert not allowed
     assert throttle.wait() == pytest.approx(40.0)
+
+
+def _on_redis(settings, minute: int) -> None:  # type: ignore[no-untyped-def]
+    """The production cache on a live Redis, this minute's and the one before's counts gone."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
+            "LOCATION": settings.REDIS_URL,
+        }
+    }
+    cache.delete_many([f"throttle_test_everyone:{minute - n}" for n in (0, 1)])
+
+
+@pytest.mark.redis
+def test_on_redis_a_window_allows_its_quota_and_does_not_count_refusals(settings) -> None:  # type: ignore[no-untyped-def]
+    _on_redis(settings, 120_000 // 60)
+
+    answers = [_ask(120_000.0 + i * 0.1)[0] for i in range(14)]
+
+    assert answers == [True] * 10 + [False] * 4
+    assert cache.get(f"throttle_test_everyone:{120_000 // 60}") == 10
+    cache.delete(f"throttle_test_everyone:{120_000 // 60}")
+
+
+@pytest.mark.redis
+def test_on_redis_a_request_is_counted_in_one_round_trip(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # given the production cache on a live Redis, counting what is sent to it
+    _on_redis(settings, 90_000 // 60)
+
+    sent: list[bytes] = []
+    send = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+
+    # when a request is counted against its quota
+    allowed, _ = _ask(90_000.0)
+
+    # then it was counted, and its count and the window before's read, in one round trip
+    assert allowed
+    assert len(sent) == 1
+    assert cache.get(f"throttle_test_everyone:{90_000 // 60}") == 1
+    cache.delete(f"throttle_test_everyone:{90_000 // 60}")
