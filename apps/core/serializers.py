@@ -40,6 +40,21 @@ class BuiltFields:
 
     _declared_fields: dict[str, serializers.Field]  # type: ignore[type-arg]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse, when the class is defined, a field that holds another field or serializer
+        (a nested serializer, a list or dict field with a `child`): built again from the same
+        arguments, every instance would share that inner object."""
+        super().__init_subclass__(**kwargs)
+        for name, field in getattr(cls, "_declared_fields", {}).items():
+            inner = [*field._args, *field._kwargs.values()]  # type: ignore[attr-defined]
+            if isinstance(field, serializers.BaseSerializer) or any(
+                isinstance(value, serializers.Field) for value in inner
+            ):
+                raise TypeError(
+                    f"{cls.__name__}.{name} holds a field or serializer: BuiltFields is for flat "
+                    "serializers."
+                )
+
     def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
         return {
             name: type(field)(*field._args, **field._kwargs)  # type: ignore[attr-defined]

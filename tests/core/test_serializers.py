@@ -68,3 +68,22 @@ def test_a_related_field_reads_rows_written_after_an_earlier_instance() -> None:
 
     assert later.is_valid(), later.errors
     assert later.validated_data["campaign"] == Campaign.objects.get(slug="autumn")
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        lambda: serializers.ListField(child=serializers.CharField()),
+        lambda: serializers.DictField(child=serializers.IntegerField()),
+        lambda: IntakeInput(),
+        lambda: IntakeInput(many=True),
+    ],
+)
+def test_a_serializer_holding_another_field_is_refused_when_defined(inner) -> None:  # type: ignore[no-untyped-def]
+    # built again from the same arguments, every instance would share the inner field
+    with pytest.raises(TypeError, match="flat serializers"):
+        type(
+            "Nested",
+            (BuiltFields, serializers.Serializer),
+            {"__module__": __name__, "inner": inner()},
+        )
