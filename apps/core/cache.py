@@ -48,6 +48,17 @@ class ReusingRedisCacheClient(RedisCacheClient):
         _, count, value = pipe.execute()
         return int(count), None if value is None else self._serializer.loads(value)
 
+    def set_many(self, data: dict[Any, Any], timeout: int | None) -> None:
+        """One SET ... EX per key in one round trip, without a transaction (Django's sends
+        MULTI, MSET, an EXPIRE per key and EXEC); a timeout of 0 deletes, as Django's does."""
+        pipe = self.get_client(None, write=True).pipeline(transaction=False)
+        for key, value in data.items():
+            if timeout == 0:
+                pipe.delete(key)
+            else:
+                pipe.set(key, self._serializer.dumps(value), ex=timeout)
+        pipe.execute()
+
 
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
@@ -107,23 +118,17 @@ class ResilientRedisCache(RedisCache):
         except OUTAGE:
             return self._fallback("incr").incr(key, delta, version)
 
-    def count_and_get(
-        self, counter: str, other: str, *, timeout: int, version: int | None = None
-    ) -> tuple[int, Any]:
-        """`counter` plus one (made with `timeout` seconds to live when absent) and the value of
-        `other`, in one round trip to Redis where the generic calls take three (incr's EXISTS
-        and INCR, then a get): a rate quota's count and the window before it."""
+    def count_and_get(self, counter: str, other: str, *, timeout: int) -> tuple[int, Any]:
+        """count_and_get() in one round trip to Redis, where the generic calls take three
+        (incr's EXISTS and INCRBY, then a get); in this process's memory while it is away."""
         try:
             return self._cache.count_and_get(
-                self.make_and_validate_key(counter, version=version),
+                self.make_and_validate_key(counter),
                 timeout,
-                self.make_and_validate_key(other, version=version),
+                self.make_and_validate_key(other),
             )
         except OUTAGE:
-            local = self._fallback("count_and_get")
-            if not local.add(counter, 1, timeout=timeout, version=version):
-                local.incr(counter, version=version)
-            return int(local.get(counter, 0, version=version)), local.get(other, version=version)
+            return _count_and_get(self._fallback("count_and_get"), counter, other, timeout)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
@@ -138,10 +143,23 @@ class ResilientRedisCache(RedisCache):
             self._fallback("delete_many").delete_many(keys, version)
 
 
-def backend(cache: Any) -> Any:
-    """The cache backend behind `cache`: django.core.cache.cache (which DRF's throttles hold) is
-    a proxy to this thread's default backend, and isinstance() sees only the proxy."""
-    return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
+def count_and_get(cache: Any, counter: str, other: str, *, timeout: int) -> tuple[int, Any]:
+    """`counter` plus one (made at 1 with `timeout` seconds to live when absent) and the value
+    of `other`: a rate quota's count and the window before it. One round trip on Redis; any
+    other cache takes its incr, add and get. `cache` may be django.core.cache.cache (what
+    DRF's throttles hold), a proxy to this thread's default backend."""
+    store = caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
+    if isinstance(store, ResilientRedisCache):
+        return store.count_and_get(counter, other, timeout=timeout)
+    return _count_and_get(store, counter, other, timeout)
+
+
+def _count_and_get(store: Any, counter: str, other: str, timeout: int) -> tuple[int, Any]:
+    try:
+        count = int(store.incr(counter))
+    except ValueError:  # the first count (or the counter expired): 1, unless another was first
+        count = 1 if store.add(counter, 1, timeout=timeout) else int(store.incr(counter))
+    return count, store.get(other)
 
 
 def read_shared(key: str) -> Any:

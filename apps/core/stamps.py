@@ -32,9 +32,6 @@ def new_stamp() -> str:
 
 
 def bump_now(keys: list[str]) -> None:
-    if len(keys) == 1:  # one SET ... EX, where set_many sends MULTI, MSET, EXPIRE and EXEC
-        cache.set(keys[0], new_stamp(), TTL_SECONDS)
-        return
     cache.set_many({key: new_stamp() for key in keys}, TTL_SECONDS)
 
 

@@ -113,7 +113,11 @@ class InsertInto(Generic[M]):
     With `unique` (field names) and `update=`, an upsert: a row that conflicts on `unique` has
     the `update` fields overwritten with the new values, as bulk_create(update_conflicts=True)
     does. Where the database cannot return rows from a multi-row insert, or a value is an
-    expression, or only some of the objects have their key set, bulk_create itself runs."""
+    expression, or only some of the objects have their key set, or there are more than
+    MAX_ROWS of them (a statement per row count is kept, and a batch's parameters must stay
+    within what the server binds), bulk_create itself runs."""
+
+    MAX_ROWS = 50
 
     def __init__(self, model: type[M], *, unique: Sequence[str] = ()) -> None:
         self.model = model
@@ -156,6 +160,9 @@ class InsertInto(Generic[M]):
             return
         if update and not self.unique:
             raise ValueError("An upsert needs the unique fields it conflicts on.")
+        strangers = {type(obj).__name__ for obj in objs if not isinstance(obj, self.model)}
+        if strangers:
+            raise TypeError(f"InsertInto({self.model.__name__}) got {', '.join(sorted(strangers))}")
         alias = router.db_for_write(self.model)
         connection = connections[alias]
         meta = self.model._meta
@@ -163,16 +170,18 @@ class InsertInto(Generic[M]):
             if obj.pk is None:
                 obj.pk = meta.pk.get_pk_value_on_save(obj)  # type: ignore[union-attr]
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        with_pk = [obj._is_pk_set() for obj in objs]
-        params = self._params(objs, connection, with_pk=all(with_pk))
-        if (
-            params is None
-            or len(set(with_pk)) > 1
-            or not connection.features.can_return_rows_from_bulk_insert
-        ):
+        keyed = {obj._is_pk_set() for obj in objs}
+        params = (
+            self._params(objs, connection, with_pk=keyed == {True})
+            if len(keyed) == 1
+            and len(objs) <= self.MAX_ROWS
+            and connection.features.can_return_rows_from_bulk_insert
+            else None
+        )
+        if params is None:
             self._bulk_create(objs, update)
             return
-        sql = self.sql(alias, len(objs), with_pk=with_pk[0], update=update)
+        sql = self.sql(alias, len(objs), with_pk=keyed == {True}, update=update)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             returned = cursor.fetchall() if self._returning else []

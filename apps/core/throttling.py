@@ -17,7 +17,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-from apps.core.cache import ResilientRedisCache, backend
+from apps.core.cache import count_and_get
 
 
 class CountingRateThrottle(SimpleRateThrottle):
@@ -55,16 +55,7 @@ class CountingRateThrottle(SimpleRateThrottle):
     def _count(self, key: str, before: str) -> tuple[int, Any]:
         """This window's count with this request, and the window before's; the counter is
         kept through the next window, which reads it as the window before."""
-        keep = math.ceil(2 * self.duration)
-        store = backend(self.cache)
-        if isinstance(store, ResilientRedisCache):  # one round trip
-            return store.count_and_get(key, before, timeout=keep)
-        try:
-            count = int(self.cache.incr(key))
-        except ValueError:  # the window's first request (or its counter expired)
-            # 1, unless another request started it first
-            count = 1 if self.cache.add(key, 1, timeout=keep) else int(self.cache.incr(key))
-        return count, self.cache.get(before)
+        return count_and_get(self.cache, key, before, timeout=math.ceil(2 * self.duration))
 
 
 class CountingUserRateThrottle(CountingRateThrottle, UserRateThrottle):

@@ -95,3 +95,37 @@ def test_count_and_get_counts_reads_and_keeps_the_counter_for_its_timeout(settin
     assert cache.incr("quota:now") == 3
     assert cache.count_and_get("quota:now", "quota:none", timeout=120) == (4, None)
     cache.delete_many(["quota:now", "quota:before"])
+
+
+@pytest.mark.redis
+def test_set_many_sends_one_set_per_key_in_one_round_trip(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from redis.connection import AbstractConnection
+
+    cache = ResilientRedisCache(settings.REDIS_URL, {"OPTIONS": {"socket_connect_timeout": 2}})
+    client = cache._cache.get_client(write=True)
+    cache.delete_many(["many:a", "many:b"])  # also opens the connection before counting
+    sent: list[object] = []
+    send = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+
+    assert cache.set_many({"many:a": "x", "many:b": 7}, timeout=90) == []
+
+    # one round trip of two SETs: no transaction, no separate EXPIREs
+    assert len(sent) == 1
+    packed = b"".join(part for part in sent[0] if isinstance(part, bytes))  # type: ignore[attr-defined]
+    assert packed.count(b"SET") == 2
+    assert b"MULTI" not in packed
+    assert b"EXPIRE" not in packed
+    assert cache.get_many(["many:a", "many:b"]) == {"many:a": "x", "many:b": 7}
+    assert 80 <= client.ttl(cache.make_and_validate_key("many:a")) <= 90
+    assert 80 <= client.ttl(cache.make_and_validate_key("many:b")) <= 90
+    # no timeout: kept; a timeout of 0: deleted, as Django's set_many does
+    cache.set_many({"many:a": "y"}, timeout=None)
+    assert client.ttl(cache.make_and_validate_key("many:a")) == -1
+    cache.set_many({"many:a": "z", "many:b": 8}, timeout=0)
+    assert cache.get_many(["many:a", "many:b"]) == {}

@@ -1,5 +1,5 @@
 """core.stamps on the production cache: a bump replaces each key's stamp with a fresh one that
-lives for the stamps' TTL, for one key (one SET ... EX) and for several (one pipeline)."""
+lives for the stamps' TTL, for one key and for several (SET ... EX each, one round trip)."""
 
 from __future__ import annotations
 

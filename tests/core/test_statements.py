@@ -218,3 +218,33 @@ def test_insert_into_hands_expressions_and_mixed_keys_to_bulk_create() -> None:
     assert LeadEvent.objects.filter(pk=10_000_000, kind=LeadEvent.Kind.CREATED).exists()
     assert unkeyed.pk is not None
     assert LeadEvent.objects.filter(lead=lead).count() == 2
+
+
+@pytest.mark.django_db
+def test_insert_into_refuses_another_model_s_instances_and_writes_nothing() -> None:
+    lead = factories.LeadFactory()
+    event = _event(lead, LeadEvent.Kind.CREATED, lead.email)
+
+    with pytest.raises(TypeError, match="Touchpoint"):
+        InsertInto(LeadEvent).save([event, Touchpoint(lead=lead, occurred_at=timezone.now())])  # type: ignore[list-item]
+
+    assert not LeadEvent.objects.filter(lead=lead).exists()
+
+
+@pytest.mark.django_db
+def test_insert_into_hands_a_large_batch_to_bulk_create() -> None:
+    # given more events than one written statement takes
+    lead = factories.LeadFactory()
+    insert = InsertInto(LeadEvent)
+    events = [
+        _event(lead, LeadEvent.Kind.TOUCHPOINT, f"touch {n}")
+        for n in range(InsertInto.MAX_ROWS + 1)
+    ]
+
+    # when they are inserted
+    insert.save(events)
+
+    # then every one is written with its key, and no statement was kept for that many rows
+    assert all(event.pk is not None and not event._state.adding for event in events)
+    assert LeadEvent.objects.filter(lead=lead).count() == InsertInto.MAX_ROWS + 1
+    assert not any(key[1] == InsertInto.MAX_ROWS + 1 for key in insert._sql)
