@@ -6,6 +6,8 @@ outcome, rolls it back, then runs the batch function and compares.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +17,13 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import match_account, match_accounts
-from apps.core.bulk import builder, insert_objects, update_rows
+from apps.core.bulk import (
+    BULK_THRESHOLD,
+    builder,
+    fewer_collections,
+    insert_objects,
+    update_rows,
+)
 from apps.imports.services.rows import Row
 from apps.imports.services.writing import _fresh_engagement
 from apps.leads.models import BuyingRole, Lead
@@ -266,9 +274,31 @@ def test_builder_builds_what_the_model_builds() -> None:
     # and they insert as the model's do
     insert_objects(Lead, built)
     assert Lead.objects.filter(email__startswith="ana", source=Lead.Source.IMPORT).count() == 3
-    # a relation is set on the instance, not passed by name
-    with pytest.raises(ValueError, match="account"):
-        build(account=None)
+    # a name that is neither an attribute nor a foreign key is refused
+    with pytest.raises(ValueError, match="not attributes of leads.Lead: \\['nickname'\\]"):
+        build(nickname="Al")
+
+
+def test_builder_sets_a_foreign_key_given_by_name_as_assigning_it_does(
+    django_assert_num_queries: Any,
+) -> None:
+    # given an account, and a builder
+    account = factories.AccountFactory()
+    build = builder(Lead, source=Lead.Source.IMPORT)
+
+    # when leads are built with the account, with none, and by the model
+    with_account, without = build(email="a@acme.example", account=account), build(account=None)
+    made = Lead(email="a@acme.example", source=Lead.Source.IMPORT, account=account)
+
+    # then the key is set and the instance cached: reading it is no query
+    assert (with_account.account_id, without.account_id) == (account.pk, None)
+    with django_assert_num_queries(0):
+        assert with_account.account is account
+        assert without.account is None
+    assert with_account.account_id == made.account_id
+    # and an instance of another model is refused, as the descriptor refuses it
+    with pytest.raises(ValueError, match="takes a Account"):
+        build(account=factories.CampaignFactory())
 
 
 # --- update_rows ------------------------------------------------------------------------------
@@ -353,3 +383,36 @@ def test_new_lead_engagement_equals_engagement_scores_of_its_touches(
     assert (
         fresh == scoring.engagement_scores(lead_ids=[lead.pk], now=now, half_life_days=30)[lead.pk]
     )
+
+
+# --- fewer_collections ------------------------------------------------------------------------
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a cycle: only the collector frees it
+
+
+def test_fewer_collections_freezes_what_was_alive_and_collects_rarely_yet_still_collects() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        # inside: what was alive is frozen, the youngest generation waits for many allocations
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == max(before[0], BULK_THRESHOLD)
+        # a cycle made inside is still freed once enough objects have been allocated
+        node = weakref.ref(_Node())
+        assert node() is not None
+        kept = [[] for _ in range(BULK_THRESHOLD + 1000)]
+        assert node() is None
+        del kept
+    # after: everything as it was
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_fewer_collections_restores_the_collector_when_the_work_fails() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("chunk failed")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

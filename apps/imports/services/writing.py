@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from apps.accounts.models import Account
 from apps.accounts.services import email_domain, match_accounts
-from apps.core.bulk import builder, copy_rows, insert_objects, next_ids, update_rows
+from apps.core.bulk import (
+    builder,
+    copy_rows,
+    fewer_collections,
+    insert_objects,
+    next_ids,
+    update_rows,
+)
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services.jobs import claim_run, fail_job
 from apps.imports.services.mapping import mapped_columns
@@ -265,8 +272,8 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
                     source=values["source"] or Lead.Source.IMPORT,
                     # the row's campaign, else its asset's (as intake credits a new lead)
                     campaign_id=row.touch_campaign_id,
+                    account=accounts[email_domain(row.email)],
                 )
-                lead.account = accounts[email_domain(row.email)]
                 if lead.title:
                     lead.buying_role = scoring.infer_buying_role(lead.title, ctx.role_rules)
                 leads[row.email] = created[row.email] = lead
@@ -473,11 +480,12 @@ def run_import(
             columns = mapped_columns(job, parsed.header)
             skip = job.rows_done
             remaining = (row for index, row in enumerate(parsed.rows) if index >= skip)
-            for chunk in chunks(remaining, chunk_size):
-                plan = plan_chunk(chunk, columns, parsed.header, ctx.lookups)
-                _import_chunk_with_retry(ctx, plan, rows_in_chunk=len(chunk))
-                if on_chunk is not None:
-                    on_chunk(ImportJob.objects.get(pk=job.pk))
+            with fewer_collections():
+                for chunk in chunks(remaining, chunk_size):
+                    plan = plan_chunk(chunk, columns, parsed.header, ctx.lookups)
+                    _import_chunk_with_retry(ctx, plan, rows_in_chunk=len(chunk))
+                    if on_chunk is not None:
+                        on_chunk(ImportJob.objects.get(pk=job.pk))
     except ImportFileError as exc:
         fail_job(job.pk, exc.message)
         return ImportJob.objects.get(pk=job.pk)
