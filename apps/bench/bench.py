@@ -154,6 +154,10 @@ class Report:
                 else:
                     ok = value >= target if op == ">=" else value <= target
                     out[name] = f"{'met' if ok else 'MISSED'} (target {op} {target})"
+        # intake's rate counts only with every request accepted (a refused one is fast)
+        errors = self.figures.get("intake_errors")
+        if errors and "intake_leads_per_s" in out:
+            out["intake_leads_per_s"] = f"MISSED ({errors} errors; target 0 errors)"
         return out
 
     def merge(self, part: Report) -> None:
@@ -233,6 +237,9 @@ def running_stack(
         "SECURE_SSL_REDIRECT": "false",
         # no mail server on the bench machine: notifications are stored in-app only
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        # the intake key's hourly quota (20,000 by default) still counts every request, but
+        # must not refuse a second or third run within the hour (3,300 intakes each)
+        "API_THROTTLE_INTAKE": "1000000/hour",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # production serves hashed static files from the manifest: build it first

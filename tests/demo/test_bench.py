@@ -140,6 +140,14 @@ def test_targets_apply_at_every_size() -> None:
     assert "queue_p95_ms" not in verdicts  # page figures exist only per size
 
 
+def test_intake_with_refused_requests_misses_its_target_however_fast() -> None:
+    # given a run whose intake was fast because the quota refused half of it
+    report = _two_size_report()
+    report.figures.update(intake_leads_per_s=636.1, intake_errors=1548)
+    # when, then
+    assert report.verdicts()["intake_leads_per_s"] == "MISSED (1548 errors; target 0 errors)"
+
+
 def test_table_puts_the_sizes_side_by_side() -> None:
     # given
     report = _two_size_report()
