@@ -233,13 +233,19 @@ def fewer_collections() -> Iterator[None]:
     every object the process held: a fifth to a third of an import's Python. Inside, the
     objects alive before the block are frozen (never walked again until it ends) and the
     youngest generation is collected every BULK_THRESHOLD allocations, so cycles made inside
-    are still collected and memory stays flat. Not reentrant across threads: the thresholds
-    are the process's (a worker runs one task at a time)."""
+    are still collected and memory stays flat. In a process that had frozen objects already,
+    what the block froze stays frozen (as the process chose for its start-up objects). Not
+    reentrant across threads: the thresholds are the process's (a worker runs one task at a
+    time)."""
     before = gc.get_threshold()
+    # a process that froze its start-up objects (gunicorn's, revenue/wsgi.py) keeps them frozen:
+    # unfreeze() would thaw those too, so the block thaws only when nothing was frozen before
+    thaw = gc.get_freeze_count() == 0
     gc.freeze()
     gc.set_threshold(max(before[0], BULK_THRESHOLD), before[1], before[2])
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if thaw:
+            gc.unfreeze()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -393,7 +394,20 @@ class _Node:
         self.me = self  # a cycle: only the collector frees it
 
 
-def test_fewer_collections_freezes_what_was_alive_and_collects_rarely_yet_still_collects() -> None:
+@pytest.fixture
+def nothing_frozen() -> Iterator[None]:
+    """The process with no frozen objects for the test, frozen again after if it was (the
+    served application freezes its start-up objects: tests/core/test_wsgi.py)."""
+    was_frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    yield
+    if was_frozen:
+        gc.freeze()
+
+
+def test_fewer_collections_freezes_what_was_alive_and_collects_rarely_yet_still_collects(
+    nothing_frozen: None,
+) -> None:
     before = gc.get_threshold()
     with fewer_collections():
         # inside: what was alive is frozen, the youngest generation waits for many allocations
@@ -410,9 +424,23 @@ def test_fewer_collections_freezes_what_was_alive_and_collects_rarely_yet_still_
     assert gc.get_freeze_count() == 0
 
 
-def test_fewer_collections_restores_the_collector_when_the_work_fails() -> None:
+def test_fewer_collections_restores_the_collector_when_the_work_fails(
+    nothing_frozen: None,
+) -> None:
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError("chunk failed")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_fewer_collections_leaves_a_served_process_frozen(nothing_frozen: None) -> None:
+    # given a process that froze its start-up objects, as revenue/wsgi.py does
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    # when an import runs in it
+    with fewer_collections():
+        pass
+    # then those objects are still frozen
+    assert gc.get_freeze_count() >= frozen
+    gc.unfreeze()
