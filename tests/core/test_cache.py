@@ -98,20 +98,12 @@ def test_count_and_get_counts_reads_and_keeps_the_counter_for_its_timeout(settin
 
 
 @pytest.mark.redis
-def test_set_many_sends_one_set_per_key_in_one_round_trip(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from redis.connection import AbstractConnection
-
+def test_set_many_sends_one_set_per_key_in_one_round_trip(settings, redis_sent) -> None:  # type: ignore[no-untyped-def]
     cache = ResilientRedisCache(settings.REDIS_URL, {"OPTIONS": {"socket_connect_timeout": 2}})
     client = cache._cache.get_client(write=True)
     cache.delete_many(["many:a", "many:b"])  # also opens the connection before counting
-    sent: list[object] = []
-    send = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        sent.append(command)
-        return send(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    sent = redis_sent
+    sent.clear()  # from here on
 
     assert cache.set_many({"many:a": "x", "many:b": 7}, timeout=90) == []
 

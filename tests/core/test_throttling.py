@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from redis.connection import AbstractConnection
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -98,18 +97,12 @@ def test_on_redis_a_window_allows_its_quota_and_does_not_count_refusals(settings
 
 
 @pytest.mark.redis
-def test_on_redis_a_request_is_counted_in_one_round_trip(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_on_redis_a_request_is_counted_in_one_round_trip(settings, redis_sent) -> None:  # type: ignore[no-untyped-def]
     # given the production cache on a live Redis, counting what is sent to it
     _on_redis(settings, 90_000 // 60)
 
-    sent: list[bytes] = []
-    send = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        sent.append(command)
-        return send(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    sent = redis_sent
+    sent.clear()  # from here on
 
     # when a request is counted against its quota
     allowed, _ = _ask(90_000.0)
