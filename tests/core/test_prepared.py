@@ -16,7 +16,8 @@ from psycopg import pq
 
 from apps.core.prepared import binary_results, prepared_statements
 from apps.intake.services import IntakeData, intake_lead
-from apps.leads.models import Lead
+from apps.leads.models import Lead, Touchpoint
+from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -175,3 +176,27 @@ def test_binary_results_restore_the_connection_after_an_error() -> None:
         before
     )
     assert connection.connection.cursor().format == pq.Format.TEXT
+
+
+def test_binary_results_read_json_and_times_as_django_reads_them() -> None:
+    # given touches carrying JSON (quotes, unicode, nesting, an empty object) and times
+    lead = factories.LeadFactory()
+    for metadata in ({"row": 7, "note": 'say "hi" — ünïcode'}, {"a": {"b": [1, None]}}, {}):
+        factories.TouchpointFactory(lead=lead, metadata=metadata)
+
+    def read() -> list[tuple[object, ...]]:
+        return list(
+            Touchpoint.objects.filter(lead=lead)
+            .order_by("pk")
+            .values_list("metadata", "occurred_at", "lead__created_at")
+        )
+
+    as_text = read()
+    # when the same read runs inside the block
+    with binary_results():
+        as_binary = read()
+
+    # then the JSON is parsed by the field as before and the times are in the same zone
+    assert as_binary == as_text
+    assert [row[0] for row in as_binary][2] == {}
+    assert [row[1].tzinfo for row in as_binary] == [row[1].tzinfo for row in as_text]
