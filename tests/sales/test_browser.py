@@ -197,6 +197,36 @@ def test_rep_is_refused_a_disqualification_then_succeeds_after_attempts(
     assert Disqualification.objects.get(lead=ned).attempts_at_time == 2
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1600])
+def test_a_steps_outcome_fields_and_mark_done_button_fit_inside_the_step(  # type: ignore[no-untyped-def]
+    page: Page, live_server, demo_data, width: int
+) -> None:
+    # given: the lead page beside its account column, at a laptop's and a desktop's width
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server.url, "sam", "My queue")
+    page.get_by_role("link", name="Gina Globex").click()
+    expect(page.get_by_role("heading", name="Gina Globex")).to_be_visible()
+
+    # then: every control of "Mark done" lies inside its step, none is cut off, and the
+    # outcome select is wide enough to read its placeholder
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('form.step__done')].flatMap(form => {
+            const box = form.closest('.step').getBoundingClientRect();
+            return [...form.querySelectorAll('select, input:not([type=hidden]), button')]
+                .map(el => [el.name || el.textContent.trim(), el.getBoundingClientRect()])
+                .filter(([, r]) => r.left < box.left || r.right > box.right + 0.5 || r.width < 40)
+                .map(([name]) => name);
+        })"""
+    )
+    assert outside == []
+    select = page.get_by_label("Outcome of “Call within five minutes”")
+    assert select.evaluate("el => el.scrollWidth <= el.clientWidth")
+    button = page.get_by_role("button", name="Mark “Call within five minutes” done")
+    button.scroll_into_view_if_needed()
+    expect(button).to_be_in_viewport(ratio=1)
+    page.screenshot(path=f"{SCREENSHOTS}/rd-sales-lead-steps-{width}.png", full_page=True)
+
+
 def test_rep_filters_the_queue_in_place(page: Page, live_server, demo_data) -> None:  # type: ignore[no-untyped-def]
     # given
     sign_in(page, live_server.url, "sam", "My queue")

@@ -209,6 +209,61 @@ def test_marking_a_step_done_asks_how_it_went(sales_client: Client, my_lead: Lea
     assert step.completed_at is None
 
 
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain post"])
+def test_a_refused_step_keeps_what_the_rep_chose_and_typed_on_that_step_only(
+    sales_client: Client, my_lead: Lead, htmx: bool
+) -> None:
+    # given: two due steps; the rep fills in the second with a callback that is not a time
+    first, second = with_play(my_lead, "Call within five minutes", "Send the case study")
+    typed = {"outcome": "connected", "note": "Spoke to Dana <re: pricing>", "callback_at": "soon"}
+
+    # when
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/steps/{second.pk}/complete/",
+        typed,
+        headers=HTMX if htmx else {},
+    )
+
+    # then: the error names the callback, and the second step's form still holds the outcome
+    # and the note (escaped) while the first step's is empty
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Give the callback as a date and time." in html
+    kept = html.split(f'id="step-{second.pk}-outcome"')[1].split("</form>")[0]
+    assert '<option value="connected" selected>' in kept
+    assert 'value="Spoke to Dana &lt;re: pricing&gt;"' in kept
+    assert 'value="soon"' in kept
+    untouched = html.split(f'id="step-{first.pk}-outcome"')[1].split("</form>")[0]
+    assert " selected" not in untouched
+    assert "Spoke to Dana" not in untouched
+    second.refresh_from_db()
+    assert second.completed_at is None
+
+
+def test_a_refused_email_keeps_the_subject_and_text_the_rep_wrote(
+    sales_client: Client, my_lead: Lead
+) -> None:
+    # given
+    (step,) = with_play(my_lead, "Send the case study")
+    LeadPlayStep.objects.filter(pk=step.pk).update(channel="email")
+    body = "x" * 20001
+
+    # when: the text is one character too long
+    response = sales_client.post(
+        f"/sales/leads/{my_lead.pk}/steps/{step.pk}/email/",
+        {"subject": "Your route planning numbers", "body": body},
+        headers=HTMX,
+    )
+
+    # then: the form is open with the rep's own subject and text, not the template's
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert '<details class="step__send" open>' in html
+    assert 'value="Your route planning numbers"' in html
+    assert f">{body}</textarea>" in html
+    assert len(mail.outbox) == 0
+
+
 def test_complete_step_of_another_lead_is_refused(sales_client: Client, my_lead: Lead, rep) -> None:  # type: ignore[no-untyped-def]
     # given
     other = owned_lead(rep)

@@ -149,17 +149,23 @@ def _done(
     return redirect("sales:lead", lead.pk)
 
 
-def _refused(request: HtmxHttpRequest, action: LeadAction) -> HttpResponse:
+def _refused(
+    request: HtmxHttpRequest, action: LeadAction, *, step_id: int | None = None
+) -> HttpResponse:
+    """The action's form again with its errors and what the user typed. The step forms are
+    drawn per step, so the refused step (`step_id`) is the one that shows the typed values."""
     status = refused_status(action.form)
     part, _ = _FORMS[action.key]
+    bound = {action.key: action.form}
+    kept = {f"kept_{action.key}": step_id}  # kept_step or kept_email: the step's pk
     if request.htmx:
-        context = _lead_context(action.page, bound={action.key: action.form})
+        context = _lead_context(action.page, bound=bound, **kept)
         response = render(request, f"sales/lead.html#{part}", context, status=status)
         return refused(response, target=part)
     # A plain post shows the page with the form and its errors; when the lead can no longer be
     # worked the forms are gone, so the message also goes on top of the page.
     refusal = [error for errors in action.form.errors.values() for error in errors]
-    context = _lead_context(action.page, bound={action.key: action.form}, refusal=refusal)
+    context = _lead_context(action.page, bound=bound, refusal=refusal, **kept)
     return render(request, "sales/lead.html", context, status=status)
 
 
@@ -214,7 +220,7 @@ def complete_step(request: HtmxHttpRequest, lead_id: int, step_id: int) -> HttpR
         )
         if outcome and outcome.result is not None:
             return _done(request, action, _attempt_message(outcome.result))
-    return _refused(request, action)
+    return _refused(request, action, step_id=step_id)
 
 
 @require_POST
@@ -233,7 +239,7 @@ def send_step_email(request: HtmxHttpRequest, lead_id: int, step_id: int) -> Htt
             body=data["body"],
         ):
             return _done(request, action, f"Email sent to {action.page.lead.email} and logged.")
-    return _refused(request, action)
+    return _refused(request, action, step_id=step_id)
 
 
 @require_POST
