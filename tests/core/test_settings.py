@@ -42,6 +42,28 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_the_embedded_database_passes_the_database_checks_without_a_warning(tmp_path):
+    # given the embedded default: no DATABASE_URL, a SQLite file (as `make run` migrates it)
+    env = {"REVENUE_VAR_DIR": str(tmp_path)}
+    os_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+
+    # when: the checks `migrate` and `runserver` run, the database ones included
+    result = subprocess.run(  # noqa: S603 - our interpreter and manage.py
+        [sys.executable, "manage.py", "check", "--database", "default", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # then nothing is printed to worry a user
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert "W040" not in result.stdout + result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(  # noqa: S603
