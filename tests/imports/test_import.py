@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from apps.accounts.models import Account
+from apps.core.bulk import BULK_THRESHOLD
 from apps.imports import services
 from apps.imports.models import ImportJob, ImportRejection
 from apps.imports.services import reading, writing
@@ -72,6 +74,29 @@ def test_dry_run_reports_each_row_and_changes_nothing(known):  # type: ignore[no
     ]
     assert Lead.objects.count() == 1
     assert Account.objects.count() == 0
+
+
+def test_the_dry_run_keeps_the_collector_out_of_its_way_and_gives_it_back(known):  # type: ignore[no-untyped-def]
+    # given
+    before = gc.get_threshold()
+    job = _job(MESSY)
+
+    # when: read to the end, and abandoned after its first row
+    lines = services.dry_run_lines(job, chunk_size=2)
+    next(lines)
+    during = gc.get_threshold()
+    rest = list(lines)
+    after_all = gc.get_threshold()
+    abandoned = services.dry_run_lines(job, chunk_size=2)
+    next(abandoned)
+    abandoned.close()
+
+    # then: the youngest generation is collected rarely while rows are planned, and the
+    # process has its own thresholds back however the reading ends
+    assert during[0] == max(before[0], BULK_THRESHOLD)
+    assert len(rest) == 8
+    assert after_all == before
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.parametrize("chunk_size", [1000, 2])
