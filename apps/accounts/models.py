@@ -58,7 +58,10 @@ class Account(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("domain"), name="account_domain_ci_unique"),
+            # one account per domain, whatever its case: the CHECK below keeps every stored
+            # domain lower-case, so a plain unique index on the column is case-blind too and
+            # serves matching by domain (an index on lower(domain) would serve only lower(...))
+            models.UniqueConstraint(fields=["domain"], name="account_domain_unique"),
             models.CheckConstraint(
                 condition=Q(domain=Lower("domain")), name="account_domain_lowercase"
             ),
@@ -76,8 +79,6 @@ class Account(TimeStampedModel):
         ]
         indexes = [
             # "Target accounts by engagement" on the marketing and account list pages.
-            # Matching by the stored lower-case domain (see lead_email_idx for why).
-            models.Index(fields=["domain"], name="account_domain_idx"),
             models.Index(fields=["tier", "-engagement_score"], name="account_tier_score_idx"),
             models.Index(fields=["lifecycle", "name"], name="account_lifecycle_idx"),
         ]

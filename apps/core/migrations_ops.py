@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+from django.db.models import Index
 
 
 class CreateStatistics(migrations.RunPython):
@@ -35,3 +36,32 @@ class CreateStatistics(migrations.RunPython):
             [],
             {"name": self.name, "table": self.table, "columns": self.columns},
         )
+
+
+class DropForeignKeyIndex(migrations.AlterField):
+    """AlterField of a foreign key to db_index=False (its column leads a composite index that
+    serves the same lookups), done as one DROP INDEX. Django's SQLite backend remakes the whole
+    table for any AlterField, which copies every row and drops the table's triggers (the lead
+    events' append-only one); PostgreSQL's drops the index the same way. Reversible: backwards
+    creates the index again under Django's name."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        declared = {index.name for index in model._meta.indexes}
+        for name in schema_editor._constraint_names(
+            model, [column], index=True, type_=Index.suffix, exclude=declared
+        ):
+            schema_editor.execute(schema_editor._delete_index_sql(model, name))
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+
+    def describe(self) -> str:
+        return f"Drop the index of {self.model_name}.{self.name} (a composite index leads with it)"

@@ -105,7 +105,10 @@ class Disqualification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disqualifications"
     )
     reason = models.ForeignKey(
-        DisqualificationReason, on_delete=models.PROTECT, related_name="disqualifications"
+        DisqualificationReason,
+        on_delete=models.PROTECT,
+        related_name="disqualifications",
+        db_index=False,  # dq_reason_time_idx leads with it
     )
     note = models.TextField(blank=True, max_length=5000)
     attempts_at_time = models.PositiveSmallIntegerField(default=0)

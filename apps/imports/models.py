@@ -39,6 +39,7 @@ class ImportJob(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Empty for imports started from the command line.",
+        db_index=False,  # import_owner_idx leads with it
     )
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     source_path = models.CharField(

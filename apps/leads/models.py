@@ -164,6 +164,7 @@ class Lead(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="leads",
         help_text="Campaign of first touch.",
+        db_index=False,  # lead_campaign_created_idx leads with it
     )
     fit_score = models.SmallIntegerField(default=0)
     engagement_score = models.FloatField(default=0)
@@ -245,7 +246,10 @@ class Lead(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="lead_email_ci_unique"),
+            # one lead per address, whatever its case: the CHECK below keeps every stored email
+            # lower-case and trimmed, so a plain unique index on the column is case-blind too,
+            # and the one index serves intake's and the import's lookups by email
+            models.UniqueConstraint(fields=["email"], name="lead_email_unique"),
             models.CheckConstraint(
                 condition=Q(email=Lower(Trim("email"))), name="lead_email_normalised"
             ),
@@ -283,9 +287,6 @@ class Lead(TimeStampedModel):
             ),
         ]
         indexes = [
-            # Intake and import look leads up by their stored (already normalised) email; the
-            # unique index on Lower(email) serves only lower(email) = … queries.
-            models.Index(fields=["email"], name="lead_email_idx"),
             # The rep's queue: one owner's open leads in queue order (QUEUE_KEYS), so the page's
             # ORDER BY ... LIMIT reads the index instead of sorting the rep's open leads.
             models.Index(
@@ -435,7 +436,11 @@ class Touchpoint(models.Model):
         # a row of a CSV import: a record that the buyer exists, not something they did
         IMPORT = "import", "Import"
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touchpoints")
+    # the foreign keys' own indexes would repeat the first column of touch_lead_time_idx,
+    # touch_account_time_idx and touch_campaign_time_idx: every touch written paid for both
+    lead = models.ForeignKey(
+        Lead, on_delete=models.PROTECT, related_name="touchpoints", db_index=False
+    )
     account = models.ForeignKey(
         "accounts.Account",
         null=True,
@@ -443,6 +448,7 @@ class Touchpoint(models.Model):
         on_delete=models.PROTECT,
         related_name="touchpoints",
         help_text="Copied from the lead so the account timeline needs no join through leads.",
+        db_index=False,
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     campaign = models.ForeignKey(
@@ -451,6 +457,7 @@ class Touchpoint(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="touchpoints",
+        db_index=False,
     )
     asset = models.ForeignKey(
         "campaigns.Asset",
@@ -513,9 +520,15 @@ class Activity(models.Model):
         MEETING_BOOKED = "meeting_booked", "Meeting booked"
         SENT = "sent", "Sent (no reply yet)"
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
+    # activity_lead_time_idx and activity_rep_time_idx lead with these: no index of their own
+    lead = models.ForeignKey(
+        Lead, on_delete=models.PROTECT, related_name="activities", db_index=False
+    )
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
@@ -577,7 +590,12 @@ class LeadEvent(models.Model):
         REENGAGE = "reengage", "Re-engage date reached"
         CAMPAIGN = "campaign", "Added to a campaign"
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # event_lead_time_idx leads with it
+    )
     # the lead's facts reached straight from the event (no column: joined on lead_id), so a
     # report over events groups by source campaign without joining the wide lead table
     facts = models.ForeignObject(
@@ -743,7 +761,12 @@ class CohortEntry(models.Model):
     to the leads. The quarter is the configured one containing the day, else the calendar
     quarter; editing the quarters rebuilds the entries (apps.goals)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (lead, quarter) constraint's index leads with it
+    )
     quarter_starts_on = models.DateField()
     ready_on = models.DateField()
     rep_id = models.BigIntegerField(null=True, blank=True)
@@ -837,7 +860,12 @@ class CampaignMember(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="members"
     )
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="campaign_memberships")
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.PROTECT,
+        related_name="campaign_memberships",
+        db_index=False,  # campaign_member_lead_idx leads with it
+    )
     added_at = models.DateTimeField()
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

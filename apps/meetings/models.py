@@ -95,7 +95,12 @@ class Meeting(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     uid = models.CharField(max_length=120, unique=True)
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="meetings")
+    lead = models.ForeignKey(
+        "leads.Lead",
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        db_index=False,  # meeting_lead_idx leads with it
+    )
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meetings"
     )

@@ -66,7 +66,10 @@ class Opportunity(TimeStampedModel):
         SERVICE = "service", "Service"
 
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="opportunities"
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        db_index=False,  # opp_account_created_idx leads with it
     )
     primary_lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
@@ -83,7 +86,10 @@ class Opportunity(TimeStampedModel):
         related_name="+",
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        db_index=False,  # opp_owner_cards_idx leads with it
     )
     name = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))

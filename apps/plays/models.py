@@ -64,7 +64,12 @@ class LeadPlay(models.Model):
     """The play attached to a lead at handoff (switching records the reason in the lead's events)."""
 
     lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="lead_play")
-    play = models.ForeignKey(Play, on_delete=models.PROTECT, related_name="lead_plays")
+    play = models.ForeignKey(
+        Play,
+        on_delete=models.PROTECT,
+        related_name="lead_plays",
+        db_index=False,  # leadplay_play_idx leads with it
+    )
     attached_at = models.DateTimeField()
     match_reason = models.CharField(max_length=200, blank=True)
 
