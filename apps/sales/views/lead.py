@@ -153,19 +153,19 @@ def _refused(
     request: HtmxHttpRequest, action: LeadAction, *, step_id: int | None = None
 ) -> HttpResponse:
     """The action's form again with its errors and what the user typed. The step forms are
-    drawn per step, so the refused step (`step_id`) is the one that shows the typed values."""
+    drawn per step, so the refused step (`step_id`) is the one whose bound form shows the
+    typed values."""
     status = refused_status(action.form)
     part, _ = _FORMS[action.key]
     bound = {action.key: action.form}
-    kept = {f"kept_{action.key}": step_id}  # kept_step or kept_email: the step's pk
     if request.htmx:
-        context = _lead_context(action.page, bound=bound, **kept)
+        context = _lead_context(action.page, bound=bound, refused_step=step_id)
         response = render(request, f"sales/lead.html#{part}", context, status=status)
         return refused(response, target=part)
     # A plain post shows the page with the form and its errors; when the lead can no longer be
     # worked the forms are gone, so the message also goes on top of the page.
     refusal = [error for errors in action.form.errors.values() for error in errors]
-    context = _lead_context(action.page, bound=bound, refusal=refusal, **kept)
+    context = _lead_context(action.page, bound=bound, refusal=refusal, refused_step=step_id)
     return render(request, "sales/lead.html", context, status=status)
 
 
