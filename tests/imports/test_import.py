@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import IntegrityError
 
 from apps.accounts.models import Account
 from apps.core.bulk import BULK_THRESHOLD
@@ -344,3 +345,83 @@ def test_bad_upload_is_a_form_error(marketing_client):  # type: ignore[no-untype
 def test_sales_and_service_cannot_import(sales_client, service_client):  # type: ignore[no-untyped-def]
     assert sales_client.get("/imports/").status_code == 403
     assert service_client.get("/imports/").status_code == 403
+
+
+def test_a_run_matches_each_domain_once_across_its_chunks(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    # given: 25 rows at three companies (and one free-mail address), imported in chunks of 10
+    path = tmp_path / "companies.csv"
+    path.write_text(
+        "email,company\n"
+        + "".join(f"p{i}@acme{i % 3}.example,Acme {i % 3}\n" for i in range(24))
+        + "solo@gmail.com,\n"
+    )
+    asked: list[str] = []
+    real = writing.match_accounts
+
+    def spy(*, rows):  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        asked.extend(email.split("@")[1] for email, _, _ in rows)
+        return real(rows=rows)
+
+    monkeypatch.setattr(writing, "match_accounts", spy)
+
+    # when
+    job = _import(_job(path), chunk_size=10)
+
+    # then: the first chunk matched the three companies; the later chunks asked for none of
+    # them again (only the free-mail domain, first seen in the last chunk), and every person
+    # still belongs to their company's one account
+    assert (job.status, job.created_count) == ("done", 25)
+    assert sorted(set(asked)) == ["acme0.example", "acme1.example", "acme2.example", "gmail.com"]
+    assert len([domain for domain in asked if domain.startswith("acme")]) == 10
+    assert Account.objects.count() == 3
+    for lead in Lead.objects.select_related("account"):
+        expected = None if lead.email.endswith("gmail.com") else lead.email.split("@")[1]
+        assert (lead.account.domain if lead.account else None) == expected
+
+
+def test_a_chunk_redone_after_a_conflict_does_not_reuse_the_accounts_it_rolled_back(  # type: ignore[no-untyped-def]
+    monkeypatch, tmp_path
+):
+    # given: a second chunk that names a new company and is refused once (a concurrent intake
+    # took one of its emails), after it had created that company's account
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "email\n"
+        + "".join(f"a{i}@first.example\n" for i in range(3))
+        + "".join(f"b{i}@second.example\n" for i in range(3))
+    )
+    real = writing.insert_objects
+    calls = {"n": 0}
+
+    def refused_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "insert_objects", refused_once)
+
+    # when
+    job = _import(_job(path), chunk_size=3)
+
+    # then: the redone chunk created the account again and its people point at it
+    assert (job.status, job.created_count) == ("done", 6)
+    second = Account.objects.get(domain="second.example")
+    assert set(Lead.objects.filter(email__startswith="b").values_list("account", flat=True)) == {
+        second.pk
+    }
+    assert Account.objects.count() == 2
+
+
+def test_a_run_forgets_its_domains_rather_than_grow_past_its_limit(monkeypatch):  # type: ignore[no-untyped-def]
+    # given: a run that may remember three domains, and remembers two
+    monkeypatch.setattr(writing, "KNOWN_DOMAINS_MAX", 3)
+    ctx = writing._Context(job=None, actor=None, agreement=None, scoring_rules=[], role_rules=[])  # type: ignore[arg-type]
+    ctx.remember_accounts({"a.example": None, "b.example": None})
+
+    # when: a chunk matched two more
+    ctx.remember_accounts({"c.example": None, "d.example": None})
+
+    # then: it keeps only the latest chunk's, never more than the limit
+    assert set(ctx.accounts) == {"c.example", "d.example"}

@@ -56,6 +56,9 @@ from apps.users.models import User
 FILLABLE = ("first_name", "last_name", "title", "phone", "country", "company_name")
 EVENT_REASON = "import"
 _EVENT_COLUMNS = ("lead", "kind", "actor", "reason", "old_value", "new_value", "payload", "at")
+# How many domains a run remembers the account of between chunks: a file names the same
+# companies again and again, and a file of a million different ones keeps memory flat.
+KNOWN_DOMAINS_MAX = 20_000
 
 
 @dataclass
@@ -75,6 +78,10 @@ class _Context:
     scoring_rules: Sequence[ScoringRule]
     role_rules: Sequence[BuyingRoleRule]
     lookups: Lookups = field(default_factory=Lookups)
+    # domain -> the account an earlier chunk of this run matched it to, kept only once that
+    # chunk committed (a rolled-back chunk's new accounts do not exist); accounts are archived,
+    # never deleted, so a match stands for the run
+    accounts: dict[str, Account | None] = field(default_factory=dict)
 
     @property
     def half_life(self) -> int:
@@ -82,17 +89,34 @@ class _Context:
             return scoring.DEFAULT_HALF_LIFE_DAYS
         return self.agreement.engagement_half_life_days
 
+    def remember_accounts(self, matched: dict[str, Account | None]) -> None:
+        """Keep a committed chunk's matches for the chunks after it (forgetting them all when
+        the run has seen KNOWN_DOMAINS_MAX domains: memory stays flat on any file)."""
+        if len(self.accounts) + len(matched) > KNOWN_DOMAINS_MAX:
+            self.accounts.clear()
+        self.accounts.update(matched)
 
-def _chunk_accounts(plan: Plan, leads: dict[str, Lead]) -> dict[str, Account | None]:
+
+def _chunk_accounts(
+    ctx: _Context, plan: Plan, leads: dict[str, Lead]
+) -> tuple[dict[str, Account | None], dict[str, Account | None]]:
     """Domain → account for every row that asks for one (a new email, or a known lead without
-    an account), matched in one batch; a new account is named from the first such row."""
-    return match_accounts(
-        rows=[
-            (row.email, row.values["company_name"], row.values["country"])
-            for row in plan.rows
-            if (known := leads.get(row.email)) is None or known.account_id is None
-        ]
-    )
+    an account): the domains an earlier chunk matched from the run's memory, the rest matched
+    in one batch (a new account is named from the first such row). Also returns that batch's
+    matches alone, for the run to remember once the chunk commits."""
+    accounts: dict[str, Account | None] = {}
+    wanted: list[tuple[str, str, str]] = []
+    for row in plan.rows:
+        if (known := leads.get(row.email)) is not None and known.account_id is not None:
+            continue
+        domain = email_domain(row.email)
+        if domain in ctx.accounts:
+            accounts[domain] = ctx.accounts[domain]
+        else:
+            wanted.append((row.email, row.values["company_name"], row.values["country"]))
+    matched = match_accounts(rows=wanted) if wanted else {}
+    accounts.update(matched)
+    return accounts, matched
 
 
 def _score(lead: Lead, engagement: float, ctx: _Context, now: datetime) -> None:
@@ -250,7 +274,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             .select_related("account")
             .order_by("pk")
         }
-        accounts = _chunk_accounts(plan, leads)
+        accounts, matched = _chunk_accounts(ctx, plan, leads)
         new_lead = builder(Lead, last_touch_at=now)
         created: dict[str, Lead] = {}
         changed: dict[int, set[str]] = {}
@@ -439,6 +463,7 @@ def _import_chunk(ctx: _Context, plan: Plan, *, rows_in_chunk: int) -> ChunkResu
             rejected_count=F("rejected_count") + result.rejected,
             updated_at=now,
         )
+    ctx.remember_accounts(matched)
     return result
 
 
