@@ -786,6 +786,37 @@ def vacuum_analyze() -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
 
+def open_transactions(*, older_than: float = 5.0) -> dict[int, str]:
+    """Transactions open on the server for more than `older_than` seconds, in any database,
+    other than this connection's: pid -> what it is. A snapshot's horizon counts every running
+    transaction on the server, so while one stays open no row version anything updates after it
+    began can be pruned or vacuumed in any database, and the figures that update the same rows
+    again and again (intake, the import's counters) read slow: with a paused `seed_demo` open in
+    another database, a 100k-row import spent 12-15 s of its 29-31 s in the accounts' weekly
+    touch counters, against under 0.7 s with nothing open. Only transactions holding an id or a
+    snapshot count (an idle session between statements holds neither)."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        # the activity view is read once per transaction unless its snapshot is dropped
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT pid, datname, state, extract(epoch FROM clock_timestamp() - xact_start) "
+            "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND xact_start < clock_timestamp() - make_interval(secs => %s) "
+            "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL) ORDER BY xact_start",
+            [older_than],
+        )
+        rows = cursor.fetchall()
+    return {
+        pid: (
+            f"a transaction open {float(age):.0f} s in database {database} (pid {pid}, {state}) "
+            "held back row cleanup on the whole server: intake and import figures read slow"
+        )
+        for pid, database, state, age in rows
+    }
+
+
 def purge_broker() -> str:
     """Drop the tasks waiting in the broker before a size is measured. Every size shares
     REDIS_URL, and a task left by another size or an earlier run (the import's routing, an
@@ -868,6 +899,9 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
     started = time.perf_counter()
     vacuum_analyze()
     put("vacuum_analyze_s", round(time.perf_counter() - started, 1))
+    held = open_transactions()
+    for note in held.values():
+        log(f"warning: {note}")
     leads = Lead.objects.count()
     put("leads", leads)
     put("touchpoints", Touchpoint.objects.count())
@@ -970,6 +1004,7 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
             figures.update(compared)
             report.notes.extend(notes)
     if plan.largest:
+        held.update(open_transactions())
         log("CSV import…")
         imported = measure_import(rows=plan.import_rows, database_url=database_url)
         if "rows_per_s" in imported:
@@ -980,6 +1015,7 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
         else:
             report.notes.append(imported["skipped"])
         report.explains = explain_hot_queries(rep=rep)
+    report.notes.extend(held.values())
     return report
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -399,3 +400,31 @@ def test_a_page_is_timed_only_after_its_warmup_requests(
 def test_bench_refuses_a_server_or_load_of_nothing(option: str) -> None:
     with pytest.raises(CommandError, match=f"{option} must be 1 or more"):
         call_command("bench", option, "0")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_bench_names_a_transaction_left_open_on_the_server() -> None:
+    # given: another session, as a paused seed in another database would be, holding a
+    # transaction open with an id
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), txid_current()")
+            pid = cursor.fetchone()[0]  # type: ignore[index]
+
+        # when / then: the bench names it while it is open, not once it has ended
+        held = bench.open_transactions(older_than=0)
+        assert pid in held
+        assert "held back row cleanup" in held[pid]
+        other.commit()
+        assert pid not in bench.open_transactions(older_than=0)
+    finally:
+        other.close()
