@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -11,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -407,13 +410,13 @@ def test_bench_refuses_a_server_or_load_of_nothing(option: str) -> None:
 def test_the_bench_names_a_transaction_left_open_on_the_server() -> None:
     # given: another session, as a paused seed in another database would be, holding a
     # transaction open with an id
-    settings = connection.settings_dict
+    db = connection.settings_dict
     other = psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
     )
     try:
         with other.cursor() as cursor:
@@ -428,3 +431,29 @@ def test_the_bench_names_a_transaction_left_open_on_the_server() -> None:
         assert pid not in bench.open_transactions(older_than=0)
     finally:
         other.close()
+
+
+def test_the_import_reports_its_own_peak_memory_not_the_bench_process_that_started_it() -> None:
+    # given: a bench process holding 400 MB (as after seeding 100k leads in itself)
+    ballast = bytearray(400 * 1024 * 1024)
+    for page in range(0, len(ballast), 4096):
+        ballast[page] = 1
+
+    # when: a child started from it, as the import is, reports its peak
+    child = subprocess.run(  # noqa: S603 - our own interpreter
+        [
+            sys.executable,
+            "-c",
+            "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','revenue.settings');"
+            "django.setup();from apps.bench.bench import peak_rss_kb;print(peak_rss_kb())",
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # then: it is the child's own (a Django process, under 200 MB), not the 400 MB it was
+    # forked from
+    assert 10_000 < int(child.stdout) < 200 * 1024
+    del ballast
