@@ -835,6 +835,15 @@ def open_transactions(*, older_than: float = 5.0) -> dict[int, str]:
     }
 
 
+def _warn_of_open_transactions(held: dict[int, str], log: Callable[[str], None]) -> None:
+    """Log each transaction open_transactions() finds that `held` has not named yet, and add
+    it there (the report's notes list them all at the end)."""
+    for pid, note in open_transactions().items():
+        if pid not in held:
+            log(f"warning: {note}")
+        held[pid] = note
+
+
 def purge_broker() -> str:
     """Drop the tasks waiting in the broker before a size is measured. Every size shares
     REDIS_URL, and a task left by another size or an earlier run (the import's routing, an
@@ -917,9 +926,8 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
     started = time.perf_counter()
     vacuum_analyze()
     put("vacuum_analyze_s", round(time.perf_counter() - started, 1))
-    held = open_transactions()
-    for note in held.values():
-        log(f"warning: {note}")
+    held: dict[int, str] = {}
+    _warn_of_open_transactions(held, log)
     leads = Lead.objects.count()
     put("leads", leads)
     put("touchpoints", Touchpoint.objects.count())
@@ -1022,7 +1030,7 @@ def measure_size(plan: SizePlan, *, log: Callable[[str], None]) -> Report:
             figures.update(compared)
             report.notes.extend(notes)
     if plan.largest:
-        held.update(open_transactions())
+        _warn_of_open_transactions(held, log)
         log("CSV import…")
         imported = measure_import(rows=plan.import_rows, database_url=database_url)
         if "rows_per_s" in imported:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -410,18 +409,12 @@ def test_bench_refuses_a_server_or_load_of_nothing(option: str) -> None:
 def test_the_bench_names_a_transaction_left_open_on_the_server() -> None:
     # given: another session, as a paused seed in another database would be, holding a
     # transaction open with an id
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-    )
+    other = connection.copy()  # the same settings, its own session
+    other.set_autocommit(False)
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid(), txid_current()")
-            pid = cursor.fetchone()[0]  # type: ignore[index]
+            pid = cursor.fetchone()[0]
 
         # when / then: the bench names it while it is open, not once it has ended
         held = bench.open_transactions(older_than=0)
