@@ -35,7 +35,15 @@ from apps.goals.facts import rebuild_all
 from apps.goals.models import GoalSnapshot, JointGoal
 from apps.goals.services import rebuild_goal_history
 from apps.intake.models import IntakeSource
-from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent, LeadFacts, Touchpoint
+from apps.leads.models import (
+    Activity,
+    CohortCell,
+    CohortEntry,
+    Lead,
+    LeadEvent,
+    LeadFacts,
+    Touchpoint,
+)
 from apps.notifications.models import Notification
 from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.plays.models import LeadPlay, LeadPlayStep, Play, PlayStep
@@ -66,6 +74,7 @@ BULK_LOADED: tuple[type[models.Model], ...] = (
     Notification,
     LeadFacts,
     CohortEntry,
+    CohortCell,
     CampaignCredit,
     GoalSnapshot,
 )

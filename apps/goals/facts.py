@@ -29,7 +29,7 @@ from apps.core.models import Quarter
 from apps.core.quarters import quarter_start_of, quarters
 from apps.core.queue import publish
 from apps.feedback.models import Disqualification
-from apps.leads import engagement, facts
+from apps.leads import cells, engagement, facts
 from apps.leads.facts import ENTRY_COPIED
 from apps.leads.models import (
     AccountWeek,
@@ -215,9 +215,11 @@ def _credit_batch(batch: list[Opportunity]) -> int:
 
 
 def rebuild_all() -> tuple[int, int, int]:
-    """Every lead's facts, every won deal's credits and the accounts' weekly touches: (leads,
-    deals, account weeks)."""
-    return rebuild_lead_facts(), rebuild_deal_credits(), engagement.rebuild()
+    """Every lead's facts (the cohort's cells written again from its entries), every won deal's
+    credits and the accounts' weekly touches: (leads, deals, account weeks)."""
+    leads = rebuild_lead_facts()
+    cells.rebuild_cohort_cells()
+    return leads, rebuild_deal_credits(), engagement.rebuild()
 
 
 def backfill_after_migrate(sender: object, *, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

@@ -805,6 +805,62 @@ class CohortEntry(models.Model):
         return f"lead {self.lead_id} in the quarter from {self.quarter_starts_on}"
 
 
+class CohortCell(models.Model):
+    """Running counts of a quarter's cohort entries (CohortEntry), so the cohort figures read a
+    few thousand cells instead of hundreds of thousands of entries: the goal sheet, the
+    scoreboard and the performance page then cost about the same at a million leads as at a
+    hundred thousand (apps.goals.metrics.base). Two kinds of cell:
+
+    - COUNTS: entries per (credited rep, source campaign, followed up, converted, clock);
+    - the answered entries per speed bucket of their response minutes (floor(ln(1 + minutes) *
+      100): buckets 1 % wide) in a set the pages show a median and a p90 of: the whole cohort
+      (ALL), a rep's (REP: rep_id) or a source campaign's (CAMPAIGN: source_campaign_id, None
+      for no campaign). Kept in bucket order in the index, they give each set's running total
+      without sorting; a median's exact value is then read from the entries of its one bucket.
+
+    A cell's count is the sum of its rows. PostgreSQL keeps them itself, in the statement that
+    changes the entries: triggers (leads.0035) append one row per cell the statement changed
+    with the change in its count, never updating a row in place, so concurrent intakes never
+    wait on a shared counter; apps.leads.cells folds each cell's rows into one every few
+    seconds. SQLite, the embedded default, has no cells: the figures read the entries there."""
+
+    class Kind(models.IntegerChoices):
+        COUNTS = 0, "counts"
+        ALL = 1, "speeds of the cohort"
+        REP = 2, "speeds of a rep's leads"
+        CAMPAIGN = 3, "speeds of a source campaign's leads"
+
+    quarter_starts_on = models.DateField()
+    kind = models.SmallIntegerField(choices=Kind.choices)
+    rep_id = models.BigIntegerField(null=True, blank=True)
+    source_campaign_id = models.BigIntegerField(null=True, blank=True)
+    attempted = models.BooleanField(null=True, blank=True)  # COUNTS only, as the next two
+    converted = models.BooleanField(null=True, blank=True)
+    sla_state = models.CharField(max_length=10, null=True, blank=True)
+    speed_bucket = models.IntegerField(null=True, blank=True)  # the speed kinds only
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # a quarter's cells of one kind, read from the index alone, the speeds of each set
+            # in bucket order
+            models.Index(
+                fields=[
+                    "quarter_starts_on",
+                    "kind",
+                    "rep_id",
+                    "source_campaign_id",
+                    "speed_bucket",
+                ],
+                include=["attempted", "converted", "sla_state", "n"],
+                name="cohort_cell_quarter_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n:+d} cohort entries in the quarter from {self.quarter_starts_on}"
+
+
 class StatusMove(models.Model):
     """A lead's status event that moves the lead flow (apps.routing.capacity): into ready, or
     out of an open status. One row per such event, carrying the LeadFacts columns the flow

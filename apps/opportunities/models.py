@@ -164,9 +164,12 @@ class Opportunity(TimeStampedModel):
                 fields=["stage", "expected_close", "-amount", "id", "closed_at"],
                 name="opp_stage_cards_idx",
             ),
-            # Pipeline created and revenue won per quarter.
+            # Pipeline created and revenue won per quarter; the quarter's largest won deals
+            # ranked from the index alone (its amount and id carried).
             models.Index(fields=["created_at"], name="opp_created_idx"),
-            models.Index(fields=["stage", "closed_at"], name="opp_stage_closed_idx"),
+            models.Index(
+                fields=["stage", "closed_at"], include=["amount", "id"], name="opp_stage_closed_idx"
+            ),
             # The account page's open deals, newest first.
             models.Index(fields=["account", "created_at", "id"], name="opp_account_created_idx"),
         ]

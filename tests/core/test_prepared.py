@@ -1,23 +1,17 @@
 """prepared_statements(): inside the block a statement seen twice is prepared and reused on
 PostgreSQL; outside it nothing is prepared and parameters are pasted in by psycopg as before,
 so every other read keeps a plan made for its own values and any number of parameters.
-Intake runs in the block. binary_results(): inside the block results come in PostgreSQL's
-binary format and read the same values; outside it, text as before."""
+Intake runs in the block."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Count, Min
-from django.db.models.functions import TruncDate
 from django.test.utils import CaptureQueriesContext
-from psycopg import pq
 
-from apps.core.prepared import binary_results, prepared_statements
+from apps.core.prepared import prepared_statements
 from apps.intake.services import IntakeData, intake_lead
-from apps.leads.models import Lead, Touchpoint
-from tests import factories
+from apps.leads.models import Lead
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -119,84 +113,3 @@ def test_intake_prepares_its_statements_and_reuses_them() -> None:
     recorded = [query["sql"] for query in captured.captured_queries]
     assert all(isinstance(sql, str) for sql in recorded)
     assert any("'buyer4@prepared.example'" in sql for sql in recorded)
-
-
-def _minutes_by_title() -> list[tuple[str, list[float], int, object]]:
-    """A grouped read of many floats (as the cohort's response minutes come), with a count and
-    a date beside them."""
-    return list(
-        Lead.objects.values("title")
-        .annotate(
-            minutes=ArrayAgg("fit_score", order_by="fit_score"),
-            n=Count("pk"),
-            first=Min(TruncDate("created_at")),
-        )
-        .order_by("title")
-        .values_list("title", "minutes", "n", "first")
-    )
-
-
-def test_binary_results_read_the_same_values_and_are_recorded() -> None:
-    # given 300 leads under two titles with scores that are not round in decimal
-    Lead.objects.bulk_create(
-        Lead(email=f"b{n}@binary.example", title="AE" if n % 3 else "CFO", fit_score=n / 7)
-        for n in range(300)
-    )
-    connection.ensure_connection()
-    factory = connection.connection.cursor_factory
-    as_text = _minutes_by_title()
-
-    # when the same read runs inside the block
-    with CaptureQueriesContext(connection) as captured, binary_results():
-        inside = connection.connection.cursor()
-        as_binary = _minutes_by_title()
-
-    # then its rows are the text read's, float for float, its cursors read binary, and the
-    # statement is recorded as every statement is, with its text
-    assert as_binary == as_text
-    assert [len(row[1]) for row in as_binary] == [200, 100]
-    assert inside.format == pq.Format.BINARY
-    [query] = captured.captured_queries
-    assert 'FROM "leads_lead"' in query["sql"]
-    # and after the block the connection reads text again, as it did
-    assert connection.connection.cursor_factory is factory
-    assert connection.connection.cursor().format == pq.Format.TEXT
-    assert connection.features.uses_server_side_binding is False
-    assert _minutes_by_title() == as_text
-
-
-def test_binary_results_restore_the_connection_after_an_error() -> None:
-    connection.ensure_connection()
-    before = (connection.connection.cursor_factory, connection.connection.prepare_threshold)
-
-    with pytest.raises(ZeroDivisionError), binary_results():
-        _ = 1 / 0
-
-    assert (connection.connection.cursor_factory, connection.connection.prepare_threshold) == (
-        before
-    )
-    assert connection.connection.cursor().format == pq.Format.TEXT
-
-
-def test_binary_results_read_json_and_times_as_django_reads_them() -> None:
-    # given touches carrying JSON (quotes, unicode, nesting, an empty object) and times
-    lead = factories.LeadFactory()
-    for metadata in ({"row": 7, "note": 'say "hi" — ünïcode'}, {"a": {"b": [1, None]}}, {}):
-        factories.TouchpointFactory(lead=lead, metadata=metadata)
-
-    def read() -> list[tuple[object, ...]]:
-        return list(
-            Touchpoint.objects.filter(lead=lead)
-            .order_by("pk")
-            .values_list("metadata", "occurred_at", "lead__created_at")
-        )
-
-    as_text = read()
-    # when the same read runs inside the block
-    with binary_results():
-        as_binary = read()
-
-    # then the JSON is parsed by the field as before and the times are in the same zone
-    assert as_binary == as_text
-    assert [row[0] for row in as_binary][2] == {}
-    assert [row[1].tzinfo for row in as_binary] == [row[1].tzinfo for row in as_text]

@@ -1,5 +1,5 @@
 """The reads /goals/ and /marketing/performance/ share come from covering indexes alone, never
-from the rows of those tables: the quarter's cohort, grouped by rep and source campaign, and a
+from the rows of those tables: the quarter's cohort, from its cells and its speed index, and a
 tier segment of it (without the leads) from cohort_entry_quarter_idx, the quarter's deals by
 their own copy of their primary lead's source campaign (no facts read), and the scoreboard's
 disqualifications by rep from dq_at_idx (on PostgreSQL, over committed rows VACUUM marks
@@ -18,7 +18,14 @@ from apps.bench.bench import recording_statements
 from apps.core.models import Quarter
 from apps.feedback.models import Disqualification
 from apps.goals import metrics
-from apps.goals.metrics.base import Segment, cohort_figures, cohort_groups
+from apps.goals.metrics.base import (
+    ALL,
+    NO_SPEED,
+    Segment,
+    Speed,
+    cohort_figures,
+    cohort_read,
+)
 from apps.goals.models import Metric
 from apps.leads.models import CohortEntry, Lead, LeadFacts
 from apps.opportunities.models import Opportunity
@@ -43,7 +50,7 @@ def _vacuum(*tables: str) -> None:
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
-def test_the_quarters_cohort_is_grouped_from_its_index_alone() -> None:
+def test_the_quarters_cohort_is_read_from_its_cells_and_one_speed_bucket_per_figure() -> None:
     # given 2026-Q4's cohort: 200 leads of rep A from the webinar (every other one followed up,
     # every fourth met its clock, the first 100 answered in i minutes) and 100 of rep B with
     # no campaign (every tenth converted), and 300 leads in 2026-Q3's cohort
@@ -70,12 +77,12 @@ def test_the_quarters_cohort_is_grouped_from_its_index_alone() -> None:
         for lead in leads[300:]
     ]
     CohortEntry.objects.bulk_create(entries)
-    _vacuum("leads_cohortentry")
-    # when the cohort is read grouped
+    _vacuum("leads_cohortentry", "leads_cohortcell")
+    # when the cohort is read
     with recording_statements() as statements:
-        groups = cohort_groups(quarter)
-    # then each group carries its counts and its answered leads' minutes, in order
-    webinar_group = groups[(rep_a.pk, webinar.pk)]
+        cohort = cohort_read(quarter)
+    # then each group carries its counts
+    webinar_group = cohort.groups[(rep_a.pk, webinar.pk)]
     assert (
         webinar_group.total,
         webinar_group.followed,
@@ -83,15 +90,27 @@ def test_the_quarters_cohort_is_grouped_from_its_index_alone() -> None:
         webinar_group.met,
         webinar_group.breached,
     ) == (200, 100, 0, 50, 0)
-    assert webinar_group.minutes == [float(i) for i in range(100)]
-    no_campaign = groups[(rep_b.pk, None)]
+    no_campaign = cohort.groups[(rep_b.pk, None)]
     assert (no_campaign.total, no_campaign.followed, no_campaign.converted) == (100, 0, 10)
-    assert no_campaign.minutes == []
-    assert set(groups) == {(rep_a.pk, webinar.pk), (rep_b.pk, None)}
-    # and the rows are read from the quarter's covering index, never from the table
-    [(sql, params)] = [(s, p) for s, p in statements if "leads_cohortentry" in s]
+    assert set(cohort.groups) == {(rep_a.pk, webinar.pk), (rep_b.pk, None)}
+    # and the answered minutes 0..99 have the median (49 + 50) / 2 and the p90
+    # sorted[ceil(90) - 1] = 89, for the webinar, its channel, rep A and the whole cohort alike
+    expected = Speed(median=49.5, p90=89.0)
+    for key in (
+        ALL,
+        ("rep", rep_a.pk),
+        ("campaign", webinar.pk),
+        ("channel", webinar.channel),
+    ):
+        assert cohort.speed(*key) == expected, key
+    assert cohort.speed("rep", rep_b.pk) == cohort.speed("campaign", None) == NO_SPEED
+    # and in one statement the counts come from the quarter's cells and each value from its
+    # speed bucket's entries in the speed index alone, never from the entries' table
+    [(sql, params)] = statements
     shown = plan(sql, params)
-    assert "Index Only Scan using cohort_entry_quarter_idx" in shown, shown
+    assert "Index Only Scan using cohort_entry_speed_idx" in shown, shown
+    assert "cohort_entry_quarter_idx" not in shown, shown
+    assert "cohort_cell_quarter_idx" in shown, shown
 
 
 def test_the_quarters_deals_are_grouped_by_their_own_source_campaign(rep: Any) -> None:

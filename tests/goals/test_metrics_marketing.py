@@ -229,8 +229,9 @@ def _credits(result) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
 def test_attribution_models_by_hand(
     world: World, model: str, expected: dict[str, Decimal], django_assert_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
-    # when
-    with django_assert_num_queries(3):
+    # when (four queries alone: on the performance page the credits and the deals grouped by
+    # campaign are the table's own reads, shared)
+    with django_assert_num_queries(4):
         result = metrics.attribution(world.q4, model)
     with django_assert_num_queries(2):
         deals = metrics.attributed_deals(world.q4, model)
@@ -294,7 +295,7 @@ def test_a_campaigns_credit_names_every_rep_behind_it(
     assert rows["Webinar"][1:] == (webinar_deals, ("Sam Rep",))
     # and the credits are summed by campaign and rep ids, named after: the grouped statement
     # joins neither campaigns nor users
-    [grouped] = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
+    [grouped] = [q["sql"] for q in queries if "GROUP BY" in q["sql"] and "credited" in q["sql"]]
     assert 'JOIN "campaigns_campaign"' not in grouped
     assert 'JOIN "users_user"' not in grouped
 

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from apps.accounts.models import Account
-from apps.core.prepared import binary_results
+from apps.campaigns.models import Campaign
 from apps.core.quarters import quarter_window
-from apps.leads.models import Activity, CohortEntry, Lead, LeadEvent
+from apps.leads.cells import SPEED_BUCKET_SQL
+from apps.leads.models import Activity, CohortCell, CohortEntry, Lead, LeadEvent
 from apps.opportunities.models import Opportunity
 
 if TYPE_CHECKING:
@@ -114,12 +113,23 @@ def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def median_ranks(size: int) -> tuple[int, int]:
+    """The ranks (0-based, in order) whose values' mean is the median of `size` values: the
+    middle one twice when `size` is odd, as statistics.median takes them."""
+    return (size - 1) // 2, size // 2
+
+
+def p90_rank(size: int) -> int:
+    """The nearest-rank 90th percentile's rank (0-based) among `size` values: ceil(0.9 * size)
+    - 1, in integers (the cohort's SQL computes it the same way)."""
+    return (9 * size + 9) // 10 - 1
+
+
 def p90(values: Sequence[float]) -> float | None:
     """Nearest-rank 90th percentile: sorted(values)[ceil(0.9 * n) - 1]; None for no values."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+    return sorted(values)[p90_rank(len(values))]
 
 
 def mean(values: Sequence[float]) -> float | None:
@@ -288,35 +298,67 @@ def _met_breached(as_of: datetime | None = None) -> dict[str, Count]:
 
 @dataclass
 class CohortGroup:
-    """The cohort leads that count for one rep and one source campaign: CohortFigures' counts
-    and the answered leads' response minutes (the speeds a median needs)."""
+    """The cohort leads that count for one rep and one source campaign: CohortFigures' counts."""
 
     total: int = 0
     followed: int = 0
     converted: int = 0
     met: int = 0
     breached: int = 0
-    minutes: list[float] = field(default_factory=list)
 
 
 GroupKey = tuple[int | None, int | None]  # (the rep it counts for, its source campaign)
 
 
-def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
-    """The quarter's whole cohort as it stands now, grouped by (credited rep, source campaign):
-    one index range of the quarter's CohortEntry rows (one per lead that became ready in the
-    quarter, carrying the facts the transactions that change the lead keep, apps.leads.facts),
-    so the goal sheet, the scoreboard and the performance table share one read of the cohort
-    instead of a pass each over its ready events and leads. One query: grouped in the database
-    on PostgreSQL, tallied from the rows elsewhere. Read once per shared_reads() block."""
+@dataclass(frozen=True)
+class Speed:
+    """The median and the p90 of the response minutes of a set of answered cohort leads, as
+    median() and p90() compute them from the minutes themselves; None when none is answered."""
 
-    def read() -> dict[GroupKey, CohortGroup]:
-        entries = CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
+    median: float | None = None
+    p90: float | None = None
+
+
+NO_SPEED = Speed()
+# The sets of answered leads a cohort read gives a Speed for: every one ("all", None), the ones
+# counting for a rep ("rep", its id or None), of a source campaign ("campaign", its id, or None
+# for no campaign) and of a channel's campaigns ("channel", the channel)
+SpeedKey = tuple[str, int | str | None]
+ALL: SpeedKey = ("all", None)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A quarter's whole cohort as it stands: its counts per (credited rep, source campaign) and
+    the speeds of every set of answered leads the pages show (SpeedKey)."""
+
+    groups: dict[GroupKey, CohortGroup]
+    speeds: dict[SpeedKey, Speed]
+
+    def speed(self, kind: str, key: int | str | None = None) -> Speed:
+        return self.speeds.get((kind, key), NO_SPEED)
+
+
+def cohort_read(quarter: Quarter) -> Cohort:
+    """The quarter's cohort, read once per shared_reads() block for the goal sheet, the
+    scoreboard and the performance table. One query either way. On PostgreSQL it reads the
+    quarter's cells (apps.leads.cells: a few thousand running counts, whatever the number of
+    leads) and each median's and p90's exact value from the entries of the one speed bucket it
+    falls in; elsewhere it reads the quarter's CohortEntry rows (one per lead that became ready
+    in the quarter, carrying the facts the transactions that change the lead keep) and tallies
+    them here."""
+
+    def read() -> Cohort:
         if connection.vendor == "postgresql":
-            return _grouped_in_database(entries)
-        return _grouped_row_by_row(entries)
+            return _read_cells(quarter)
+        return _read_entries(quarter)
 
-    return shared(("cohort_groups", quarter.starts_on), read)
+    return shared(("cohort_read", quarter.starts_on), read)
+
+
+def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
+    """The quarter's whole cohort as it stands now, grouped by (credited rep, source campaign)."""
+    return cohort_read(quarter).groups
 
 
 def _entry_counts() -> dict[str, Count]:
@@ -333,48 +375,179 @@ def _entry_counts() -> dict[str, Count]:
     }
 
 
-def _grouped_in_database(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
-    """One GROUP BY, the answered leads' minutes gathered per group with array_agg, in order."""
-    groups: dict[GroupKey, CohortGroup] = {}
-    grouped = (
-        entries.values("rep_id", "source_campaign_id")
-        .annotate(
-            **_entry_counts(),
-            # sorted in each group: a figure's minutes are then a few sorted runs, which the
-            # median's and the p90's sorts merge in linear time instead of n log n
-            minutes=ArrayAgg(
-                "response_minutes",
-                filter=Q(response_minutes__isnull=False),
-                order_by="response_minutes",
-            ),
-        )
-        .order_by()
+def _speed(size: int, at: Callable[[int], float]) -> Speed:
+    """A set's Speed from its size and its sorted minutes' value at a rank (`at`)."""
+    if not size:
+        return NO_SPEED
+    low, high = median_ranks(size)
+    return Speed(
+        median=(at(low) + at(high)) / 2 if low != high else at(low), p90=at(p90_rank(size))
     )
-    # the minutes come back as binary float8: parsing tens of thousands of them from decimal
-    # text cost more than PostgreSQL's grouping and sorting (core.prepared.binary_results)
-    with binary_results():
-        rows = list(grouped)
-    for row in rows:
-        key = (row.pop("rep_id"), row.pop("source_campaign_id"))
-        groups[key] = CohortGroup(**{**row, "minutes": row["minutes"] or []})
-    return groups
 
 
-def _grouped_row_by_row(entries: QuerySet[CohortEntry]) -> dict[GroupKey, CohortGroup]:
-    """The same groups tallied from the rows (SQLite has no array aggregate), one query."""
+def _read_entries(quarter: Quarter) -> Cohort:
+    """The cohort from its entries, one query (with each entry's campaign's channel)."""
     groups: dict[GroupKey, CohortGroup] = defaultdict(CohortGroup)
-    for rep_id, campaign_id, attempted, converted, clock, minutes in entries.values_list(
-        "rep_id", "source_campaign_id", "attempted", "converted", "sla_state", "response_minutes"
-    ):
+    minutes_of: dict[SpeedKey, list[float]] = defaultdict(list)
+    channel = Campaign.objects.filter(pk=OuterRef("source_campaign_id")).values("channel")[:1]
+    rows = (
+        CohortEntry.objects.filter(quarter_starts_on=quarter.starts_on)
+        .annotate(channel=Subquery(channel))
+        .values_list(
+            "rep_id",
+            "source_campaign_id",
+            "attempted",
+            "converted",
+            "sla_state",
+            "response_minutes",
+            "channel",
+        )
+    )
+    for rep_id, campaign_id, attempted, converted, clock, minutes, channel_key in rows:
         group = groups[(rep_id, campaign_id)]
         group.total += 1
         group.followed += attempted
         group.converted += converted
         group.met += clock == Lead.SlaState.MET
         group.breached += clock == Lead.SlaState.BREACHED
-        if minutes is not None:
-            group.minutes.append(minutes)
-    return dict(groups)
+        if minutes is None:
+            continue
+        keys: list[SpeedKey] = [ALL, ("rep", rep_id), ("campaign", campaign_id)]
+        if channel_key is not None:
+            keys.append(("channel", channel_key))
+        for key in keys:
+            minutes_of[key].append(minutes)
+    speeds = {}
+    for key, values in minutes_of.items():
+        values.sort()
+        speeds[key] = _speed(len(values), values.__getitem__)
+    return Cohort(groups=dict(groups), speeds=speeds)
+
+
+_CELLS = CohortCell._meta.db_table
+_ENTRIES = CohortEntry._meta.db_table
+_CAMPAIGNS = Campaign._meta.db_table
+_ENTRY_BUCKET = SPEED_BUCKET_SQL.format(minutes="entry.response_minutes")
+_CHANNEL = 4  # a set the read merges from its campaigns' cells (the cells keep no channel)
+_KINDS = {
+    CohortCell.Kind.ALL: "all",
+    CohortCell.Kind.REP: "rep",
+    CohortCell.Kind.CAMPAIGN: "campaign",
+    _CHANNEL: "channel",
+}
+# each set's running total below a bucket and its size, over the set's buckets in order
+_RUNNING = """
+    (sum(n) OVER (PARTITION BY {set} ORDER BY speed_bucket) - n)::int AS below,
+    (sum(n) OVER (PARTITION BY {set}))::int AS size
+"""
+# whether a bucket holds one of the ranks a median and a p90 need (median_ranks, p90_rank)
+_HOLDS = " OR ".join(
+    f"({rank} >= below AND {rank} < below + n)"
+    for rank in ("(size - 1) / 2", "size / 2", "(9 * size + 9) / 10 - 1")
+)
+# One statement (one snapshot, so the exact values agree with the counts):
+# - counts: the groups' counts, from the quarter's COUNTS cells;
+# - sets: each set's answered leads per speed bucket, read from the cells' index in bucket
+#   order (so summed and totalled without sorting), and channels: the campaigns' buckets merged
+#   per channel (a few hundred rows each);
+# - the bucket each rank a median and a p90 need falls in (median_ranks, p90_rank), found from
+#   the running totals;
+# - each of those values read from the entries of its bucket alone (cohort_entry_speed_idx: the
+#   bucket's entries in order of their minutes, the set's filter applied on the index's rep and
+#   campaign), at the rank's offset within the bucket.
+_COHORT_SQL = f"""
+WITH counts AS (
+    SELECT rep_id, source_campaign_id, sum(n)::int AS total,
+        coalesce(sum(n) FILTER (WHERE attempted), 0)::int AS followed,
+        coalesce(sum(n) FILTER (WHERE converted), 0)::int AS converted,
+        coalesce(sum(n) FILTER (WHERE sla_state = %(met)s), 0)::int AS met,
+        coalesce(sum(n) FILTER (WHERE sla_state = %(breached)s), 0)::int AS breached
+    FROM {_CELLS}
+    WHERE quarter_starts_on = %(quarter)s AND kind = {CohortCell.Kind.COUNTS}
+    GROUP BY rep_id, source_campaign_id
+    HAVING sum(n) <> 0
+), sets AS (
+    SELECT kind, rep_id, source_campaign_id, NULL::text AS channel, speed_bucket,
+        sum(n)::int AS n
+    FROM {_CELLS}
+    WHERE quarter_starts_on = %(quarter)s AND kind > {CohortCell.Kind.COUNTS}
+    GROUP BY kind, rep_id, source_campaign_id, speed_bucket
+    HAVING sum(n) <> 0
+), channels AS (
+    SELECT {_CHANNEL} AS kind, NULL::bigint AS rep_id, NULL::bigint AS source_campaign_id,
+        campaign.channel::text AS channel, cell.speed_bucket, sum(cell.n)::int AS n
+    FROM {_CELLS} AS cell JOIN {_CAMPAIGNS} AS campaign ON campaign.id = cell.source_campaign_id
+    WHERE cell.quarter_starts_on = %(quarter)s AND cell.kind = {CohortCell.Kind.CAMPAIGN}
+    GROUP BY campaign.channel, cell.speed_bucket
+    HAVING sum(cell.n) <> 0
+), totals AS (
+    SELECT sets.*, {_RUNNING.format(set="kind, rep_id, source_campaign_id")} FROM sets
+    UNION ALL
+    SELECT channels.*, {_RUNNING.format(set="channel")} FROM channels
+), wanted AS (
+    SELECT holding.*, rank
+    FROM (SELECT * FROM totals WHERE {_HOLDS}) AS holding,
+        unnest(ARRAY[(size - 1) / 2, size / 2, (9 * size + 9) / 10 - 1]) AS rank
+    WHERE rank >= below AND rank < below + n
+)
+SELECT -1, rep_id, source_campaign_id, NULL::text, total, followed, converted, met, breached,
+    NULL::int, NULL::float8
+FROM counts
+UNION ALL
+SELECT wanted.kind, wanted.rep_id, wanted.source_campaign_id, wanted.channel, wanted.size,
+    NULL, NULL, NULL, NULL, wanted.rank, value.minutes
+FROM wanted CROSS JOIN LATERAL (
+    SELECT entry.response_minutes AS minutes
+    FROM {_ENTRIES} AS entry
+    WHERE entry.quarter_starts_on = %(quarter)s
+        AND entry.response_minutes IS NOT NULL
+        AND {_ENTRY_BUCKET} = wanted.speed_bucket
+        AND CASE wanted.kind
+            WHEN {CohortCell.Kind.REP} THEN entry.rep_id IS NOT DISTINCT FROM wanted.rep_id
+            WHEN {CohortCell.Kind.CAMPAIGN} THEN
+                entry.source_campaign_id IS NOT DISTINCT FROM wanted.source_campaign_id
+            WHEN {_CHANNEL} THEN entry.source_campaign_id IN (
+                SELECT campaign.id FROM {_CAMPAIGNS} AS campaign
+                WHERE campaign.channel = wanted.channel
+            )
+            ELSE true
+        END
+    ORDER BY entry.response_minutes
+    OFFSET wanted.rank - wanted.below
+    LIMIT 1
+) AS value
+"""  # noqa: S608 - table names and constants only
+
+
+def _read_cells(quarter: Quarter) -> Cohort:
+    """The cohort from its cells and the speed buckets' entries (PostgreSQL), one query."""
+    params = {
+        "quarter": quarter.starts_on,
+        "met": Lead.SlaState.MET.value,
+        "breached": Lead.SlaState.BREACHED.value,
+    }
+    groups: dict[GroupKey, CohortGroup] = {}
+    sizes: dict[SpeedKey, int] = {}
+    values: dict[SpeedKey, dict[int, float]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_COHORT_SQL, params)
+        rows = cursor.fetchall()
+    for kind, rep_id, campaign_id, channel, total, *counts, rank, minutes in rows:
+        if kind == -1:  # a group's counts
+            followed, converted, met, breached = counts
+            groups[(rep_id, campaign_id)] = CohortGroup(
+                total=total, followed=followed, converted=converted, met=met, breached=breached
+            )
+            continue
+        name = _KINDS[kind]
+        key: SpeedKey = (
+            name,
+            {"rep": rep_id, "campaign": campaign_id, "channel": channel}.get(name),
+        )
+        sizes[key] = total
+        values[key][rank] = minutes
+    speeds = {key: _speed(size, values[key].__getitem__) for key, size in sizes.items()}
+    return Cohort(groups=groups, speeds=speeds)
 
 
 def _segment_entries(quarter: Quarter, segment: Segment | None) -> QuerySet[CohortEntry]:

@@ -13,13 +13,15 @@ from django.db.models.expressions import Case, F, When
 from apps.campaigns.models import Asset
 from apps.feedback.models import Disqualification
 from apps.goals.metrics.base import (
+    ALL,
     AVERAGE_PLACES,
     MetricValue,
     Segment,
+    Speed,
     Unit,
     cohort,
     cohort_figures,
-    cohort_groups,
+    cohort_read,
     known_by,
     lead_segment_q,
     median,
@@ -77,21 +79,31 @@ def sales_ready_leads(
 
 
 def speed_minutes(
-    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+    quarter: Quarter, segment: Segment | None, *, as_of: datetime | None = None
 ) -> list[float]:
-    """Working minutes from ready_at to first_response_at of each cohort lead that has both:
-    the response time its transaction recorded in the SLA calendar (LeadFacts)."""
+    """Working minutes from ready_at to first_response_at of each lead of a segment of the
+    cohort (or of the cohort as of a past moment) that has both: the response time its
+    transaction recorded in the SLA calendar (LeadFacts)."""
 
     def read() -> list[float]:
-        if segment is None and as_of is None:
-            groups = cohort_groups(quarter).values()
-            return [minutes for group in groups for minutes in group.minutes]
         rows = speed_drilldown(quarter, segment, as_of=as_of).values_list(
             "facts__response_minutes", flat=True
         )
         return [minutes for minutes in rows if minutes is not None]
 
     return shared(("speed", quarter.pk, segment, as_of), read)
+
+
+def speed(
+    quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
+) -> Speed:
+    """The median and the p90 of speed_minutes(): the whole cohort as it stands is the cohort
+    read's (cohort_read, which never reads every answered lead's minutes), a segment or a past
+    moment from the minutes themselves."""
+    if segment is None and as_of is None:
+        return cohort_read(quarter).speed(*ALL)
+    minutes = speed_minutes(quarter, segment, as_of=as_of)
+    return Speed(median=median(minutes), p90=p90(minutes))
 
 
 def speed_drilldown(
@@ -112,7 +124,7 @@ def speed_to_lead_median(
     minutes of the SLA policy active when the lead was answered (plain minutes when there is no
     policy or it has no business hours; LeadFacts.response_minutes, re-timed by
     `rebuild_facts`); 1 decimal. None when no cohort lead has been answered."""
-    value = median(speed_minutes(quarter, segment, as_of=as_of))
+    value = speed(quarter, segment, as_of=as_of).median
     return _value(Metric.SPEED_TO_LEAD_MEDIAN, "minutes", rounded(value, "minutes"))
 
 
@@ -121,7 +133,7 @@ def speed_to_lead_p90(
 ) -> MetricValue:
     """Speed to lead, p90 (minutes): nearest-rank 90th percentile, sorted(values)[ceil(0.9 n)
     - 1], of the same working minutes as the median; 1 decimal. None when no data."""
-    value = p90(speed_minutes(quarter, segment, as_of=as_of))
+    value = speed(quarter, segment, as_of=as_of).p90
     return _value(Metric.SPEED_TO_LEAD_P90, "minutes", rounded(value, "minutes"))
 
 

@@ -13,25 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
-    Case,
     Count,
-    Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
-    Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -40,7 +35,16 @@ from apps.campaigns.selectors import spend_between
 from apps.core.quarters import quarter_window
 from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
-from apps.goals.metrics.base import cohort_groups, divide, median, percent, rounded, shared
+from apps.goals.metrics.base import (
+    ALL,
+    NO_SPEED,
+    Speed,
+    cohort_read,
+    divide,
+    percent,
+    rounded,
+    shared,
+)
 from apps.leads.models import LeadFacts
 from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.users.models import User
@@ -62,7 +66,7 @@ class _Tally:
     leads: int = 0
     ready: int = 0
     followed: int = 0
-    speeds: list[float] = field(default_factory=list)
+    speed: Speed = NO_SPEED  # not added up: a set's median is read for the set (cohort_read)
     opportunities: int = 0
     pipeline: Decimal = ZERO
     closed: int = 0
@@ -76,7 +80,6 @@ class _Tally:
         self.leads += other.leads
         self.ready += other.ready
         self.followed += other.followed
-        self.speeds.extend(other.speeds)
         self.opportunities += other.opportunities
         self.pipeline += other.pipeline
         self.closed += other.closed
@@ -151,7 +154,7 @@ def _row(
         leads=tally.leads,
         ready=tally.ready,
         follow_up_rate=percent(tally.followed, tally.ready),
-        speed_to_lead_median=rounded(median(tally.speeds), "minutes"),
+        speed_to_lead_median=rounded(tally.speed.median, "minutes"),
         opportunities=tally.opportunities,
         pipeline=rounded(tally.pipeline, "money") or ZERO,
         won_deals=tally.won,
@@ -182,28 +185,15 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         .order_by()
     ):
         tallies[row["key"]].leads = row["n"]
-    # the cohort: its size, follow-ups and answered leads' minutes per campaign (the grouped
-    # read the goal sheet and the scoreboard share)
-    for (_rep, campaign_id), group in cohort_groups(quarter).items():
+    # the cohort: its size and follow-ups per campaign, and each campaign's speed (the read
+    # the goal sheet and the scoreboard share)
+    cohort = cohort_read(quarter)
+    for (_rep, campaign_id), group in cohort.groups.items():
         tally = tallies[campaign_id]
         tally.ready += group.total
         tally.followed += group.followed
-        tally.speeds.extend(group.minutes)
-    # the opportunities created and those closed in the quarter: one pass over their union
-    created, closed = revenue.created_q(quarter), revenue.closed_q(quarter)
-    won = closed & Q(stage=revenue.WON)
-    for row in (
-        Opportunity.objects.filter(created | closed)
-        .values(key=F("source_campaign_id"))
-        .annotate(
-            created=Count("pk", filter=created),
-            pipeline=Sum("amount", filter=created),
-            closed=Count("pk", filter=closed),
-            won=Count("pk", filter=won),
-            won_total=Sum("amount", filter=won),
-        )
-        .order_by()
-    ):
+        tally.speed = cohort.speed("campaign", campaign_id)
+    for row in _deal_groups(quarter):
         tally = tallies[row["key"]]
         tally.opportunities, tally.pipeline = row["created"], row["pipeline"] or ZERO
         tally.closed, tally.won = row["closed"], row["won"]
@@ -219,6 +209,30 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         won = sum((tally.won_revenue for tally in tallies.values()), ZERO)
         tallies[None].attributed = won - sum(credited.values(), ZERO)
     return tallies
+
+
+def _deal_groups(quarter: Quarter) -> list[dict[str, Any]]:
+    """The opportunities created and those closed in the quarter, counted and summed per source
+    campaign (the deal's own copy of its primary lead's): one pass over their union, read once
+    per shared_reads() block (the table's rows and the attribution card's won totals)."""
+
+    def read() -> list[dict[str, Any]]:
+        created, closed = revenue.created_q(quarter), revenue.closed_q(quarter)
+        won = closed & Q(stage=revenue.WON)
+        return list(
+            Opportunity.objects.filter(created | closed)
+            .values(key=F("source_campaign_id"))
+            .annotate(
+                created=Count("pk", filter=created),
+                pipeline=Sum("amount", filter=created),
+                closed=Count("pk", filter=closed),
+                won=Count("pk", filter=won),
+                won_total=Sum("amount", filter=won),
+            )
+            .order_by()
+        )
+
+    return shared(("deal_groups", quarter.pk), read)
 
 
 # --- Revenue by the team that sourced it ---
@@ -326,11 +340,13 @@ def campaign_performance(quarter: Quarter, model: str = "w_shaped") -> Performan
         channel_tallies[campaign["channel"]].add(tally)
         total.add(tally)
     no_campaign = tallies.get(None, _Tally())
-    total.add(dataclasses.replace(no_campaign, speeds=list(no_campaign.speeds), attributed=ZERO))
-    channels = [
-        _row(key, channel_labels.get(key, key), "", tally)
-        for key, tally in sorted(channel_tallies.items())
-    ]
+    total.add(dataclasses.replace(no_campaign, attributed=ZERO))
+    cohort = cohort_read(quarter)
+    total.speed = cohort.speed(*ALL)
+    channels = []
+    for key, tally in sorted(channel_tallies.items()):
+        tally.speed = cohort.speed("channel", key)
+        channels.append(_row(key, channel_labels.get(key, key), "", tally))
     return Performance(
         quarter=quarter,
         model=model,
@@ -526,8 +542,9 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
     credited to campaigns under `model` (apps.opportunities.attribution defines the models;
     first touch is the primary lead's source campaign). Each deal's credits add up to its
     amount to the cent; deals no campaign gets credit for are unattributed, so the campaign
-    credits plus the unattributed amount equal revenue_won. Three queries: the credits grouped
-    by campaign and rep, the largest deals with the totals, and their shares."""
+    credits plus the unattributed amount equal revenue_won. Four queries: the credits grouped
+    by campaign and rep, the deals grouped by campaign (both shared with the performance table),
+    the largest deals and their shares."""
     if model not in ATTRIBUTION_MODELS:
         raise ValueError(f"Unknown attribution model {model!r}.")
     credit: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -543,25 +560,22 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
         reps[campaign_id].add(
             funnel.rep_label(row["credited_first"], row["credited_last"], row["username"])
         )
-    # the largest deals, each row also carrying the totals over every won deal (windows over
-    # the whole set, computed before the limit; no row: no deal won, every total zero)
-    if model == FIRST_TOUCH:
-        uncredited = Q(source_campaign__isnull=True)
-    else:
-        uncredited = ~Q(Exists(_credits_in(quarter, model).filter(opportunity_id=OuterRef("pk"))))
+    # the won totals from the deals grouped by campaign (read once with the performance table);
+    # a credited deal's credits add up to its amount, so what no campaign got is the rest
+    deals = _deal_groups(quarter)
+    won_deals = sum(row["won"] for row in deals)
+    won_total = sum((row["won_total"] or ZERO for row in deals), ZERO)
+    unattributed = won_total - sum(credit.values(), ZERO)
+    # the largest deals: the quarter's won deals ranked from the index of their stage and close
+    # time, which carries the amount, and only the ten kept read with their names
+    ranking = ("-amount", "-closed_at", "pk")
+    top = revenue.won_in(quarter).order_by(*ranking).values("pk")[:LARGEST_DEALS]
     largest = list(
         _won_deals(quarter)
-        .annotate(
-            won_deals=Window(Count("pk")),
-            won_total=Window(Sum("amount")),
-            won_unattributed=Window(
-                Sum(Case(When(uncredited, then="amount"), default=Value(ZERO)))
-            ),
-        )
-        .order_by("-amount", "-closed", "pk")
-        .values_list(*_DEAL_COLUMNS, "won_deals", "won_total", "won_unattributed")[:LARGEST_DEALS]
+        .filter(pk__in=Subquery(top))
+        .order_by(*ranking)
+        .values_list(*_DEAL_COLUMNS)
     )
-    won_deals, won_total, unattributed = largest[0][-3:] if largest else (0, ZERO, ZERO)
     campaigns = sorted(
         (
             CampaignCreditRow(
@@ -583,7 +597,7 @@ def attribution(quarter: Quarter, model: str = "w_shaped") -> Attribution:
         won_deals=won_deals,
         attributed=sum((row.credit for row in campaigns), ZERO),
         unattributed=unattributed,
-        largest_deals=_deal_credits(quarter, model, [row[:-3] for row in largest], few=True),
+        largest_deals=_deal_credits(quarter, model, largest, few=True),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -12,12 +12,13 @@ from django.db.models import Count, Q, Sum
 from apps.core.models import Quarter
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
+    ALL,
     AVERAGE_PLACES,
+    NO_SPEED,
     Segment,
+    Speed,
     Unit,
-    cohort_groups,
-    median,
-    p90,
+    cohort_read,
     percent,
     quantize,
     rounded,
@@ -68,7 +69,7 @@ class _Tally:
     met: int = 0
     breached: int = 0
     followed: int = 0
-    speeds: list[float] = field(default_factory=list)
+    speed: Speed = NO_SPEED  # not added up: a set's median is read for the set
     dqs: int = 0
     junk_dqs: int = 0
     dq_attempts: int = 0
@@ -80,7 +81,6 @@ class _Tally:
         self.met += other.met
         self.breached += other.breached
         self.followed += other.followed
-        self.speeds.extend(other.speeds)
         self.dqs += other.dqs
         self.junk_dqs += other.junk_dqs
         self.dq_attempts += other.dq_attempts
@@ -91,8 +91,8 @@ class _Tally:
         """The same definitions as the metric functions, from pre-grouped counts."""
         attempts = Decimal(self.dq_attempts) / self.dqs if self.dqs else None
         return {
-            Metric.SPEED_TO_LEAD_MEDIAN: rounded(median(self.speeds), "minutes"),
-            Metric.SPEED_TO_LEAD_P90: rounded(p90(self.speeds), "minutes"),
+            Metric.SPEED_TO_LEAD_MEDIAN: rounded(self.speed.median, "minutes"),
+            Metric.SPEED_TO_LEAD_P90: rounded(self.speed.p90, "minutes"),
             Metric.SLA_COMPLIANCE: percent(self.met, self.met + self.breached),
             Metric.FOLLOW_UP_RATE: percent(self.followed, self.ready),
             Metric.ATTEMPTS_BEFORE_DQ: quantize(attempts, AVERAGE_PLACES),
@@ -128,17 +128,18 @@ def _label(metric: str) -> str:
 
 def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     """Three queries: the cohort grouped by the rep each lead counts for (owner, or breached
-    owner when breached) with its clocks, follow-ups and speeds (cohort_groups, the read the
+    owner when breached) with its clocks, follow-ups and speeds (cohort_read, the read the
     goal sheet shares), disqualifications by the rep who made them and closed opportunities by
     owner, both grouped."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
-    for (rep, _campaign), group in cohort_groups(quarter).items():
+    cohort = cohort_read(quarter)
+    for (rep, _campaign), group in cohort.groups.items():
         tally = tallies[rep]
         tally.ready += group.total
         tally.met += group.met
         tally.breached += group.breached
         tally.followed += group.followed
-        tally.speeds.extend(group.minutes)
+        tally.speed = cohort.speed("rep", rep)
     for dq_row in (
         funnel.disqualifications(quarter)
         .values("rep_id")
@@ -168,8 +169,10 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     return dict(tallies)
 
 
-def _team(tallies: dict[RepId, _Tally]) -> _Tally:
-    team = _Tally()
+def _team(quarter: Quarter, tallies: dict[RepId, _Tally]) -> _Tally:
+    """Every rep's tally added up (cohort leads nobody held included), with the speed of the
+    whole cohort."""
+    team = _Tally(speed=cohort_read(quarter).speed(*ALL))
     for tally in tallies.values():
         team.add(tally)
     return team
@@ -259,7 +262,8 @@ def sla_scoreboard(quarter: Quarter, previous: bool = True) -> Scoreboard:
     before_quarter = previous_quarter(quarter) if previous else None
     current = _tallies(quarter)
     earlier = _tallies(before_quarter) if before_quarter else None
-    team, team_before = _team(current), (_team(earlier) if earlier is not None else None)
+    team = _team(quarter, current)
+    team_before = _team(before_quarter, earlier) if before_quarter and earlier is not None else None
     target = sales_ready_target(quarter)
     marketing = _figures(
         MARKETING_UNITS,

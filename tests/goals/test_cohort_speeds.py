@@ -1,0 +1,136 @@
+"""The cohort's medians and p90s are the minutes' own, whatever the read: on PostgreSQL from the
+cohort's cells and the one speed bucket each value falls in, on SQLite from the entries. Checked
+against statistics.median and the nearest-rank p90 of the entries' minutes as they stand, for
+every set the pages show (the cohort, each rep, each source campaign, each channel), through
+inserts, changes and deletions of entries, with minutes on and around the buckets' edges."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.core.models import Quarter
+from apps.goals.metrics.base import ALL, NO_SPEED, Speed, SpeedKey, cohort_read, shared_reads
+from apps.leads.cells import fold_cohort_cells
+from apps.leads.models import CohortEntry, Lead
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+Q4 = date(2026, 10, 1)
+# a bucket's lower edge is exp(k / 100) - 1: minutes on, just under and just over a few edges,
+# ties, zero and a long wait
+EDGES = [math.exp(k / 100) - 1 for k in (0, 1, 139, 140, 141, 300, 461)]
+MINUTES = st.one_of(
+    st.sampled_from(EDGES),
+    st.sampled_from(EDGES).map(lambda edge: math.nextafter(edge, 0.0)),
+    st.sampled_from(EDGES).map(lambda edge: math.nextafter(edge, math.inf)),
+    st.sampled_from([0.0, 3.75, 3.75, 12.5, 190.0, 10_000.0]),
+    st.floats(min_value=0, max_value=50_000, allow_nan=False),
+)
+ENTRY = st.tuples(
+    st.integers(0, 2),  # rep: none, A or B
+    st.integers(0, 3),  # campaign: none, webinar, ads or event (webinar and event one channel)
+    st.none() | MINUTES,
+)
+
+
+def _expected(rows: list[tuple[Any, ...]], channel_of: dict[int, str]) -> dict[SpeedKey, Speed]:
+    minutes_of: dict[SpeedKey, list[float]] = defaultdict(list)
+    for rep_id, campaign_id, minutes in rows:
+        if minutes is None:
+            continue
+        keys: list[SpeedKey] = [ALL, ("rep", rep_id), ("campaign", campaign_id)]
+        if campaign_id is not None:
+            keys.append(("channel", channel_of[campaign_id]))
+        for key in keys:
+            minutes_of[key].append(minutes)
+    return {
+        key: Speed(
+            median=statistics.median(values),
+            p90=sorted(values)[math.ceil(0.9 * len(values)) - 1],
+        )
+        for key, values in minutes_of.items()
+    }
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.lists(ENTRY, min_size=1, max_size=40),
+    changes=st.lists(st.tuples(st.integers(0, 39), ENTRY), max_size=10),
+    removed=st.lists(st.integers(0, 39), max_size=5),
+    fold=st.booleans(),
+)
+def test_every_sets_median_and_p90_are_those_of_its_minutes(
+    first: list[tuple[int, int, float | None]],
+    changes: list[tuple[int, tuple[int, int, float | None]]],
+    removed: list[int],
+    fold: bool,
+) -> None:
+    # (each example in a savepoint rolled back after it)
+    with transaction.atomic():
+        _example(first, changes, removed, fold)
+        transaction.set_rollback(True)
+
+
+def _example(
+    first: list[tuple[int, int, float | None]],
+    changes: list[tuple[int, tuple[int, int, float | None]]],
+    removed: list[int],
+    fold: bool,
+) -> None:
+    # given reps A and B, campaigns in two channels, and a quarter's cohort entries written,
+    # then some changed (rep, campaign, answer) one statement each and some deleted
+    quarter, _ = Quarter.objects.get_or_create(
+        name="2026-Q4", defaults={"starts_on": Q4, "ends_on": date(2026, 12, 31)}
+    )
+    reps = [None, factories.UserFactory().pk, factories.UserFactory().pk]
+    webinar = factories.CampaignFactory(channel="webinar")
+    ads = factories.CampaignFactory(channel="paid_search")
+    event = factories.CampaignFactory(channel="webinar")
+    campaigns = [None, webinar.pk, ads.pk, event.pk]
+    channel_of = {c.pk: c.channel for c in (webinar, ads, event)}
+    leads = Lead.objects.bulk_create(
+        Lead(email=f"s{i}@speeds.example", first_name="S") for i in range(len(first))
+    )
+    CohortEntry.objects.bulk_create(
+        CohortEntry(
+            lead=lead,
+            quarter_starts_on=Q4,
+            ready_on=date(2026, 11, 2),
+            rep_id=reps[rep],
+            source_campaign_id=campaigns[campaign],
+            response_minutes=minutes,
+        )
+        for lead, (rep, campaign, minutes) in zip(leads, first, strict=True)
+    )
+    for index, (rep, campaign, minutes) in changes:
+        CohortEntry.objects.filter(lead=leads[index % len(leads)]).update(
+            rep_id=reps[rep], source_campaign_id=campaigns[campaign], response_minutes=minutes
+        )
+    CohortEntry.objects.filter(lead__in=[leads[i % len(leads)] for i in removed]).delete()
+    if fold:
+        fold_cohort_cells()
+    # when the cohort is read
+    with shared_reads():
+        cohort = cohort_read(quarter)
+    # then every set's median and p90 are statistics.median and the nearest-rank p90 of the
+    # minutes its entries hold now
+    rows = list(CohortEntry.objects.values_list("rep_id", "source_campaign_id", "response_minutes"))
+    expected = _expected(rows, channel_of)
+    assert cohort.speeds == expected
+    assert cohort.speed("rep", -1) == NO_SPEED
+    # and the groups count every entry once
+    assert sum(group.total for group in cohort.groups.values()) == len(rows)
