@@ -188,6 +188,7 @@ def rebuild_cohort_entries() -> int:
     for chunk in _chunks(ids):
         with transaction.atomic():
             written += _rebuild_entries(chunk, configured=configured)
+    cells.fold_cohort_cells()  # each chunk's entries left a row per cell they moved
     return written
 
 
