@@ -16,8 +16,9 @@ from apps.opportunities.models import LostReason, Opportunity
 from apps.opportunities.services import deal_corrected, source_campaign_of
 
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
-# what a deal's credits, its leads' facts or its account's lifecycle are computed from
-CORRECTED = {"stage", "amount", "closed_at", "created_at", "account", "primary_lead"}
+# what a deal's credits (which carry its close time and owner), its leads' facts or its
+# account's lifecycle are computed from
+CORRECTED = {"stage", "amount", "closed_at", "created_at", "account", "primary_lead", "owner"}
 
 
 class OpportunityForm(forms.ModelForm):  # type: ignore[type-arg]

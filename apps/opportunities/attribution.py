@@ -202,6 +202,7 @@ def credit_deals(opportunities: list[Opportunity]) -> int:
                 campaign_id=campaign_id,
                 amount=amount,
                 closed_at=opportunity.closed_at,
+                owner_id=opportunity.owner_id,
             )
             for model, campaign_id, amount in rows
         ]

@@ -210,8 +210,10 @@ class CampaignCredit(models.Model):
     model = models.CharField(max_length=12, choices=Attribution.choices)
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    # the deal's closed_at, copied so a quarter's credits are one index range
+    # the deal's closed_at, copied so a quarter's credits are one index range, and its owner
+    # (the rep credited with the deal), copied so they are summed per rep without the deals
     closed_at = models.DateTimeField()
+    owner_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -223,7 +225,7 @@ class CampaignCredit(models.Model):
         indexes = [
             models.Index(
                 fields=["model", "closed_at", "campaign"],
-                include=["amount"],
+                include=["amount", "owner_id", "opportunity"],
                 name="credit_model_closed_idx",
             ),
         ]

@@ -121,7 +121,7 @@ def _deal_sources() -> list[tuple[Any, ...]]:
 def _credits() -> list[tuple[Any, ...]]:
     return sorted(
         CampaignCredit.objects.values_list(
-            "opportunity_id", "model", "campaign_id", "amount", "closed_at"
+            "opportunity_id", "model", "campaign_id", "amount", "closed_at", "owner_id"
         )
     )
 
@@ -241,12 +241,13 @@ class FactsMachine(RuleBasedStateMachine):
 
     @rule(
         index=st.integers(0, 20),
-        change=st.sampled_from(["amount", "reopen", "win", "primary_lead"]),
+        change=st.sampled_from(["amount", "reopen", "win", "primary_lead", "owner"]),
         amount=st.integers(0, 90_000),
     )
     def correct_deal(self, index: int, change: str, amount: int) -> None:
         """RevOps corrects a deal in the admin: what OpportunityAdmin.save_model does after
-        the form, without the form (amount, a win reopened, a win recorded, the primary lead)."""
+        the form, without the form (amount, a win reopened, a win recorded, the primary lead,
+        the owner)."""
         deals = list(Opportunity.objects.filter(owner=self.rep).order_by("pk"))
         if not deals:  # a deal to correct
             self.convert(index, amount)
@@ -262,6 +263,8 @@ class FactsMachine(RuleBasedStateMachine):
             deal.stage = Opportunity.Stage.WON if won else Opportunity.Stage.NEGOTIATION
             deal.closed_at = timezone.now() if won else None
             deal.lost_reason, deal.lost_details = None, ""
+        elif change == "owner":
+            deal.owner = self.manager
         else:
             lead = self._lead(index)
             assert lead is not None  # a deal has a lead of this run

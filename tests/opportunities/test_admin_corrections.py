@@ -100,6 +100,27 @@ def test_an_amount_corrected_on_a_won_deal_is_credited_and_summed_anew(
     _assert_kept_equals_rebuilt()
 
 
+def test_a_won_deal_handed_to_another_rep_moves_its_credits_with_it(
+    agreement, pool, policy, rep, other_rep, revops_client, webinar
+) -> None:  # type: ignore[no-untyped-def]
+    # given a 5,000 win the webinar brought in, Sam's
+    lead = _owned_lead(rep, "ana@northwind.example", webinar)
+    deal = _won_deal(rep, lead, "5000")
+    assert {rep.pk} == set(
+        CampaignCredit.objects.filter(opportunity=deal).values_list("owner_id", flat=True)
+    )
+
+    # when RevOps gives the deal to another rep
+    _post(revops_client, deal, owner=str(other_rep.pk), **_closed(deal))
+
+    # then every credit names the new owner (the attribution card sums credits per rep from
+    # them), still 5,000 under every model, and the kept credits equal a rebuild
+    credits = CampaignCredit.objects.filter(opportunity=deal)
+    assert set(credits.values_list("owner_id", flat=True)) == {other_rep.pk}
+    assert _credit_totals(deal) == dict.fromkeys(MODELS, Decimal("5000.00"))
+    _assert_kept_equals_rebuilt()
+
+
 def test_moving_the_primary_lead_restates_both_leads_facts(
     agreement, pool, policy, rep, revops_client, webinar
 ) -> None:  # type: ignore[no-untyped-def]

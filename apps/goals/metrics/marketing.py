@@ -432,11 +432,12 @@ def _credit_rows(quarter: Quarter, model: str) -> tuple[QuerySet[Any], str, str,
     """The rows holding the model's credits of the quarter's wins, with the paths from a row to
     its deal, its campaign and the deal's owner: first touch is the won deals themselves (the
     primary lead's source campaign, which the deal carries, for the whole amount); the others
-    are the credits written when the deal was won (apps.opportunities.attribution)."""
+    are the credits written when the deal was won (apps.opportunities.attribution), which
+    carry the deal's owner, so they are summed per rep from their index without the deals."""
     if model == FIRST_TOUCH:
         rows = revenue.won_in(quarter).filter(source_campaign__isnull=False)
         return rows, "pk", "source_campaign", "owner"
-    return _credits_in(quarter, model), "opportunity_id", "campaign", "opportunity__owner"
+    return _credits_in(quarter, model), "opportunity_id", "campaign", "owner"
 
 
 def _shares(quarter: Quarter, model: str) -> QuerySet[Any]:
