@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
 
+from apps.goals.metrics import base as metrics_base
+from apps.goals.metrics.base import ALL, Speed, cohort_read, shared_reads
 from apps.leads.cells import fold_cohort_cells, rebuild_cohort_cells
 from apps.leads.models import CohortCell, CohortEntry, Lead
+from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +106,30 @@ def test_cells_lost_behind_the_triggers_back_are_rebuilt_from_the_entries() -> N
         (CohortCell.Kind.REP, None, bucket): 2,
         (CohortCell.Kind.CAMPAIGN, None, bucket): 2,
     }
+
+
+def test_cells_counting_an_entry_deleted_behind_their_back_never_break_the_page() -> None:
+    # given 2026-Q4's cohort of three answered entries, 2, 10 and 50 minutes, and the 50-minute
+    # one deleted with the triggers off (a load behind the application's back): the cells
+    # still count it
+    quarter = factories.QuarterFactory()
+    leads = Lead.objects.bulk_create(
+        Lead(email=f"b{i}@cells.example", first_name="B") for i in range(3)
+    )
+    CohortEntry.objects.bulk_create(
+        CohortEntry(lead=lead, quarter_starts_on=Q4, ready_on=Q4, response_minutes=minutes)
+        for lead, minutes in zip(leads, (2.0, 10.0, 50.0), strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE leads_cohortentry DISABLE TRIGGER USER")
+        try:
+            CohortEntry.objects.filter(lead=leads[2]).delete()
+        finally:
+            cursor.execute("ALTER TABLE leads_cohortentry ENABLE TRIGGER USER")
+    # when the cohort is read
+    with patch.object(metrics_base.logger, "warning") as warned, shared_reads():
+        cohort = cohort_read(quarter)
+    # then its speeds are the two entries' own (median 6, p90 10), not an error, and the log
+    # says to rebuild the cells
+    assert cohort.speed(*ALL) == Speed(median=6.0, p90=10.0)
+    assert "rebuild_facts" in warned.call_args.args[0]
