@@ -145,9 +145,12 @@ GROUPS: dict[str, Group] = {
                 "percent",
                 "divide",
                 "median",
+                "median_ranks",
+                "p90_rank",
                 "p90",
                 "mean",
                 "window",
+                "_speed",
             ),
             "apps/goals/metrics/progress.py": ("*",),
             "apps/opportunities/attribution.py": ("touch_weights", "split_cents", "_w_roles"),
@@ -155,6 +158,7 @@ GROUPS: dict[str, Group] = {
         (
             "tests/goals/test_metrics.py",
             "tests/goals/test_metric_rules.py",
+            "tests/goals/test_cohort_speeds.py",
             "tests/opportunities/test_attribution.py",
         ),
     ),
@@ -168,10 +172,14 @@ GROUPS: dict[str, Group] = {
                 "cohort",
                 "_segment_entries",
                 "cohort_figures",
-                "_grouped_row_by_row",
+                "_read_entries",
             )
         },
-        ("tests/goals/test_metrics.py", "tests/goals/test_cohort_rules.py"),
+        (
+            "tests/goals/test_metrics.py",
+            "tests/goals/test_cohort_rules.py",
+            "tests/goals/test_cohort_speeds.py",
+        ),
     ),
     "idempotency": Group(
         "Idempotency",

@@ -18,7 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.core.models import Quarter
-from apps.goals.metrics.base import ALL, NO_SPEED, Speed, SpeedKey, cohort_read, shared_reads
+from apps.goals.metrics.base import (
+    ALL,
+    NO_SPEED,
+    Speed,
+    SpeedKey,
+    cohort_read,
+    median,
+    median_ranks,
+    p90,
+    p90_rank,
+    shared_reads,
+)
 from apps.leads.cells import fold_cohort_cells
 from apps.leads.models import CohortEntry, Lead
 from tests import factories
@@ -134,3 +145,17 @@ def _example(
     assert cohort.speed("rep", -1) == NO_SPEED
     # and the groups count every entry once
     assert sum(group.total for group in cohort.groups.values()) == len(rows)
+
+
+def test_the_median_and_p90_of_a_segments_minutes_by_hand() -> None:
+    # given the minutes of a segment's answered leads (read from its leads, not the cells)
+    minutes = [7.0, 1.0, 4.0, 2.0, 30.0, 3.0, 5.0, 6.0, 8.0, 9.0, 10.0]
+    # then the median is the middle one of 11 (6.0), or the mean of the middle two of 10
+    # (5.5 without 30), and the p90 the ceil(0.9 n)-th smallest: the 10th of 11 (10.0), the
+    # 9th of 10 (9.0); none of no minutes
+    assert (median(minutes), p90(minutes)) == (6.0, 10.0)
+    assert (median(minutes[:4] + minutes[5:]), p90(minutes[:4] + minutes[5:])) == (5.5, 9.0)
+    assert (median([]), p90([])) == (None, None)
+    assert median_ranks(11) == (5, 5)
+    assert median_ranks(10) == (4, 5)
+    assert [p90_rank(n) for n in (1, 9, 10, 11, 20, 21)] == [0, 8, 8, 9, 17, 18]
