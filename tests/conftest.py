@@ -91,6 +91,18 @@ def still_rate_clock(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_imported():  # type: ignore[no-untyped-def]
+    """Import every app's tasks once, before any test. Celery's Django fix-up runs
+    django.setup() the first time the task modules are imported (apps.core.queue does it
+    lazily, at a process's first publish), and django.setup() re-applies LOGGING, which drops
+    pytest's capture handler from the root logger: a test whose code published the process's
+    first task saw no record in `caplog` (tests/routing/test_throttle_races.py asserted on it)."""
+    from revenue.celery import app
+
+    app.loader.import_default_modules()
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager():  # type: ignore[no-untyped-def]
     """Tasks published after commit run inline (tests with a real worker switch this off)."""
