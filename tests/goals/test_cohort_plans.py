@@ -20,6 +20,8 @@ from apps.feedback.models import Disqualification
 from apps.goals import metrics
 from apps.goals.metrics.base import (
     ALL,
+    BY_CAMPAIGN,
+    BY_REP,
     NO_SPEED,
     Segment,
     Speed,
@@ -111,6 +113,17 @@ def test_the_quarters_cohort_is_read_from_its_cells_and_one_speed_bucket_per_fig
     assert "Index Only Scan using cohort_entry_speed_idx" in shown, shown
     assert "cohort_entry_quarter_idx" not in shown, shown
     assert "cohort_cell_quarter_idx" in shown, shown
+    # and so do the goal sheet's read (the reps' sets) and the performance page's (the
+    # campaigns' and channels')
+    for sets in (BY_REP, BY_CAMPAIGN):
+        with recording_statements() as statements:
+            part = cohort_read(quarter, sets)
+        assert part.speed(*ALL) == expected, sets
+        [(sql, params)] = statements
+        shown = plan(sql, params)
+        assert "Index Only Scan using cohort_entry_speed_idx" in shown, (sets, shown)
+        assert "cohort_entry_quarter_idx" not in shown, (sets, shown)
+        assert "cohort_cell_quarter_idx" in shown, (sets, shown)
 
 
 def test_the_quarters_deals_are_grouped_by_their_own_source_campaign(rep: Any) -> None:

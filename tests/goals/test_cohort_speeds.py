@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from apps.core.models import Quarter
 from apps.goals.metrics.base import (
     ALL,
+    BY_CAMPAIGN,
+    BY_REP,
     NO_SPEED,
     Speed,
     SpeedKey,
@@ -145,6 +147,14 @@ def _example(
     assert cohort.speed("rep", -1) == NO_SPEED
     # and the groups count every entry once
     assert sum(group.total for group in cohort.groups.values()) == len(rows)
+    # and a read of the reps' sets alone (the goal sheet's) or of the campaigns' and channels'
+    # (the performance page's) has the same groups and the same figures for its sets, and none
+    # for the others
+    for sets in (BY_REP, BY_CAMPAIGN):
+        with shared_reads():
+            part = cohort_read(quarter, sets)
+        assert part.groups == cohort.groups, sets
+        assert part.speeds == {k: v for k, v in expected.items() if k[0] in {"all", *sets}}, sets
 
 
 def test_the_median_and_p90_of_a_segments_minutes_by_hand() -> None:

@@ -365,6 +365,44 @@ def test_inside_shared_reads_the_figures_of_one_cohort_read_it_once_and_agree(  
     )
 
 
+def test_a_cohort_read_gives_the_speed_sets_asked_for_and_a_wider_read_answers_a_narrower(  # type: ignore[no-untyped-def]
+    book, rep, other_rep, django_assert_num_queries
+):
+    # given the book's Q4 answers: sam 4 (L1, campaign A), 10 (L2, breached under sam, A) and
+    # 3 (L5, no campaign); sara 30 (L3, B)
+    sam = metrics.base.Speed(median=4.0, p90=10.0)
+    campaign_a = metrics.base.Speed(median=7.0, p90=10.0)
+    whole = metrics.base.Speed(median=7.0, p90=30.0)
+    # when the goal sheet's read (reps) and then the performance page's (campaigns, channels)
+    # are made in one block
+    with metrics.shared_reads(), django_assert_num_queries(2):
+        reps = metrics.base.cohort_read(book.q4, metrics.base.BY_REP)
+        again = metrics.base.cohort_read(book.q4, metrics.base.BY_REP)
+        whole_only = metrics.base.cohort_read(book.q4, frozenset())
+        campaigns = metrics.base.cohort_read(book.q4, metrics.base.BY_CAMPAIGN)
+    # then each has its own sets' figures and the whole cohort's, and none of the others
+    assert again is reps
+    assert whole_only is reps
+    assert reps.speed("rep", rep.pk) == sam
+    assert reps.speed("rep", other_rep.pk) == metrics.base.Speed(median=30.0, p90=30.0)
+    assert reps.speed("campaign", book.camp_a.pk) == metrics.base.NO_SPEED
+    assert campaigns.speed("campaign", book.camp_a.pk) == campaign_a
+    assert campaigns.speed("channel", book.camp_a.channel) != metrics.base.NO_SPEED
+    assert campaigns.speed("rep", rep.pk) == metrics.base.NO_SPEED
+    assert reps.speed(*metrics.base.ALL) == campaigns.speed(*metrics.base.ALL) == whole
+    assert reps.groups == campaigns.groups
+    # and a read of every set answers for either afterwards, without reading again
+    with metrics.shared_reads(), django_assert_num_queries(1):
+        every = metrics.base.cohort_read(book.q4)
+        assert metrics.base.cohort_read(book.q4, metrics.base.BY_REP) is every
+        assert metrics.base.cohort_read(book.q4, metrics.base.BY_CAMPAIGN) is every
+    assert every.speed("rep", rep.pk) == sam
+    assert every.speed("campaign", book.camp_a.pk) == campaign_a
+    # and a set that does not exist is an error, not an empty figure
+    with pytest.raises(ValueError, match="team"):
+        metrics.base.cohort_read(book.q4, frozenset({"team"}))
+
+
 def test_shared_reads_end_with_their_block_so_a_later_read_sees_new_records(book):  # type: ignore[no-untyped-def]
     # given: the cohort read inside a block
     with metrics.shared_reads():

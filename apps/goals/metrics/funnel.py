@@ -15,6 +15,7 @@ from apps.feedback.models import Disqualification
 from apps.goals.metrics.base import (
     ALL,
     AVERAGE_PLACES,
+    BY_REP,
     MetricValue,
     Segment,
     Speed,
@@ -101,7 +102,7 @@ def speed(
     read's (cohort_read, which never reads every answered lead's minutes), a segment or a past
     moment from the minutes themselves."""
     if segment is None and as_of is None:
-        return cohort_read(quarter).speed(*ALL)
+        return cohort_read(quarter, BY_REP).speed(*ALL)  # the goal sheet's read
     minutes = speed_minutes(quarter, segment, as_of=as_of)
     return Speed(median=median(minutes), p90=p90(minutes))
 

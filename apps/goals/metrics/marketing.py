@@ -37,6 +37,7 @@ from apps.feedback.models import Disqualification
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
     ALL,
+    BY_CAMPAIGN,
     NO_SPEED,
     Speed,
     cohort_read,
@@ -187,7 +188,7 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
         tallies[row["key"]].leads = row["n"]
     # the cohort: its size and follow-ups per campaign, and each campaign's speed (the read
     # the goal sheet and the scoreboard share)
-    cohort = cohort_read(quarter)
+    cohort = cohort_read(quarter, BY_CAMPAIGN)
     for (_rep, campaign_id), group in cohort.groups.items():
         tally = tallies[campaign_id]
         tally.ready += group.total
@@ -341,7 +342,7 @@ def campaign_performance(quarter: Quarter, model: str = "w_shaped") -> Performan
         total.add(tally)
     no_campaign = tallies.get(None, _Tally())
     total.add(dataclasses.replace(no_campaign, attributed=ZERO))
-    cohort = cohort_read(quarter)
+    cohort = cohort_read(quarter, BY_CAMPAIGN)
     total.speed = cohort.speed(*ALL)
     channels = []
     for key, tally in sorted(channel_tallies.items()):

@@ -14,6 +14,7 @@ from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
     ALL,
     AVERAGE_PLACES,
+    BY_REP,
     NO_SPEED,
     Segment,
     Speed,
@@ -132,7 +133,7 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     goal sheet shares), disqualifications by the rep who made them and closed opportunities by
     owner, both grouped."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
-    cohort = cohort_read(quarter)
+    cohort = cohort_read(quarter, BY_REP)
     for (rep, _campaign), group in cohort.groups.items():
         tally = tallies[rep]
         tally.ready += group.total
@@ -172,7 +173,7 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
 def _team(quarter: Quarter, tallies: dict[RepId, _Tally]) -> _Tally:
     """Every rep's tally added up (cohort leads nobody held included), with the speed of the
     whole cohort."""
-    team = _Tally(speed=cohort_read(quarter).speed(*ALL))
+    team = _Tally(speed=cohort_read(quarter, BY_REP).speed(*ALL))
     for tally in tallies.values():
         team.add(tally)
     return team
