@@ -14,6 +14,7 @@ The lines add up to the quarter's pipeline created (25,333.33) and revenue won (
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -51,6 +52,29 @@ def test_revenue_by_origin_is_worked_by_hand(origins: World) -> None:
     # the lines add up to the quarter's unsegmented metrics
     assert sum(r.pipeline for r in rows) == metrics.pipeline_created(origins.q4).value
     assert sum(r.won_revenue for r in rows) == metrics.revenue_won(origins.q4).value
+
+
+def test_the_origins_and_the_campaigns_come_from_one_read_of_the_quarters_deals(
+    origins: World, django_assert_num_queries: Any
+) -> None:
+    # when the performance page's table and attribution card are computed in one block, then
+    # the revenue by origin costs no query: it adds up the deals the table read
+    with metrics.shared_reads():
+        table = metrics.campaign_performance(origins.q4, "w_shaped")
+        metrics.attribution(origins.q4, "w_shaped")
+        with django_assert_num_queries(0):
+            shared = metrics.revenue_by_origin(origins.q4)
+    # and it is the same as read alone
+    assert shared == metrics.revenue_by_origin(origins.q4)
+    # and the Webinar's row adds up its deals of two origins: o1 (marketing, created 20 Oct,
+    # won 15 Nov, 10,000) and o2 (sales, created 1 Nov, lost 1 Dec, 5,000)
+    webinar = next(row for row in table.campaigns if row.key == origins.webinar.pk)
+    assert (webinar.opportunities, webinar.pipeline) == (2, D("15000.00"))
+    assert (webinar.won_deals, webinar.won_revenue, webinar.win_rate) == (
+        1,
+        D("10000.00"),
+        D("50.0"),
+    )
 
 
 def test_the_page_shows_service_sourced_revenue_and_each_figure_drills_to_its_deals(
