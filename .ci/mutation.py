@@ -172,7 +172,7 @@ GROUPS: dict[str, Group] = {
                 "cohort",
                 "_segment_entries",
                 "cohort_figures",
-                "cohort_read",
+                "_wider_read",
                 "_read_entries",
             )
         },

@@ -373,9 +373,11 @@ def test_a_cohort_read_gives_the_speed_sets_asked_for_and_a_wider_read_answers_a
     sam = metrics.base.Speed(median=4.0, p90=10.0)
     campaign_a = metrics.base.Speed(median=7.0, p90=10.0)
     whole = metrics.base.Speed(median=7.0, p90=30.0)
-    # when the goal sheet's read (reps) and then the performance page's (campaigns, channels)
-    # are made in one block
-    with metrics.shared_reads(), django_assert_num_queries(2):
+    # when, in one block holding another figure's read and a read of every set of Q3, the
+    # goal sheet's read (reps) and then the performance page's (campaigns, channels) are made
+    with metrics.shared_reads(), django_assert_num_queries(3):
+        metrics.base.shared(("deal_rows", book.q4.pk), list)
+        q3 = metrics.base.cohort_read(book.q3)
         reps = metrics.base.cohort_read(book.q4, metrics.base.BY_REP)
         again = metrics.base.cohort_read(book.q4, metrics.base.BY_REP)
         whole_only = metrics.base.cohort_read(book.q4, frozenset())
@@ -383,6 +385,8 @@ def test_a_cohort_read_gives_the_speed_sets_asked_for_and_a_wider_read_answers_a
     # then each has its own sets' figures and the whole cohort's, and none of the others
     assert again is reps
     assert whole_only is reps
+    assert q3 is not reps
+    assert q3.speed(*metrics.base.ALL) != whole
     assert reps.speed("rep", rep.pk) == sam
     assert reps.speed("rep", other_rep.pk) == metrics.base.Speed(median=30.0, p90=30.0)
     assert reps.speed("campaign", book.camp_a.pk) == metrics.base.NO_SPEED

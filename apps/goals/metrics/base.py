@@ -361,6 +361,21 @@ def cohort_read(quarter: Quarter, sets: SpeedSets = EVERY_SET) -> Cohort:
     elsewhere it reads the quarter's CohortEntry rows (one per lead that became ready in the
     quarter, carrying the facts the transactions that change the lead keep) and tallies them
     here."""
+    held = _wider_read(quarter, sets)
+    if held is not None:
+        return held
+
+    def read() -> Cohort:
+        if connection.vendor == "postgresql":
+            return _read_cells(quarter, sets)
+        return _read_entries(quarter, sets)
+
+    return shared(("cohort_read", quarter.starts_on, sets), read)
+
+
+def _wider_read(quarter: Quarter, sets: SpeedSets) -> Cohort | None:
+    """The quarter's cohort read earlier in this shared_reads() block with `sets` or more
+    (None when there is none, or outside a block). A set that does not exist is an error."""
     if not sets <= EVERY_SET:
         raise ValueError(f"Unknown speed sets: {sorted(sets - EVERY_SET)}.")
     for key, cohort in (_SHARED.get() or {}).items():
@@ -371,13 +386,7 @@ def cohort_read(quarter: Quarter, sets: SpeedSets = EVERY_SET) -> Cohort:
         ):
             held: Cohort = cohort
             return held
-
-    def read() -> Cohort:
-        if connection.vendor == "postgresql":
-            return _read_cells(quarter, sets)
-        return _read_entries(quarter, sets)
-
-    return shared(("cohort_read", quarter.starts_on, sets), read)
+    return None
 
 
 def cohort_groups(quarter: Quarter) -> dict[GroupKey, CohortGroup]:
