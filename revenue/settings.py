@@ -340,8 +340,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "routing.sweep_sla", "schedule": 30.0},
-    # the cohort's running counts merged (apps.leads.cells.FOLD_EVERY)
-    "fold-cohort-cells": {"task": "leads.fold_cohort_cells", "schedule": 15.0},
+    # the running counts' cells merged: the cohort's, the leads created's (apps.leads.cells)
+    "fold-cells": {"task": "leads.fold_cells", "schedule": 15.0},
     # the account roll-ups intake owes (apps.scoring.services.scores.ROLL_UP_EVERY)
     "roll-ups-owed": {"task": "scoring.roll_up_owed", "schedule": 5.0},
     "nightly-rescore": {"task": "scoring.rescore_all", "schedule": crontab(hour=2, minute=15)},

@@ -216,10 +216,12 @@ def _credit_batch(batch: list[Opportunity]) -> int:
 
 
 def rebuild_all() -> tuple[int, int, int]:
-    """Every lead's facts (the cohort's cells written again from its entries), every won deal's
-    credits and the accounts' weekly touches: (leads, deals, account weeks)."""
+    """Every lead's facts (the cohort's cells and the leads created's written again from the
+    entries and the facts), every won deal's credits and the accounts' weekly touches: (leads,
+    deals, account weeks)."""
     leads = rebuild_lead_facts()
     cells.rebuild_cohort_cells()
+    cells.rebuild_created_cells()
     return leads, rebuild_deal_credits(), engagement.rebuild()
 
 

@@ -861,6 +861,30 @@ class CohortCell(models.Model):
         return f"{self.n:+d} cohort entries in the quarter from {self.quarter_starts_on}"
 
 
+class CreatedCell(models.Model):
+    """Running counts of the leads created per UTC day and source campaign (LeadFacts'
+    created_at and source_campaign), so the performance table's "leads" column sums a quarter's
+    days (a few hundred cells) instead of counting the quarter's leads: 56 ms at a million
+    leads, for a figure every campaign row shows. A cell's count is the sum of its rows, kept
+    as CohortCell's are: PostgreSQL's triggers on the facts (leads.0036) append a +n/-n row per
+    cell a statement changed (an insert or a delete of facts, a lead's source campaign moving),
+    apps.leads.cells folds them. SQLite has none: the column counts the facts there."""
+
+    day = models.DateField()
+    source_campaign_id = models.BigIntegerField(null=True, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["day", "source_campaign_id"], include=["n"], name="created_cell_day_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n:+d} leads created on {self.day}"
+
+
 class StatusMove(models.Model):
     """A lead's status event that moves the lead flow (apps.routing.capacity): into ready, or
     out of an open status. One row per such event, carrying the LeadFacts columns the flow

@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -46,7 +47,7 @@ from apps.goals.metrics.base import (
     rounded,
     shared,
 )
-from apps.leads.models import LeadFacts
+from apps.leads.models import CreatedCell, LeadFacts
 from apps.opportunities.models import CampaignCredit, Opportunity
 from apps.users.models import User
 
@@ -178,14 +179,8 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
     (one pass over both), influenced revenue and the model's credits (shared with
     attribution()); keyed by the source campaign (None for leads without one)."""
     tallies: dict[int | None, _Tally] = defaultdict(_Tally)
-    start, end = quarter_window(quarter)
-    for row in (  # the facts' copy of created_at, indexed with the source campaign
-        LeadFacts.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values(key=F("source_campaign_id"))
-        .annotate(n=Count("*"))
-        .order_by()
-    ):
-        tallies[row["key"]].leads = row["n"]
+    for campaign_id, created in _leads_created(quarter).items():
+        tallies[campaign_id].leads = created
     # the cohort: its size and follow-ups per campaign, and each campaign's speed (the read
     # the goal sheet and the scoreboard share)
     cohort = cohort_read(quarter, BY_CAMPAIGN)
@@ -213,6 +208,28 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
 
 
 _DEAL_FIGURES = ("created", "pipeline", "closed", "won", "won_total")
+
+
+def _leads_created(quarter: Quarter) -> dict[int | None, int]:
+    """The leads created in the quarter per source campaign. On PostgreSQL summed from the
+    quarter's days' cells (CreatedCell, which the facts' triggers keep: a few hundred cells,
+    whatever the number of leads); elsewhere counted from the facts' copy of created_at,
+    indexed with the source campaign."""
+    if connection.vendor == "postgresql":
+        rows = (
+            CreatedCell.objects.filter(day__gte=quarter.starts_on, day__lte=quarter.ends_on)
+            .values(key=F("source_campaign_id"))
+            .annotate(n=Sum("n"))
+            .filter(~Q(n=0))
+        )
+    else:
+        start, end = quarter_window(quarter)
+        rows = (
+            LeadFacts.objects.filter(created_at__gte=start, created_at__lt=end)
+            .values(key=F("source_campaign_id"))
+            .annotate(n=Count("*"))
+        )
+    return {row["key"]: row["n"] for row in rows.order_by()}
 
 
 def _deal_rows(quarter: Quarter) -> list[dict[str, Any]]:
