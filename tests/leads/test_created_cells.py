@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from apps.goals import metrics
+from apps.imports import services as imports
+from apps.imports.models import ImportJob
 from apps.leads.cells import fold_cells, rebuild_created_cells
 from apps.leads.models import CreatedCell, Lead, LeadFacts
 from tests import factories
@@ -119,3 +122,40 @@ def test_the_performance_tables_leads_are_the_quarters_days_cells() -> None:
     assert row.leads == 2
     assert table.no_campaign.leads == 1
     assert table.total.leads == 3
+
+
+def _imported(path: Path) -> None:
+    job = imports.create_import_job(actor=None, original_name=path.name, source_path=str(path))
+    job.mapping = imports.validate_mapping(job.mapping, job.header)
+    job.save()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKED)
+    imports.start_import(job_id=job.pk, actor=None)
+    done = imports.run_import(job_id=job.pk)
+    assert (done.status, done.rejected_count) == ("done", 0)
+
+
+def test_an_import_and_a_reimport_that_gives_leads_their_first_campaign_keep_the_cells(
+    tmp_path: Path,
+) -> None:
+    # given a file of six new people, four of them from the spring campaign
+    spring = factories.CampaignFactory(slug="spring")
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "email,campaign\n"
+        + "".join(f"i{i}@import{i}.example,{'spring' if i % 3 else ''}\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    # when it is imported
+    _imported(path)
+    # then today's cells count 4 spring leads and 2 with no campaign, as the facts do
+    today = LeadFacts.objects.values_list("created_at", flat=True).first().astimezone(UTC).date()
+    assert _cells() == {(today, spring.pk): 4, (today, None): 2} == _of_facts()
+    # when every row is imported again from the spring campaign (the two without one get
+    # their first campaign touch: the import's touches update their facts in one statement)
+    path.write_text(
+        "email,campaign\n" + "".join(f"i{i}@import{i}.example,spring\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    _imported(path)
+    # then the cells moved them: 6 spring leads, none without a campaign
+    assert _cells() == {(today, spring.pk): 6} == _of_facts()
