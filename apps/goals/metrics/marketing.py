@@ -207,9 +207,6 @@ def _campaign_tallies(quarter: Quarter, model: str) -> dict[int | None, _Tally]:
     return tallies
 
 
-_DEAL_FIGURES = ("created", "pipeline", "closed", "won", "won_total")
-
-
 def _leads_created(quarter: Quarter) -> dict[int | None, int]:
     """The leads created in the quarter per source campaign. On PostgreSQL summed from the
     quarter's days' cells (CreatedCell, which the facts' triggers keep: a few hundred cells,
@@ -230,6 +227,9 @@ def _leads_created(quarter: Quarter) -> dict[int | None, int]:
             .annotate(n=Count("*"))
         )
     return {row["key"]: row["n"] for row in rows.order_by()}
+
+
+_DEAL_FIGURES = ("created", "pipeline", "closed", "won", "won_total")
 
 
 def _deal_rows(quarter: Quarter) -> list[dict[str, Any]]:
