@@ -17,7 +17,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -48,6 +47,7 @@ from apps.plays.services import log_attempt
 from apps.routing import services as routing
 from apps.routing.models import RoutingRule
 from tests import factories
+from tests.fixtures.cells import created_cells, created_of_facts
 
 pytestmark = pytest.mark.django_db
 _run = itertools.count()
@@ -99,29 +99,6 @@ def _cells_of_entries() -> dict[tuple[Any, ...], int]:
             for kind, rep_id, campaign_id in ((1, None, None), (2, rep, None), (3, None, campaign)):
                 cells[(quarter, kind, rep_id, campaign_id, None, None, None, int(speed))] += 1
     return dict(cells)
-
-
-def _created_cells() -> dict[tuple[Any, ...], int]:
-    """The leads created per (UTC day, source campaign) as the facts' triggers keep them."""
-    return {
-        (row["day"], row["source_campaign_id"]): row["total"]
-        for row in CreatedCell.objects.values("day", "source_campaign_id")
-        .annotate(total=Sum("n"))
-        .exclude(total=0)
-    }
-
-
-def _created_of_facts() -> dict[tuple[Any, ...], int]:
-    """The same, counted here from the facts."""
-    return dict(
-        Counter(
-            (created.astimezone(UTC).date(), campaign)
-            for created, campaign in LeadFacts.objects.values_list(
-                "created_at", "source_campaign_id"
-            )
-            if created is not None
-        )
-    )
 
 
 def _moves() -> list[tuple[Any, ...]]:
@@ -359,12 +336,12 @@ class FactsMachine(RuleBasedStateMachine):
         assert [(pk, source) for pk, source, _ in deals] == [(pk, lead) for pk, _, lead in deals]
         if connection.vendor == "postgresql":  # the triggers' cells count the entries, facts
             assert _cells() == _cells_of_entries()
-            assert _created_cells() == _created_of_facts()
+            assert created_cells() == created_of_facts()
             fold_cells()
             assert _cells() == _cells_of_entries()
             assert CohortCell.objects.count() == len(_cells())  # one row per combination
-            assert _created_cells() == _created_of_facts()
-            assert CreatedCell.objects.count() == len(_created_cells())
+            assert created_cells() == created_of_facts()
+            assert CreatedCell.objects.count() == len(created_cells())
         rebuild_lead_facts()
         rebuild_deal_credits()
         assert _table() == kept

@@ -5,14 +5,11 @@ and a rebuild; and the performance table's "leads" column sums a quarter's days 
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
 
 from apps.goals import metrics
 from apps.imports import services as imports
@@ -20,28 +17,9 @@ from apps.imports.models import ImportJob
 from apps.leads.cells import fold_cells, rebuild_created_cells
 from apps.leads.models import CreatedCell, Lead, LeadFacts
 from tests import factories
+from tests.fixtures.cells import created_cells, created_of_facts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _cells() -> dict[tuple[Any, ...], int]:
-    return {
-        (row["day"], row["source_campaign_id"]): row["total"]
-        for row in CreatedCell.objects.values("day", "source_campaign_id")
-        .annotate(total=Sum("n"))
-        .exclude(total=0)
-    }
-
-
-def _of_facts() -> dict[tuple[Any, ...], int]:
-    return dict(
-        Counter(
-            (created.astimezone(UTC).date(), campaign)
-            for created, campaign in LeadFacts.objects.values_list(
-                "created_at", "source_campaign_id"
-            )
-        )
-    )
 
 
 def _at(month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
@@ -65,7 +43,7 @@ def test_the_triggers_keep_each_days_cell_equal_to_its_facts() -> None:
         ]
     )
     nov2, nov3 = date(2026, 11, 2), date(2026, 11, 3)
-    assert _cells() == {(nov2, webinar.pk): 2, (nov3, ads.pk): 1, (nov3, None): 1}
+    assert created_cells() == {(nov2, webinar.pk): 2, (nov3, ads.pk): 1, (nov3, None): 1}
     rows = CreatedCell.objects.count()
     # when the facts are upserted with nothing the cells count changed (a lead converting)
     LeadFacts.objects.bulk_create(
@@ -82,20 +60,20 @@ def test_the_triggers_keep_each_days_cell_equal_to_its_facts() -> None:
     LeadFacts.objects.create(lead=leads[4], created_at=_at(11, 3), source_campaign=ads)
     LeadFacts.objects.filter(lead=leads[3]).delete()
     expected = {(nov2, webinar.pk): 1, (nov2, ads.pk): 1, (nov3, ads.pk): 2}
-    assert _cells() == expected == _of_facts()
+    assert created_cells() == expected == created_of_facts()
     fold_cells()
     # then one row per cell is left, with the same counts, and none for the emptied cell
-    assert _cells() == expected
+    assert created_cells() == expected
     assert CreatedCell.objects.count() == len(expected)
     # and the cells emptied behind the triggers' back are written again by the rebuild
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE leads_createdcell")
-    assert _cells() == {}
+    assert created_cells() == {}
     assert rebuild_created_cells() == 3
-    assert _cells() == expected
+    assert created_cells() == expected
 
 
-def test_the_performance_tables_leads_are_the_quarters_days_cells() -> None:
+def test_the_performance_tables_leads_are_the_quarters_dayscreated_cells() -> None:
     # given 2026-Q4 and leads created by the webinar on its first second, on its last second
     # and one second after it, and one with no campaign in the middle of it
     quarter = factories.QuarterFactory(name="2026-Q4")
@@ -149,7 +127,7 @@ def test_an_import_and_a_reimport_that_gives_leads_their_first_campaign_keep_the
     _imported(path)
     # then today's cells count 4 spring leads and 2 with no campaign, as the facts do
     today = LeadFacts.objects.values_list("created_at", flat=True).first().astimezone(UTC).date()
-    assert _cells() == {(today, spring.pk): 4, (today, None): 2} == _of_facts()
+    assert created_cells() == {(today, spring.pk): 4, (today, None): 2} == created_of_facts()
     # when every row is imported again from the spring campaign (the two without one get
     # their first campaign touch: the import's touches update their facts in one statement)
     path.write_text(
@@ -158,4 +136,4 @@ def test_an_import_and_a_reimport_that_gives_leads_their_first_campaign_keep_the
     )
     _imported(path)
     # then the cells moved them: 6 spring leads, none without a campaign
-    assert _cells() == {(today, spring.pk): 6} == _of_facts()
+    assert created_cells() == {(today, spring.pk): 6} == created_of_facts()
