@@ -1,5 +1,4 @@
 import zoneinfo
-from datetime import time
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -7,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TimeStampedModel
-from apps.users.models import validate_time_zone, validate_work_days
+from apps.users.models import five_pm, nine_am, validate_time_zone, validate_work_days
 
 
 class SlaPolicy(TimeStampedModel):
@@ -25,8 +24,8 @@ class SlaPolicy(TimeStampedModel):
     work_days = models.CharField(
         max_length=13, default="0,1,2,3,4", validators=[validate_work_days]
     )
-    day_start = models.TimeField(default=time(9, 0))
-    day_end = models.TimeField(default=time(17, 0))
+    day_start = models.TimeField(default=nine_am)
+    day_end = models.TimeField(default=five_pm)
     escalate_after_minutes = models.PositiveIntegerField(
         default=10, help_text="Minutes after the breach before the manager is notified."
     )
