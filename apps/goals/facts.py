@@ -28,6 +28,7 @@ from django.utils import timezone
 from apps.core.models import Quarter
 from apps.core.quarters import quarter_start_of, quarters
 from apps.core.queue import publish
+from apps.feedback.cells import rebuild_disqualification_cells
 from apps.feedback.models import Disqualification
 from apps.leads import cells, engagement, facts
 from apps.leads.facts import ENTRY_COPIED
@@ -217,11 +218,12 @@ def _credit_batch(batch: list[Opportunity]) -> int:
 
 def rebuild_all() -> tuple[int, int, int]:
     """Every lead's facts (the cohort's cells and the leads created's written again from the
-    entries and the facts), every won deal's credits and the accounts' weekly touches: (leads,
-    deals, account weeks)."""
+    entries and the facts, the disqualifications' from the disqualifications), every won deal's
+    credits and the accounts' weekly touches: (leads, deals, account weeks)."""
     leads = rebuild_lead_facts()
     cells.rebuild_cohort_cells()
     cells.rebuild_created_cells()
+    rebuild_disqualification_cells()
     return leads, rebuild_deal_credits(), engagement.rebuild()
 
 

@@ -170,7 +170,9 @@ def test_the_quarters_deals_are_grouped_by_their_own_source_campaign(rep: Any) -
     assert "Join" not in shown, shown
 
 
-def test_the_scoreboards_disqualifications_are_counted_from_their_time_index(rep: Any) -> None:
+def test_the_scoreboards_disqualifications_are_summed_from_the_quarters_days_cells(
+    rep: Any,
+) -> None:
     # given 2026-Q4's cohort of 60 leads and the 30 of them rep made disqualify in November,
     # 12 for a junk reason with 2 attempts each and 18 for another with 1, and 300
     # disqualifications in August
@@ -212,10 +214,13 @@ def test_the_scoreboards_disqualifications_are_counted_from_their_time_index(rep
     [rep_row] = board.reps
     sales = {figure.metric: figure.value for figure in rep_row.figures}
     assert sales[Metric.ATTEMPTS_BEFORE_DQ] == Decimal("1.4")
-    # and the quarter's disqualifications are read from dq_at_idx alone
+    # and the quarter's disqualifications are summed from its days' cells in one statement
+    # (two cells here: 3 Nov, the rep, each reason), the disqualifications themselves not read
     [(sql, params)] = [(s, p) for s, p in statements if "feedback_disqualification" in s]
     shown = plan(sql, params)
-    assert "Index Only Scan using dq_at_idx" in shown, shown
+    assert "feedback_disqualificationcell" in shown, shown
+    assert "on feedback_disqualification " not in shown, shown
+    assert "dq_at_idx" not in shown, shown
 
 
 def test_a_tier_segment_of_the_cohort_is_counted_without_reading_the_leads() -> None:

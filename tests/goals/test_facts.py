@@ -47,7 +47,12 @@ from apps.plays.services import log_attempt
 from apps.routing import services as routing
 from apps.routing.models import RoutingRule
 from tests import factories
-from tests.fixtures.cells import created_cells, created_of_facts
+from tests.fixtures.cells import (
+    created_cells,
+    created_of_facts,
+    dq_cells,
+    dq_cells_of_disqualifications,
+)
 
 pytestmark = pytest.mark.django_db
 _run = itertools.count()
@@ -337,6 +342,7 @@ class FactsMachine(RuleBasedStateMachine):
         if connection.vendor == "postgresql":  # the triggers' cells count the entries, facts
             assert _cells() == _cells_of_entries()
             assert created_cells() == created_of_facts()
+            assert dq_cells() == dq_cells_of_disqualifications()
             fold_cells()
             assert _cells() == _cells_of_entries()
             assert CohortCell.objects.count() == len(_cells())  # one row per combination

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import Case, F, When
 
 from apps.campaigns.models import Asset
-from apps.feedback.models import Disqualification
+from apps.feedback.models import Disqualification, DisqualificationCell, DisqualificationReason
 from apps.goals.metrics.base import (
     ALL,
     AVERAGE_PLACES,
@@ -191,13 +192,77 @@ def disqualifications(
     )
 
 
+@dataclass(frozen=True)
+class DqTally:
+    """One rep's disqualifications in a quarter: how many, how many for a junk reason, and the
+    attempts made before them added up."""
+
+    n: int
+    junk: int
+    attempts: int
+
+
+def disqualification_tallies(quarter: Quarter) -> dict[int, DqTally]:
+    """The quarter's disqualifications (every one, no segment, as they stand now) per rep who
+    made them, read once per shared_reads() block: the scoreboard's rows and the goal sheet's
+    disqualification rate, junk share and attempts. On PostgreSQL summed from the quarter's
+    days' cells (DisqualificationCell, which the disqualifications' triggers keep); elsewhere
+    from the disqualifications' covering index (dq_at_idx). Junk is the reason's is_junk now,
+    as the drill-down filters it."""
+
+    def read() -> dict[int, DqTally]:
+        junk_reasons = DisqualificationReason.objects.filter(is_junk=True).values("pk")
+        if connection.vendor == "postgresql":
+            rows = (
+                DisqualificationCell.objects.filter(
+                    day__gte=quarter.starts_on, day__lte=quarter.ends_on
+                )
+                .values("rep_id")
+                .annotate(
+                    dqs=Sum("n"),
+                    junk=Sum("n", filter=Q(reason_id__in=junk_reasons)),
+                    tried=Sum("attempts"),
+                )
+            )
+        else:
+            rows = (
+                disqualifications(quarter)
+                .values("rep_id")
+                .annotate(  # counting `at` (never null), so dq_at_idx alone answers
+                    dqs=Count("at"),
+                    junk=Count("at", filter=Q(reason_id__in=junk_reasons)),
+                    tried=Sum("attempts_at_time"),
+                )
+            )
+        return {
+            row["rep_id"]: DqTally(n=row["dqs"], junk=row["junk"] or 0, attempts=row["tried"])
+            for row in rows.order_by()
+            if row["dqs"]
+        }
+
+    return shared(("disqualification_tallies", quarter.starts_on), read)
+
+
+def _dq_totals(quarter: Quarter) -> DqTally:
+    tallies = disqualification_tallies(quarter).values()
+    return DqTally(
+        n=sum(t.n for t in tallies),
+        junk=sum(t.junk for t in tallies),
+        attempts=sum(t.attempts for t in tallies),
+    )
+
+
 def attempts_before_dq(
     quarter: Quarter, segment: Segment | None = None, *, as_of: datetime | None = None
 ) -> MetricValue:
     """Attempts before disqualification (count, 1 decimal): mean of attempts_at_time over the
     disqualifications with `at` in the quarter. None when there were none."""
-    dqs = disqualifications(quarter, segment, as_of=as_of)
-    average = dqs.aggregate(mean=Avg("attempts_at_time"))["mean"]
+    if segment is None and as_of is None:
+        totals = _dq_totals(quarter)
+        average = Decimal(totals.attempts) / totals.n if totals.n else None
+    else:
+        dqs = disqualifications(quarter, segment, as_of=as_of)
+        average = dqs.aggregate(mean=Avg("attempts_at_time"))["mean"]
     return _value(Metric.ATTEMPTS_BEFORE_DQ, "count", quantize(average, AVERAGE_PLACES))
 
 
@@ -208,7 +273,10 @@ def disqualification_rate(
     of the quarter * 100 (both with the segment). The numerator is not limited to the cohort:
     a lead ready last quarter and disqualified in this one counts here, so the rate may exceed
     100. None when there are no sales-ready leads."""
-    count = disqualifications(quarter, segment, as_of=as_of).count()
+    if segment is None and as_of is None:
+        count = _dq_totals(quarter).n
+    else:
+        count = disqualifications(quarter, segment, as_of=as_of).count()
     ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(Metric.DISQUALIFICATION_RATE, "percent", percent(count, ready))
 
@@ -219,7 +287,11 @@ def junk_share(
     """Junk share (%), marketing's "share of leads sales called junk": disqualifications in the
     quarter whose reason.is_junk / sales-ready leads of the quarter * 100. None when there are
     no sales-ready leads."""
-    count = disqualifications(quarter, segment, as_of=as_of).filter(reason__is_junk=True).count()
+    if segment is None and as_of is None:
+        count = _dq_totals(quarter).junk
+    else:
+        dqs = disqualifications(quarter, segment, as_of=as_of)
+        count = dqs.filter(reason__is_junk=True).count()
     ready = cohort_figures(quarter, segment, as_of=as_of).total
     return _value(JUNK_SHARE, "percent", percent(count, ready))
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from apps.core.models import Quarter
 from apps.goals.metrics import funnel, revenue
@@ -130,8 +130,8 @@ def _label(metric: str) -> str:
 def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     """Three queries: the cohort grouped by the rep each lead counts for (owner, or breached
     owner when breached) with its clocks, follow-ups and speeds (cohort_read, the read the
-    goal sheet shares), disqualifications by the rep who made them and closed opportunities by
-    owner, both grouped."""
+    goal sheet shares), disqualifications by the rep who made them (disqualification_tallies,
+    which the goal sheet's cards share) and closed opportunities by owner, grouped."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
     cohort = cohort_read(quarter, BY_REP)
     for (rep, _campaign), group in cohort.groups.items():
@@ -141,22 +141,9 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
         tally.breached += group.breached
         tally.followed += group.followed
         tally.speed = cohort.speed("rep", rep)
-    for dq_row in (
-        funnel.disqualifications(quarter)
-        .values("rep_id")
-        .annotate(  # counting `at` (never null), so dq_at_idx alone answers
-            n=Count("at"),
-            junk=Count("at", filter=Q(reason__is_junk=True)),
-            attempts=Sum("attempts_at_time"),
-        )
-        .order_by()
-    ):
-        tally = tallies[dq_row["rep_id"]]
-        tally.dqs, tally.junk_dqs, tally.dq_attempts = (
-            dq_row["n"],
-            dq_row["junk"],
-            dq_row["attempts"] or 0,
-        )
+    for rep, dqs in funnel.disqualification_tallies(quarter).items():
+        tally = tallies[rep]
+        tally.dqs, tally.junk_dqs, tally.dq_attempts = dqs.n, dqs.junk, dqs.attempts
     for opp_row in (
         revenue.closed_in(quarter)
         .values("owner_id")
