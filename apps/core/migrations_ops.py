@@ -38,6 +38,33 @@ class CreateStatistics(migrations.RunPython):
         )
 
 
+class PostgresOnly(migrations.RunPython):
+    """SQL that only PostgreSQL runs (triggers, functions, indexes SQLite lacks): `up` forwards,
+    `down` backwards; nothing on SQLite. Reversible."""
+
+    def __init__(self, up: str, down: str) -> None:
+        self.up, self.down = up, down
+        super().__init__(self._forwards, self._backwards, elidable=False)
+
+    def _forwards(self, apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.up)
+
+    def _backwards(self, apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.down)
+
+    def describe(self) -> str:
+        return "SQL for PostgreSQL only"
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            [],
+            {"up": self.up, "down": self.down},
+        )
+
+
 class DropForeignKeyIndex(migrations.AlterField):
     """AlterField of a foreign key to db_index=False (its column leads a composite index that
     serves the same lookups), done as one DROP INDEX. Django's SQLite backend remakes the whole

@@ -42,6 +42,7 @@ from apps.leads.models import (
     Touchpoint,
 )
 from apps.opportunities.attribution import credit_deals
+from apps.opportunities.cells import rebuild_deal_cells
 from apps.opportunities.models import Opportunity
 from apps.routing.business_hours import working_minutes_between
 from apps.routing.models import SlaPolicy
@@ -218,12 +219,13 @@ def _credit_batch(batch: list[Opportunity]) -> int:
 
 def rebuild_all() -> tuple[int, int, int]:
     """Every lead's facts (the cohort's cells and the leads created's written again from the
-    entries and the facts, the disqualifications' from the disqualifications), every won deal's
-    credits and the accounts' weekly touches: (leads, deals, account weeks)."""
+    entries and the facts, the disqualifications' and the deals' from their records), every won
+    deal's credits and the accounts' weekly touches: (leads, deals, account weeks)."""
     leads = rebuild_lead_facts()
     cells.rebuild_cohort_cells()
     cells.rebuild_created_cells()
     rebuild_disqualification_cells()
+    rebuild_deal_cells()
     return leads, rebuild_deal_credits(), engagement.rebuild()
 
 

@@ -50,6 +50,8 @@ from tests import factories
 from tests.fixtures.cells import (
     created_cells,
     created_of_facts,
+    deal_cells,
+    deal_cells_of_opportunities,
     dq_cells,
     dq_cells_of_disqualifications,
 )
@@ -343,6 +345,7 @@ class FactsMachine(RuleBasedStateMachine):
             assert _cells() == _cells_of_entries()
             assert created_cells() == created_of_facts()
             assert dq_cells() == dq_cells_of_disqualifications()
+            assert deal_cells() == deal_cells_of_opportunities()
             fold_cells()
             assert _cells() == _cells_of_entries()
             assert CohortCell.objects.count() == len(_cells())  # one row per combination

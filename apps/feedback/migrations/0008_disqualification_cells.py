@@ -7,6 +7,8 @@ again (feedback_rebuild_dq_cells). SQLite has none of this."""
 
 from django.db import migrations, models
 
+from apps.core.migrations_ops import PostgresOnly
+
 CELLS_OF = """
 INSERT INTO feedback_disqualificationcell AS cell (day, rep_id, reason_id, n, attempts)
 SELECT (at AT TIME ZONE 'UTC')::date, rep_id, reason_id, sum(change),
@@ -75,16 +77,6 @@ DROP FUNCTION IF EXISTS feedback_rebuild_dq_cells();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_UP)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -106,5 +98,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('day', 'rep_id', 'reason_id'), include=('n', 'attempts'), name='dq_cell_key')],
             },
         ),
-        migrations.RunPython(forwards, backwards),
+        PostgresOnly(PG_UP, PG_DOWN),
     ]

@@ -229,49 +229,10 @@ def _leads_created(quarter: Quarter) -> dict[int | None, int]:
     return {row["key"]: row["n"] for row in rows.order_by()}
 
 
-_DEAL_FIGURES = ("created", "pipeline", "closed", "won", "won_total")
-
-
-def _deal_rows(quarter: Quarter) -> list[dict[str, Any]]:
-    """The opportunities created and those closed in the quarter, counted and summed per source
-    campaign (the deal's own copy of its primary lead's) and origin: one pass over their union,
-    read once per shared_reads() block (the table's rows, the attribution card's won totals and
-    the revenue by origin; two passes over the same deals before, 36 and 40 ms at 1M leads)."""
-
-    def read() -> list[dict[str, Any]]:
-        created, closed = revenue.created_q(quarter), revenue.closed_q(quarter)
-        won = closed & Q(stage=revenue.WON)
-        return list(
-            Opportunity.objects.filter(created | closed)
-            .values("origin", key=F("source_campaign_id"))
-            .annotate(
-                created=Count("pk", filter=created),
-                pipeline=Sum("amount", filter=created),
-                closed=Count("pk", filter=closed),
-                won=Count("pk", filter=won),
-                won_total=Sum("amount", filter=won),
-            )
-            .order_by()
-        )
-
-    return shared(("deal_rows", quarter.pk), read)
-
-
-def _deals_by(quarter: Quarter, column: str) -> dict[Any, dict[str, Any]]:
-    """_deal_rows() added up per `column` ("key": the source campaign, or "origin"); a sum is
-    None where no deal counts in it, as the database's."""
-    out: dict[Any, dict[str, Any]] = {}
-    for row in _deal_rows(quarter):
-        into = out.setdefault(row[column], dict.fromkeys(_DEAL_FIGURES))
-        for figure in _DEAL_FIGURES:
-            if row[figure] is not None:
-                into[figure] = row[figure] if into[figure] is None else into[figure] + row[figure]
-    return out
-
-
 def _deal_groups(quarter: Quarter) -> list[dict[str, Any]]:
-    """The quarter's deals per source campaign (_deal_rows' figures, "key" the campaign)."""
-    return [{"key": key, **figures} for key, figures in _deals_by(quarter, "key").items()]
+    """The quarter's deals per source campaign (revenue.deal_tallies' figures, "key" the
+    campaign)."""
+    return [{"key": key, **figures} for key, figures in revenue.deals_by(quarter, "key").items()]
 
 
 # --- Revenue by the team that sourced it ---
@@ -301,10 +262,10 @@ ORIGIN_LABELS = {
 
 def revenue_by_origin(quarter: Quarter) -> tuple[OriginRow, ...]:
     """A row per origin (every origin, zeros included), in ORIGIN_LABELS order: one grouped
-    query over the quarter's created and closed opportunities, the one the performance table
-    reads (_deal_rows). The rows add up to the pipeline created and the revenue won of the
-    quarter."""
-    rows = _deals_by(quarter, "origin")
+    read of the quarter's created and closed opportunities, the one the performance table
+    reads (revenue.deal_tallies). The rows add up to the pipeline created and the revenue won
+    of the quarter."""
+    rows = revenue.deals_by(quarter, "origin")
     empty = {"created": 0, "pipeline": None, "won": 0, "won_total": None}
     origins = []
     for origin, label in ORIGIN_LABELS.items():

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
-
 from apps.core.models import Quarter
 from apps.goals.metrics import funnel, revenue
 from apps.goals.metrics.base import (
@@ -131,7 +129,8 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     """Three queries: the cohort grouped by the rep each lead counts for (owner, or breached
     owner when breached) with its clocks, follow-ups and speeds (cohort_read, the read the
     goal sheet shares), disqualifications by the rep who made them (disqualification_tallies,
-    which the goal sheet's cards share) and closed opportunities by owner, grouped."""
+    which the goal sheet's cards share) and closed opportunities by owner (revenue.deal_tallies,
+    which the goal sheet and the performance table share)."""
     tallies: dict[RepId, _Tally] = defaultdict(_Tally)
     cohort = cohort_read(quarter, BY_REP)
     for (rep, _campaign), group in cohort.groups.items():
@@ -144,16 +143,9 @@ def _tallies(quarter: Quarter) -> dict[RepId, _Tally]:
     for rep, dqs in funnel.disqualification_tallies(quarter).items():
         tally = tallies[rep]
         tally.dqs, tally.junk_dqs, tally.dq_attempts = dqs.n, dqs.junk, dqs.attempts
-    for opp_row in (
-        revenue.closed_in(quarter)
-        .values("owner_id")
-        .annotate(n=Count("pk"), won=Count("pk", filter=Q(stage=revenue.WON)))
-        .order_by()
-    ):
-        tallies[opp_row["owner_id"]].closed, tallies[opp_row["owner_id"]].won = (
-            opp_row["n"],
-            opp_row["won"],
-        )
+    for owner, deals in revenue.deals_by(quarter, "owner_id").items():
+        if deals["closed"]:  # an owner with deals created in the quarter only has no row for it
+            tallies[owner].closed, tallies[owner].won = deals["closed"], deals["won"]
     return dict(tallies)
 
 
