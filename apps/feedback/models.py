@@ -178,25 +178,16 @@ class DisqualificationCell(models.Model):
     cards' disqualification rate, junk share and attempts sum a quarter's cells (a few thousand,
     whatever the number of leads) instead of reading each disqualification: 33 and 22 ms for
     the two quarters the goal sheet compares at a million leads. PostgreSQL keeps them with
-    statement triggers on the disqualifications (feedback.0008): one row per cell, updated in
-    place by the statement that inserts, deletes or moves a disqualification. Reps write their
-    own cells, so writers rarely meet on a row. SQLite has none: the figures read the
-    disqualifications there."""
+    statement triggers on the disqualifications (feedback.0008): one row per cell (a unique
+    index only PostgreSQL has), updated in place by the statement that inserts, deletes or
+    moves a disqualification. Reps write their own cells, so writers rarely meet on a row.
+    SQLite has none: the figures read the disqualifications there."""
 
     day = models.DateField()
     rep_id = models.BigIntegerField()
     reason_id = models.BigIntegerField()
     n = models.IntegerField()
     attempts = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "rep_id", "reason_id"],
-                include=["n", "attempts"],
-                name="dq_cell_key",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.n} disqualifications by rep {self.rep_id} on {self.day}"

@@ -21,6 +21,8 @@ ON CONFLICT (day, rep_id, reason_id)
 DO UPDATE SET n = cell.n + excluded.n, attempts = cell.attempts + excluded.attempts
 """
 PG_UP = f"""
+CREATE UNIQUE INDEX dq_cell_key ON feedback_disqualificationcell (day, rep_id, reason_id)
+    INCLUDE (n, attempts);
 CREATE FUNCTION feedback_dq_cells() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -74,6 +76,7 @@ DROP TRIGGER IF EXISTS feedback_dq_cells_update ON feedback_disqualification;
 DROP TRIGGER IF EXISTS feedback_dq_cells_delete ON feedback_disqualification;
 DROP FUNCTION IF EXISTS feedback_dq_cells();
 DROP FUNCTION IF EXISTS feedback_rebuild_dq_cells();
+DROP INDEX IF EXISTS dq_cell_key;
 """
 
 
@@ -94,9 +97,6 @@ class Migration(migrations.Migration):
                 ('n', models.IntegerField()),
                 ('attempts', models.BigIntegerField()),
             ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'rep_id', 'reason_id'), include=('n', 'attempts'), name='dq_cell_key')],
-            },
         ),
         PostgresOnly(PG_UP, PG_DOWN),
     ]
