@@ -257,7 +257,11 @@ class DealCell(models.Model):
     origin = models.CharField(max_length=10)
     stage = models.CharField(max_length=12, blank=True, help_text="Won or lost, for closed.")
     n = models.IntegerField()
-    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    # room for as many deals of the largest amount (14 digits) as `n` can count: a day's load of
+    # big deals in one cell must not fail the statement that writes them
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
 
     def __str__(self) -> str:
-        return f"{self.n} deals {self.kind} {self.stage} on {self.day}".replace("  ", " ")
+        return f"{self.n} deals {self.kind} on {self.day}" + (
+            f" ({self.stage})" if self.stage else ""
+        )

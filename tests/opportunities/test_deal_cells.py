@@ -172,3 +172,22 @@ def test_the_quarters_deal_figures_sum_its_days_cells(django_assert_num_queries:
     assert metrics.pipeline_created(quarter, everything).value == pipeline
     assert metrics.revenue_won(quarter, everything).value == won
     assert metrics.win_rate(quarter, everything).value == win_rate
+
+
+def test_a_days_load_of_the_largest_deals_in_one_cell_is_written_and_summed() -> None:
+    # given 10,001 deals of the largest amount a deal holds (999,999,999,999.99), all Rita's,
+    # of no campaign, created on one day: more than a sum of 18 digits holds
+    rita = factories.UserFactory()
+    account = factories.AccountFactory()
+    biggest = Decimal("999999999999.99")
+    # when they are loaded in one statement
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            account=account, owner=rita, name=f"Huge {i}", amount=biggest, created_at=_at(11, 2)
+        )
+        for i in range(10_001)
+    )
+    # then the load is not refused and the day's one cell holds them all
+    assert deal_cells() == {
+        (date(2026, 11, 2), "created", rita.pk, None, "marketing", ""): (10_001, biggest * 10_001)
+    }

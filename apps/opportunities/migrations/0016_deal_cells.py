@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('origin', models.CharField(max_length=10)),
                 ('stage', models.CharField(blank=True, help_text='Won or lost, for closed.', max_length=12)),
                 ('n', models.IntegerField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
+                ('amount', models.DecimalField(decimal_places=2, max_digits=24)),
             ],
         ),
         PostgresOnly(PG_UP, PG_DOWN),
