@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from apps.core import cells as core_cells
 from apps.leads.models import CohortCell, CreatedCell
 
 # The speed bucket of response minutes, as the triggers and the entries' speed index compute
@@ -86,18 +87,10 @@ def fold_cells() -> int:
 def rebuild_cohort_cells() -> int:
     """Every cell again, from the cohort entries, in one statement (PostgreSQL); returns how
     many were written."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT leads_rebuild_cohort_cells()")
-        return int(cursor.fetchone()[0])
+    return core_cells.rebuild("leads_rebuild_cohort_cells")
 
 
 def rebuild_created_cells() -> int:
     """Every leads-created cell again, from the facts, in one statement (PostgreSQL); returns
     how many were written."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT leads_rebuild_created_cells()")
-        return int(cursor.fetchone()[0])
+    return core_cells.rebuild("leads_rebuild_created_cells")
